@@ -1,0 +1,103 @@
+"""The one error tree of deepscreen. A leaf module: it imports nothing from the project.
+
+DeepscreenError
+ ├── InvalidInput                 bad input from a caller; never a bug
+ │    ├── UnsupportedMedia        not a format we read (sniffed from bytes)
+ │    ├── MediaTooLarge           over the byte or pixel limit (decompression bombs)
+ │    └── CorruptMedia            truncated or undecodable file
+ ├── ConfigError                  invalid settings or cost parameters
+ ├── PolicyError
+ │    ├── BundleInvalid           a policy bundle refused whole, with every error listed
+ │    ├── UnknownSignal           a rule reads a signal no enabled detector produces
+ │    └── PolicyTestError         a policy test file that cannot be run
+ ├── PluginError
+ │    ├── PluginConflict          two detectors claim one name
+ │    └── DetectorLoadFailed      a detector's load() failed
+ └── BackendError
+      └── StoreUnavailable        the event store cannot be reached or opened
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class DeepscreenError(Exception):
+    """Base class of every error deepscreen raises on purpose."""
+
+    code: str = "deepscreen_error"
+
+
+class InvalidInput(DeepscreenError):
+    code = "invalid_input"
+
+
+class _MediaError(InvalidInput):
+    """A media error always names the file (or stream) it is about."""
+
+    def __init__(self, source: str, message: str) -> None:
+        self.source = source
+        self.detail = message
+        super().__init__(f"{source}: {message}")
+
+
+class UnsupportedMedia(_MediaError):
+    code = "unsupported_media"
+
+
+class MediaTooLarge(_MediaError):
+    code = "media_too_large"
+
+
+class CorruptMedia(_MediaError):
+    code = "corrupt_media"
+
+
+class ConfigError(DeepscreenError):
+    code = "config_error"
+
+
+class PolicyError(DeepscreenError):
+    code = "policy_error"
+
+
+class BundleInvalid(PolicyError):
+    """A policy bundle was refused; ``errors`` lists every problem as 'file: rule: message'."""
+
+    code = "bundle_invalid"
+
+    def __init__(self, directory: str, errors: Sequence[str]) -> None:
+        self.directory = directory
+        self.errors = tuple(errors)
+        lines = "\n".join(f"  - {e}" for e in self.errors)
+        super().__init__(
+            f"policy bundle {directory!r} is invalid ({len(self.errors)} errors):\n{lines}"
+        )
+
+
+class UnknownSignal(PolicyError):
+    code = "unknown_signal"
+
+
+class PolicyTestError(PolicyError):
+    code = "policy_test_error"
+
+
+class PluginError(DeepscreenError):
+    code = "plugin_error"
+
+
+class PluginConflict(PluginError):
+    code = "plugin_conflict"
+
+
+class DetectorLoadFailed(PluginError):
+    code = "detector_load_failed"
+
+
+class BackendError(DeepscreenError):
+    code = "backend_error"
+
+
+class StoreUnavailable(BackendError):
+    code = "store_unavailable"

@@ -1,0 +1,1 @@
+"""Policy bundles shipped with deepscreen (data files; ``default/`` is the default bundle)."""

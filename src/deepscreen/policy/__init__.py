@@ -1,0 +1,1 @@
+"""Policy-as-code: bundles of YAML rules with CEL conditions, evaluated purely."""

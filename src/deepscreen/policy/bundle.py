@@ -1,0 +1,199 @@
+"""Load a policy bundle directory whole, or refuse it listing every error (validate-on-load)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cel
+import yaml
+from pydantic import ValidationError
+
+from deepscreen.core.decisions import Action
+from deepscreen.core.errors import BundleInvalid
+from deepscreen.policy.model import ActionSpec, ParamSpec, ParamValue, PolicyFile, Rule
+
+TEST_SUFFIX = "_test.yaml"
+ROOT_VARIABLES = frozenset({"signals", "item", "params"})
+_SIGNAL_REF = re.compile(r"\bsignals\.([A-Za-z_]\w*)")
+_PARAM_REF = re.compile(r"\bparams\.([A-Za-z_]\w*)")
+DEFAULT_ON_ERROR = ActionSpec(type=Action.REVIEW, queue="policy_errors")
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    program: Any  # cel.Program, compiled once per revision
+    file: str
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A validated policy bundle. ``revision`` is a hash of its policy files' contents."""
+
+    name: str
+    directory: str
+    revision: str
+    params: Mapping[str, ParamValue]
+    rules: tuple[CompiledRule, ...]
+    default: ActionSpec
+    on_error: ActionSpec = DEFAULT_ON_ERROR
+    signal_names: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(r.rule.id for r in self.rules)
+
+
+def policy_files(directory: Path) -> list[Path]:
+    """The bundle's policy files (``*.yaml``/``*.yml`` that are not ``*_test.yaml``), by name."""
+    files = [*directory.glob("*.yaml"), *directory.glob("*.yml")]
+    return sorted(p for p in files if not p.name.endswith(TEST_SUFFIX))
+
+
+def compute_revision(contents: Mapping[str, bytes]) -> str:
+    """``r-`` + 12 hex of SHA-256 over (file name, bytes) pairs in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(contents):
+        digest.update(name.encode() + b"\0" + contents[name] + b"\0")
+    return "r-" + digest.hexdigest()[:12]
+
+
+def load_bundle(directory: str | Path, *, known_signals: Collection[str] | None = None) -> Bundle:
+    """Load and validate a bundle; raise ``BundleInvalid`` listing every problem found.
+
+    ``known_signals`` are the detector names that will be enabled; a rule reading any other
+    ``signals.<name>`` is an error. ``None`` skips that check.
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        raise BundleInvalid(str(root), [f"{root}: not a directory"])
+    files = policy_files(root)
+    if not files:
+        raise BundleInvalid(str(root), [f"{root}: no policy files (*.yaml) found"])
+    errors: list[str] = []
+    contents = {p.name: p.read_bytes() for p in files}
+    parsed = [(name, _parse_file(name, data, errors)) for name, data in contents.items()]
+    merged = _merge([(n, f) for n, f in parsed if f is not None], errors)
+    compiled = _compile_rules(merged.rules, merged.params, known_signals, errors)
+    if errors:
+        raise BundleInvalid(str(root), errors)
+    assert merged.default is not None  # _merge reported it otherwise
+    return Bundle(
+        name=merged.name or root.name,
+        directory=str(root),
+        revision=compute_revision(contents),
+        params=merged.params,
+        rules=tuple(compiled),
+        default=merged.default,
+        on_error=merged.on_error or DEFAULT_ON_ERROR,
+        signal_names=frozenset(known_signals or ()),
+    )
+
+
+def _parse_file(name: str, data: bytes, errors: list[str]) -> PolicyFile | None:
+    try:
+        raw = yaml.safe_load(data)
+    except yaml.YAMLError as exc:
+        errors.append(f"{name}: YAML syntax error: {exc}".replace("\n", " "))
+        return None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        errors.append(f"{name}: top level must be a mapping, got {type(raw).__name__}")
+        return None
+    try:
+        return PolicyFile.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            errors.append(f"{name}: {_where(raw, err['loc'])}: {err['msg']}")
+        return None
+
+
+def _where(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:
+    """Name the rule (by id) an error is in, else the dotted location."""
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        rules = raw.get("rules") or []
+        rule = rules[loc[1]] if loc[1] < len(rules) else {}
+        rule_id = rule.get("id") if isinstance(rule, dict) else None
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"rule {rule_id or '#' + str(loc[1])}" + (f": {rest}" if rest else "")
+    return ".".join(str(p) for p in loc) or "(file)"
+
+
+@dataclass
+class _Merged:
+    name: str | None = None
+    params: dict[str, ParamValue] = field(default_factory=dict)
+    rules: list[tuple[str, Rule]] = field(default_factory=list)
+    default: ActionSpec | None = None
+    on_error: ActionSpec | None = None
+
+
+def _merge(files: list[tuple[str, PolicyFile]], errors: list[str]) -> _Merged:
+    merged = _Merged()
+    seen_rules: dict[str, str] = {}
+    default_from: list[str] = []
+    for name, pf in files:
+        merged.name = merged.name or pf.name
+        for key, spec in pf.params.items():
+            if key in merged.params:
+                errors.append(f"{name}: param {key!r} is defined twice")
+            merged.params[key] = spec.value if isinstance(spec, ParamSpec) else spec
+        for rule in pf.rules:
+            if rule.id in seen_rules:
+                errors.append(
+                    f"{name}: rule {rule.id}: duplicate id (first in {seen_rules[rule.id]})"
+                )
+            seen_rules.setdefault(rule.id, name)
+            merged.rules.append((name, rule))
+        if pf.default is not None:
+            default_from.append(name)
+            merged.default = pf.default
+        merged.on_error = pf.on_error or merged.on_error
+    if len(default_from) > 1:
+        errors.append(f"'default' is set in more than one file: {', '.join(default_from)}")
+    if files and not default_from:
+        errors.append("no file sets 'default' (the action when no rule matches)")
+    return merged
+
+
+def _compile_rules(
+    rules: list[tuple[str, Rule]],
+    params: Mapping[str, ParamValue],
+    known_signals: Collection[str] | None,
+    errors: list[str],
+) -> list[CompiledRule]:
+    compiled = []
+    for file, rule in rules:
+        where = f"{file}: rule {rule.id}"
+        try:
+            program = cel.compile(rule.when)
+        except (ValueError, RuntimeError) as exc:
+            errors.append(f"{where}: CEL does not compile: {exc}".replace("\n", " "))
+            continue
+        unknown_roots = set(program.variables()) - ROOT_VARIABLES - _bound_names(rule.when)
+        if unknown_roots:
+            errors.append(
+                f"{where}: unknown variables {sorted(unknown_roots)}; use signals, item, params"
+            )
+        for ref in sorted(set(_PARAM_REF.findall(rule.when)) - set(params)):
+            errors.append(f"{where}: unknown param {ref!r}")
+        if known_signals is not None:
+            for ref in sorted(set(_SIGNAL_REF.findall(rule.when)) - set(known_signals)):
+                errors.append(
+                    f"{where}: unknown signal {ref!r} (enabled detectors: {sorted(known_signals)})"
+                )
+        compiled.append(CompiledRule(rule=rule, program=program, file=file))
+    return compiled
+
+
+def _bound_names(expression: str) -> set[str]:
+    """Names bound by CEL comprehension macros (``list.exists(x, ...)``), which are not roots."""
+    return set(
+        re.findall(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_]\w*)\s*,", expression)
+    )

@@ -1,0 +1,143 @@
+"""Pure policy evaluation: inputs + bundle → Decision. No I/O, no clock, no globals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from deepscreen.core.decisions import Decision
+from deepscreen.core.media import MediaItem
+from deepscreen.core.signals import SignalResult
+from deepscreen.policy.bundle import Bundle, CompiledRule
+
+
+class Outcome(StrEnum):
+    MATCHED = "matched"
+    NOT_MATCHED = "not_matched"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTrace:
+    rule_id: str
+    outcome: Outcome
+    error: str | None = None
+
+
+def signal_inputs(results: Sequence[SignalResult]) -> dict[str, dict[str, Any]]:
+    """The ``signals`` map a policy sees: ``signals.<detector>.{score, abstained, reason, ...}``.
+
+    ``score`` is present only when the detector scored, so rules guard with
+    ``!signals.x.abstained && signals.x.score >= ...``.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for r in results:
+        entry: dict[str, Any] = {
+            "abstained": r.abstained,
+            "reason": r.abstain_reason or "",
+            "version": r.version,
+            "evidence": dict(r.evidence),
+        }
+        if r.score is not None:
+            entry["score"] = r.score
+        out[r.detector] = entry
+    return out
+
+
+def item_inputs(item: MediaItem) -> dict[str, Any]:
+    """The ``item`` map a policy sees: fixed media facts plus the caller's attributes."""
+    facts: dict[str, Any] = {
+        "id": item.item_id,
+        "kind": item.kind.value,
+        "mime": item.mime,
+        "width": item.width,
+        "height": item.height,
+        "size_bytes": item.size_bytes,
+    }
+    return {**dict(item.attributes), **facts}
+
+
+def normalise_signals(signals: Mapping[str, Any]) -> dict[str, Any]:
+    """Fill ``abstained`` in hand-written inputs (tests, explain) from whether a score is given."""
+    out: dict[str, Any] = {}
+    for name, value in signals.items():
+        if isinstance(value, Mapping):
+            entry = dict(value)
+            entry.setdefault("abstained", "score" not in entry)
+            entry.setdefault("reason", "")
+            entry.setdefault("evidence", {})
+            out[name] = entry
+        else:
+            out[name] = value
+    return out
+
+
+def trace_rules(
+    bundle: Bundle, inputs: Mapping[str, Any], *, stop_at_match: bool = True
+) -> list[RuleTrace]:
+    """Evaluate rules in order; with ``stop_at_match`` stop at the first match or error."""
+    context = {
+        "signals": inputs.get("signals", {}),
+        "item": inputs.get("item", {}),
+        "params": dict(bundle.params),
+    }
+    traces: list[RuleTrace] = []
+    for compiled in bundle.rules:
+        trace = _run(compiled, context)
+        traces.append(trace)
+        if stop_at_match and trace.outcome is not Outcome.NOT_MATCHED:
+            break
+    return traces
+
+
+def _run(compiled: CompiledRule, context: dict[str, Any]) -> RuleTrace:
+    rule_id = compiled.rule.id
+    try:
+        value = compiled.program.execute(context)
+    except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as exc:
+        return RuleTrace(rule_id, Outcome.ERROR, f"{type(exc).__name__}: {exc}")
+    if not isinstance(value, bool):
+        return RuleTrace(rule_id, Outcome.ERROR, f"'when' gave {value!r}, not a bool")
+    return RuleTrace(rule_id, Outcome.MATCHED if value else Outcome.NOT_MATCHED)
+
+
+def evaluate(
+    bundle: Bundle,
+    inputs: Mapping[str, Any],
+    *,
+    item_id: str,
+    decision_id: str,
+    decided_at: datetime,
+    detector_versions: Mapping[str, str] | None = None,
+) -> Decision:
+    """First matching rule wins; none → the default action.
+
+    A rule that errors before any rule matched cannot be skipped safely (it might have
+    matched), so the decision takes the bundle's ``on_error`` action (review by default) and
+    records the error.
+    """
+    traces = trace_rules(bundle, inputs)
+    last = traces[-1] if traces else None
+    rule_id: str | None = None
+    spec = bundle.default
+    errors: tuple[str, ...] = ()
+    if last is not None and last.outcome is Outcome.MATCHED:
+        rule_id, spec = last.rule_id, bundle.rules[len(traces) - 1].rule.action
+    elif last is not None and last.outcome is Outcome.ERROR:
+        rule_id, spec = last.rule_id, bundle.on_error
+        errors = (f"rule {last.rule_id}: {last.error}",)
+    return Decision(
+        decision_id=decision_id,
+        item_id=item_id,
+        policy_revision=bundle.revision,
+        rule_id=rule_id,
+        action=spec.type,
+        decided_at=decided_at,
+        action_params=spec.params(),
+        inputs={"signals": dict(inputs.get("signals", {})), "item": dict(inputs.get("item", {}))},
+        detector_versions=dict(detector_versions or {}),
+        errors=errors,
+    )

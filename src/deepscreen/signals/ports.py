@@ -1,0 +1,35 @@
+"""The Detector protocol every signal plug-in satisfies (duck-typed; no base class needed)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Protocol, runtime_checkable
+
+from deepscreen.core.media import MediaItem, MediaKind
+from deepscreen.core.signals import SignalResult
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """A signal source.
+
+    Obligations:
+    - ``name`` is lower_snake, stable, and equal to the entry-point name; renaming the class
+      must not change it. ``version`` changes whenever the meaning of the score changes.
+    - ``__init__`` only stores parameters; heavy work (models, sessions) happens in ``load()``,
+      which the registry calls lazily, once, before the first ``detect``.
+    - ``detect`` returns ``SignalResult.abstain(...)`` when it cannot tell; it raises only for
+      bugs. It is deterministic for the same item, does no network I/O, and is safe to call
+      concurrently after ``load()``.
+    - ``get_examples()`` returns small items (made in memory, no downloads) covering every
+      declared media kind, for the conformance kit.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    media_kinds: ClassVar[frozenset[MediaKind]]
+
+    def load(self) -> None: ...
+
+    def detect(self, item: MediaItem) -> SignalResult: ...
+
+    def get_examples(self) -> list[MediaItem]: ...
