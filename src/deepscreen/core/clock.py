@@ -17,3 +17,16 @@ def system_clock() -> datetime:
 
 def uuid4_ids() -> str:
     return uuid.uuid4().hex
+
+
+class ManualClock:
+    """A clock the caller moves: replays, simulations and the demo use it to stamp events."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def set(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now

@@ -18,8 +18,15 @@ class EventStore(Protocol):
     - ``record_item`` writes an item's events (the first must be its ``ItemIngested``) in one
       transaction unless that item id is already stored; it returns False and writes nothing
       when the item exists (idempotent ingest). Safe under concurrent writers.
-    - ``read`` yields events in append order; ``since`` is an exclusive sequence number.
-    - Nothing is ever updated or deleted.
+    - ``append`` and ``record_item`` refuse, with ``InvalidInput`` and nothing written, a batch
+      holding a naive datetime, a value JSON cannot hold, a second ``ItemIngested`` for an item,
+      or a ``decision_id`` already used. Reads return times in UTC (equal instants).
+    - ``read`` yields events lazily in append order; ``since`` is an exclusive sequence number
+      as yielded by ``read_with_seq`` (numbers increase but may have gaps); ``kinds`` are
+      ``Event.type`` values.
+    - ``decisions`` pages through ``DecisionMade`` decisions in append order;
+      ``latest_decision`` is the item's most recently appended one.
+    - Nothing is ever updated or deleted. After ``close`` every call raises ``StoreUnavailable``.
     Don't: hold a transaction open across calls; swallow backend errors (raise
     ``StoreUnavailable``).
     """
@@ -33,6 +40,10 @@ class EventStore(Protocol):
     def read(
         self, *, since: int | None = None, kinds: Collection[str] | None = None
     ) -> Iterator[Event]: ...
+
+    def read_with_seq(
+        self, *, since: int | None = None, kinds: Collection[str] | None = None
+    ) -> Iterator[tuple[int, Event]]: ...
 
     def for_item(self, item_id: ItemId) -> list[Event]: ...
 

@@ -1,0 +1,127 @@
+"""Benchmark: images/s of the full ``scan`` pipeline vs bare Pillow decode+convert.
+
+Both run on the same generated 1024×768 JPEGs (q90) and PNGs, on one pinned core, reading
+the files from disk. The pipeline includes sniffing, limits, decode, EXIF orientation,
+every enabled detector, policy evaluation and the SQLite (WAL) event store — one
+transaction per item. Each round uses a fresh database, because scanning an item already
+stored is (correctly) a no-op. Prints both rates and their ratio and writes
+bench/results/scan_throughput.json.
+
+    .venv/bin/python bench/scan_throughput.py [--rounds 5] [--images 24]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from deepscreen.bootstrap import build
+from deepscreen.demo.images import SOURCE_PHOTOS, source_photo
+from deepscreen.service import scan_file
+from deepscreen.settings import load_settings
+
+RESULTS = Path(__file__).parent / "results" / "scan_throughput.json"
+SIZE = (1024, 768)
+
+
+def make_images(directory: Path, count: int, seed: int = 7) -> list[Path]:
+    """``count`` JPEGs and ``count`` PNGs: random crops of bundled photos with sensor noise."""
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i in range(count):
+        photo = source_photo(SOURCE_PHOTOS[i % len(SOURCE_PHOTOS)])
+        w, h = photo.size
+        cw, ch = int(w * 0.8), int(w * 0.8 * 3 / 4)
+        ch = min(ch, h)
+        x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
+        img = photo.crop((x, y, x + cw, y + ch)).resize(SIZE, Image.Resampling.LANCZOS)
+        arr = np.asarray(img, dtype=np.float32) + rng.normal(0, 4, (SIZE[1], SIZE[0], 3))
+        img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+        for fmt, ext, opts in (("JPEG", ".jpg", {"quality": 90}), ("PNG", ".png", {})):
+            path = directory / f"img{i:03d}{ext}"
+            img.save(path, fmt, **opts)
+            paths.append(path)
+    return paths
+
+
+def bare_decode(paths: list[Path]) -> None:
+    for p in paths:
+        with Image.open(io.BytesIO(p.read_bytes())) as im:
+            im.convert("RGB")
+
+
+def pipeline(paths: list[Path], db_dir: Path, round_no: int) -> None:
+    settings = load_settings(None, db_url=f"sqlite:///{db_dir / f'bench-{round_no}.db'}")
+    services = build(settings)
+    try:
+        for p in paths:
+            scan_file(services, p)
+    finally:
+        services.store.close()
+
+
+def timed(fn, rounds: int) -> list[float]:
+    times = []
+    for r in range(rounds):
+        start = time.perf_counter()
+        fn(r)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--images", type=int, default=24, help="JPEGs (and as many PNGs)")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        paths = make_images(root, args.images)
+        bare_decode(paths)  # warm-up: page cache, imports
+        pipeline(paths, root, -1)
+        bare = timed(lambda r: bare_decode(paths), args.rounds)
+        full = timed(lambda r: pipeline(paths, root, r), args.rounds)
+    n = len(paths)
+    rate = {
+        name: {"best": n / min(t), "median": n / statistics.median(t)}
+        for name, t in (("bare_decode", bare), ("scan_pipeline", full))
+    }
+    result = {
+        "benchmark": "scan_throughput",
+        "images": n,
+        "size": f"{SIZE[0]}x{SIZE[1]}",
+        "formats": "JPEG q90 + PNG, half each",
+        "rounds": args.rounds,
+        "cores": 1,
+        "images_per_s": rate,
+        "ratio_pipeline_over_bare_median": rate["scan_pipeline"]["median"]
+        / rate["bare_decode"]["median"],
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{n} images ({result['formats']}, {result['size']}), 1 core, {args.rounds} rounds")
+    for name, r in rate.items():
+        print(f"  {name:14s} {r['median']:7.1f} img/s median  ({r['best']:.1f} best)")
+    print(f"  ratio scan/bare (median): {result['ratio_pipeline_over_bare_median']:.2f}")
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

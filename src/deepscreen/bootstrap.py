@@ -1,0 +1,65 @@
+"""The one composition root: Settings → wired adapters (stores, detectors, policy, clock)."""
+
+from __future__ import annotations
+
+from importlib.resources import as_file, files
+from pathlib import Path
+
+from deepscreen.core.clock import Clock, IdFactory, system_clock, uuid4_ids
+from deepscreen.impact.summary import CostInputs
+from deepscreen.media import MediaLimits
+from deepscreen.policy.bundle import Bundle, load_bundle
+from deepscreen.service import Services
+from deepscreen.settings import Settings
+from deepscreen.signals.ports import Detector
+from deepscreen.signals.registry import load_detectors
+from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.ports import EventStore
+from deepscreen.store.sql import SqlEventStore
+
+
+def default_policy_dir() -> Path:
+    """The bundle shipped inside the package (``policies/default`` in the source tree)."""
+    with as_file(files("deepscreen.policies") / "default") as path:
+        return Path(path)
+
+
+def open_store(url: str) -> EventStore:
+    """``memory://`` for the in-memory fake, else a SQLAlchemy URL (SQLite or PostgreSQL)."""
+    if url == "memory://":
+        return InMemoryEventStore()
+    return SqlEventStore(url)
+
+
+def load_policy(settings: Settings, detectors: list[Detector] | None = None) -> Bundle:
+    names = [d.name for d in detectors] if detectors is not None else settings.detectors
+    directory = Path(settings.policy_dir) if settings.policy_dir else default_policy_dir()
+    return load_bundle(directory, known_signals=names)
+
+
+def build(
+    settings: Settings,
+    *,
+    store: EventStore | None = None,
+    detectors: list[Detector] | None = None,
+    clock: Clock = system_clock,
+    new_id: IdFactory = uuid4_ids,
+) -> Services:
+    """Wire everything from settings; tests pass fakes for ``store``, ``detectors``, ``clock``."""
+    detectors = detectors if detectors is not None else load_detectors(settings.detectors)
+    bundle = load_policy(settings, detectors)
+    return Services(
+        store=store if store is not None else open_store(settings.db_url),
+        detectors=detectors,
+        bundle=bundle,
+        limits=MediaLimits(
+            max_bytes=settings.media.max_bytes, max_pixels=settings.media.max_pixels
+        ),
+        clock=clock,
+        new_id=new_id,
+        costs=CostInputs(
+            currency=settings.costs.currency,
+            review_cost_per_item=settings.costs.review_cost_per_item,
+            monthly_volume=settings.costs.monthly_volume,
+        ),
+    )

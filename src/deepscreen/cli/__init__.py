@@ -1,0 +1,1 @@
+"""The Typer command-line shell; each command group in its own module."""

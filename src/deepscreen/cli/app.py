@@ -1,0 +1,40 @@
+"""The ``deepscreen`` command: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from deepscreen import __version__
+from deepscreen.cli import demo, policy, scan
+from deepscreen.cli.errors import EXIT_CODES_HELP
+
+app = typer.Typer(
+    name="deepscreen",
+    help="Moderate generative-AI and deepfake media, and measure what the policy did.",
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("scan", epilog=EXIT_CODES_HELP)(scan.scan)
+app.command("demo")(demo.demo)
+app.add_typer(policy.app, name="policy")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"deepscreen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Moderate generative-AI and deepfake media, and measure what the policy did."""
+
+
+def main() -> None:
+    app()

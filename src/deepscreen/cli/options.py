@@ -1,0 +1,42 @@
+"""Options shared by several commands, and the one place the CLI builds Services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from deepscreen.bootstrap import build
+from deepscreen.service import Services
+from deepscreen.settings import Settings, load_settings
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="Settings file (default: ./deepscreen.toml if present).", dir_okay=False
+    ),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Event store URL, e.g. sqlite:///deepscreen.db, postgresql://user@host/db, memory://",
+    ),
+]
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy", help="Policy bundle directory (default: the shipped bundle).", file_okay=False
+    ),
+]
+
+
+def settings_from(
+    config: Path | None, db: str | None = None, policy: Path | None = None
+) -> Settings:
+    return load_settings(config, db_url=db, policy_dir=str(policy) if policy else None)
+
+
+def services_from(config: Path | None, db: str | None, policy: Path | None) -> Services:
+    return build(settings_from(config, db, policy))

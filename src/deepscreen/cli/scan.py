@@ -1,0 +1,143 @@
+"""``deepscreen scan``: files and directories → signals → policy → recorded decisions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from deepscreen.cli.errors import ExitCode, domain_errors
+from deepscreen.cli.options import ConfigOpt, DbOpt, PolicyOpt, services_from
+from deepscreen.service import ScanFailure, ScanOutcome, iter_media_files, scan_paths
+
+
+class ScanFormat(StrEnum):
+    JSONL = "jsonl"
+    TABLE = "table"
+
+
+def outcome_record(result: ScanOutcome | ScanFailure) -> dict[str, Any]:
+    if isinstance(result, ScanFailure):
+        return {
+            "source": result.source,
+            "error": {"code": result.error.code, "message": str(result.error)},
+        }
+    d = result.decision
+    return {
+        "item_id": result.item_id,
+        "source": result.source,
+        "action": d.action.value,
+        "action_params": dict(d.action_params),
+        "rule": d.rule_id,
+        "policy_revision": d.policy_revision,
+        "decision_id": d.decision_id,
+        "already_stored": result.already_stored,
+        "signals": {
+            s.detector: {
+                "score": s.score,
+                "abstained": s.abstained,
+                "reason": s.abstain_reason,
+                "version": s.version,
+            }
+            for s in result.signals
+        },
+        "errors": list(d.errors),
+    }
+
+
+def scan(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories (recursive).")],
+    output_format: Annotated[ScanFormat, typer.Option("--format", help="Output format.")] = (
+        ScanFormat.JSONL
+    ),
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    policy: PolicyOpt = None,
+) -> None:
+    """Scan media files, decide with the policy, and record every decision in the event store.
+
+    Formats are sniffed from bytes, not extensions. An item already in the store (same content
+    hash) is not scanned again: its stored decision is reported. Unreadable files are reported
+    with their typed error and counted; the run goes on.
+    """
+    err = Console(stderr=True)
+    with domain_errors():
+        services = services_from(config, db, policy)
+        try:
+            files = list(iter_media_files(paths))
+            missing = [p for p in files if not p.exists()]
+            for p in missing:
+                err.print(f"[red]no such file:[/red] {escape(str(p))}")
+            results = _run(services, [p for p in files if p.exists()], err, output_format)
+        finally:
+            services.store.close()
+    failures = sum(1 for r in results if isinstance(r, ScanFailure)) + len(missing)
+    _print_summary(err, results, failures)
+    if failures:
+        raise typer.Exit(ExitCode.FAILURES)
+
+
+def _run(
+    services: Any, files: list[Path], err: Console, output_format: ScanFormat
+) -> list[ScanOutcome | ScanFailure]:
+    results: list[ScanOutcome | ScanFailure] = []
+    progress = Progress(
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("scan", total=len(files))
+        for result in scan_paths(services, files):
+            results.append(result)
+            if isinstance(result, ScanFailure):
+                progress.console.print(f"[red]unreadable[/red] {escape(str(result.error))}")
+            if output_format is ScanFormat.JSONL:
+                sys.stdout.write(json.dumps(outcome_record(result)) + "\n")
+            progress.advance(task)
+    if output_format is ScanFormat.TABLE:
+        _print_table(results)
+    return results
+
+
+def _print_table(results: list[ScanOutcome | ScanFailure]) -> None:
+    table = Table("source", "item", "action", "rule", "signals")
+    for r in results:
+        if isinstance(r, ScanFailure):
+            detail = str(getattr(r.error, "detail", r.error))
+            table.add_row(escape(r.source), "-", f"[red]{r.error.code}[/red]", "-", escape(detail))
+            continue
+        sig = ", ".join(
+            f"{s.detector}={'abstain' if s.abstained else f'{s.score:.2f}'}" for s in r.signals
+        )
+        table.add_row(
+            escape(r.source),
+            r.item_id[:19],
+            r.decision.action.value,
+            r.decision.rule_id or "default",
+            sig,
+        )
+    Console().print(table)
+
+
+def _print_summary(err: Console, results: list[ScanOutcome | ScanFailure], failures: int) -> None:
+    outcomes = [r for r in results if isinstance(r, ScanOutcome)]
+    actions = Counter(r.decision.action.value for r in outcomes)
+    stored = sum(1 for r in outcomes if r.already_stored)
+    mix = ", ".join(f"{a}={n}" for a, n in sorted(actions.items())) or "none"
+    err.print(
+        f"scanned {len(outcomes) + failures} files: {len(outcomes) - stored} new, "
+        f"{stored} already stored, {failures} unreadable; actions: {mix}"
+    )

@@ -1,0 +1,1 @@
+"""Seeded synthetic platform samples for ``deepscreen demo``. Everything here is synthetic."""

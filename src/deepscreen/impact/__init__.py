@@ -1,0 +1,1 @@
+"""Impact metrics computed from recorded events (pure)."""

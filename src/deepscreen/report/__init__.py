@@ -1,0 +1,1 @@
+"""Rendering of results (never computing them): Markdown and text for now."""

@@ -1,0 +1,35 @@
+"""Use cases every shell calls (CLI, API, engines): scanning, recording labels, the demo."""
+
+from __future__ import annotations
+
+from deepscreen.service.scan import (
+    ScanFailure,
+    ScanOutcome,
+    Services,
+    decide,
+    impact_summary,
+    iter_media_files,
+    record_ground_truth,
+    record_views,
+    run_detectors,
+    scan_bytes,
+    scan_file,
+    scan_item,
+    scan_paths,
+)
+
+__all__ = [
+    "ScanFailure",
+    "ScanOutcome",
+    "Services",
+    "decide",
+    "impact_summary",
+    "iter_media_files",
+    "record_ground_truth",
+    "record_views",
+    "run_detectors",
+    "scan_bytes",
+    "scan_file",
+    "scan_item",
+    "scan_paths",
+]

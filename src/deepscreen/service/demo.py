@@ -1,0 +1,80 @@
+"""The demo use case: generate a seeded synthetic sample, scan it, record its truth, summarise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from deepscreen.core.clock import ManualClock
+from deepscreen.core.errors import DeepscreenError
+from deepscreen.demo.sample import DemoItem, generate_sample
+from deepscreen.demo.scenario import DemoScenario
+from deepscreen.impact.summary import ImpactSummary
+from deepscreen.service.scan import (
+    ScanOutcome,
+    Services,
+    impact_summary,
+    record_ground_truth,
+    record_views,
+    scan_file,
+)
+
+GROUND_TRUTH_REVIEWER = "demo:synthetic-ground-truth"
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    directory: Path
+    items: list[DemoItem]
+    outcomes: list[ScanOutcome]
+    failures: list[tuple[Path, DeepscreenError]]
+    summary: ImpactSummary
+
+
+def run_demo(
+    services: Services,
+    clock: ManualClock,
+    directory: Path,
+    scenario: DemoScenario,
+    *,
+    on_generated: Progress | None = None,
+    on_scanned: Progress | None = None,
+) -> DemoResult:
+    """Generate the sample into ``directory``, scan every file at its synthetic upload time,
+    record the synthetic ground truth and views as events, and summarise from the store.
+
+    ``services`` must have been built with ``clock`` so decisions carry upload times.
+    """
+    items = generate_sample(directory, scenario, on_generated)
+    outcomes: list[ScanOutcome] = []
+    failures: list[tuple[Path, DeepscreenError]] = []
+    truth, views = [], []
+    for item in sorted(items, key=lambda it: it.uploaded_at):
+        clock.set(item.uploaded_at)
+        attributes = {"uploader": item.uploader, "category": item.category}
+        try:
+            outcome = scan_file(services, item.path, attributes=attributes)
+        except DeepscreenError as exc:
+            failures.append((item.path, exc))
+            continue
+        finally:
+            if on_scanned is not None:
+                on_scanned(1)
+        outcomes.append(outcome)
+        truth.append(
+            (
+                outcome.item_id,
+                item.uploaded_at + timedelta(days=1),
+                item.label == "ai_generated",
+                item.label,
+            )
+        )
+        views.append((outcome.item_id, item.uploaded_at + timedelta(days=7), item.views))
+    record_ground_truth(
+        services, truth, reviewer=GROUND_TRUTH_REVIEWER, reason_code="synthetic_label"
+    )
+    record_views(services, views)
+    return DemoResult(directory, items, outcomes, failures, impact_summary(services))

@@ -1,0 +1,212 @@
+"""Scanning use cases: signals → policy → recorded decision, plus labels and views."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from deepscreen.core.clock import Clock, IdFactory
+from deepscreen.core.decisions import Decision
+from deepscreen.core.errors import DeepscreenError
+from deepscreen.core.events import (
+    DecisionMade,
+    Event,
+    ItemIngested,
+    ReviewCompleted,
+    SignalsComputed,
+    Verdict,
+    ViewsObserved,
+)
+from deepscreen.core.media import AttributeValue, MediaItem
+from deepscreen.core.signals import SignalResult
+from deepscreen.impact.summary import CostInputs, ImpactSummary, summarise
+from deepscreen.media import MediaLimits, load_media, read_media_file
+from deepscreen.policy.bundle import Bundle
+from deepscreen.policy.evaluate import evaluate, item_inputs, signal_inputs
+from deepscreen.signals.ports import Detector
+from deepscreen.store.ports import EventStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a use case needs, wired once by ``deepscreen.bootstrap.build``."""
+
+    store: EventStore
+    detectors: Sequence[Detector]
+    bundle: Bundle
+    limits: MediaLimits
+    clock: Clock
+    new_id: IdFactory
+    costs: CostInputs
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """The decision for one item; ``already_stored`` means nothing new was written."""
+
+    item_id: str
+    source: str
+    decision: Decision
+    signals: tuple[SignalResult, ...]
+    already_stored: bool = False
+
+
+def run_detectors(detectors: Sequence[Detector], item: MediaItem) -> tuple[SignalResult, ...]:
+    """Every detector that handles the item's kind; a detector that fails abstains, saying why.
+
+    A detector failing on hostile input must not lose the item or stop a batch: "cannot tell"
+    is a value. The failure is logged with its traceback so that bugs stay visible.
+    """
+    results = []
+    for detector in detectors:
+        if item.kind not in detector.media_kinds:
+            continue
+        try:
+            results.append(detector.detect(item))
+        except Exception as exc:  # noqa: BLE001 - plug-in boundary: turn a crash into abstain
+            log.exception("detector %s failed on %s", detector.name, item.source or item.item_id)
+            reason = f"detector failed: {type(exc).__name__}: {exc}"[:500]
+            results.append(SignalResult.abstain(detector.name, detector.version, reason))
+    return tuple(results)
+
+
+def decide(
+    services: Services, item: MediaItem
+) -> tuple[list[Event], Decision, tuple[SignalResult, ...]]:
+    """Signals → decision → the events that record them (nothing is written here)."""
+    results = run_detectors(services.detectors, item)
+    now = services.clock()
+    decision = evaluate(
+        services.bundle,
+        {"signals": signal_inputs(results), "item": item_inputs(item)},
+        item_id=item.item_id,
+        decision_id=services.new_id(),
+        decided_at=now,
+        detector_versions={r.detector: r.version for r in results},
+    )
+    events: list[Event] = [
+        ItemIngested(
+            item_id=item.item_id,
+            occurred_at=now,
+            kind=item.kind,
+            mime=item.mime,
+            width=item.width,
+            height=item.height,
+            size_bytes=item.size_bytes,
+            source=item.source,
+            attributes=dict(item.attributes),
+        ),
+        SignalsComputed(item_id=item.item_id, occurred_at=now, results=results),
+        DecisionMade(item_id=item.item_id, occurred_at=now, decision=decision),
+    ]
+    return events, decision, results
+
+
+def scan_item(services: Services, item: MediaItem) -> ScanOutcome:
+    """Decide and record one loaded item; an item id already stored returns its stored decision."""
+    stored = _stored_outcome(services, item.item_id, item.source)
+    if stored is not None:
+        return stored
+    events, decision, results = decide(services, item)
+    if not services.store.record_item(events):  # a concurrent writer won the race
+        stored = _stored_outcome(services, item.item_id, item.source)
+        assert stored is not None, "record_item refused an item it does not hold"
+        return stored
+    return ScanOutcome(item.item_id, item.source, decision, results)
+
+
+def scan_bytes(
+    services: Services,
+    data: bytes,
+    *,
+    source: str,
+    item_id: str | None = None,
+    attributes: Mapping[str, AttributeValue] | None = None,
+) -> ScanOutcome:
+    item = load_media(
+        data, source=source, limits=services.limits, item_id=item_id, attributes=attributes
+    )
+    return scan_item(services, item)
+
+
+def scan_file(
+    services: Services, path: Path, *, attributes: Mapping[str, AttributeValue] | None = None
+) -> ScanOutcome:
+    item = read_media_file(path, limits=services.limits, attributes=attributes)
+    return scan_item(services, item)
+
+
+@dataclass(frozen=True)
+class ScanFailure:
+    source: str
+    error: DeepscreenError
+
+
+def scan_paths(services: Services, paths: Iterable[Path]) -> Iterator[ScanOutcome | ScanFailure]:
+    """Scan files one by one; bad input is yielded as a failure and the run goes on."""
+    for path in paths:
+        try:
+            yield scan_file(services, path)
+        except DeepscreenError as exc:
+            yield ScanFailure(str(path), exc)
+
+
+def iter_media_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named, and every file under directories named (recursively, sorted; hidden skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden:
+                    yield child
+        else:
+            yield path
+
+
+def _stored_outcome(services: Services, item_id: str, source: str) -> ScanOutcome | None:
+    decision = services.store.latest_decision(item_id)
+    if decision is None:
+        return None
+    events = services.store.for_item(item_id)
+    signals = next((e.results for e in reversed(events) if isinstance(e, SignalsComputed)), ())
+    return ScanOutcome(item_id, source, decision, tuple(signals), already_stored=True)
+
+
+def impact_summary(services: Services) -> ImpactSummary:
+    """The impact summary of everything in the store, with the configured cost inputs."""
+    return summarise(services.store.read(), costs=services.costs)
+
+
+def record_ground_truth(
+    services: Services,
+    labels: Iterable[tuple[str, datetime, bool, str]],
+    *,
+    reviewer: str,
+    reason_code: str,
+) -> int:
+    """Append one ``ReviewCompleted`` per (item id, time, violating, label); returns the count."""
+    events: list[Event] = [
+        ReviewCompleted(
+            item_id=item_id,
+            occurred_at=at,
+            reviewer=reviewer,
+            label=label,
+            verdict=Verdict.VIOLATING if violating else Verdict.NOT_VIOLATING,
+            reason_code=reason_code,
+        )
+        for item_id, at, violating, label in labels
+    ]
+    services.store.append(events)
+    return len(events)
+
+
+def record_views(services: Services, views: Iterable[tuple[str, datetime, int]]) -> int:
+    """Append one ``ViewsObserved`` per (item id, window end, views); returns the count."""
+    events: list[Event] = [ViewsObserved(item_id=i, occurred_at=at, views=v) for i, at, v in views]
+    services.store.append(events)
+    return len(events)

@@ -1,0 +1,97 @@
+"""The rows both adapters write for a batch, encoded and checked before any I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from deepscreen.core.decisions import Action, Decision
+from deepscreen.core.errors import InvalidInput
+from deepscreen.core.events import EVENT_TYPES, DecisionMade, Event, ItemIngested
+from deepscreen.core.media import ItemId
+from deepscreen.store.codec import encode_decision, encode_event
+
+_ACTIONS = frozenset(a.value for a in Action)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One event ready to write: ``event`` is exactly what reads will return."""
+
+    event: Event
+    payload: str
+    decision_payload: str | None = None
+
+    @property
+    def event_type(self) -> str:
+        return self.event.type
+
+    @property
+    def item_id(self) -> ItemId:
+        return self.event.item_id
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.event.occurred_at.astimezone(UTC)
+
+    @property
+    def decision(self) -> Decision | None:
+        return self.event.decision if isinstance(self.event, DecisionMade) else None
+
+
+def encode_batch(events: Sequence[Event]) -> list[EventRow]:
+    """Encode an ``append`` batch; raise ``InvalidInput`` for its first bad event."""
+    rows = []
+    for event in events:
+        text, stored = encode_event(event)
+        _check_ids(stored)
+        decision = encode_decision(stored.decision) if isinstance(stored, DecisionMade) else None
+        rows.append(EventRow(stored, text, decision))
+    return rows
+
+
+def encode_item_batch(events: Sequence[Event]) -> list[EventRow]:
+    """Encode a ``record_item`` batch: one item's events, its ``ItemIngested`` first and only."""
+    if not events:
+        raise InvalidInput("record_item needs at least the item's ItemIngested event")
+    first = events[0]
+    if not isinstance(first, ItemIngested):
+        raise InvalidInput(f"record_item: the first event must be ItemIngested, got {first.type!r}")
+    for event in events[1:]:
+        if isinstance(event, ItemIngested):
+            raise InvalidInput(f"record_item: a second ItemIngested for item {event.item_id!r}")
+        if event.item_id != first.item_id:
+            raise InvalidInput(
+                f"record_item: event {event.type!r} is for item {event.item_id!r},"
+                f" not {first.item_id!r}"
+            )
+    return encode_batch(events)
+
+
+def check_kinds(kinds: Collection[str] | None) -> None:
+    """Refuse unknown event types (and a bare string, which would be read as letters)."""
+    if kinds is None:
+        return
+    if isinstance(kinds, str):
+        raise InvalidInput(f"kinds must be a collection of event types, not the string {kinds!r}")
+    unknown = sorted(set(kinds) - set(EVENT_TYPES))
+    if unknown:
+        raise InvalidInput(f"unknown event types {unknown!r}; known: {list(EVENT_TYPES)!r}")
+
+
+def check_decision_query(action: str | None, limit: int, offset: int) -> None:
+    if action is not None and action not in _ACTIONS:
+        raise InvalidInput(f"unknown action {action!r}; known: {sorted(_ACTIONS)!r}")
+    if limit < 0 or offset < 0:
+        raise InvalidInput(f"limit and offset must be >= 0, got limit={limit!r} offset={offset!r}")
+
+
+def _check_ids(event: Event) -> None:
+    if not isinstance(event.item_id, str) or not event.item_id or "\x00" in event.item_id:
+        raise InvalidInput(f"{event.type}: item_id {event.item_id!r} must be a non-empty string")
+    if isinstance(event, DecisionMade) and event.decision.item_id != event.item_id:
+        raise InvalidInput(
+            f"decision_made for item {event.item_id!r} carries a decision"
+            f" for item {event.decision.item_id!r}"
+        )

@@ -1,0 +1,236 @@
+"""``SqlEventStore``: the event log on SQLite (embedded, WAL) or PostgreSQL, via SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, text
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.pool import StaticPool
+
+from deepscreen.core.decisions import Decision
+from deepscreen.core.errors import InvalidInput, StoreUnavailable
+from deepscreen.core.events import Event
+from deepscreen.core.media import ItemId
+from deepscreen.store import schema as s
+from deepscreen.store.codec import decode_decision, decode_event
+from deepscreen.store.engine import make_engine, parse_url
+from deepscreen.store.records import (
+    EventRow,
+    check_decision_query,
+    check_kinds,
+    encode_batch,
+    encode_item_batch,
+)
+
+_CHUNK = 1000
+_PG_APPEND_LOCK = 0x6465_6570_7363_73
+
+
+class _ItemExists(Exception):
+    """Raised inside a transaction so that leaving it rolls back."""
+
+
+class SqlEventStore:
+    """The ``EventStore`` over SQLAlchemy Core; every write method is one transaction.
+
+    ``url`` is ``sqlite:///path.db``, ``sqlite:///:memory:`` or ``postgresql://...`` (psycopg 3).
+    ``schema`` (PostgreSQL only) puts the tables in that schema, creating it if needed.
+    """
+
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        parsed = parse_url(url)
+        self.url = parsed.render_as_string(hide_password=True)
+        self._closed = False
+        self._engine = make_engine(parsed, schema)
+        # One shared connection (":memory:") cannot interleave two transactions; reads on it
+        # are not isolated from a write in progress, which is acceptable for tests and demos.
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if isinstance(self._engine.pool, StaticPool) else nullcontext()
+        )
+        try:
+            with self._errors(), self._write_lock, self._engine.begin() as conn:
+                version = s.ensure_schema(conn, schema)
+            if version != s.SCHEMA_VERSION:
+                raise StoreUnavailable(
+                    f"event store {self.url} has schema version {version},"
+                    f" this deepscreen reads version {s.SCHEMA_VERSION}"
+                )
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def __repr__(self) -> str:
+        return f"SqlEventStore({self.url!r})"
+
+    def __enter__(self) -> SqlEventStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def append(self, events: Sequence[Event]) -> None:
+        rows = encode_batch(events)
+        if not rows:
+            return
+        with self._errors(), self._write_lock, self._engine.begin() as conn:
+            seqs = _insert_events(conn, rows)
+            ingests = [
+                (r, q) for r, q in zip(rows, seqs, strict=True) if r.event_type == "item_ingested"
+            ]
+            if ingests:
+                conn.execute(
+                    insert(s.items), [{"item_id": r.item_id, "seq": q} for r, q in ingests]
+                )
+            _insert_decisions(conn, rows, seqs)
+
+    def record_item(self, events: Sequence[Event]) -> bool:
+        rows = encode_item_batch(events)
+        try:
+            with self._errors(), self._write_lock, self._engine.begin() as conn:
+                seqs = _insert_events(conn, rows)
+                try:
+                    conn.execute(insert(s.items).values(item_id=rows[0].item_id, seq=seqs[0]))
+                except IntegrityError:
+                    # The primary key, not a prior SELECT, decides: safe with concurrent writers.
+                    raise _ItemExists from None
+                _insert_decisions(conn, rows, seqs)
+        except _ItemExists:
+            return False
+        return True
+
+    def has_item(self, item_id: ItemId) -> bool:
+        query = select(s.items.c.item_id).where(s.items.c.item_id == item_id)
+        with self._errors(), self._engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def read(
+        self, *, since: int | None = None, kinds: Collection[str] | None = None
+    ) -> Iterator[Event]:
+        return (e for _, e in self.read_with_seq(since=since, kinds=kinds))
+
+    def read_with_seq(
+        self, *, since: int | None = None, kinds: Collection[str] | None = None
+    ) -> Iterator[tuple[int, Event]]:
+        check_kinds(kinds)
+        query = select(s.events.c.seq, s.events.c.payload).order_by(s.events.c.seq)
+        if since is not None:
+            query = query.where(s.events.c.seq > since)
+        if kinds is not None:
+            query = query.where(s.events.c.event_type.in_(list(kinds)))
+        self._check_open()
+        return self._stream(query)
+
+    def for_item(self, item_id: ItemId) -> list[Event]:
+        query = (
+            select(s.events.c.payload).where(s.events.c.item_id == item_id).order_by(s.events.c.seq)
+        )
+        with self._errors(), self._engine.connect() as conn:
+            return [decode_event(p) for p in conn.scalars(query)]
+
+    def latest_decision(self, item_id: ItemId) -> Decision | None:
+        d = s.decisions
+        query = select(d.c.payload).where(d.c.item_id == item_id).order_by(d.c.seq.desc()).limit(1)
+        with self._errors(), self._engine.connect() as conn:
+            payload = conn.scalar(query)
+        return None if payload is None else decode_decision(payload)
+
+    def decisions(
+        self,
+        *,
+        policy_revision: str | None = None,
+        action: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Decision]:
+        check_decision_query(action, limit, offset)
+        d = s.decisions
+        query = select(d.c.payload).order_by(d.c.seq).limit(limit).offset(offset)
+        if policy_revision is not None:
+            query = query.where(d.c.policy_revision == policy_revision)
+        if action is not None:
+            query = query.where(d.c.action == str(action))
+        with self._errors(), self._engine.connect() as conn:
+            return [decode_decision(p) for p in conn.scalars(query)]
+
+    def close(self) -> None:
+        self._closed = True
+        self._engine.dispose()
+
+    def _stream(self, query: Any) -> Iterator[tuple[int, Event]]:
+        with self._errors(), self._engine.connect() as conn:
+            result = conn.execution_options(yield_per=_CHUNK).execute(query)
+            for seq, payload in result:
+                yield seq, decode_event(payload)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreUnavailable(f"event store {self.url} is closed")
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Translate backend exceptions into the deepscreen error tree at this boundary."""
+        self._check_open()
+        try:
+            yield
+        except (OperationalError, InterfaceError) as exc:
+            raise StoreUnavailable(f"event store {self.url} is unavailable: {exc.orig}") from exc
+        except IntegrityError as exc:
+            raise InvalidInput(
+                f"event store {self.url} refused the batch (an item recorded twice"
+                f" or a decision_id already used): {exc.orig}"
+            ) from exc
+        except DataError as exc:
+            raise InvalidInput(f"event store {self.url} refused a value: {exc.orig}") from exc
+        except DBAPIError as exc:  # e.g. permission denied, tables dropped under us
+            raise StoreUnavailable(f"event store {self.url} cannot be used: {exc.orig}") from exc
+
+
+def _insert_events(conn: Connection, rows: Sequence[EventRow]) -> list[int]:
+    if conn.dialect.name == "postgresql":
+        # Writers take turns so that commit order is seq order; otherwise a reader tailing with
+        # ``since`` could pass seq 11 before seq 10 commits and never see 10. (SQLite has one
+        # writer at a time already.)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_APPEND_LOCK})
+    stmt = insert(s.events).returning(s.events.c.seq, sort_by_parameter_order=True)
+    values = [
+        {
+            "event_type": r.event_type,
+            "item_id": r.item_id,
+            "occurred_at": r.occurred_at,
+            "payload": r.payload,
+        }
+        for r in rows
+    ]
+    return list(conn.scalars(stmt, values))
+
+
+def _insert_decisions(conn: Connection, rows: Sequence[EventRow], seqs: Sequence[int]) -> None:
+    values = []
+    for row, seq in zip(rows, seqs, strict=True):
+        decision = row.decision
+        if decision is None or row.decision_payload is None:
+            continue
+        values.append(
+            {
+                "decision_id": decision.decision_id,
+                "item_id": decision.item_id,
+                "policy_revision": decision.policy_revision,
+                "rule_id": decision.rule_id,
+                "action": str(decision.action),
+                "decided_at": decision.decided_at,
+                "seq": seq,
+                "payload": row.decision_payload,
+            }
+        )
+    if values:
+        conn.execute(insert(s.decisions), values)

@@ -1,0 +1,280 @@
+"""The ``EventStore`` conformance kit: realistic event factories and one contract-test class.
+
+Subclass ``EventStoreContract`` and provide a ``store`` fixture yielding a fresh, empty store.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from deepscreen.core.decisions import Action, Decision
+from deepscreen.core.errors import InvalidInput, StoreUnavailable
+from deepscreen.core.events import (
+    DecisionMade,
+    Event,
+    ItemIngested,
+    ReviewCompleted,
+    SignalsComputed,
+    Verdict,
+    ViewsObserved,
+)
+from deepscreen.core.media import MediaKind
+from deepscreen.core.signals import SignalResult
+from deepscreen.store.ports import EventStore
+
+T0 = datetime(2025, 3, 1, 12, 0, 0, 250_000, tzinfo=UTC)
+
+
+def make_decision(
+    item_id: str,
+    *,
+    decision_id: str | None = None,
+    policy_revision: str = "rev-1",
+    action: Action = Action.LABEL,
+    rule_id: str | None = "label_likely_ai",
+    at: datetime = T0,
+) -> Decision:
+    return Decision(
+        decision_id=decision_id or f"dec-{item_id}-{policy_revision}",
+        item_id=item_id,
+        policy_revision=policy_revision,
+        rule_id=rule_id,
+        action=action,
+        decided_at=at,
+        action_params={"label": "ai_generated"} if action is Action.LABEL else {},
+        inputs={"signals": {"metadata": {"score": 0.97, "ai_tool": "example"}}, "item": {}},
+        detector_versions={"metadata": "1.0", "frequency": "0.3"},
+    )
+
+
+def item_events(
+    item_id: str = "item-1",
+    *,
+    at: datetime = T0,
+    policy_revision: str = "rev-1",
+    action: Action = Action.LABEL,
+    decision_id: str | None = None,
+) -> list[Event]:
+    """An ingest as the pipeline records it: ItemIngested, SignalsComputed, DecisionMade."""
+    decision = make_decision(
+        item_id, decision_id=decision_id, policy_revision=policy_revision, action=action, at=at
+    )
+    return [
+        ItemIngested(
+            item_id=item_id,
+            occurred_at=at,
+            kind=MediaKind.IMAGE,
+            mime="image/png",
+            width=640,
+            height=480,
+            size_bytes=123_456,
+            source="upload",
+            attributes={"uploader": "u-42", "creator_disclosed": False, "followers": 1200},
+        ),
+        SignalsComputed(
+            item_id=item_id,
+            occurred_at=at + timedelta(milliseconds=40),
+            results=(
+                SignalResult.scored("metadata", "1.0", 0.97, {"ai_tool": "example", "tags": [1]}),
+                SignalResult.abstain("frequency", "0.3", "image too small"),
+            ),
+        ),
+        DecisionMade(
+            item_id=item_id, occurred_at=at + timedelta(milliseconds=45), decision=decision
+        ),
+    ]
+
+
+def review_event(
+    item_id: str,
+    decision_id: str | None,
+    *,
+    at: datetime = T0,
+    verdict: Verdict = Verdict.VIOLATING,
+) -> ReviewCompleted:
+    return ReviewCompleted(
+        item_id=item_id,
+        occurred_at=at + timedelta(hours=2),
+        verdict=verdict,
+        reviewer="reviewer-7",
+        label="ai_generated",
+        reason_code="synthetic",
+        decision_id=decision_id,
+    )
+
+
+def views_event(item_id: str, views: int, *, at: datetime = T0) -> ViewsObserved:
+    return ViewsObserved(item_id=item_id, occurred_at=at + timedelta(hours=1), views=views)
+
+
+def every_event_type(item_id: str = "item-all", *, at: datetime = T0) -> list[Event]:
+    """One event of each type for one item, in the order the pipeline would record them."""
+    made = item_events(item_id, at=at)
+    return [*made, views_event(item_id, 17, at=at), review_event(item_id, f"dec-{item_id}-rev-1")]
+
+
+def _count(store: EventStore) -> int:
+    return sum(1 for _ in store.read())
+
+
+def _ids(decisions: list[Decision]) -> list[str]:
+    return [d.item_id for d in decisions]
+
+
+def _race_record_item(store: EventStore, item_id: str, writers: int = 2) -> list[bool]:
+    """Start ``writers`` threads recording the same item at once; return what each got."""
+    barrier = threading.Barrier(writers)
+
+    def record() -> bool:
+        barrier.wait()
+        return store.record_item(item_events(item_id))
+
+    with ThreadPoolExecutor(writers) as pool:
+        futures = [pool.submit(record) for _ in range(writers)]
+        return [f.result() for f in futures]
+
+
+class EventStoreContract:
+    """Behaviour every ``EventStore`` adapter must show; the fixture gives an empty store."""
+
+    @pytest.fixture
+    def store(self) -> EventStore:
+        raise NotImplementedError("subclasses provide a fresh, empty store")
+
+    def test_read_yields_events_in_append_order(self, store: EventStore) -> None:
+        first, second = item_events("a"), item_events("b")
+        store.append(first)
+        store.append(second)
+        assert list(store.read()) == first + second
+
+    def test_read_filters_by_kind(self, store: EventStore) -> None:
+        store.append(every_event_type("a") + every_event_type("b"))
+        got = list(store.read(kinds={"decision_made", "views_observed"}))
+        assert [e.type for e in got] == ["decision_made", "views_observed"] * 2
+
+    def test_read_refuses_unknown_kind(self, store: EventStore) -> None:
+        with pytest.raises(InvalidInput, match="decision_mad"):
+            store.read(kinds=["decision_mad"])
+        with pytest.raises(InvalidInput):
+            store.read(kinds="decision_made")
+
+    def test_read_since_is_exclusive(self, store: EventStore) -> None:
+        store.append(item_events("a"))
+        seqs = [seq for seq, _ in store.read_with_seq()]
+        assert seqs == sorted(seqs) and len(set(seqs)) == 3
+        store.append(item_events("b"))
+        assert [e.item_id for e in store.read(since=seqs[-1])] == ["b"] * 3
+        assert [e.type for e in store.read(since=seqs[0])][:2] == [
+            "signals_computed",
+            "decision_made",
+        ]
+
+    def test_for_item_returns_only_that_item_in_order(self, store: EventStore) -> None:
+        store.append(item_events("a")[:2] + item_events("b") + item_events("a")[2:])
+        assert store.for_item("a") == item_events("a")
+        assert store.for_item("missing") == []
+
+    def test_record_item_is_idempotent_when_item_exists(self, store: EventStore) -> None:
+        assert store.record_item(item_events("a")) is True
+        assert store.has_item("a") and not store.has_item("b")
+        again = item_events("a", policy_revision="rev-2", at=T0 + timedelta(days=1))
+        assert store.record_item(again) is False
+        assert _count(store) == 3
+        assert store.decisions(policy_revision="rev-2") == []
+
+    def test_record_item_refuses_a_batch_without_leading_ingest(self, store: EventStore) -> None:
+        events = item_events("a")
+        for bad in ([], events[1:], [events[0], *events], events + item_events("b")[1:]):
+            with pytest.raises(InvalidInput):
+                store.record_item(bad)
+        assert _count(store) == 0 and not store.has_item("a")
+
+    def test_record_item_writes_nothing_when_decision_id_taken(self, store: EventStore) -> None:
+        store.record_item(item_events("a", decision_id="dup"))
+        with pytest.raises(InvalidInput):
+            store.record_item(item_events("b", decision_id="dup"))
+        assert _count(store) == 3 and not store.has_item("b")
+
+    def test_append_is_all_or_nothing(self, store: EventStore) -> None:
+        store.append(item_events("a", decision_id="dup"))
+        batches = [
+            [views_event("a", 3), *item_events("b", decision_id="dup")],
+            [*item_events("c", decision_id="x"), *item_events("d", decision_id="x")[1:]],
+            [views_event("a", 3), item_events("a")[0]],
+            [item_events("e")[0], item_events("e")[0]],
+        ]
+        for batch in batches:
+            with pytest.raises(InvalidInput):
+                store.append(batch)
+        assert _count(store) == 3
+        assert not any(store.has_item(i) for i in "bcde")
+
+    def test_append_registers_ingested_items(self, store: EventStore) -> None:
+        store.append(item_events("a"))
+        assert store.has_item("a")
+        assert store.record_item(item_events("a")) is False
+
+    def test_naive_datetime_is_refused(self, store: EventStore) -> None:
+        naive = datetime(2025, 3, 1, 12, 0)
+        bad_decision = DecisionMade(
+            item_id="a", occurred_at=T0, decision=make_decision("a", at=naive)
+        )
+        for batch in ([views_event("a", 1), views_event("a", 2, at=naive)], [bad_decision]):
+            with pytest.raises(InvalidInput, match="naive"):
+                store.append(batch)
+        with pytest.raises(InvalidInput, match="naive"):
+            store.record_item(item_events("b", at=naive))
+        assert _count(store) == 0
+
+    def test_every_event_type_round_trips(self, store: EventStore) -> None:
+        cet = timezone(timedelta(hours=1))
+        events = every_event_type("a") + every_event_type("b", at=T0.astimezone(cet))
+        store.append(events)
+        got = list(store.read())
+        assert got == events
+        assert all(e.occurred_at.utcoffset() == timedelta(0) for e in got)
+        assert store.latest_decision("b") == make_decision("b", at=T0.astimezone(cet))
+
+    def test_decisions_filter_and_paginate_in_append_order(self, store: EventStore) -> None:
+        plan = [
+            ("a", "rev-1", Action.LABEL),
+            ("b", "rev-2", Action.REMOVE),
+            ("c", "rev-1", Action.REMOVE),
+            ("d", "rev-1", Action.LABEL),
+        ]
+        for item_id, rev, action in plan:
+            store.record_item(item_events(item_id, policy_revision=rev, action=action))
+        assert _ids(store.decisions()) == ["a", "b", "c", "d"]
+        assert _ids(store.decisions(policy_revision="rev-1")) == ["a", "c", "d"]
+        assert _ids(store.decisions(action="remove")) == ["b", "c"]
+        assert _ids(store.decisions(policy_revision="rev-1", action=Action.LABEL)) == ["a", "d"]
+        assert _ids(store.decisions(limit=2, offset=1)) == ["b", "c"]
+        assert store.decisions(offset=10) == [] and store.decisions(limit=0) == []
+        assert store.decisions()[0] == make_decision("a")
+        with pytest.raises(InvalidInput, match="delete"):
+            store.decisions(action="delete")
+
+    def test_latest_decision_is_the_last_appended(self, store: EventStore) -> None:
+        assert store.latest_decision("a") is None
+        store.record_item(item_events("a"))
+        later = make_decision("a", decision_id="d2", policy_revision="rev-2", action=Action.ALLOW)
+        store.append([DecisionMade(item_id="a", occurred_at=T0, decision=later)])
+        store.record_item(item_events("b"))
+        assert store.latest_decision("a") == later
+
+    def test_concurrent_record_item_has_one_winner(self, store: EventStore) -> None:
+        for round_ in range(5):
+            assert sorted(_race_record_item(store, f"race-{round_}")) == [False, True]
+        assert _count(store) == 15
+
+    def test_calls_after_close_raise_store_unavailable(self, store: EventStore) -> None:
+        store.append(item_events("a"))
+        store.close()
+        with pytest.raises(StoreUnavailable):
+            store.for_item("a")
+        with pytest.raises(StoreUnavailable):
+            store.append([views_event("a", 1)])

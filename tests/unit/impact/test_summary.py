@@ -1,0 +1,97 @@
+"""Impact summary: Wilson intervals, confusion counts, FP review cost, from events only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from deepscreen.core.decisions import Action, Decision
+from deepscreen.core.events import DecisionMade, ItemIngested, ReviewCompleted, Verdict
+from deepscreen.core.media import MediaKind
+from deepscreen.impact.estimate import wilson
+from deepscreen.impact.summary import CostInputs, summarise
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_wilson_matches_textbook_value() -> None:
+    # Wilson 95% for 8/10: (0.4902, 0.9433) (Newcombe 1998, Table I).
+    r = wilson(8, 10)
+    assert r.value == pytest.approx(0.8)
+    assert r.ci_low == pytest.approx(0.4902, abs=1e-4)
+    assert r.ci_high == pytest.approx(0.9433, abs=1e-4)
+
+
+def test_wilson_has_no_estimate_when_n_is_zero() -> None:
+    assert wilson(0, 0).value is None
+    with pytest.raises(ValueError):
+        wilson(3, 2)
+
+
+def events_for(item: str, action: Action, violating: bool | None):
+    yield ItemIngested(
+        item_id=item,
+        occurred_at=T0,
+        kind=MediaKind.IMAGE,
+        mime="image/png",
+        width=1,
+        height=1,
+        size_bytes=1,
+    )
+    yield DecisionMade(
+        item_id=item,
+        occurred_at=T0,
+        decision=Decision(
+            decision_id=f"d-{item}",
+            item_id=item,
+            policy_revision="r-1",
+            rule_id=None,
+            action=action,
+            decided_at=T0,
+        ),
+    )
+    if violating is not None:
+        yield ReviewCompleted(
+            item_id=item,
+            occurred_at=T0,
+            reviewer="t",
+            verdict=Verdict.VIOLATING if violating else Verdict.NOT_VIOLATING,
+        )
+
+
+def test_summary_counts_confusion_and_rates() -> None:
+    spec = (
+        [("tp", Action.LABEL, True)] * 6
+        + [("fp", Action.REVIEW, False)] * 2
+        + [("fn", Action.ALLOW, True)] * 3
+        + [("tn", Action.ALLOW, False)] * 89
+        + [("unlabelled", Action.LABEL, None)]
+    )
+    events = [e for i, (name, a, v) in enumerate(spec) for e in events_for(f"{name}{i}", a, v)]
+    s = summarise(events, costs=CostInputs(review_cost_per_item=0.5, monthly_volume=1_000_000))
+    assert s.uploads == 101 and s.labelled == 100
+    assert s.confusion == {"tp": 6, "fp": 2, "fn": 3, "tn": 89}
+    assert s.actions == {"allow": 92, "label": 7, "review": 2}
+    assert (s.precision.k, s.precision.n) == (6, 8)
+    assert (s.recall.k, s.recall.n) == (6, 9)
+    assert (s.false_positive_rate.k, s.false_positive_rate.n) == (2, 91)
+    assert s.violating.value == pytest.approx(0.09)
+    cost = s.fp_review_cost
+    assert cost is not None
+    assert cost.value == pytest.approx(2 / 91 * 0.5 * 1_000_000)
+    assert cost.ci_low < cost.value < cost.ci_high
+
+
+def test_later_review_overrides_earlier_label() -> None:
+    events = list(events_for("a", Action.LABEL, False))
+    events.append(
+        ReviewCompleted(item_id="a", occurred_at=T0, reviewer="appeal", verdict=Verdict.VIOLATING)
+    )
+    assert summarise(events).confusion["tp"] == 1
+
+
+def test_cost_is_absent_when_inputs_not_configured() -> None:
+    s = summarise(list(events_for("a", Action.LABEL, True)))
+    assert s.fp_review_cost is None
+    assert s.to_dict()["fp_review_cost_per_month"] is None
