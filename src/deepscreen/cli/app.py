@@ -15,6 +15,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode="markdown",
 )
 app.command("scan", epilog=EXIT_CODES_HELP)(scan.scan)
 app.command("demo")(demo.demo)

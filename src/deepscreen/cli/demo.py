@@ -70,8 +70,12 @@ def demo(
     force: Annotated[bool, typer.Option("--force", help="Replace demo files in --out.")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Generate a synthetic platform sample, scan it with the shipped policy into a fresh
-    database, and print the impact summary computed from the stored decisions.
+    """Scan a seeded synthetic platform sample and print its impact summary.
+
+    Generates a few thousand images (real-looking photos and AI stand-ins, some with
+    generator metadata), scans them with the shipped policy into a fresh database, records
+    the synthetic ground truth and views as events, and summarises from the stored
+    decisions. Writes report.md and summary.json next to the sample.
 
     Cost inputs come from --config if given, else from the demo's own settings file (printed);
     DEEPSCREEN_COSTS__* variables override either.
@@ -108,7 +112,9 @@ def demo(
         finally:
             services.store.close()
     summary = result.summary.to_dict()
-    summary["costs"]["source"] = str(cfg)
+    summary["costs"]["source"] = (
+        str(config) if config else "the demo's settings, demo.toml (assumptions)"
+    )
     summary["scenario"] = {
         "seed": scenario.seed,
         "items": scenario.n_items,

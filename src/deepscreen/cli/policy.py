@@ -19,7 +19,9 @@ from deepscreen.policy.bundle import load_bundle
 from deepscreen.policy.explain import explain
 from deepscreen.policy.testing import CaseStatus, run_policy_tests
 
-app = typer.Typer(help="Test and explain policy bundles.", no_args_is_help=True)
+app = typer.Typer(
+    help="Test and explain policy bundles.", no_args_is_help=True, rich_markup_mode="markdown"
+)
 
 
 class OutputFormat(StrEnum):

@@ -1,0 +1,1 @@
+"""Detector plug-ins: each module holds one detector; ``registry`` discovers them."""
