@@ -116,10 +116,14 @@ def demo(
         str(config) if config else "the demo's settings, demo.toml (assumptions)"
     )
     summary["scenario"] = {
+        "synthetic": True,
         "seed": scenario.seed,
         "items": scenario.n_items,
         "ai_share": scenario.ai_share,
-        "synthetic": True,
+        "ai_with_generator_metadata": scenario.marker_mix,
+        "real_with_ai_tool_metadata": scenario.false_marker_share,
+        "upload_window": f"{scenario.days} days from {scenario.start.date()}",
+        "policy_target": "AI-generated media (ground-truth label ai_generated = violating)",
     }
     summary["policy_revision"] = services.bundle.revision
     (directory / "summary.json").write_text(json.dumps(summary, indent=2, default=str))

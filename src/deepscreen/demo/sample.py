@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepscreen.demo.images import encode, generated_image, real_photo
+from deepscreen.demo.images import encode, generated_image, noise_pool, real_photo
 from deepscreen.demo.scenario import DemoScenario
 
 MANIFEST = "manifest.csv"
@@ -41,11 +41,12 @@ def generate_sample(
 ) -> list[DemoItem]:
     """Generate ``scenario.n_items`` images under ``directory/items`` and a manifest CSV."""
     rng = np.random.default_rng(scenario.seed)
+    noise = noise_pool(rng)
     (directory / "items").mkdir(parents=True, exist_ok=True)
     items = []
     for index in range(scenario.n_items):
         label, marker = _draw_item(rng, scenario)
-        image = generated_image(rng) if label == "ai_generated" else real_photo(rng)
+        image = generated_image(rng) if label == "ai_generated" else real_photo(rng, noise)
         data, ext = encode(image, marker, rng)
         path = directory / "items" / f"{index:05d}{ext}"
         path.write_bytes(data)

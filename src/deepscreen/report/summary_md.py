@@ -32,7 +32,6 @@ def summary_lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         f"{per10k['ci_high']:,.0f}; {per10k['k']}/{per10k['n']} labelled items)"
     )
     actions = ", ".join(f"{a} {n:,}" for a, n in s["actions"].items()) or "none"
-    costs = s["costs"]
     return [
         ("uploads", f"{s['uploads']:,}"),
         ("AI-generated per 10,000 uploads", prevalence),
@@ -41,20 +40,30 @@ def summary_lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         ("recall", fmt_rate(s["recall"])),
         ("false-positive rate", fmt_rate(s["false_positive_rate"], digits=2)),
         ("false-positive review cost", fmt_money(s["fp_review_cost_per_month"])),
-        (
-            "cost inputs",
-            f"review cost per item {costs['review_cost_per_item']} "
-            f"{costs['currency']}, monthly volume {costs['monthly_volume']} "
-            f"(from {costs['source']})",
-        ),
+        ("cost inputs", _cost_inputs(s["costs"])),
     ]
 
 
+def _cost_inputs(costs: dict[str, Any]) -> str:
+    per_item, volume = costs["review_cost_per_item"], costs["monthly_volume"]
+    per_item_text = "not set" if per_item is None else f"{per_item:g} {costs['currency']}"
+    volume_text = "not set" if volume is None else f"{volume:,}"
+    return (
+        f"review cost per item {per_item_text}, monthly volume {volume_text} "
+        f"(from {costs['source']})"
+    )
+
+
 def summary_markdown(s: dict[str, Any], *, title: str, notes: list[str]) -> str:
+    """The summary table, the inputs it was computed from (``s["scenario"]`` when present),
+    and the definitions of every metric."""
     rows = "\n".join(f"| {k} | {v} |" for k, v in summary_lines(s))
+    scenario = s.get("scenario") or {}
+    inputs = "\n".join(f"- {k}: {v}" for k, v in scenario.items())
     definitions = "\n".join(f"- **{k}**: {v}" for k, v in s["definitions"].items())
     note_text = "\n".join(f"> {n}" for n in notes)
+    sample = f"## Sample\n\n{inputs}\n\n" if inputs else ""
     return (
-        f"# {title}\n\n{note_text}\n\n| metric | value |\n|---|---|\n{rows}\n\n"
+        f"# {title}\n\n{note_text}\n\n| metric | value |\n|---|---|\n{rows}\n\n{sample}"
         f"## Definitions\n\n{definitions}\n\nIntervals are Wilson score intervals at 95%.\n"
     )

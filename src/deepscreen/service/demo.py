@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from deepscreen.core.clock import ManualClock
-from deepscreen.core.errors import DeepscreenError
+from deepscreen.core.errors import InvalidInput
 from deepscreen.demo.sample import DemoItem, generate_sample
 from deepscreen.demo.scenario import DemoScenario
 from deepscreen.impact.summary import ImpactSummary
@@ -30,7 +30,7 @@ class DemoResult:
     directory: Path
     items: list[DemoItem]
     outcomes: list[ScanOutcome]
-    failures: list[tuple[Path, DeepscreenError]]
+    failures: list[tuple[Path, InvalidInput]]
     summary: ImpactSummary
 
 
@@ -50,14 +50,14 @@ def run_demo(
     """
     items = generate_sample(directory, scenario, on_generated)
     outcomes: list[ScanOutcome] = []
-    failures: list[tuple[Path, DeepscreenError]] = []
+    failures: list[tuple[Path, InvalidInput]] = []
     truth, views = [], []
     for item in sorted(items, key=lambda it: it.uploaded_at):
         clock.set(item.uploaded_at)
         attributes = {"uploader": item.uploader, "category": item.category}
         try:
             outcome = scan_file(services, item.path, attributes=attributes)
-        except DeepscreenError as exc:
+        except InvalidInput as exc:
             failures.append((item.path, exc))
             continue
         finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from deepscreen.core.clock import Clock, IdFactory
 from deepscreen.core.decisions import Decision
-from deepscreen.core.errors import DeepscreenError
+from deepscreen.core.errors import InvalidInput
 from deepscreen.core.events import (
     DecisionMade,
     Event,
@@ -144,15 +144,19 @@ def scan_file(
 @dataclass(frozen=True)
 class ScanFailure:
     source: str
-    error: DeepscreenError
+    error: InvalidInput
 
 
 def scan_paths(services: Services, paths: Iterable[Path]) -> Iterator[ScanOutcome | ScanFailure]:
-    """Scan files one by one; bad input is yielded as a failure and the run goes on."""
+    """Scan files one by one; bad input is yielded as a failure and the run goes on.
+
+    Any other error (the store went away, a policy or plug-in failure) stops the run: going
+    on would only fail every remaining item the same way.
+    """
     for path in paths:
         try:
             yield scan_file(services, path)
-        except DeepscreenError as exc:
+        except InvalidInput as exc:
             yield ScanFailure(str(path), exc)
 
 
