@@ -47,7 +47,8 @@ def _random_crop(rng: np.random.Generator, size: tuple[int, int]) -> Image.Image
 def noise_pool(rng: np.random.Generator, n: int = 1 << 21) -> np.ndarray:
     """Seeded Gaussian noise (σ = 3, rounded) that real_photo slices from: much cheaper than
     drawing fresh normals for every pixel of every image."""
-    return np.rint(3.0 * rng.standard_normal(n, dtype=np.float32)).astype(np.int16)
+    noise: np.ndarray = np.rint(3.0 * rng.standard_normal(n, dtype=np.float32)).astype(np.int16)
+    return noise
 
 
 def real_photo(rng: np.random.Generator, noise: np.ndarray) -> Image.Image:
