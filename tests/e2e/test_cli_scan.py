@@ -28,6 +28,9 @@ def test_scan_reports_decisions_and_typed_errors_when_some_files_are_bad(
     assert set(out) == {"ai.png", "photo.jpg", "truncated.jpg", "notes.png"}
     assert out["ai.png"]["action"] == "label" and out["ai.png"]["rule"] == "label_declared_ai"
     assert out["ai.png"]["signals"]["metadata"]["score"] == 1.0
+    evidence = out["ai.png"]["signals"]["metadata"]["evidence"]
+    assert evidence["tools"] == ["automatic1111"]
+    assert evidence["summary"] == "automatic1111 (png_text:parameters)"
     assert out["ai.png"]["item_id"].startswith("sha256:")
     assert out["photo.jpg"]["action"] == "allow"
     assert out["photo.jpg"]["signals"]["metadata"]["abstained"] is True
@@ -64,10 +67,13 @@ def test_scan_table_format_lists_every_file(runner, media_dir, tmp_path):
             "--format",
             "table",
         ],
+        env={"COLUMNS": "200"},  # rich wraps to the terminal width; keep rows on one line
     )
     assert result.exit_code == 0, result.output
-    assert "label" in result.stdout and "allow" in result.stdout
-    assert "metadata=1.00" in result.stdout
+    assert "label: ai_generated" in result.stdout and "by label_declared_ai" in result.stdout
+    assert "allow" in result.stdout and "by default" in result.stdout
+    assert "metadata 1.00" in result.stdout and "automatic1111" in result.stdout
+    assert "no generator metadata found" in result.stdout
 
 
 def test_missing_path_is_reported_and_counted(runner, tmp_path):

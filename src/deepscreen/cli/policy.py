@@ -142,6 +142,8 @@ def explain_cmd(
         table.add_row(t.rule_id, t.outcome.value + mark, t.error or "")
     out = Console()
     out.print(table)
+    if result.derived:
+        out.print("derived: " + ", ".join(f"{k}={v}" for k, v in result.derived.items()))
     params = ", ".join(f"{k}={v}" for k, v in result.action_params.items())
     out.print(
         f"decision: {result.action}"

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from deepscreen.cli.errors import ExitCode, domain_errors
 from deepscreen.cli.options import ConfigOpt, DbOpt, PolicyOpt, services_from
+from deepscreen.core.signals import SignalResult
 from deepscreen.service import ScanFailure, ScanOutcome, iter_media_files, scan_paths
 
 
@@ -47,6 +48,7 @@ def outcome_record(result: ScanOutcome | ScanFailure) -> dict[str, Any]:
                 "abstained": s.abstained,
                 "reason": s.abstain_reason,
                 "version": s.version,
+                "evidence": dict(s.evidence),
             }
             for s in result.signals
         },
@@ -112,23 +114,34 @@ def _run(
     return results
 
 
+def _signal_line(s: SignalResult) -> str:
+    """``c2pa 1.00 — <summary>`` or ``metadata abstain — <reason>``, escaped for rich."""
+    head = f"{s.detector} {'abstain' if s.abstained else f'{s.score:.2f}'}"
+    detail = s.evidence.get("summary") or s.abstain_reason or ""
+    style = "dim" if s.abstained and "summary" not in s.evidence else "bold"
+    return f"[{style}]{escape(head)}[/{style}] — {escape(str(detail))}"
+
+
 def _print_table(results: list[ScanOutcome | ScanFailure]) -> None:
-    table = Table("source", "item", "action", "rule", "signals")
+    """One row per file: the decision, the rule behind it, and each signal's evidence in words."""
+    table = Table(show_lines=True, expand=True)
+    for name, ratio in (("file", 3), ("decision (rule)", 3), ("provenance and signals", 5)):
+        table.add_column(name, ratio=ratio, overflow="fold")
     for r in results:
         if isinstance(r, ScanFailure):
             detail = str(getattr(r.error, "detail", r.error))
-            table.add_row(escape(r.source), "-", f"[red]{r.error.code}[/red]", "-", escape(detail))
+            table.add_row(escape(r.source), f"[red]{r.error.code}[/red]", escape(detail))
             continue
-        sig = ", ".join(
-            f"{s.detector}={'abstain' if s.abstained else f'{s.score:.2f}'}" for s in r.signals
-        )
-        table.add_row(
-            escape(r.source),
-            r.item_id[:19],
-            r.decision.action.value,
-            r.decision.rule_id or "default",
-            sig,
-        )
+        d = r.decision
+        params = ", ".join(d.action_params.values())
+        decision = d.action.value + (f": {params}" if params else "")
+        if r.already_stored:
+            decision += " (stored)"
+        why = f"by {escape(d.rule_id or 'default')}"
+        if d.errors:
+            why += f"\n[red]policy error[/red]: {escape(d.errors[0])}"
+        signals = "\n".join(_signal_line(s) for s in r.signals)
+        table.add_row(escape(r.source), f"[bold]{escape(decision)}[/bold]\n{why}", signals)
     Console().print(table)
 
 

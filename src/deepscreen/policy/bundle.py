@@ -18,9 +18,10 @@ from deepscreen.core.errors import BundleInvalid
 from deepscreen.policy.model import ActionSpec, ParamSpec, ParamValue, PolicyFile, Rule
 
 TEST_SUFFIX = "_test.yaml"
-ROOT_VARIABLES = frozenset({"signals", "item", "params"})
+ROOT_VARIABLES = frozenset({"signals", "item", "params", "derived"})
 _SIGNAL_REF = re.compile(r"\bsignals\.([A-Za-z_]\w*)")
 _PARAM_REF = re.compile(r"\bparams\.([A-Za-z_]\w*)")
+_DERIVED_REF = re.compile(r"\bderived\.([A-Za-z_]\w*)")
 DEFAULT_ON_ERROR = ActionSpec(type=Action.REVIEW, queue="policy_errors")
 
 
@@ -28,6 +29,15 @@ DEFAULT_ON_ERROR = ActionSpec(type=Action.REVIEW, queue="policy_errors")
 class CompiledRule:
     rule: Rule
     program: Any  # cel.Program, compiled once per revision
+    file: str
+
+
+@dataclass(frozen=True)
+class CompiledDerived:
+    """A named helper expression (``derived.<name>``), evaluated in order before the rules."""
+
+    name: str
+    program: Any
     file: str
 
 
@@ -41,6 +51,7 @@ class Bundle:
     params: Mapping[str, ParamValue]
     rules: tuple[CompiledRule, ...]
     default: ActionSpec
+    derived: tuple[CompiledDerived, ...] = ()
     on_error: ActionSpec = DEFAULT_ON_ERROR
     signal_names: frozenset[str] = field(default_factory=frozenset)
 
@@ -79,7 +90,9 @@ def load_bundle(directory: str | Path, *, known_signals: Collection[str] | None 
     contents = {p.name: p.read_bytes() for p in files}
     parsed = [(name, _parse_file(name, data, errors)) for name, data in contents.items()]
     merged = _merge([(n, f) for n, f in parsed if f is not None], errors)
-    compiled = _compile_rules(merged.rules, merged.params, known_signals, errors)
+    checker = _References(merged.params, known_signals)
+    derived = _compile_derived(merged.derived, checker, errors)
+    compiled = _compile_rules(merged.rules, checker, errors)
     if errors:
         raise BundleInvalid(str(root), errors)
     assert merged.default is not None  # _merge reported it otherwise
@@ -90,6 +103,7 @@ def load_bundle(directory: str | Path, *, known_signals: Collection[str] | None 
         params=merged.params,
         rules=tuple(compiled),
         default=merged.default,
+        derived=tuple(derived),
         on_error=merged.on_error or DEFAULT_ON_ERROR,
         signal_names=frozenset(known_signals or ()),
     )
@@ -129,6 +143,7 @@ def _where(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:
 class _Merged:
     name: str | None = None
     params: dict[str, ParamValue] = field(default_factory=dict)
+    derived: list[tuple[str, str, str]] = field(default_factory=list)  # (file, name, expression)
     rules: list[tuple[str, Rule]] = field(default_factory=list)
     default: ActionSpec | None = None
     on_error: ActionSpec | None = None
@@ -144,6 +159,10 @@ def _merge(files: list[tuple[str, PolicyFile]], errors: list[str]) -> _Merged:
             if key in merged.params:
                 errors.append(f"{name}: param {key!r} is defined twice")
             merged.params[key] = spec.value if isinstance(spec, ParamSpec) else spec
+        for key, expression in pf.derived.items():
+            if any(key == d[1] for d in merged.derived):
+                errors.append(f"{name}: derived {key!r} is defined twice")
+            merged.derived.append((name, key, expression))
         for rule in pf.rules:
             if rule.id in seen_rules:
                 errors.append(
@@ -162,33 +181,63 @@ def _merge(files: list[tuple[str, PolicyFile]], errors: list[str]) -> _Merged:
     return merged
 
 
+@dataclass
+class _References:
+    """What an expression may read: params, enabled signals and earlier derived values."""
+
+    params: Mapping[str, ParamValue]
+    known_signals: Collection[str] | None
+    derived: list[str] = field(default_factory=list)
+
+    def problems(self, expression: str, program: Any) -> list[str]:
+        found = []
+        roots = set(program.variables()) - ROOT_VARIABLES - _bound_names(expression)
+        if roots:
+            found.append(f"unknown variables {sorted(roots)}; use signals, item, params, derived")
+        for ref in sorted(set(_PARAM_REF.findall(expression)) - set(self.params)):
+            found.append(f"unknown param {ref!r}")
+        for ref in sorted(set(_DERIVED_REF.findall(expression)) - set(self.derived)):
+            found.append(f"unknown derived value {ref!r} (defined so far: {self.derived})")
+        if self.known_signals is not None:
+            for ref in sorted(set(_SIGNAL_REF.findall(expression)) - set(self.known_signals)):
+                found.append(
+                    f"unknown signal {ref!r} (enabled detectors: {sorted(self.known_signals)})"
+                )
+        return found
+
+
+def _compile(expression: str, where: str, errors: list[str]) -> Any | None:
+    try:
+        return cel.compile(expression)
+    except (ValueError, RuntimeError) as exc:
+        errors.append(f"{where}: CEL does not compile: {exc}".replace("\n", " "))
+        return None
+
+
+def _compile_derived(
+    derived: list[tuple[str, str, str]], refs: _References, errors: list[str]
+) -> list[CompiledDerived]:
+    compiled = []
+    for file, name, expression in derived:
+        where = f"{file}: derived {name}"
+        program = _compile(expression, where, errors)
+        if program is not None:
+            errors.extend(f"{where}: {p}" for p in refs.problems(expression, program))
+            compiled.append(CompiledDerived(name=name, program=program, file=file))
+        refs.derived.append(name)  # later expressions may read it
+    return compiled
+
+
 def _compile_rules(
-    rules: list[tuple[str, Rule]],
-    params: Mapping[str, ParamValue],
-    known_signals: Collection[str] | None,
-    errors: list[str],
+    rules: list[tuple[str, Rule]], refs: _References, errors: list[str]
 ) -> list[CompiledRule]:
     compiled = []
     for file, rule in rules:
         where = f"{file}: rule {rule.id}"
-        try:
-            program = cel.compile(rule.when)
-        except (ValueError, RuntimeError) as exc:
-            errors.append(f"{where}: CEL does not compile: {exc}".replace("\n", " "))
-            continue
-        unknown_roots = set(program.variables()) - ROOT_VARIABLES - _bound_names(rule.when)
-        if unknown_roots:
-            errors.append(
-                f"{where}: unknown variables {sorted(unknown_roots)}; use signals, item, params"
-            )
-        for ref in sorted(set(_PARAM_REF.findall(rule.when)) - set(params)):
-            errors.append(f"{where}: unknown param {ref!r}")
-        if known_signals is not None:
-            for ref in sorted(set(_SIGNAL_REF.findall(rule.when)) - set(known_signals)):
-                errors.append(
-                    f"{where}: unknown signal {ref!r} (enabled detectors: {sorted(known_signals)})"
-                )
-        compiled.append(CompiledRule(rule=rule, program=program, file=file))
+        program = _compile(rule.when, where, errors)
+        if program is not None:
+            errors.extend(f"{where}: {p}" for p in refs.problems(rule.when, program))
+            compiled.append(CompiledRule(rule=rule, program=program, file=file))
     return compiled
 
 

@@ -75,15 +75,40 @@ def normalise_signals(signals: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def trace_rules(
-    bundle: Bundle, inputs: Mapping[str, Any], *, stop_at_match: bool = True
-) -> list[RuleTrace]:
-    """Evaluate rules in order; with ``stop_at_match`` stop at the first match or error."""
-    context = {
+_EVAL_ERRORS = (KeyError, TypeError, ValueError, RuntimeError, OverflowError)
+
+
+def derive(bundle: Bundle, context: Mapping[str, Any]) -> tuple[dict[str, Any], RuleTrace | None]:
+    """Evaluate the bundle's ``derived`` expressions in order; stop at the first error."""
+    values: dict[str, Any] = {}
+    for d in bundle.derived:
+        try:
+            values[d.name] = d.program.execute({**context, "derived": values})
+        except _EVAL_ERRORS as exc:
+            return values, RuleTrace(
+                f"derived.{d.name}", Outcome.ERROR, f"{type(exc).__name__}: {exc}"
+            )
+    return values, None
+
+
+def context_for(bundle: Bundle, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    return {
         "signals": inputs.get("signals", {}),
         "item": inputs.get("item", {}),
         "params": dict(bundle.params),
     }
+
+
+def trace_rules(
+    bundle: Bundle, inputs: Mapping[str, Any], *, stop_at_match: bool = True
+) -> list[RuleTrace]:
+    """Evaluate derived values, then rules in order; with ``stop_at_match`` stop at the first
+    match or error. A derived value that errors ends the trace with that error."""
+    context = context_for(bundle, inputs)
+    values, failed = derive(bundle, context)
+    if failed is not None:
+        return [failed]
+    context["derived"] = values
     traces: list[RuleTrace] = []
     for compiled in bundle.rules:
         trace = _run(compiled, context)
@@ -97,7 +122,7 @@ def _run(compiled: CompiledRule, context: dict[str, Any]) -> RuleTrace:
     rule_id = compiled.rule.id
     try:
         value = compiled.program.execute(context)
-    except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as exc:
+    except _EVAL_ERRORS as exc:
         return RuleTrace(rule_id, Outcome.ERROR, f"{type(exc).__name__}: {exc}")
     if not isinstance(value, bool):
         return RuleTrace(rule_id, Outcome.ERROR, f"'when' gave {value!r}, not a bool")
@@ -115,8 +140,9 @@ def evaluate(
 ) -> Decision:
     """First matching rule wins; none → the default action.
 
-    A rule that errors before any rule matched cannot be skipped safely (it might have
-    matched), so the decision takes the bundle's ``on_error`` action (review by default) and
+    A rule (or derived value) that errors before any rule matched cannot be skipped safely (it
+    might have matched), so the decision takes the bundle's ``on_error`` action (review by
+    default), names what failed in ``rule_id`` (``derived.<name>`` for a derived value) and
     records the error.
     """
     traces = trace_rules(bundle, inputs)

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from deepscreen.policy.bundle import Bundle
-from deepscreen.policy.evaluate import Outcome, RuleTrace, normalise_signals, trace_rules
+from deepscreen.policy.evaluate import (
+    Outcome,
+    RuleTrace,
+    context_for,
+    derive,
+    normalise_signals,
+    trace_rules,
+)
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,7 @@ class Explanation:
     action: str
     action_params: Mapping[str, str]
     error: str | None
+    derived: Mapping[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -27,6 +35,7 @@ class Explanation:
             "action": self.action,
             "action_params": dict(self.action_params),
             "error": self.error,
+            "derived": dict(self.derived),
             "rules": [
                 {"rule": t.rule_id, "outcome": t.outcome.value, "error": t.error}
                 for t in self.traces
@@ -49,6 +58,14 @@ def explain(bundle: Bundle, inputs: Mapping[str, Any]) -> Explanation:
         spec = next(r.rule.action for r in bundle.rules if r.rule.id == winner)
     elif first is not None:
         winner, spec, error = first.rule_id, bundle.on_error, first.error
+    derived, _ = derive(bundle, context_for(bundle, normalised))
     return Explanation(
-        bundle.revision, normalised, tuple(traces), winner, spec.type.value, spec.params(), error
+        bundle.revision,
+        normalised,
+        tuple(traces),
+        winner,
+        spec.type.value,
+        spec.params(),
+        error,
+        derived,
     )

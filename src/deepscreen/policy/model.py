@@ -85,16 +85,19 @@ class PolicyFile(_Strict):
     name: str | None = None
     description: str = ""
     params: dict[str, ParamSpec | ParamValue] = Field(default_factory=dict)
+    derived: dict[str, Annotated[str, Field(min_length=1, max_length=4000)]] = Field(
+        default_factory=dict
+    )
     rules: list[Rule] = Field(default_factory=list)
     default: ActionSpec | None = None
     on_error: ActionSpec | None = None
 
-    @field_validator("params")
+    @field_validator("params", "derived")
     @classmethod
-    def _param_names(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
         for name in value:
             if not PARAM_NAME.match(name):
-                raise ValueError(f"param name {name!r} must be lower_snake_case")
+                raise ValueError(f"name {name!r} must be lower_snake_case")
         return value
 
 

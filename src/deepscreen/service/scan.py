@@ -57,7 +57,7 @@ class ScanOutcome:
 
 
 def run_detectors(detectors: Sequence[Detector], item: MediaItem) -> tuple[SignalResult, ...]:
-    """Every detector that handles the item's kind; a detector that fails abstains, saying why.
+    """Run every detector; one that does not handle the kind or that fails abstains, saying why.
 
     A detector failing on hostile input must not lose the item or stop a batch: "cannot tell"
     is a value. The failure is logged with its traceback so that bugs stay visible.
@@ -65,6 +65,10 @@ def run_detectors(detectors: Sequence[Detector], item: MediaItem) -> tuple[Signa
     results = []
     for detector in detectors:
         if item.kind not in detector.media_kinds:
+            # Every enabled detector appears in the policy's inputs, so rules never meet a
+            # missing signal just because the media kind is new to one detector.
+            reason = f"does not handle {item.kind.value} media"
+            results.append(SignalResult.abstain(detector.name, detector.version, reason))
             continue
         try:
             results.append(detector.detect(item))

@@ -93,7 +93,21 @@ def _evidence(scan: MarkerScan) -> dict[str, Any]:
         evidence["digital_source_type"] = _main_source_type(scan)
     if scan.parse_errors:
         evidence["parse_errors"] = scan.parse_errors
+    if markers:
+        evidence["summary"] = _summary(evidence["markers"])
     return evidence
+
+
+def _summary(markers: list[dict[str, Any]]) -> str:
+    """One line for a reviewer: which generator, and the field that declared it."""
+    parts = []
+    for m in markers[:3]:
+        who = m.get("tool") or ("declared capture" if m.get("kind") == "capture" else "AI")
+        if m.get("source") == "xmp:DigitalSourceType":
+            who = f"{who}: {str(m.get('value', '')).rstrip('/').rsplit('/', 1)[-1]}"
+        parts.append(f"{who} ({m.get('source')})")
+    more = f" +{len(markers) - 3} more" if len(markers) > 3 else ""
+    return "; ".join(parts) + more
 
 
 def _main_source_type(scan: MarkerScan) -> str:

@@ -20,6 +20,9 @@ class Detector(Protocol):
     - ``detect`` returns ``SignalResult.abstain(...)`` when it cannot tell; it raises only for
       bugs. It is deterministic for the same item, does no network I/O, and is safe to call
       concurrently after ``load()``.
+    - ``evidence`` is JSON-compatible and bounded in size; when the detector found something,
+      ``evidence["summary"]`` is one line (at most ~160 characters) that a reviewer understands
+      at a glance — what declared it, how, and with what validity. Shells show it as is.
     - ``get_examples()`` returns small items (made in memory, no downloads) covering every
       declared media kind, for the conformance kit.
     """
