@@ -40,7 +40,7 @@ class Settings(BaseSettings):
 
     db_url: str = Field("sqlite:///deepscreen.db", description="SQLAlchemy URL of the event store.")
     policy_dir: str | None = Field(None, description="Policy bundle directory; default: shipped.")
-    detectors: list[str] = Field(default_factory=lambda: ["metadata"])
+    detectors: list[str] = Field(default_factory=lambda: ["c2pa", "metadata", "watermark"])
     media: MediaSettings = Field(default_factory=lambda: MediaSettings())
     costs: CostSettings = Field(default_factory=lambda: CostSettings())
 

@@ -13,7 +13,7 @@ SHIPPED = str(Path(__file__).resolve().parents[2] / "policies" / "default")
 def test_policy_test_passes_on_shipped_bundle(runner):
     result = runner.invoke(app, ["policy", "test", SHIPPED])
     assert result.exit_code == 0, result.output
-    assert "PASS" in result.stdout and "rule coverage: 2/2 (100%)" in result.stdout
+    assert "PASS" in result.stdout and "rule coverage: 4/4 (100%)" in result.stdout
 
 
 def test_policy_test_json_and_failures_exit_1(runner, tmp_path):
@@ -53,7 +53,14 @@ def test_explain_shows_trace_and_winner(runner):
     data = json.loads(result.stdout)
     assert data["winner"] == "review_declared_ai_sensitive"
     assert data["action"] == "review" and data["action_params"] == {"queue": "synthetic_media"}
-    assert [r["outcome"] for r in data["rules"]] == ["matched", "matched"]
+    assert [r["outcome"] for r in data["rules"]] == [
+        "not_matched",
+        "not_matched",
+        "matched",
+        "matched",
+    ]
+    assert data["derived"]["declared_ai"] is True and data["derived"]["metadata_ai"] is True
+    assert data["inputs"]["signals"]["c2pa"]["reason"] == "not given in the input"
 
 
 def test_explain_reads_input_file_and_prints_table(runner, tmp_path):

@@ -59,6 +59,12 @@ class Bundle:
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(r.rule.id for r in self.rules)
 
+    @property
+    def referenced_signals(self) -> frozenset[str]:
+        """Detector names any derived value or rule reads (``signals.<name>``)."""
+        sources = [d.program.source for d in self.derived] + [r.rule.when for r in self.rules]
+        return frozenset(name for text in sources for name in _SIGNAL_REF.findall(text))
+
 
 def policy_files(directory: Path) -> list[Path]:
     """The bundle's policy files (``*.yaml``/``*.yml`` that are not ``*_test.yaml``), by name."""

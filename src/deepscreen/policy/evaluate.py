@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+import cel
 
 from deepscreen.core.decisions import Decision
 from deepscreen.core.media import MediaItem
@@ -60,8 +62,15 @@ def item_inputs(item: MediaItem) -> dict[str, Any]:
     return {**dict(item.attributes), **facts}
 
 
-def normalise_signals(signals: Mapping[str, Any]) -> dict[str, Any]:
-    """Fill ``abstained`` in hand-written inputs (tests, explain) from whether a score is given."""
+NOT_GIVEN = "not given in the input"
+
+
+def normalise_signals(signals: Mapping[str, Any], expected: Iterable[str] = ()) -> dict[str, Any]:
+    """Complete hand-written inputs (policy tests, explain) the way production inputs are.
+
+    ``abstained`` follows from whether a score is given, and every ``expected`` detector that
+    is missing is added as abstained — in production every enabled detector reports.
+    """
     out: dict[str, Any] = {}
     for name, value in signals.items():
         if isinstance(value, Mapping):
@@ -72,31 +81,41 @@ def normalise_signals(signals: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = entry
         else:
             out[name] = value
+    for name in expected:
+        out.setdefault(name, {"abstained": True, "reason": NOT_GIVEN, "evidence": {}})
     return out
 
 
 _EVAL_ERRORS = (KeyError, TypeError, ValueError, RuntimeError, OverflowError)
 
 
-def derive(bundle: Bundle, context: Mapping[str, Any]) -> tuple[dict[str, Any], RuleTrace | None]:
-    """Evaluate the bundle's ``derived`` expressions in order; stop at the first error."""
+def derive(bundle: Bundle, context: cel.Context) -> tuple[dict[str, Any], RuleTrace | None]:
+    """Evaluate the bundle's ``derived`` expressions in order into ``context``'s ``derived``
+    variable; stop at the first error."""
     values: dict[str, Any] = {}
     for d in bundle.derived:
+        context.add_variable("derived", values)
         try:
-            values[d.name] = d.program.execute({**context, "derived": values})
+            values[d.name] = d.program.execute(context)
         except _EVAL_ERRORS as exc:
             return values, RuleTrace(
                 f"derived.{d.name}", Outcome.ERROR, f"{type(exc).__name__}: {exc}"
             )
+    context.add_variable("derived", values)
     return values, None
 
 
-def context_for(bundle: Bundle, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "signals": inputs.get("signals", {}),
-        "item": inputs.get("item", {}),
-        "params": dict(bundle.params),
-    }
+def context_for(bundle: Bundle, inputs: Mapping[str, Any]) -> cel.Context:
+    """The CEL context for one item. Converting Python values to CEL is the costly part of
+    evaluation, so it happens once per item and every program then reuses the context."""
+    return cel.Context(
+        {
+            "signals": inputs.get("signals", {}),
+            "item": inputs.get("item", {}),
+            "params": dict(bundle.params),
+            "derived": {},
+        }
+    )
 
 
 def trace_rules(
@@ -105,10 +124,9 @@ def trace_rules(
     """Evaluate derived values, then rules in order; with ``stop_at_match`` stop at the first
     match or error. A derived value that errors ends the trace with that error."""
     context = context_for(bundle, inputs)
-    values, failed = derive(bundle, context)
+    _, failed = derive(bundle, context)
     if failed is not None:
         return [failed]
-    context["derived"] = values
     traces: list[RuleTrace] = []
     for compiled in bundle.rules:
         trace = _run(compiled, context)
@@ -118,7 +136,7 @@ def trace_rules(
     return traces
 
 
-def _run(compiled: CompiledRule, context: dict[str, Any]) -> RuleTrace:
+def _run(compiled: CompiledRule, context: cel.Context) -> RuleTrace:
     rule_id = compiled.rule.id
     try:
         value = compiled.program.execute(context)
@@ -167,3 +185,8 @@ def evaluate(
         detector_versions=dict(detector_versions or {}),
         errors=errors,
     )
+
+
+def expected_signals(bundle: Bundle) -> frozenset[str]:
+    """The detectors a hand-written input should cover: the enabled ones, else those read."""
+    return bundle.signal_names or bundle.referenced_signals

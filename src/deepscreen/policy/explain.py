@@ -12,6 +12,7 @@ from deepscreen.policy.evaluate import (
     RuleTrace,
     context_for,
     derive,
+    expected_signals,
     normalise_signals,
     trace_rules,
 )
@@ -47,7 +48,7 @@ class Explanation:
 def explain(bundle: Bundle, inputs: Mapping[str, Any]) -> Explanation:
     """Evaluate every rule (not only up to the winner) and name the winning one."""
     normalised = {
-        "signals": normalise_signals(inputs.get("signals") or {}),
+        "signals": normalise_signals(inputs.get("signals") or {}, expected_signals(bundle)),
         "item": dict(inputs.get("item") or {}),
     }
     traces = trace_rules(bundle, normalised, stop_at_match=False)

@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from deepscreen.policy.bundle import TEST_SUFFIX, Bundle, load_bundle
-from deepscreen.policy.evaluate import evaluate, normalise_signals
+from deepscreen.policy.evaluate import evaluate, expected_signals, normalise_signals
 from deepscreen.policy.model import PolicyTestCase
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -126,7 +126,7 @@ def _run_file(bundle: Bundle, path: Path) -> list[CaseResult]:
 
 def _run_case(bundle: Bundle, file: str, case: PolicyTestCase) -> CaseResult:
     inputs = {
-        "signals": normalise_signals(case.input.get("signals") or {}),
+        "signals": normalise_signals(case.input.get("signals") or {}, expected_signals(bundle)),
         "item": dict(case.input.get("item") or {}),
     }
     decision = evaluate(bundle, inputs, item_id=case.name, decision_id=case.name, decided_at=_EPOCH)

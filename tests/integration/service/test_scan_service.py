@@ -18,7 +18,7 @@ from deepscreen.core.events import DecisionMade, Event, SignalsComputed
 from deepscreen.core.media import MediaItem, MediaKind
 from deepscreen.service import scan_bytes, scan_paths
 from deepscreen.settings import load_settings
-from deepscreen.signals.metadata import MetadataDetector
+from deepscreen.signals.registry import discover, load_detectors
 from deepscreen.store.memory import InMemoryEventStore
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -33,12 +33,16 @@ def png(colour: tuple[int, int, int], parameters: str | None = None) -> bytes:
     return buf.getvalue()
 
 
+def all_detectors():
+    return load_detectors(sorted(discover()))
+
+
 def services(store=None, detectors=None):
     ids = count()
     return build(
         load_settings(None),
         store=store or InMemoryEventStore(),
-        detectors=detectors if detectors is not None else [MetadataDetector()],
+        detectors=detectors if detectors is not None else all_detectors(),
         clock=ManualClock(T0),
         new_id=lambda: f"d{next(ids)}",
     )
@@ -82,7 +86,7 @@ class ExplodingDetector:
 
 
 def test_failing_detector_abstains_and_item_is_kept(caplog):
-    svc = services(detectors=[MetadataDetector(), ExplodingDetector()])
+    svc = services(detectors=[*all_detectors(), ExplodingDetector()])
     outcome = scan_bytes(svc, png((5, 5, 5)), source="a.png")
     by_name = {s.detector: s for s in outcome.signals}
     assert by_name["exploding"].abstained
