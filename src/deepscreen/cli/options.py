@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import yaml
 
 from deepscreen.bootstrap import build
+from deepscreen.cli.errors import CliError, ExitCode
 from deepscreen.service import Services
 from deepscreen.settings import Settings, load_settings
 
@@ -40,3 +42,18 @@ def settings_from(
 
 def services_from(config: Path | None, db: str | None, policy: Path | None) -> Services:
     return build(settings_from(config, db, policy))
+
+
+def parse_assignments(pairs: list[str], root: str) -> dict[str, Any]:
+    """``metadata.score=1.0`` → ``{"metadata": {"score": 1.0}}``; values parsed as YAML scalars."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise CliError(f"--{root} expects NAME=VALUE, got {pair!r}", ExitCode.USAGE)
+        node = out
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = yaml.safe_load(raw)
+    return out

@@ -12,8 +12,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from deepscreen.cli.errors import CliError, ExitCode, domain_errors
-from deepscreen.cli.options import ConfigOpt, PolicyOpt, settings_from
+from deepscreen.cli.errors import ExitCode, domain_errors
+from deepscreen.cli.options import ConfigOpt, PolicyOpt, parse_assignments, settings_from
 from deepscreen.core.errors import InvalidInput
 from deepscreen.policy.bundle import load_bundle
 from deepscreen.policy.explain import explain
@@ -71,21 +71,6 @@ def _print_report(report: Any) -> None:
         out.print("[red]no test cases found (*_test.yaml)[/red]")
 
 
-def _parse_assignments(pairs: list[str], root: str) -> dict[str, Any]:
-    """``metadata.score=1.0`` → ``{"metadata": {"score": 1.0}}``; values parsed as YAML scalars."""
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise CliError(f"--{root} expects NAME=VALUE, got {pair!r}", ExitCode.USAGE)
-        node = out
-        *parents, leaf = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = yaml.safe_load(raw)
-    return out
-
-
 def _read_inputs(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text())
@@ -129,8 +114,8 @@ def explain_cmd(
         )
         given = _read_inputs(inputs) if inputs else {}
         merged = {
-            "signals": {**given.get("signals", {}), **_parse_assignments(signal, "signal")},
-            "item": {**given.get("item", {}), **_parse_assignments(item, "item")},
+            "signals": {**given.get("signals", {}), **parse_assignments(signal, "signal")},
+            "item": {**given.get("item", {}), **parse_assignments(item, "item")},
         }
         result = explain(bundle, merged)
     if output_format is OutputFormat.JSON:

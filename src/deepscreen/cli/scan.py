@@ -15,8 +15,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from deepscreen.cli.errors import ExitCode, domain_errors
-from deepscreen.cli.options import ConfigOpt, DbOpt, PolicyOpt, services_from
+from deepscreen.cli.errors import CliError, ExitCode, domain_errors
+from deepscreen.cli.options import ConfigOpt, DbOpt, PolicyOpt, parse_assignments, services_from
+from deepscreen.core.media import AttributeValue
 from deepscreen.core.signals import SignalResult
 from deepscreen.service import ScanFailure, ScanOutcome, iter_media_files, scan_paths
 
@@ -64,6 +65,14 @@ def scan(
     config: ConfigOpt = None,
     db: DbOpt = None,
     policy: PolicyOpt = None,
+    attr: Annotated[
+        list[str],
+        typer.Option(
+            "--attr",
+            help="Item attribute for every file of this run, e.g. category=news or "
+            "ai_disclosure=not_ai (repeatable); the policy reads it as item.<name>.",
+        ),
+    ] = [],  # noqa: B006 - typer idiom
 ) -> None:
     """Scan media files, decide with the policy, and record every decision in the event store.
 
@@ -73,13 +82,15 @@ def scan(
     """
     err = Console(stderr=True)
     with domain_errors():
+        attributes = scalar_attributes(parse_assignments(attr, "attr"))
         services = services_from(config, db, policy)
         try:
             files = list(iter_media_files(paths))
             missing = [p for p in files if not p.exists()]
             for p in missing:
                 err.print(f"[red]no such file:[/red] {escape(str(p))}")
-            results = _run(services, [p for p in files if p.exists()], err, output_format)
+            present = [p for p in files if p.exists()]
+            results = _run(services, present, attributes, err, output_format)
         finally:
             services.store.close()
     failures = sum(1 for r in results if isinstance(r, ScanFailure)) + len(missing)
@@ -88,8 +99,19 @@ def scan(
         raise typer.Exit(ExitCode.FAILURES)
 
 
+def scalar_attributes(values: dict[str, Any]) -> dict[str, AttributeValue]:
+    for name, value in values.items():
+        if not isinstance(value, str | int | float | bool):
+            raise CliError(f"--attr {name}: expected a scalar, got {value!r}", ExitCode.USAGE)
+    return values
+
+
 def _run(
-    services: Any, files: list[Path], err: Console, output_format: ScanFormat
+    services: Any,
+    files: list[Path],
+    attributes: dict[str, AttributeValue],
+    err: Console,
+    output_format: ScanFormat,
 ) -> list[ScanOutcome | ScanFailure]:
     results: list[ScanOutcome | ScanFailure] = []
     progress = Progress(
@@ -102,7 +124,7 @@ def _run(
     )
     with progress:
         task = progress.add_task("scan", total=len(files))
-        for result in scan_paths(services, files):
+        for result in scan_paths(services, files, attributes):
             results.append(result)
             if isinstance(result, ScanFailure):
                 progress.console.print(f"[red]unreadable[/red] {escape(str(result.error))}")

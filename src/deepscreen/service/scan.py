@@ -151,7 +151,11 @@ class ScanFailure:
     error: InvalidInput
 
 
-def scan_paths(services: Services, paths: Iterable[Path]) -> Iterator[ScanOutcome | ScanFailure]:
+def scan_paths(
+    services: Services,
+    paths: Iterable[Path],
+    attributes: Mapping[str, AttributeValue] | None = None,
+) -> Iterator[ScanOutcome | ScanFailure]:
     """Scan files one by one; bad input is yielded as a failure and the run goes on.
 
     Any other error (the store went away, a policy or plug-in failure) stops the run: going
@@ -159,7 +163,7 @@ def scan_paths(services: Services, paths: Iterable[Path]) -> Iterator[ScanOutcom
     """
     for path in paths:
         try:
-            yield scan_file(services, path)
+            yield scan_file(services, path, attributes=attributes)
         except InvalidInput as exc:
             yield ScanFailure(str(path), exc)
 

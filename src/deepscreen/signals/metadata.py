@@ -104,7 +104,8 @@ def _summary(markers: list[dict[str, Any]]) -> str:
     for m in markers[:3]:
         who = m.get("tool") or ("declared capture" if m.get("kind") == "capture" else "AI")
         if m.get("source") == "xmp:DigitalSourceType":
-            who = f"{who}: {str(m.get('value', '')).rstrip('/').rsplit('/', 1)[-1]}"
+            term = str(m.get("value", "")).rstrip("/").rsplit("/", 1)[-1]
+            who = f"IPTC {'capture' if m.get('kind') == 'capture' else 'AI'} declaration {term}"
         parts.append(f"{who} ({m.get('source')})")
     more = f" +{len(markers) - 3} more" if len(markers) > 3 else ""
     return "; ".join(parts) + more

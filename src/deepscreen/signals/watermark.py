@@ -108,6 +108,11 @@ class WatermarkDetector:
             "note": NOTE,
         }
         if hits:
+            source = next(m.source for m in self.messages if m.key == best)
+            evidence["summary"] = (
+                f"invisible watermark of {source}: {top['bits_matched']}/{top['bits_total']} "
+                f"bits (dwtDct, {top['channel_order']} order)"
+            )
             return SignalResult.scored(self.name, self.version, 1.0, evidence)
         found = f"{top['bits_matched']}/{top['bits_total']} {best}"
         reason = f"no known watermark found (best: {found})"

@@ -77,6 +77,8 @@ def test_hit_when_sdxl_marked_png_in_diffusers_channel_order() -> None:
     assert evidence["per_message"]["sdxl"]["hit"] is True
     assert evidence["per_message"]["sdv2"]["hit"] is False
     assert evidence["note"] == NOTE
+    assert evidence["summary"].startswith("invisible watermark of SDXL")
+    assert f"{evidence['bits_matched']}/48 bits (dwtDct, rgb_as_bgr order)" in evidence["summary"]
     json.dumps(evidence, allow_nan=False)
 
 

@@ -167,3 +167,24 @@ def test_load_is_lazy_when_detector_is_constructed() -> None:
     assert detector._context is None
     assert detect(fixtures.ai_created("image/jpeg"), detector=detector).score == 1.0
     assert detector._context is not None
+
+
+def test_summary_says_origin_maker_and_validity_when_ai_is_declared_in_an_ingredient() -> None:
+    summary = detect(fixtures.ai_in_ingredient_jpeg()).evidence["summary"]
+    assert summary.startswith("C2PA: AI-created (trainedAlgorithmicMedia, in an ingredient)")
+    assert "signer untrusted" in summary
+
+
+def test_summary_flags_tampering_when_pixels_change_after_signing() -> None:
+    summary = detect(fixtures.tampered_jpeg()).evidence["summary"]
+    assert "TAMPERED (assertion.dataHash.mismatch" in summary
+
+
+def test_summary_names_capture_and_remote_references() -> None:
+    assert (
+        detect(fixtures.captured_jpeg())
+        .evidence["summary"]
+        .startswith("C2PA: camera capture (digitalCapture)")
+    )
+    remote = detect(fixtures.remote_reference_jpeg()).evidence["summary"]
+    assert remote == "C2PA manifest referenced remotely: unverifiable offline"
