@@ -26,6 +26,7 @@ from deepscreen.signals.watermark import KNOWN_MESSAGES
 # file name -> the decision the shipped policy should make
 EXPECTED = {
     "c2pa_ai_created.jpg": "label",
+    "c2pa_ai_created.mp4": "label",
     "c2pa_ai_edited.jpg": "label",
     "c2pa_ai_only_in_ingredient.jpg": "label",
     "c2pa_camera_capture.jpg": "allow",
@@ -65,6 +66,7 @@ def fixtures() -> dict[str, bytes]:
     )
     return {
         "c2pa_ai_created.jpg": c2pa_fixtures.ai_created("image/jpeg"),
+        "c2pa_ai_created.mp4": c2pa_fixtures.ai_created("video/mp4"),
         "c2pa_ai_edited.jpg": c2pa_fixtures.ai_edited_jpeg(),
         "c2pa_ai_only_in_ingredient.jpg": c2pa_fixtures.ai_in_ingredient_jpeg(),
         "c2pa_camera_capture.jpg": c2pa_fixtures.captured_jpeg(),

@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from deepscreen.core.errors import CorruptMedia, InvalidInput, MediaTooLarge, UnsupportedMedia
 from deepscreen.core.media import AttributeValue, ItemId, MediaItem, MediaKind, content_item_id
+from deepscreen.media.containers import first_box_fits, sniff_video
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -100,6 +101,8 @@ def load_media(
     Raises ``MediaTooLarge`` (byte, pixel or side limit; Pillow's decompression-bomb check),
     ``UnsupportedMedia`` (not JPEG, PNG, GIF or WebP by its magic bytes) or ``CorruptMedia``
     (empty, truncated or undecodable). Pillow's own exceptions and warnings never escape.
+    MP4 and MOV files (by their ``ftyp`` box) become ``MediaKind.VIDEO`` items that are not
+    decoded (``pixels`` None, width and height 0) for container-level detectors such as C2PA.
     """
     if len(data) > limits.max_bytes:
         raise MediaTooLarge(source, _too_many_bytes(len(data), limits))
@@ -107,8 +110,12 @@ def load_media(
         raise CorruptMedia(source, "empty file (0 bytes)")
     mime = sniff_mime(data)
     if mime is None:
+        video = sniff_video(data)
+        if video is not None:
+            return _video_item(data, video, source, item_id, attributes)
         raise UnsupportedMedia(
-            source, f"not a JPEG, PNG, GIF or WebP image (starts with {data[:12]!r})"
+            source,
+            f"not a JPEG, PNG, GIF or WebP image or an MP4/MOV video (starts with {data[:12]!r})",
         )
     pixels = _decode(data, mime=mime, source=source, limits=limits)
     return MediaItem(
@@ -120,6 +127,28 @@ def load_media(
         data=data,
         source=source,
         pixels=pixels,
+        attributes=dict(attributes or {}),
+    )
+
+
+def _video_item(
+    data: bytes,
+    mime: str,
+    source: str,
+    item_id: ItemId | None,
+    attributes: Mapping[str, AttributeValue] | None,
+) -> MediaItem:
+    """A video container, not decoded: container-level detectors (C2PA) read ``data``."""
+    if not first_box_fits(data):
+        raise CorruptMedia(source, "ISO-BMFF box size is larger than the file")
+    return MediaItem(
+        item_id=item_id if item_id is not None else content_item_id(data),
+        kind=MediaKind.VIDEO,
+        mime=mime,
+        width=0,
+        height=0,
+        data=data,
+        source=source,
         attributes=dict(attributes or {}),
     )
 
