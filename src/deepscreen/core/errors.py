@@ -53,6 +53,32 @@ class CorruptMedia(_MediaError):
     code = "corrupt_media"
 
 
+class BankFileInvalid(InvalidInput):
+    """A bank import file was refused whole; ``errors`` lists 'line N: message' entries."""
+
+    code = "bank_file_invalid"
+
+    def __init__(self, source: str, errors: Sequence[str], *, total_errors: int | None = None):
+        self.source = source
+        self.errors = tuple(errors)
+        count = total_errors if total_errors is not None else len(self.errors)
+        shown = "\n".join(f"  - {e}" for e in self.errors)
+        more = f"\n  … and {count - len(self.errors)} more" if count > len(self.errors) else ""
+        super().__init__(f"{source}: refused, nothing imported ({count} bad lines):\n{shown}{more}")
+
+
+class BankError(DeepscreenError):
+    code = "bank_error"
+
+
+class BankNotFound(BankError):
+    code = "bank_not_found"
+
+
+class BankExists(BankError):
+    code = "bank_exists"
+
+
 class ConfigError(DeepscreenError):
     code = "config_error"
 
