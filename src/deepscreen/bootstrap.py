@@ -10,9 +10,14 @@ from deepscreen.impact.summary import CostInputs
 from deepscreen.media import MediaLimits
 from deepscreen.policy.bundle import Bundle, load_bundle
 from deepscreen.service import Services
+from deepscreen.service.scan import BankingRule
 from deepscreen.settings import Settings
+from deepscreen.signals.hash_banks import BankMatcher
+from deepscreen.signals.hashmatch import HashMatchDetector
 from deepscreen.signals.ports import Detector
 from deepscreen.signals.registry import load_detectors
+from deepscreen.store.banks_open import open_bank_store
+from deepscreen.store.banks_ports import BankStore
 from deepscreen.store.memory import InMemoryEventStore
 from deepscreen.store.ports import EventStore
 from deepscreen.store.sql import SqlEventStore
@@ -37,18 +42,39 @@ def load_policy(settings: Settings, detectors: list[Detector] | None = None) -> 
     return load_bundle(directory, known_signals=names)
 
 
+def load_matcher(banks: BankStore) -> BankMatcher:
+    """Every bank and entry of the store in one in-memory index (built once at start-up)."""
+    matcher = BankMatcher()
+    for bank, _count in banks.list_banks():
+        matcher.set_bank(bank)
+    matcher.add(entry for _seq, entry in banks.entries_since(None))
+    matcher.compact()
+    return matcher
+
+
 def build(
     settings: Settings,
     *,
     store: EventStore | None = None,
+    banks: BankStore | None = None,
     detectors: list[Detector] | None = None,
     clock: Clock = system_clock,
     new_id: IdFactory = uuid4_ids,
 ) -> Services:
-    """Wire everything from settings; tests pass fakes for ``store``, ``detectors``, ``clock``."""
-    detectors = detectors if detectors is not None else load_detectors(settings.detectors)
+    """Wire everything from settings; tests pass fakes for ``store``, ``banks``,
+    ``detectors`` and ``clock``. The bank store shares the event store's database."""
+    banks = banks if banks is not None else open_bank_store(settings.db_url)
+    matcher = load_matcher(banks)
+    if detectors is None:
+        built: dict[str, Detector] = {"hashmatch": HashMatchDetector(matcher)}
+        detectors = load_detectors(settings.detectors, instances=built)
     bundle = load_policy(settings, detectors)
     return Services(
+        banks=banks,
+        matcher=matcher,
+        banking=BankingRule(
+            settings.banking.enabled, settings.banking.bank, frozenset(settings.banking.labels)
+        ),
         store=store if store is not None else open_store(settings.db_url),
         detectors=detectors,
         bundle=bundle,

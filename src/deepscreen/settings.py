@@ -33,6 +33,15 @@ class CostSettings(BaseModel):
     monthly_volume: int | None = Field(None, ge=0, description="Uploads per month.")
 
 
+class BankingSettings(BaseModel):
+    """The closed loop: a review confirming one of ``labels`` as violating banks the item's hash."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    bank: str = Field("confirmed_deepfakes", description="Block bank that receives the hashes.")
+    labels: list[str] = Field(default_factory=lambda: ["deepfake"])
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DEEPSCREEN_", env_nested_delimiter="__", extra="forbid"
@@ -40,9 +49,12 @@ class Settings(BaseSettings):
 
     db_url: str = Field("sqlite:///deepscreen.db", description="SQLAlchemy URL of the event store.")
     policy_dir: str | None = Field(None, description="Policy bundle directory; default: shipped.")
-    detectors: list[str] = Field(default_factory=lambda: ["c2pa", "metadata", "watermark"])
+    detectors: list[str] = Field(
+        default_factory=lambda: ["c2pa", "hashmatch", "metadata", "watermark"]
+    )
     media: MediaSettings = Field(default_factory=lambda: MediaSettings())
     costs: CostSettings = Field(default_factory=lambda: CostSettings())
+    banking: BankingSettings = Field(default_factory=lambda: BankingSettings())
 
     @classmethod
     def settings_customise_sources(

@@ -1,4 +1,4 @@
-"""Video containers recognised without decoding (ISO-BMFF: MP4, MOV), so that container-level
+"""Video containers recognised without decoding (MP4, MOV, WebM), so that container-level
 detectors such as C2PA can read them. Frames are not decoded yet: width and height are 0.
 """
 
@@ -31,14 +31,22 @@ _BRANDS = {
 }
 
 
+_EBML = b"\x1a\x45\xdf\xa3"  # Matroska / WebM
+
+
 def sniff_video(data: bytes) -> str | None:
-    """The MIME type of an MP4/MOV file from its leading ``ftyp`` box, or None."""
+    """The MIME type of an MP4/MOV file (leading ``ftyp`` box) or a WebM file, or None."""
+    if data.startswith(_EBML) and b"webm" in data[:64]:
+        return "video/webm"
     if len(data) < 16 or data[4:8] != b"ftyp":
         return None
     return _BRANDS.get(data[8:12])
 
 
 def first_box_fits(data: bytes) -> bool:
-    """The leading box's declared size is plausible (8 bytes ≤ size ≤ file size)."""
+    """The leading box's declared size is plausible (8 bytes ≤ size ≤ file size); WebM has
+    no boxes and passes."""
+    if data.startswith(_EBML):
+        return True
     size: int = struct.unpack(">I", data[:4])[0]
     return 8 <= size <= len(data)

@@ -26,10 +26,21 @@ from deepscreen.impact.summary import CostInputs, ImpactSummary, summarise
 from deepscreen.media import MediaLimits, load_media, read_media_file
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, item_inputs, signal_inputs
+from deepscreen.signals.hash_banks import BankMatcher
 from deepscreen.signals.ports import Detector
+from deepscreen.store.banks_ports import BankStore
 from deepscreen.store.ports import EventStore
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BankingRule:
+    """The closed loop: which reviewed labels get banked, and into which block bank."""
+
+    enabled: bool = True
+    bank: str = "confirmed_deepfakes"
+    labels: frozenset[str] = frozenset({"deepfake"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,9 @@ class Services:
     clock: Clock
     new_id: IdFactory
     costs: CostInputs
+    banks: BankStore | None = None
+    matcher: BankMatcher | None = None
+    banking: BankingRule = BankingRule()
 
 
 @dataclass(frozen=True)

@@ -53,16 +53,21 @@ def discover(points: Iterable[EntryPointLike] | None = None) -> dict[str, type[D
 
 
 def load_detectors(
-    names: Sequence[str], available: Mapping[str, type[Detector]] | None = None
+    names: Sequence[str],
+    available: Mapping[str, type[Detector]] | None = None,
+    instances: Mapping[str, Detector] | None = None,
 ) -> list[Detector]:
     """Instantiate the named detectors, in order, and call ``load()`` on each.
 
-    ``available`` defaults to ``discover()``. Raises ``PluginError`` for an unknown name and
-    ``DetectorLoadFailed`` (chained to the cause) when construction or ``load()`` fails.
+    ``available`` defaults to ``discover()``. ``instances`` supplies detectors the composition
+    root built itself because they need collaborators (e.g. ``hashmatch`` and its banks).
+    Raises ``PluginError`` for an unknown name and ``DetectorLoadFailed`` (chained to the
+    cause) when construction or ``load()`` fails.
     """
+    instances = instances or {}
     if available is None:
         available = discover()
-    unknown = [name for name in names if name not in available]
+    unknown = [name for name in names if name not in available and name not in instances]
     if unknown:
         raise PluginError(
             f"unknown detector(s) {', '.join(map(repr, unknown))}; "
@@ -71,7 +76,7 @@ def load_detectors(
     detectors: list[Detector] = []
     for name in dict.fromkeys(names):  # de-duplicated, order kept
         try:
-            detector = available[name]()
+            detector = instances[name] if name in instances else available[name]()
             detector.load()
         except Exception as exc:  # third-party plug-in code: any failure is a load failure
             raise DetectorLoadFailed(f"detector {name!r} failed to load: {exc!r}") from exc

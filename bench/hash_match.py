@@ -1,0 +1,308 @@
+"""Benchmark: PDQ bank lookups through BinaryHashIndex vs brute force, and PDQ hashing vs decode.
+
+Lookups: a seeded bank of random 256-bit hashes, a tenth of them near-duplicates (k ≤ 31 bits
+flipped) of others; queries are half near-duplicates of banked entries at distances 0–31, half
+random. Both methods run on one pinned core at radius 31; the index must return exactly what
+brute force returns (recall 1.0), or the script exits 1. Also reports build time, memory, the
+incremental add rate and, when faiss is installed, faiss IndexBinaryMultiHash for comparison.
+Hashing: images/s of decode + ``pdq_hash`` vs bare Pillow decode of the same 1024×768 files.
+Writes bench/results/hash_match.json.
+
+    .venv/bin/python bench/hash_match.py [--entries 1000000] [--queries 2000] [--images 24]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pdqhash
+from PIL import Image
+
+from deepscreen.demo.images import SOURCE_PHOTOS, source_photo
+from deepscreen.signals.hash_index import BinaryHashIndex, brute_force_search
+from deepscreen.signals.pdq import pdq_hash
+
+RESULTS = Path(__file__).parent / "results" / "hash_match.json"
+RADIUS = 31
+SIZE = (1024, 768)
+
+
+def make_images(directory: Path, count: int, seed: int = 7) -> list[Path]:
+    """``count`` JPEGs (q90) and PNGs: crops of bundled photos with sensor noise. The recipe and
+    seed of scan_throughput.make_images, copied: importing that module costs ~5 s of imports."""
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i in range(count):
+        photo = source_photo(SOURCE_PHOTOS[i % len(SOURCE_PHOTOS)])
+        w, h = photo.size
+        cw, ch = int(w * 0.8), min(h, int(w * 0.8 * 3 / 4))
+        x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
+        img = photo.crop((x, y, x + cw, y + ch)).resize(SIZE, Image.Resampling.LANCZOS)
+        arr = np.asarray(img, dtype=np.float32) + rng.normal(0, 4, (SIZE[1], SIZE[0], 3))
+        img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+        for fmt, ext, opts in (("JPEG", ".jpg", {"quality": 90}), ("PNG", ".png", {})):
+            path = directory / f"img{i:03d}{ext}"
+            img.save(path, fmt, **opts)
+            paths.append(path)
+    return paths
+
+
+def flip_bits(rng: np.random.Generator, hashes: np.ndarray, distances: np.ndarray) -> np.ndarray:
+    """Copies of ``hashes`` with exactly ``distances[i]`` distinct bits flipped in row i."""
+    out = hashes.copy()
+    for i, k in enumerate(distances.tolist()):
+        bits = rng.choice(256, size=k, replace=False)
+        np.bitwise_xor.at(out[i], bits // 8, (1 << (bits % 8)).astype(np.uint8))
+    return out
+
+
+def make_bank(rng: np.random.Generator, entries: int) -> np.ndarray:
+    bank = rng.integers(0, 256, (entries, 32), dtype=np.uint8)
+    dups = rng.choice(entries, size=entries // 10, replace=False)
+    sources = rng.integers(0, entries, size=len(dups))
+    bank[dups] = flip_bits(rng, bank[sources], rng.integers(0, RADIUS + 1, size=len(dups)))
+    return bank
+
+
+def make_queries(rng: np.random.Generator, bank: np.ndarray, count: int) -> np.ndarray:
+    near = count // 2
+    picked = bank[rng.integers(0, len(bank), size=near)]
+    near_dups = flip_bits(rng, picked, rng.integers(0, RADIUS + 1, size=near))
+    random = rng.integers(0, 256, (count - near, 32), dtype=np.uint8)
+    return np.concatenate([near_dups, random])[rng.permutation(count)]
+
+
+def rss_peak_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+def build_index(bank: np.ndarray, ids: np.ndarray) -> tuple[BinaryHashIndex, dict]:
+    gc.collect()
+    rss_before = rss_peak_bytes()
+    tracemalloc.start()
+    start = time.perf_counter()
+    index = BinaryHashIndex()
+    index.add(bank, ids)
+    index.rebuild()
+    build_s = time.perf_counter() - start
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return index, {
+        "build_s": build_s,
+        "nbytes": index.nbytes,
+        "bytes_per_entry": index.nbytes / len(ids),
+        "tracemalloc_current_bytes": current,
+        "tracemalloc_peak_bytes": peak,
+        "peak_rss_growth_bytes": rss_peak_bytes() - rss_before,
+    }
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def compare(expected: list, found: list) -> tuple[float, bool]:
+    """Recall of ``found`` against ``expected`` (pairs), and whether both are identical."""
+    total = sum(len(e) for e in expected)
+    hits = sum(len(set(e) & set(f)) for e, f in zip(expected, found, strict=True))
+    return (hits / total if total else 1.0), expected == found
+
+
+def incremental_adds(index: BinaryHashIndex, rng: np.random.Generator, count: int) -> dict:
+    """Adds one hash per call, as a service banking items does; merges included."""
+    extra = rng.integers(0, 256, (count, 32), dtype=np.uint8)
+    base_id = len(index)
+    start = time.perf_counter()
+    for i in range(count):
+        index.add(extra[i : i + 1], [base_id + i])
+    return {"adds": count, "adds_per_s": count / (time.perf_counter() - start)}
+
+
+def faiss_multihash(bank: np.ndarray, queries: np.ndarray, expected: list) -> dict | None:
+    """faiss IndexBinaryMultiHash(256, 16 tables, 16 bits, nflip 1), for comparison only."""
+    try:
+        import faiss
+    except ImportError:
+        return None
+    faiss.omp_set_num_threads(1)
+    rss_before = rss_peak_bytes()
+    start = time.perf_counter()
+    index = faiss.IndexBinaryMultiHash(256, 16, 16)
+    index.nflip = 1  # pigeonhole: within 31 bits, some 16-bit chunk is within 1 bit
+    index.add(bank)
+    build_s = time.perf_counter() - start
+    (lims, dist, rows), search_s = timed(lambda: index.range_search(queries, RADIUS + 1))
+    found = [
+        sorted(zip(rows[a:b].tolist(), dist[a:b].tolist(), strict=True), key=lambda p: p[::-1])
+        for a, b in zip(lims[:-1].tolist(), lims[1:].tolist(), strict=True)
+    ]  # range_search keeps distances < radius, hence RADIUS + 1
+    recall, identical = compare(expected, found)
+    return {
+        "version": faiss.__version__,
+        "build_s": build_s,
+        "lookups_per_s": len(queries) / search_s,
+        "peak_rss_growth_bytes": rss_peak_bytes() - rss_before,
+        "recall_vs_brute_force": recall,
+        "identical_results": identical,
+    }
+
+
+def lookups(args: argparse.Namespace) -> dict:
+    rng = np.random.default_rng(args.seed)
+    bank = make_bank(rng, args.entries)
+    ids = np.arange(len(bank), dtype=np.int64)
+    queries = make_queries(rng, bank, args.queries)
+    index, build = build_index(bank, ids)
+    index.search(queries[:8], RADIUS)  # warm-up
+    batched, batched_s = timed(lambda: index.search(queries, RADIUS))
+    single, single_s = timed(lambda: [index.search(q[None], RADIUS)[0] for q in queries])
+    expected, brute_s = timed(lambda: brute_force_search(bank, ids, queries, RADIUS))
+    recall, identical = compare(expected, batched)
+    recall_single, identical_single = compare(expected, single)
+    adds = incremental_adds(index, rng, max(1000, args.entries // 50))
+    with_delta, delta_s = timed(lambda: index.search(queries, RADIUS))
+    adds["pending_after"] = index.pending
+    adds["lookups_per_s_with_pending"] = len(queries) / delta_s
+    _, merge_s = timed(index.rebuild)
+    adds["merge_s"] = merge_s
+    return {
+        "entries": args.entries,
+        "queries": args.queries,
+        "radius": RADIUS,
+        "matches": sum(len(e) for e in expected),
+        "queries_with_a_match": sum(1 for e in expected if e),
+        "index": {
+            "method": "multi-index hashing, 16 × 16-bit chunks, numpy (deepscreen)",
+            **build,
+            "lookups_per_s_batched": len(queries) / batched_s,
+            "lookups_per_s_one_per_call": len(queries) / single_s,
+            "incremental": adds,
+        },
+        "brute_force": {"method": "numpy XOR + popcount", "lookups_per_s": len(queries) / brute_s},
+        "ratio_index_over_brute_force": brute_s / batched_s,
+        "recall_vs_brute_force": min(recall, recall_single),
+        "identical_results": identical and identical_single,
+        "faiss_multihash": None if args.no_faiss else faiss_multihash(bank, queries, expected),
+    }
+
+
+def decode(data: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(data)) as im:
+        return im.convert("RGB")
+
+
+def hashing(args: argparse.Namespace) -> dict:
+    """Images/s (median over rounds) of each stage; rounds interleave so drift hits all alike."""
+    with tempfile.TemporaryDirectory() as tmp:
+        blobs = [p.read_bytes() for p in make_images(Path(tmp), args.images)]
+    decoded = [decode(b) for b in blobs]
+    stages = {
+        "bare_decode": (decode, blobs),
+        "decode_plus_pdq_hash": (lambda b: pdq_hash(decode(b)), blobs),
+        "pdq_hash_only": (pdq_hash, decoded),
+        "pdqhash_full_resolution_only": (lambda im: pdqhash.compute(np.asarray(im)), decoded),
+    }
+    times: dict[str, list[float]] = {name: [] for name in stages}
+    for _ in range(args.rounds):
+        for name, (fn, items) in stages.items():
+            _, seconds = timed(lambda fn=fn, items=items: [fn(x) for x in items])
+            times[name].append(seconds)
+    rates = {name: len(blobs) / statistics.median(t) for name, t in times.items()}
+    return {
+        "images": len(blobs),
+        "size": f"{SIZE[0]}x{SIZE[1]}",
+        "formats": "JPEG q90 + PNG, half each",
+        "rounds": args.rounds,
+        "images_per_s": rates,
+        "ratio_pdq_hash_over_bare_decode": rates["pdq_hash_only"] / rates["bare_decode"],
+        "ratio_decode_plus_hash_over_bare": rates["decode_plus_pdq_hash"] / rates["bare_decode"],
+        "speedup_over_full_resolution": rates["pdq_hash_only"]
+        / rates["pdqhash_full_resolution_only"],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--images", type=int, default=24, help="JPEGs (and as many PNGs)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--no-faiss", action="store_true", help="Skip the faiss comparison.")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="Where to write the JSON.")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    match = lookups(args)
+    result = {
+        "benchmark": "hash_match",
+        "cores": 1,
+        "lookup": match,
+        "hashing": hashing(args),
+        "numpy": np.__version__,
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    report(result)
+    print(f"wrote {args.output}")
+    if match["recall_vs_brute_force"] != 1.0 or not match["identical_results"]:
+        print("FAIL: the index did not return exactly what brute force returned", file=sys.stderr)
+        return 1
+    return 0
+
+
+def report(result: dict) -> None:
+    m, idx, h = result["lookup"], result["lookup"]["index"], result["hashing"]
+    inc, f, mib = idx["incremental"], m["faiss_multihash"], 2**20
+    lines = [
+        f"{m['entries']:,} banked hashes, {m['queries']:,} queries, radius {m['radius']}, 1 core",
+        f"  matches {m['matches']:,} ({m['queries_with_a_match']:,} queries with one)",
+        f"  index build {idx['build_s']:.2f} s, {idx['nbytes'] / mib:.1f} MiB of arrays "
+        f"(tracemalloc peak {idx['tracemalloc_peak_bytes'] / mib:.1f} MiB, "
+        f"RSS peak +{idx['peak_rss_growth_bytes'] / mib:.1f} MiB)",
+        f"  index lookups/s        {idx['lookups_per_s_batched']:8.1f} batched, "
+        f"{idx['lookups_per_s_one_per_call']:.1f} one per call",
+        f"  brute force lookups/s  {m['brute_force']['lookups_per_s']:8.1f}",
+        f"  ratio index/brute      {m['ratio_index_over_brute_force']:8.1f}",
+        f"  recall vs brute force  {m['recall_vs_brute_force']:8.4f}, "
+        f"identical: {m['identical_results']}",
+        f"  single adds/s {inc['adds_per_s']:.0f} over {inc['adds']:,}; then lookups/s "
+        f"{inc['lookups_per_s_with_pending']:.1f} with {inc['pending_after']:,} pending, "
+        f"merge {inc['merge_s']:.3f} s",
+    ]
+    if f:
+        lines.append(
+            f"  faiss {f['version']} MultiHash: build {f['build_s']:.2f} s, "
+            f"{f['lookups_per_s']:.1f} lookups/s, RSS peak +{f['peak_rss_growth_bytes'] / mib:.1f}"
+            f" MiB, recall {f['recall_vs_brute_force']:.4f}"
+        )
+    lines.append(f"\n{h['images']} images ({h['formats']}, {h['size']}), {h['rounds']} rounds")
+    lines += [f"  {name:30s} {rate:8.1f} img/s" for name, rate in h["images_per_s"].items()]
+    lines.append(f"  ratio pdq_hash / bare decode:      {h['ratio_pdq_hash_over_bare_decode']:.2f}")
+    lines.append(
+        f"  ratio decode+hash / bare decode:   {h['ratio_decode_plus_hash_over_bare']:.2f}"
+    )
+    lines.append(f"  pdq_hash speed-up over full res:   {h['speedup_over_full_resolution']:.1f}x")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

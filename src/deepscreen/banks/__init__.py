@@ -1,0 +1,1 @@
+"""Hash-bank exchange files (CSV, ThreatExchange/HMA plain text): pure parsing and writing."""

@@ -1,0 +1,254 @@
+"""Hash-bank use cases: create and list banks, import and export bank files, bank media, match.
+
+Every shell calls these; none of them opens a store: the caller passes its ``BankStore``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from deepscreen.banks.formats import (
+    BankFileFormat,
+    bank_file_lines,
+    metadata_keys,
+    parse_bank_file,
+)
+from deepscreen.core.banks import DEFAULT_PDQ_THRESHOLD, Bank, BankEntry, BankPurpose
+from deepscreen.core.errors import InvalidInput
+from deepscreen.media import MediaLimits, read_media_file
+from deepscreen.service.scan import ScanFailure, iter_media_files
+from deepscreen.signals.hash_banks import BankMatch
+from deepscreen.signals.pdq import PDQ_MIN_QUALITY, PdqHash, pdq_hash
+from deepscreen.store.banks_ports import BankStore
+
+BanksWithEntries = Sequence[tuple[Bank, Sequence[BankEntry]]]
+_PROGRESS_EVERY = 20_000  # lines
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """``read`` entries in the file, ``added`` new to the bank; the rest were already held."""
+
+    bank: str
+    read: int
+    added: int
+
+    @property
+    def skipped(self) -> int:
+        return self.read - self.added
+
+
+@dataclass(frozen=True)
+class AddMediaResult:
+    """Files hashed into ``entries`` (``added`` of them new to the bank), and files refused."""
+
+    bank: str
+    entries: tuple[BankEntry, ...]
+    added: int
+    failures: tuple[ScanFailure, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class MediaMatches:
+    """One file's PDQ hash and every bank entry within its bank's threshold, nearest first."""
+
+    source: str
+    item_id: str
+    hash_hex: str
+    quality: int
+    matches: tuple[BankMatch, ...]
+
+
+def create_bank(
+    store: BankStore,
+    name: str,
+    purpose: BankPurpose,
+    *,
+    created_by: str,
+    now: datetime,
+    threshold: int = DEFAULT_PDQ_THRESHOLD,
+    description: str = "",
+) -> Bank:
+    """Create an empty bank; ``InvalidInput`` for a bad name or threshold, else ``BankExists``."""
+    try:
+        bank = Bank(name, purpose, now, created_by, threshold=threshold, description=description)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    store.create_bank(bank)
+    return bank
+
+
+def get_bank(store: BankStore, name: str) -> Bank:
+    """The bank named ``name``, or ``BankNotFound``."""
+    return store.get_bank(name)
+
+
+def list_banks(store: BankStore) -> list[tuple[Bank, int]]:
+    """Every bank by name, with its number of entries."""
+    return store.list_banks()
+
+
+def import_bank_file(
+    store: BankStore,
+    bank: str,
+    path: Path,
+    fmt: BankFileFormat,
+    added_by: str,
+    now: datetime,
+    *,
+    reason: str = "",
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Check every line of ``path``, then add all its entries in one transaction, or none.
+
+    Raises ``BankNotFound`` before reading, ``BankFileInvalid`` listing the bad lines, and
+    ``InvalidInput`` for a file that cannot be read as UTF-8 text. ``on_progress`` gets the
+    number of characters checked so far (about the bytes, for a progress bar).
+    """
+    store.get_bank(bank)
+    source = str(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            lines = _counted(file, on_progress) if on_progress else file
+            entries = parse_bank_file(
+                lines, fmt, bank=bank, added_by=added_by, now=now, source=source, reason=reason
+            )
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{source}: not UTF-8 text ({exc.reason})") from exc
+    except OSError as exc:
+        raise InvalidInput(f"{source}: cannot read: {exc.strerror or exc}") from exc
+    return ImportResult(bank, len(entries), store.add_entries(bank, entries))
+
+
+def export_bank(store: BankStore, bank: str, fmt: BankFileFormat, out: TextIO) -> int:
+    """Write every entry of ``bank`` to ``out`` in insertion order; return how many."""
+    store.get_bank(bank)
+    keys = metadata_keys(store.entries(bank)) if fmt is BankFileFormat.CSV else []
+    count = 0
+
+    def counted() -> Iterator[BankEntry]:
+        nonlocal count
+        for entry in store.entries(bank):
+            count += 1
+            yield entry
+
+    out.writelines(bank_file_lines(counted(), fmt, keys))
+    return count
+
+
+def add_media_to_bank(
+    store: BankStore,
+    paths: Iterable[Path],
+    bank: str,
+    *,
+    reason: str,
+    added_by: str,
+    now: datetime,
+    limits: MediaLimits = MediaLimits(),
+) -> AddMediaResult:
+    """Hash each image file (directories: recursively) and bank the usable hashes at once.
+
+    A file that cannot be read, is not an image, or hashes below quality 50 is refused with a
+    message naming it; the other files are still banked. ``item_id`` is the content id.
+    """
+    store.get_bank(bank)
+    entries: list[BankEntry] = []
+    failures: list[ScanFailure] = []
+    for path in iter_media_files(paths):
+        try:
+            item_id, hashed = _hash_file(path, limits)
+        except InvalidInput as exc:
+            failures.append(ScanFailure(str(path), exc))
+            continue
+        entries.append(
+            BankEntry(
+                bank=bank,
+                hash_hex=hashed.hex,
+                added_at=now,
+                added_by=added_by,
+                reason=reason,
+                item_id=item_id,
+                quality=hashed.quality,
+                metadata={"filename": path.name},
+            )
+        )
+    added = store.add_entries(bank, entries) if entries else 0
+    return AddMediaResult(bank, tuple(entries), added, tuple(failures))
+
+
+def match_media(
+    store: BankStore, paths: Iterable[Path], *, limits: MediaLimits = MediaLimits()
+) -> list[MediaMatches | ScanFailure]:
+    """Hash each image file and match it against every bank; refused files are failures."""
+    banks = load_banks(store)
+    results: list[MediaMatches | ScanFailure] = []
+    for path in iter_media_files(paths):
+        try:
+            item_id, hashed = _hash_file(path, limits)
+        except InvalidInput as exc:
+            results.append(ScanFailure(str(path), exc))
+            continue
+        found = tuple(match_hash(hashed.hex, banks))
+        results.append(MediaMatches(str(path), item_id, hashed.hex, hashed.quality, found))
+    return results
+
+
+def load_banks(store: BankStore) -> list[tuple[Bank, list[BankEntry]]]:
+    """Every bank with all its entries, for ``match_hash``."""
+    return [(bank, list(store.entries(bank.name))) for bank, _count in store.list_banks()]
+
+
+def match_hash(hash_hex: str, banks_with_entries: BanksWithEntries) -> list[BankMatch]:
+    """Entries within their bank's Hamming threshold of ``hash_hex``, nearest first.
+
+    Brute force over every entry, to be swapped for an index: the one place matching happens.
+    """
+    probe = int(hash_hex, 16)
+    found = []
+    for bank, entries in banks_with_entries:
+        for entry in entries:
+            # Hamming distance of two 256-bit hashes, as ``signals.pdq.hamming`` computes it,
+            # without re-checking the stored hex of every entry on every query.
+            distance = (probe ^ int(entry.hash_hex, 16)).bit_count()
+            if distance <= bank.threshold:
+                found.append(
+                    BankMatch(
+                        bank=bank.name,
+                        purpose=bank.purpose,
+                        distance=distance,
+                        threshold=bank.threshold,
+                        hash_hex=entry.hash_hex,
+                        item_id=entry.item_id,
+                        added_by=entry.added_by,
+                        reason=entry.reason,
+                    )
+                )
+    return sorted(found, key=lambda m: (m.distance, m.bank, m.hash_hex))
+
+
+def _hash_file(path: Path, limits: MediaLimits) -> tuple[str, PdqHash]:
+    """The content id and a usable PDQ hash of one image file, or ``InvalidInput`` naming it."""
+    item = read_media_file(path, limits=limits)
+    if item.pixels is None:
+        raise InvalidInput(f"{path}: a {item.kind.value} without decoded pixels cannot be hashed")
+    hashed = pdq_hash(item.pixels)
+    if hashed.quality < PDQ_MIN_QUALITY:
+        raise InvalidInput(
+            f"{path}: PDQ quality {hashed.quality} is below {PDQ_MIN_QUALITY}: the image is too"
+            " flat or featureless for its hash to identify it (it would match unrelated images)"
+        )
+    return item.item_id, hashed
+
+
+def _counted(lines: Iterable[str], on_progress: Callable[[int], None]) -> Iterator[str]:
+    done = 0
+    for number, line in enumerate(lines, start=1):
+        done += len(line)
+        if number % _PROGRESS_EVERY == 0:
+            on_progress(done)
+        yield line
+    on_progress(done)

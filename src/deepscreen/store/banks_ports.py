@@ -1,0 +1,44 @@
+"""The BankStore port: hash banks and their entries, kept apart from the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from deepscreen.core.banks import Bank, BankEntry
+
+
+class BankStore(Protocol):
+    """Named banks of PDQ hashes.
+
+    Obligations:
+    - ``create_bank`` raises ``BankExists`` when the name is taken; ``get_bank`` and every
+      per-bank call raise ``BankNotFound`` for an unknown bank.
+    - ``add_entries`` writes in one transaction, all or nothing, and is idempotent on
+      (bank, hash_hex): an entry whose hash the bank already holds (or that repeats one earlier
+      in the batch) is skipped, not updated; it returns how many entries were newly added.
+      Every entry's ``bank`` must be ``bank_name`` (else ``InvalidInput``, nothing written).
+    - Naive datetimes are refused with ``InvalidInput``; reads return times in UTC.
+    - ``entries`` streams one bank in insertion order; ``entries_since`` streams every bank's
+      entries after an exclusive sequence number (``None``: from the start), in increasing
+      ``seq`` order, for incremental index updates. Numbers increase but may have gaps.
+    - Nothing is updated or deleted. After ``close`` every call raises ``StoreUnavailable``.
+    Don't: hold a transaction open across calls; swallow backend errors (raise
+    ``StoreUnavailable``).
+    """
+
+    def create_bank(self, bank: Bank) -> None: ...
+
+    def get_bank(self, name: str) -> Bank: ...
+
+    def list_banks(self) -> list[tuple[Bank, int]]:
+        """Every bank by name, with its number of entries."""
+        ...
+
+    def add_entries(self, bank_name: str, entries: Sequence[BankEntry]) -> int: ...
+
+    def entries(self, bank_name: str) -> Iterator[BankEntry]: ...
+
+    def entries_since(self, seq: int | None) -> Iterator[tuple[int, BankEntry]]: ...
+
+    def close(self) -> None: ...

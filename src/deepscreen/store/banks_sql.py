@@ -1,0 +1,233 @@
+"""``SqlBankStore``: hash banks on SQLite or PostgreSQL, beside the event log in one database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.pool import StaticPool
+
+from deepscreen.core.banks import Bank, BankEntry
+from deepscreen.core.errors import BankExists, BankNotFound, InvalidInput, StoreUnavailable
+from deepscreen.store import schema as s
+from deepscreen.store.banks_rows import (
+    ENTRY_COLUMNS,
+    check_bank,
+    entry_rows,
+    row_bank,
+    row_entry,
+)
+from deepscreen.store.engine import make_engine, parse_url
+
+_SQLITE_INSERT = (
+    f"INSERT INTO bank_entries ({', '.join(ENTRY_COLUMNS)})"
+    f" VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})"
+    " ON CONFLICT (hash_hex, bank) DO NOTHING"
+)
+_READ_CHUNK = 5000
+_WRITE_CHUNK = 5000
+_BULK_CACHE_KIB = 128 * 1024
+# Any constant key (distinct from the event log's): writers of entries take turns on PostgreSQL.
+_PG_ENTRIES_LOCK = 0x6465_6570_6261_6E6B
+
+
+class SqlBankStore:
+    """The ``BankStore`` over SQLAlchemy Core; every write method is one transaction.
+
+    ``url`` and ``schema`` are as for ``SqlEventStore``; both stores share one schema (tables
+    ``banks`` and ``bank_entries``), created on first open.
+    """
+
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        parsed = parse_url(url)
+        self.url = parsed.render_as_string(hide_password=True)
+        self._closed = False
+        self._engine = make_engine(parsed, schema)
+        # One shared connection (":memory:") cannot interleave two transactions.
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if isinstance(self._engine.pool, StaticPool) else nullcontext()
+        )
+        try:
+            with self._errors(), self._write_lock, self._engine.begin() as conn:
+                version = s.ensure_schema(conn, schema)
+            if version != s.SCHEMA_VERSION:
+                raise StoreUnavailable(
+                    f"bank store {self.url} has schema version {version},"
+                    f" this deepscreen reads version {s.SCHEMA_VERSION}"
+                )
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def __repr__(self) -> str:
+        return f"SqlBankStore({self.url!r})"
+
+    def __enter__(self) -> SqlBankStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def create_bank(self, bank: Bank) -> None:
+        stored = check_bank(bank)
+        values = {
+            "name": stored.name,
+            "purpose": stored.purpose.value,
+            "threshold": stored.threshold,
+            "description": stored.description,
+            "signal_type": stored.signal_type,
+            "created_at": stored.created_at,
+            "created_by": stored.created_by,
+        }
+        with self._errors(), self._write_lock, self._engine.begin() as conn:
+            try:
+                conn.execute(insert(s.banks).values(**values))
+            except IntegrityError as exc:
+                # The primary key, not a prior SELECT, decides: safe with concurrent writers.
+                raise BankExists(f"bank {bank.name!r} already exists") from exc
+
+    def get_bank(self, name: str) -> Bank:
+        with self._errors(), self._engine.connect() as conn:
+            return _bank(conn, name)
+
+    def list_banks(self) -> list[tuple[Bank, int]]:
+        b, e = s.banks, s.bank_entries
+        count = select(e.c.bank, func.count().label("n")).group_by(e.c.bank).subquery("counts")
+        query = (
+            select(b, func.coalesce(count.c.n, 0))
+            .select_from(b.outerjoin(count, count.c.bank == b.c.name))
+            .order_by(b.c.name)
+        )
+        with self._errors(), self._engine.connect() as conn:
+            return [(row_bank(r._mapping), int(r[-1])) for r in conn.execute(query)]
+
+    def add_entries(self, bank_name: str, entries: Sequence[BankEntry]) -> int:
+        rows = entry_rows(bank_name, entries)
+        with self._errors(), self._write_lock, self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Commit order = seq order, so a reader tailing ``entries_since`` misses nothing.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_ENTRIES_LOCK})
+            _bank(conn, bank_name)
+            if not rows:
+                return 0
+            if conn.dialect.name == "postgresql":
+                return _insert_new_postgres(conn, rows)
+            added = 0
+            with _sqlite_bulk_cache(conn, len(rows)):
+                for start in range(0, len(rows), _WRITE_CHUNK):
+                    added += _insert_new_sqlite(conn, rows[start : start + _WRITE_CHUNK])
+            return added
+
+    def entries(self, bank_name: str) -> Iterator[BankEntry]:
+        self.get_bank(bank_name)  # BankNotFound now, not at the first next()
+        e = s.bank_entries
+        query = select(e).where(e.c.bank == bank_name).order_by(e.c.seq)
+        return (entry for _, entry in self._stream(query))
+
+    def entries_since(self, seq: int | None) -> Iterator[tuple[int, BankEntry]]:
+        e = s.bank_entries
+        query = select(e).order_by(e.c.seq)
+        if seq is not None:
+            query = query.where(e.c.seq > seq)
+        self._check_open()
+        return self._stream(query)
+
+    def close(self) -> None:
+        self._closed = True
+        self._engine.dispose()
+
+    def _stream(self, query: Any) -> Iterator[tuple[int, BankEntry]]:
+        with self._errors(), self._engine.connect() as conn:
+            result = conn.execution_options(yield_per=_READ_CHUNK).execute(query)
+            for row in result.mappings():
+                yield row["seq"], row_entry(row)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreUnavailable(f"bank store {self.url} is closed")
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Translate backend exceptions into the deepscreen error tree at this boundary."""
+        self._check_open()
+        try:
+            yield
+        except (OperationalError, InterfaceError) as exc:
+            raise StoreUnavailable(f"bank store {self.url} is unavailable: {exc.orig}") from exc
+        except (IntegrityError, DataError) as exc:
+            raise InvalidInput(f"bank store {self.url} refused a value: {exc.orig}") from exc
+        except DBAPIError as exc:  # e.g. permission denied, tables dropped under us
+            raise StoreUnavailable(f"bank store {self.url} cannot be used: {exc.orig}") from exc
+
+
+def _bank(conn: Connection, name: str) -> Bank:
+    row = conn.execute(select(s.banks).where(s.banks.c.name == name)).mappings().first()
+    if row is None:
+        raise BankNotFound(f"bank {name!r} does not exist")
+    return row_bank(row)
+
+
+@contextmanager
+def _sqlite_bulk_cache(conn: Connection, rows: int) -> Iterator[None]:
+    """Raise SQLite's page cache for a large batch, then restore it on this pooled connection.
+
+    Random hashes land all over the unique index; with the default 2 MiB cache a million-entry
+    import spent most of its time re-reading index pages (measured: 29-50 s, against 21 s).
+    """
+    if rows <= _WRITE_CHUNK:
+        yield
+        return
+    previous = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {previous}")
+
+
+def _insert_new_postgres(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """COPY into a temporary table, then one INSERT … SELECT that skips held hashes.
+
+    Row-by-row inserts took about 40 s for 200,000 entries; one statement also gives an exact
+    count of the inserted rows and assigns ``seq`` in batch order.
+    """
+    columns = ", ".join(ENTRY_COLUMNS)
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE bank_entries_incoming (ord bigint, bank text, hash_hex text,"
+        " item_id text, added_by text, added_at timestamptz, reason text, quality integer,"
+        " metadata text) ON COMMIT DROP"
+    )
+    driver: Any = conn.connection.driver_connection  # psycopg 3, inside this transaction
+    with driver.cursor() as cursor:
+        with cursor.copy(f"COPY bank_entries_incoming (ord, {columns}) FROM STDIN") as copy:
+            for ord_, row in enumerate(rows):
+                copy.write_row((ord_, *row))
+    result = conn.exec_driver_sql(
+        f"INSERT INTO bank_entries ({columns}) SELECT {columns} FROM bank_entries_incoming"
+        " ORDER BY ord ON CONFLICT (hash_hex, bank) DO NOTHING"
+    )
+    return int(result.rowcount)
+
+
+def _insert_new_sqlite(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """A plain DB-API executemany; through Core (RETURNING, type processing) 1,000,000 entries
+    took 79 s instead of 29.
+
+    sqlite3 sums ``changes()`` over an executemany, and a skipped row changes nothing.
+    """
+    datetime_type = s.bank_entries.c.added_at.type.dialect_impl(conn.dialect)
+    to_text = datetime_type.bind_processor(conn.dialect)  # SQLite DATETIME: Core's text format
+    if to_text is None:
+        raise StoreUnavailable(f"no DATETIME conversion for SQLite in {datetime_type!r}")
+    texts: dict[Any, str] = {}
+    params = []
+    for bank, hash_hex, item_id, added_by, added_at, reason, quality, metadata in rows:
+        at = texts.get(added_at)
+        if at is None:
+            at = texts[added_at] = to_text(added_at)
+        params.append((bank, hash_hex, item_id, added_by, at, reason, quality, metadata))
+    return int(conn.exec_driver_sql(_SQLITE_INSERT, params).rowcount)

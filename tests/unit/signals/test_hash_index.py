@@ -1,0 +1,156 @@
+"""BinaryHashIndex returns exactly what brute force returns: every radius, adds, merges, threads."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deepscreen.signals.hash_index import BinaryHashIndex, brute_force_search
+
+RADII = (0, 1, 2, 15, 16, 17, 30, 31, 32, 47, 256)
+
+
+def flipped(rng: np.random.Generator, row: np.ndarray, k: int, spread: bool) -> np.ndarray:
+    """``row`` with exactly ``k`` bits flipped; ``spread`` puts them in as many 16-bit chunks as
+    possible (the pigeonhole worst case: at k = 31 every chunk differs, all but one by 2 bits)."""
+    if spread:
+        per_chunk = [k // 16 + (c < k % 16) for c in range(16)]
+        bits = [16 * c + b for c in range(16) for b in rng.choice(16, per_chunk[c], replace=False)]
+    else:
+        bits = list(rng.choice(256, k, replace=False))
+    out = np.unpackbits(row)
+    out[bits] ^= 1
+    return np.packbits(out)
+
+
+def dataset(seed: int, n_random: int, n_queries: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random hashes, plus for each query a near-duplicate at every distance 0..32."""
+    rng = np.random.default_rng(seed)
+    queries = rng.integers(0, 256, (n_queries, 32), dtype=np.uint8)
+    planted = [flipped(rng, q, k, spread=bool(rng.integers(2))) for q in queries for k in range(33)]
+    stored = np.concatenate([rng.integers(0, 256, (n_random, 32), dtype=np.uint8), planted])
+    return stored[rng.permutation(len(stored))], queries
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_random=st.integers(0, 300),
+    n_queries=st.integers(1, 4),
+    parts=st.integers(1, 5),
+    merge_threshold=st.sampled_from([None, 1, 7, 50]),
+)
+def test_search_equals_brute_force_when_adds_interleave_searches(
+    seed, n_random, n_queries, parts, merge_threshold
+):
+    stored, queries = dataset(seed, n_random, n_queries)
+    ids = np.random.default_rng(seed).permutation(len(stored)) * 7 - 100  # arbitrary, negative ok
+    index = BinaryHashIndex(merge_threshold=merge_threshold)
+    bounds = np.linspace(0, len(stored), parts + 1).astype(int)
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        index.add(stored[a:b], ids[a:b])
+        for radius in RADII:
+            got = index.search(queries, radius)
+            assert got == brute_force_search(stored[:b], ids[:b], queries, radius), radius
+    assert len(index) == len(stored)
+
+
+def test_radius_boundary_is_inclusive_when_pigeonhole_worst_case():
+    rng = np.random.default_rng(5)
+    query = rng.integers(0, 256, (1, 32), dtype=np.uint8)
+    index = BinaryHashIndex()
+    for k in range(34):
+        index.add(flipped(rng, query[0], k, spread=True)[None], [k])
+    index.rebuild()
+    for radius in range(34):
+        assert index.search(query, radius) == [[(k, k) for k in range(radius + 1)]]
+
+
+def test_duplicates_return_every_id_sorted_by_distance_then_id():
+    row = np.full((1, 32), 0xAB, dtype=np.uint8)
+    near = flipped(np.random.default_rng(1), row[0], 3, spread=False)[None]
+    index = BinaryHashIndex()
+    index.add(np.concatenate([row, row, near, row]), [9, 4, 1, 4])
+    expected = [[(4, 0), (4, 0), (9, 0), (1, 3)]]
+    assert index.search(row, 31) == expected
+    index.rebuild()
+    assert index.search(row, 31) == expected and index.pending == 0
+
+
+def test_empty_index_and_empty_queries_return_empty_lists():
+    index = BinaryHashIndex()
+    queries = np.zeros((3, 32), dtype=np.uint8)
+    assert index.search(queries, 31) == [[], [], []]
+    assert index.search(queries, 100) == [[], [], []]
+    index.add(np.zeros((0, 32), np.uint8), [])
+    index.rebuild()
+    assert len(index) == 0 and index.search(np.zeros((0, 32), np.uint8), 5) == []
+
+
+def test_merge_happens_when_delta_reaches_threshold():
+    rng = np.random.default_rng(2)
+    index = BinaryHashIndex(merge_threshold=10)
+    index.add(rng.integers(0, 256, (9, 32), dtype=np.uint8), range(9))
+    assert index.pending == 9
+    index.add(rng.integers(0, 256, (1, 32), dtype=np.uint8), [9])
+    assert index.pending == 0 and len(index) == 10 and index.nbytes > 0
+
+
+@pytest.mark.parametrize(
+    ("hashes", "ids", "message"),
+    [
+        (np.zeros((2, 31), np.uint8), [1, 2], "shape"),
+        (np.zeros((2, 32), np.int64), [1, 2], "uint8"),
+        (np.zeros(32, np.uint8), [1], "shape"),
+        (np.zeros((2, 32), np.uint8), [1], "2 hashes but 1 ids"),
+    ],
+)
+def test_add_rejects_bad_input(hashes, ids, message):
+    with pytest.raises(ValueError, match=message):
+        BinaryHashIndex().add(hashes, ids)
+
+
+def test_search_rejects_bad_radius_and_threshold():
+    with pytest.raises(ValueError, match="radius -1"):
+        BinaryHashIndex().search(np.zeros((1, 32), np.uint8), -1)
+    with pytest.raises(ValueError, match="merge_threshold 0"):
+        BinaryHashIndex(merge_threshold=0)
+
+
+def test_concurrent_adds_searches_and_rebuilds_stay_exact():
+    stored, queries = dataset(9, 2000, 4)
+    chunks = np.array_split(np.arange(len(stored)), 40)
+    index = BinaryHashIndex(merge_threshold=64)
+    errors: list[BaseException] = []
+
+    def run(fn):
+        try:
+            fn()
+        except BaseException as exc:  # surfaced by the assert below
+            errors.append(exc)
+
+    def adder(part):
+        for rows in chunks[part::2]:
+            index.add(stored[rows], rows)
+
+    def searcher():
+        for _ in range(20):
+            for matches in index.search(queries, 31):
+                assert all(d <= 31 for _, d in matches)
+
+    threads = [
+        threading.Thread(target=run, args=(f,)) for f in (lambda: adder(0), lambda: adder(1))
+    ]
+    threads += [threading.Thread(target=run, args=(f,)) for f in (searcher, index.rebuild)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    ids = np.arange(len(stored))
+    assert index.search(queries, 31) == brute_force_search(stored, ids, queries, 31)
+    assert len(index) == len(stored)
