@@ -101,13 +101,13 @@ def import_bank_file(
     now: datetime,
     *,
     reason: str = "",
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[str, int], None] | None = None,
 ) -> ImportResult:
     """Check every line of ``path``, then add all its entries in one transaction, or none.
 
     Raises ``BankNotFound`` before reading, ``BankFileInvalid`` listing the bad lines, and
-    ``InvalidInput`` for a file that cannot be read as UTF-8 text. ``on_progress`` gets the
-    number of characters checked so far (about the bytes, for a progress bar).
+    ``InvalidInput`` for a file that cannot be read as UTF-8 text. ``on_progress`` hears
+    ``("checking", characters read so far)`` (about the bytes), then ``("writing", entries)``.
     """
     store.get_bank(bank)
     source = str(path)
@@ -121,6 +121,8 @@ def import_bank_file(
         raise InvalidInput(f"{source}: not UTF-8 text ({exc.reason})") from exc
     except OSError as exc:
         raise InvalidInput(f"{source}: cannot read: {exc.strerror or exc}") from exc
+    if on_progress:
+        on_progress("writing", len(entries))
     return ImportResult(bank, len(entries), store.add_entries(bank, entries))
 
 
@@ -148,7 +150,7 @@ def add_media_to_bank(
     reason: str,
     added_by: str,
     now: datetime,
-    limits: MediaLimits = MediaLimits(),
+    limits: MediaLimits | None = None,
 ) -> AddMediaResult:
     """Hash each image file (directories: recursively) and bank the usable hashes at once.
 
@@ -181,7 +183,7 @@ def add_media_to_bank(
 
 
 def match_media(
-    store: BankStore, paths: Iterable[Path], *, limits: MediaLimits = MediaLimits()
+    store: BankStore, paths: Iterable[Path], *, limits: MediaLimits | None = None
 ) -> list[MediaMatches | ScanFailure]:
     """Hash each image file and match it against every bank; refused files are failures."""
     banks = load_banks(store)
@@ -230,9 +232,9 @@ def match_hash(hash_hex: str, banks_with_entries: BanksWithEntries) -> list[Bank
     return sorted(found, key=lambda m: (m.distance, m.bank, m.hash_hex))
 
 
-def _hash_file(path: Path, limits: MediaLimits) -> tuple[str, PdqHash]:
+def _hash_file(path: Path, limits: MediaLimits | None) -> tuple[str, PdqHash]:
     """The content id and a usable PDQ hash of one image file, or ``InvalidInput`` naming it."""
-    item = read_media_file(path, limits=limits)
+    item = read_media_file(path, limits=limits or MediaLimits())
     if item.pixels is None:
         raise InvalidInput(f"{path}: a {item.kind.value} without decoded pixels cannot be hashed")
     hashed = pdq_hash(item.pixels)
@@ -244,11 +246,11 @@ def _hash_file(path: Path, limits: MediaLimits) -> tuple[str, PdqHash]:
     return item.item_id, hashed
 
 
-def _counted(lines: Iterable[str], on_progress: Callable[[int], None]) -> Iterator[str]:
+def _counted(lines: Iterable[str], on_progress: Callable[[str, int], None]) -> Iterator[str]:
     done = 0
     for number, line in enumerate(lines, start=1):
         done += len(line)
         if number % _PROGRESS_EVERY == 0:
-            on_progress(done)
+            on_progress("checking", done)
         yield line
-    on_progress(done)
+    on_progress("checking", done)

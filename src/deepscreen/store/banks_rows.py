@@ -51,12 +51,15 @@ ENTRY_COLUMNS = (
 )
 
 
-def entry_rows(bank_name: str, entries: Iterable[BankEntry]) -> list[tuple[Any, ...]]:
+def entry_rows(
+    bank_name: str, entries: Iterable[BankEntry], times: dict[datetime, datetime] | None = None
+) -> list[tuple[Any, ...]]:
     """The ``bank_entries`` values of each entry in ``ENTRY_COLUMNS`` order, or ``InvalidInput``.
 
-    Written for a million entries: times shared by many entries are converted once.
+    Written for a million entries: a time shared by many entries is converted once (``times``
+    caches the conversions across calls).
     """
-    times: dict[datetime, datetime] = {}
+    times = {} if times is None else times
     rows = []
     for entry in entries:
         added_at = times.get(entry.added_at)
@@ -112,12 +115,19 @@ def row_bank(row: Mapping[Any, Any]) -> Bank:
     )
 
 
-def row_entry(row: Mapping[Any, Any]) -> BankEntry:
-    """A ``bank_entries`` row (or ``entry_values`` zipped with its columns) as reads return."""
+def row_entry(row: Mapping[Any, Any], times: dict[datetime, datetime] | None = None) -> BankEntry:
+    """A ``bank_entries`` row (or ``entry_rows`` values zipped with their columns) as reads
+    return; ``times`` caches time conversions across rows (imported entries share one time)."""
+    stored: datetime = row["added_at"]
+    added_at = times.get(stored) if times is not None else None
+    if added_at is None:
+        added_at = _read_utc(stored)
+        if times is not None:
+            times[stored] = added_at
     return BankEntry(
         bank=row["bank"],
         hash_hex=row["hash_hex"],
-        added_at=_read_utc(row["added_at"]),
+        added_at=added_at,
         added_by=row["added_by"],
         reason=row["reason"],
         item_id=row["item_id"],

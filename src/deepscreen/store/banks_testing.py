@@ -142,6 +142,14 @@ class BankStoreContract:
             store.add_entries("deepfakes", [naive])
         assert list(store.entries("deepfakes")) == []
 
+    def test_add_entries_writes_nothing_when_a_late_entry_is_bad(self, store: BankStore) -> None:
+        store.create_bank(make_bank())
+        batch = [make_entry("deepfakes", n) for n in range(7_000)]
+        batch.append(dataclasses.replace(batch[0], hash_hex="f" * 64, quality=-1))
+        with pytest.raises(InvalidInput, match="quality"):
+            store.add_entries("deepfakes", batch)
+        assert _count(store, "deepfakes") == 0
+
     def test_naive_created_at_is_refused(self, store: BankStore) -> None:
         with pytest.raises(InvalidInput, match="timezone"):
             store.create_bank(dataclasses.replace(make_bank(), created_at=datetime(2025, 1, 1)))
