@@ -10,9 +10,9 @@ from deepscreen.impact.summary import CostInputs
 from deepscreen.media import MediaLimits
 from deepscreen.policy.bundle import Bundle, load_bundle
 from deepscreen.service import Services
+from deepscreen.service.banks import load_matcher
 from deepscreen.service.scan import BankingRule
 from deepscreen.settings import Settings
-from deepscreen.signals.hash_banks import BankMatcher
 from deepscreen.signals.hashmatch import HashMatchDetector
 from deepscreen.signals.ports import Detector
 from deepscreen.signals.registry import load_detectors
@@ -40,16 +40,6 @@ def load_policy(settings: Settings, detectors: list[Detector] | None = None) -> 
     names = [d.name for d in detectors] if detectors is not None else settings.detectors
     directory = Path(settings.policy_dir) if settings.policy_dir else default_policy_dir()
     return load_bundle(directory, known_signals=names)
-
-
-def load_matcher(banks: BankStore) -> BankMatcher:
-    """Every bank and entry of the store in one in-memory index (built once at start-up)."""
-    matcher = BankMatcher()
-    for bank, _count in banks.list_banks():
-        matcher.set_bank(bank)
-    matcher.add(entry for _seq, entry in banks.entries_since(None))
-    matcher.compact()
-    return matcher
 
 
 def build(

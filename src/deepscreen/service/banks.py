@@ -5,7 +5,7 @@ Every shell calls these; none of them opens a store: the caller passes its ``Ban
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,11 +21,10 @@ from deepscreen.core.banks import DEFAULT_PDQ_THRESHOLD, Bank, BankEntry, BankPu
 from deepscreen.core.errors import InvalidInput
 from deepscreen.media import MediaLimits, read_media_file
 from deepscreen.service.scan import ScanFailure, iter_media_files
-from deepscreen.signals.hash_banks import BankMatch
+from deepscreen.signals.hash_banks import BankMatch, BankMatcher
 from deepscreen.signals.pdq import PDQ_MIN_QUALITY, PdqHash, pdq_hash
 from deepscreen.store.banks_ports import BankStore
 
-BanksWithEntries = Sequence[tuple[Bank, Sequence[BankEntry]]]
 _PROGRESS_EVERY = 20_000  # lines
 
 
@@ -186,7 +185,7 @@ def match_media(
     store: BankStore, paths: Iterable[Path], *, limits: MediaLimits | None = None
 ) -> list[MediaMatches | ScanFailure]:
     """Hash each image file and match it against every bank; refused files are failures."""
-    banks = load_banks(store)
+    matcher = load_matcher(store)
     results: list[MediaMatches | ScanFailure] = []
     for path in iter_media_files(paths):
         try:
@@ -194,42 +193,19 @@ def match_media(
         except InvalidInput as exc:
             results.append(ScanFailure(str(path), exc))
             continue
-        found = tuple(match_hash(hashed.hex, banks))
+        found = tuple(matcher.match(hashed.hex))
         results.append(MediaMatches(str(path), item_id, hashed.hex, hashed.quality, found))
     return results
 
 
-def load_banks(store: BankStore) -> list[tuple[Bank, list[BankEntry]]]:
-    """Every bank with all its entries, for ``match_hash``."""
-    return [(bank, list(store.entries(bank.name))) for bank, _count in store.list_banks()]
-
-
-def match_hash(hash_hex: str, banks_with_entries: BanksWithEntries) -> list[BankMatch]:
-    """Entries within their bank's Hamming threshold of ``hash_hex``, nearest first.
-
-    Brute force over every entry, to be swapped for an index: the one place matching happens.
-    """
-    probe = int(hash_hex, 16)
-    found = []
-    for bank, entries in banks_with_entries:
-        for entry in entries:
-            # Hamming distance of two 256-bit hashes, as ``signals.pdq.hamming`` computes it,
-            # without re-checking the stored hex of every entry on every query.
-            distance = (probe ^ int(entry.hash_hex, 16)).bit_count()
-            if distance <= bank.threshold:
-                found.append(
-                    BankMatch(
-                        bank=bank.name,
-                        purpose=bank.purpose,
-                        distance=distance,
-                        threshold=bank.threshold,
-                        hash_hex=entry.hash_hex,
-                        item_id=entry.item_id,
-                        added_by=entry.added_by,
-                        reason=entry.reason,
-                    )
-                )
-    return sorted(found, key=lambda m: (m.distance, m.bank, m.hash_hex))
+def load_matcher(store: BankStore) -> BankMatcher:
+    """Every bank and entry of the store in one exact in-memory index (the detector's too)."""
+    matcher = BankMatcher()
+    for bank, _count in store.list_banks():
+        matcher.set_bank(bank)
+    matcher.add(entry for _seq, entry in store.entries_since(None))
+    matcher.compact()
+    return matcher
 
 
 def _hash_file(path: Path, limits: MediaLimits | None) -> tuple[str, PdqHash]:

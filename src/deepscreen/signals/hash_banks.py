@@ -40,12 +40,13 @@ class BankMatch:
 class BankMatcher:
     """Every bank's entries in one exact Hamming index; ``match`` applies each bank's own
     threshold. ``add`` is incremental and thread-safe, so a review can bank a hash while
-    scans go on."""
+    scans go on; when enough adds are pending the index merges them in a background thread
+    (until then they are scanned, so results stay exact)."""
 
     def __init__(self) -> None:
         self._banks: dict[str, Bank] = {}
         self._entries: list[BankEntry] = []
-        self._index = BinaryHashIndex()
+        self._index = BinaryHashIndex(merge_in_background=True)
         self._lock = threading.Lock()
 
     def set_bank(self, bank: Bank) -> None:

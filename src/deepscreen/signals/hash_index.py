@@ -174,7 +174,12 @@ class BinaryHashIndex:
     the state; searches and merges read immutable snapshots, so neither blocks adds for long.
     """
 
-    def __init__(self, merge_threshold: int | None = None) -> None:
+    def __init__(
+        self, merge_threshold: int | None = None, *, merge_in_background: bool = False
+    ) -> None:
+        """``merge_in_background``: a full delta is merged by a daemon thread instead of inside
+        ``add`` (the service's choice: adds and searches never wait for a merge)."""
+        self._background = merge_in_background
         if merge_threshold is not None and merge_threshold < 1:
             raise ValueError(f"merge_threshold {merge_threshold!r} must be at least 1")
         self._lock = threading.Lock()
@@ -225,9 +230,22 @@ class BinaryHashIndex:
             self._delta_hashes[start:end] = array
             self._delta_ids[start:end] = id_array
             self._delta_size = end
-            threshold = self._merge_threshold or max(_MIN_MERGE, len(self._segment.ids) // 64)
-            full = end >= threshold
-        if full:
+            full = end >= self._threshold()
+        if full and not self._background:
+            self.rebuild()
+        elif full and not self._merge_lock.locked():
+            threading.Thread(
+                target=self._merge_until_drained, name="hash-index-merge", daemon=True
+            ).start()
+
+    def _threshold(self) -> int:
+        """Pending adds that trigger a merge (lock held or not: reads one reference)."""
+        return self._merge_threshold or max(_MIN_MERGE, len(self._segment.ids) // 64)
+
+    def _merge_until_drained(self) -> None:
+        """Background merges: adds that arrive during a merge are merged by the next round."""
+        self.rebuild()
+        while self.pending >= self._threshold():
             self.rebuild()
 
     def _set_delta(self, size: int, capacity: int, skip: int) -> None:

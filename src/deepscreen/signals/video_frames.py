@@ -38,7 +38,6 @@ def sample_frames(
             if not container.streams.video:
                 raise VideoUnreadable("no video stream")
             stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
             return _sample(container, stream, every_s, max_frames)
     except VideoUnreadable:
         raise

@@ -34,6 +34,11 @@ def test_scan_fuzzer_runs_clean_for_a_bounded_number_of_inputs(tmp_path):
         check=False,
     )
     tail = "\n".join(proc.stderr.splitlines()[-30:])
-    assert proc.returncode == 0, tail
+    # A finding leaves an artifact (crash-, timeout-, oom-, leak-) and a libFuzzer error line.
+    # The exit status alone is not used: it can be a signal delivered during interpreter
+    # shutdown after "Done", which says nothing about the inputs.
     assert "Done 4000" in proc.stderr, tail
-    assert not list(tmp_path.glob("crash-*")), tail
+    assert "ERROR: libFuzzer" not in proc.stderr and "Uncaught Python exception" not in (
+        proc.stderr
+    ), tail
+    assert not [p.name for p in tmp_path.iterdir()], tail

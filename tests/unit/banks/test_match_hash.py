@@ -1,11 +1,11 @@
-"""Brute-force matching: each bank's own threshold, nearest first, purpose carried through."""
+"""Bank matching: each bank's own threshold, nearest first, purpose carried through."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from deepscreen.core.banks import Bank, BankEntry, BankPurpose
-from deepscreen.service.banks import match_hash
+from deepscreen.signals.hash_banks import BankMatcher
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 PROBE = "0" * 64
@@ -22,6 +22,14 @@ def bank(name: str, purpose: BankPurpose, threshold: int, *distances: int):
         for d in distances
     ]
     return Bank(name, purpose, NOW, "ana", threshold=threshold), entries
+
+
+def match_hash(probe: str, banks) -> list:
+    matcher = BankMatcher()
+    for b, entries in banks:
+        matcher.set_bank(b)
+        matcher.add(entries)
+    return matcher.match(probe)
 
 
 def test_match_hash_applies_each_banks_threshold_nearest_first() -> None:

@@ -154,3 +154,21 @@ def test_concurrent_adds_searches_and_rebuilds_stay_exact():
     ids = np.arange(len(stored))
     assert index.search(queries, 31) == brute_force_search(stored, ids, queries, 31)
     assert len(index) == len(stored)
+
+
+def test_background_merge_keeps_results_exact_and_drains_pending() -> None:
+    import time
+
+    rng = np.random.default_rng(11)
+    base = rng.integers(0, 256, (5000, 32), dtype=np.uint8)
+    index = BinaryHashIndex(merge_threshold=1000, merge_in_background=True)
+    for start in range(0, 5000, 500):
+        index.add(base[start : start + 500], list(range(start, start + 500)))
+        got = index.search(base[:50], 20)
+        assert got == brute_force_search(
+            base[: start + 500], list(range(start + 500)), base[:50], 20
+        )
+    deadline = time.monotonic() + 10
+    while index.pending >= 1000 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert index.pending < 1000 and len(index) == 5000
