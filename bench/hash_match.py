@@ -29,35 +29,14 @@ from pathlib import Path
 
 import numpy as np
 import pdqhash
+from bench_images import SIZE, make_images
 from PIL import Image
 
-from deepscreen.demo.images import SOURCE_PHOTOS, source_photo
 from deepscreen.signals.hash_index import BinaryHashIndex, brute_force_search
 from deepscreen.signals.pdq import pdq_hash
 
 RESULTS = Path(__file__).parent / "results" / "hash_match.json"
 RADIUS = 31
-SIZE = (1024, 768)
-
-
-def make_images(directory: Path, count: int, seed: int = 7) -> list[Path]:
-    """``count`` JPEGs (q90) and PNGs: crops of bundled photos with sensor noise. The recipe and
-    seed of scan_throughput.make_images, copied: importing that module costs ~5 s of imports."""
-    rng = np.random.default_rng(seed)
-    paths = []
-    for i in range(count):
-        photo = source_photo(SOURCE_PHOTOS[i % len(SOURCE_PHOTOS)])
-        w, h = photo.size
-        cw, ch = int(w * 0.8), min(h, int(w * 0.8 * 3 / 4))
-        x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
-        img = photo.crop((x, y, x + cw, y + ch)).resize(SIZE, Image.Resampling.LANCZOS)
-        arr = np.asarray(img, dtype=np.float32) + rng.normal(0, 4, (SIZE[1], SIZE[0], 3))
-        img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
-        for fmt, ext, opts in (("JPEG", ".jpg", {"quality": 90}), ("PNG", ".png", {})):
-            path = directory / f"img{i:03d}{ext}"
-            img.save(path, fmt, **opts)
-            paths.append(path)
-    return paths
 
 
 def flip_bits(rng: np.random.Generator, hashes: np.ndarray, distances: np.ndarray) -> np.ndarray:

@@ -26,11 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from bench_images import SIZE, make_images
 from PIL import Image
 
 from deepscreen.bootstrap import build
-from deepscreen.demo.images import SOURCE_PHOTOS, source_photo
 from deepscreen.media import load_media
 from deepscreen.policy.evaluate import evaluate, item_inputs, signal_inputs
 from deepscreen.service import Services, run_detectors, scan_file
@@ -38,27 +37,6 @@ from deepscreen.settings import load_settings
 from deepscreen.signals import c2pa_fixtures
 
 RESULTS = Path(__file__).parent / "results" / "scan_throughput.json"
-SIZE = (1024, 768)
-
-
-def make_images(directory: Path, count: int, seed: int = 7) -> list[Path]:
-    """``count`` JPEGs and ``count`` PNGs: random crops of bundled photos with sensor noise."""
-    rng = np.random.default_rng(seed)
-    paths = []
-    for i in range(count):
-        photo = source_photo(SOURCE_PHOTOS[i % len(SOURCE_PHOTOS)])
-        w, h = photo.size
-        cw, ch = int(w * 0.8), int(w * 0.8 * 3 / 4)
-        ch = min(ch, h)
-        x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
-        img = photo.crop((x, y, x + cw, y + ch)).resize(SIZE, Image.Resampling.LANCZOS)
-        arr = np.asarray(img, dtype=np.float32) + rng.normal(0, 4, (SIZE[1], SIZE[0], 3))
-        img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
-        for fmt, ext, opts in (("JPEG", ".jpg", {"quality": 90}), ("PNG", ".png", {})):
-            path = directory / f"img{i:03d}{ext}"
-            img.save(path, fmt, **opts)
-            paths.append(path)
-    return paths
 
 
 def bare_decode(paths: list[Path]) -> None:
