@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -42,6 +42,68 @@ class BankingSettings(BaseModel):
     labels: list[str] = Field(default_factory=lambda: ["deepfake"])
 
 
+class LearnedSettings(BaseModel):
+    """The ``learned`` detector: a head from ``deepscreen train`` and, for an ``onnx`` head, the
+    model config (TOML) of the backbone it was trained on."""
+
+    model_config = ConfigDict(extra="forbid")
+    head: str | None = Field(None, description="Head file (JSON) written by deepscreen train.")
+    model: str | None = Field(
+        None, description="ONNX model config (TOML); default: the one recorded in the head."
+    )
+    threads: int = Field(1, ge=1, le=64, description="onnxruntime intra-op threads.")
+
+
+class VendorSettings(BaseModel):
+    """The ``vendor`` detector: an external detection API, mapped to a score."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = Field(None, description="Endpoint receiving the media (multipart POST).")
+    score: str = Field(
+        "score", description="JMESPath expression selecting the AI score in the JSON response."
+    )
+    scale: float = Field(1.0, gt=0, description="Divide the selected value by this (100 for %).")
+    invert: bool = Field(False, description="The selected value measures authenticity.")
+    file_field: str = Field("media", description="Multipart field name of the media.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Static request headers.")
+    api_key_env: str | None = Field(
+        None, description="Environment variable holding the API key (never the key itself)."
+    )
+    api_key_header: str = "Authorization"
+    api_key_prefix: str = "Bearer "
+    timeout_s: float = Field(10.0, gt=0, le=300)
+    retries: int = Field(2, ge=0, le=10, description="Retries after the first attempt.")
+    backoff_s: float = Field(0.5, ge=0, le=60, description="First retry wait; doubles each time.")
+    failure_threshold: int = Field(
+        5, ge=1, description="Consecutive failed calls that open the circuit breaker."
+    )
+    reset_after_s: float = Field(
+        60.0, gt=0, description="How long the open circuit short-circuits calls."
+    )
+
+
+class EnsembleSettings(BaseModel):
+    """One combined score, ``signals.ensemble``, with an explicit inconclusive band."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = False
+    method: Literal["vote", "stacked"] = "vote"
+    trust: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per-detector weight for the vote (statistical detectors; default 1).",
+    )
+    stack: str | None = Field(
+        None, description="Stacked model (JSON) from deepscreen train --stack."
+    )
+    inconclusive: tuple[float, float] = Field(
+        (0.35, 0.65), description="Scores inside [low, high] are 'inconclusive'."
+    )
+    provenance: list[str] = Field(
+        default_factory=lambda: ["c2pa", "metadata", "watermark", "hashmatch"],
+        description="Detectors whose declared provenance overrides the statistical score.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DEEPSCREEN_", env_nested_delimiter="__", extra="forbid"
@@ -55,6 +117,12 @@ class Settings(BaseSettings):
     media: MediaSettings = Field(default_factory=lambda: MediaSettings())
     costs: CostSettings = Field(default_factory=lambda: CostSettings())
     banking: BankingSettings = Field(default_factory=lambda: BankingSettings())
+    models_dir: str | None = Field(
+        None, description="Model cache; default $XDG_CACHE_HOME/deepscreen/models."
+    )
+    learned: LearnedSettings = Field(default_factory=lambda: LearnedSettings())
+    vendor: VendorSettings = Field(default_factory=lambda: VendorSettings())
+    ensemble: EnsembleSettings = Field(default_factory=lambda: EnsembleSettings())
 
     @classmethod
     def settings_customise_sources(

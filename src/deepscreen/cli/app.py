@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from deepscreen import __version__
-from deepscreen.cli import bank, demo, policy, review, scan
+from deepscreen.cli import bank, demo, learn, models, policy, review, scan
 from deepscreen.cli.errors import EXIT_CODES_HELP
 
 app = typer.Typer(
@@ -19,9 +19,12 @@ app = typer.Typer(
 )
 app.command("scan", epilog=EXIT_CODES_HELP)(scan.scan)
 app.command("demo")(demo.demo)
+app.command("train", epilog=EXIT_CODES_HELP)(learn.train)
+app.command("eval", epilog=EXIT_CODES_HELP)(learn.evaluate)
 app.add_typer(policy.app, name="policy")
 app.add_typer(review.app, name="review")
 app.add_typer(bank.app, name="bank")
+app.add_typer(models.app, name="models")
 
 
 def _version(value: bool) -> None:

@@ -60,5 +60,5 @@ def domain_errors() -> Iterator[None]:
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok; 1 some inputs unreadable or tests failed; 2 usage error; "
-    "3 invalid settings, policy or plug-in; 4 event store unavailable."
+    "3 invalid settings, policy or plug-in; 4 event store or package index unavailable."
 )

@@ -26,6 +26,7 @@ from deepscreen.impact.summary import CostInputs, ImpactSummary, summarise
 from deepscreen.media import MediaLimits, load_media, read_media_file
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, item_inputs, signal_inputs
+from deepscreen.signals.ensemble import Ensemble
 from deepscreen.signals.hash_banks import BankMatcher
 from deepscreen.signals.ports import Detector
 from deepscreen.store.banks_ports import BankStore
@@ -57,6 +58,7 @@ class Services:
     banks: BankStore | None = None
     matcher: BankMatcher | None = None
     banking: BankingRule = BankingRule()
+    ensemble: Ensemble | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def decide(
 ) -> tuple[list[Event], Decision, tuple[SignalResult, ...]]:
     """Signals → decision → the events that record them (nothing is written here)."""
     results = run_detectors(services.detectors, item)
+    if services.ensemble is not None:
+        results = (*results, services.ensemble.combine(results))
     now = services.clock()
     decision = evaluate(
         services.bundle,

@@ -19,7 +19,8 @@ class Detector(Protocol):
       which the registry calls lazily, once, before the first ``detect``.
     - ``detect`` returns ``SignalResult.abstain(...)`` when it cannot tell; it raises only for
       bugs. It is deterministic for the same item, does no network I/O, and is safe to call
-      concurrently after ``load()``.
+      concurrently after ``load()``. (The ``vendor`` detector is the one exception to "no
+      network I/O": it exists to call an external API, with a timeout and a circuit breaker.)
     - ``evidence`` is JSON-compatible and bounded in size; when the detector found something,
       ``evidence["summary"]`` is one line (at most ~160 characters) that a reviewer understands
       at a glance — what declared it, how, and with what validity. Shells show it as is.
@@ -28,8 +29,13 @@ class Detector(Protocol):
     """
 
     name: ClassVar[str]
-    version: ClassVar[str]
     media_kinds: ClassVar[frozenset[MediaKind]]
+
+    @property
+    def version(self) -> str:
+        """A class attribute for most detectors; an instance's own once it depends on what
+        ``load()`` read (the ``learned`` detector's head)."""
+        ...
 
     def load(self) -> None: ...
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from io import BytesIO
 from typing import Any, ClassVar
 
 import numpy as np
-from PIL import Image
 
-from deepscreen.core.media import MediaItem, MediaKind, content_item_id
+from deepscreen.core.media import MediaItem, MediaKind
 from deepscreen.core.signals import SignalResult
 from deepscreen.signals import watermark_dwtdct as dwtdct
+from deepscreen.signals.examples import encoded_image_item
 
 MIN_SIDE = 256
 NOTE = "a missing watermark proves nothing: JPEG, resizing and cropping remove it"
@@ -192,19 +191,5 @@ def _example_pixels() -> np.ndarray:
 
 
 def _example(rgb: np.ndarray, fmt: str) -> MediaItem:
-    buffer = BytesIO()
     options = {"quality": 90} if fmt == "JPEG" else {"compress_level": 0}
-    Image.fromarray(rgb, "RGB").save(buffer, fmt, **options)
-    data = buffer.getvalue()
-    with Image.open(BytesIO(data)) as decoded:
-        pixels = decoded.convert("RGB")
-    return MediaItem(
-        item_id=content_item_id(data),
-        kind=MediaKind.IMAGE,
-        mime=f"image/{fmt.lower()}",
-        width=pixels.width,
-        height=pixels.height,
-        data=data,
-        source="example",
-        pixels=pixels,
-    )
+    return encoded_image_item(rgb, fmt, **options)

@@ -1,0 +1,341 @@
+"""``deepscreen train`` and ``deepscreen eval``: learned detectors on your own labels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from deepscreen.bootstrap import build
+from deepscreen.cli.errors import domain_errors
+from deepscreen.cli.options import ConfigOpt, settings_from
+from deepscreen.learn.dataset import LabelledSet, load_labelled
+from deepscreen.learn.metrics import Estimate, EvalReport
+from deepscreen.learn.train import TrainConfig
+from deepscreen.media import MediaLimits
+from deepscreen.service.learn import evaluate_head, make_backbone, train_head, train_stack
+from deepscreen.signals.head import load_head, save_head, write_json_atomic
+from deepscreen.signals.learned import build_backbone
+from deepscreen.signals.normalise import Normalisation
+
+DataArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Labelled images: a folder with ai/ and real/ sub-folders (a further sub-folder "
+        "level names the source, e.g. ai/sdxl/, real/camera_a/), or a CSV path,label[,source].",
+        exists=True,
+    ),
+]
+JsonOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--json",
+        help="Write the full report (metrics with CIs, per-source, reliability, ROC/PR data).",
+        dir_okay=False,
+    ),
+]
+BootOpt = Annotated[int, typer.Option("--n-boot", min=100, help="Bootstrap resamples for CIs.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for folds and bootstrap.")]
+ThreadsOpt = Annotated[int, typer.Option(min=1, help="onnxruntime threads.")]
+PositiveOpt = Annotated[str, typer.Option(help="Folder/label name of AI images.")]
+NegativeOpt = Annotated[str, typer.Option(help="Folder/label name of real images.")]
+FoldsOpt = Annotated[int, typer.Option(min=2, help="Cross-validation folds (at most).")]
+
+
+class BackboneKind(StrEnum):
+    SPECTRAL = "spectral"
+    ONNX = "onnx"
+
+
+class CalibrationMethod(StrEnum):
+    SIGMOID = "sigmoid"
+    ISOTONIC = "isotonic"
+
+
+def train(
+    data: DataArg,
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Where to write the head (JSON) or the stack (--stack)."),
+    ] = Path("head.json"),
+    backbone: Annotated[
+        BackboneKind, typer.Option(help="Feature backbone: spectral (numpy) or onnx (--model).")
+    ] = BackboneKind.SPECTRAL,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="ONNX model config (TOML) for --backbone onnx, e.g. from `deepscreen models "
+            "fetch clip-vit-b16`.",
+            dir_okay=False,
+        ),
+    ] = None,
+    calibration: Annotated[
+        CalibrationMethod, typer.Option(help="Probability calibration, cross-validated.")
+    ] = CalibrationMethod.SIGMOID,
+    c: Annotated[
+        float | None,
+        typer.Option("--C", help="Inverse regularisation (default 0.1 spectral, 1.0 onnx)."),
+    ] = None,
+    folds: FoldsOpt = 5,
+    target_fpr: Annotated[
+        float, typer.Option(help="False-positive rate allowed at the 'likely AI' threshold.")
+    ] = 0.01,
+    target_fnr: Annotated[
+        float, typer.Option(help="Share of AI allowed below the 'likely real' threshold.")
+    ] = 0.05,
+    side: Annotated[int, typer.Option(help="Normalised square side in pixels.")] = 512,
+    jpeg_quality: Annotated[
+        int | None,
+        typer.Option(help="Re-encode every image once at this JPEG quality (0: never)."),
+    ] = 90,
+    stack: Annotated[
+        bool,
+        typer.Option(
+            "--stack",
+            help="Train the stacked ensemble instead: run the configured statistical detectors "
+            "(settings `detectors`) on the labelled set and fit a logistic regression on them.",
+        ),
+    ] = False,
+    threads: ThreadsOpt = 1,
+    positive: PositiveOpt = "ai",
+    negative: NegativeOpt = "real",
+    json_out: JsonOpt = None,
+    n_boot: BootOpt = 2000,
+    seed: SeedOpt = 0,
+    config: ConfigOpt = None,
+) -> None:
+    """Train a detector head on your own labelled images, and say honestly how good it is.
+
+    Every image of both classes is normalised identically (RGB, short side → --side, centre
+    crop, one JPEG re-encode), then embedded by the backbone. A logistic regression with
+    cross-validated calibration is fitted; out-of-fold scores — grouped by source when sources
+    are given — give the metrics (bootstrap 95% CIs) and the "likely AI" / "likely real"
+    thresholds stored in the head. Warns when a trivial file property (width, size, format,
+    JPEG quality) alone separates the classes. The head is JSON: no pickles.
+    """
+    console = Console()
+    with domain_errors():
+        settings = settings_from(config)
+        limits = MediaLimits(
+            max_bytes=settings.media.max_bytes, max_pixels=settings.media.max_pixels
+        )
+        dataset = load_labelled(data, positive=positive, negative=negative)
+        train_config = TrainConfig(
+            calibration=calibration.value,
+            C=c,
+            folds=folds,
+            target_fpr=target_fpr,
+            target_fnr=target_fnr,
+            seed=seed,
+        )
+        if stack:
+            services = build(settings)
+            with _progress(len(dataset.items), "scoring with detectors") as advance:
+                run = train_stack(
+                    services,
+                    dataset,
+                    config=train_config,
+                    provenance=settings.ensemble.provenance,
+                    progress=advance,
+                    n_boot=n_boot,
+                )
+            write_json_atomic(out, run.stack.to_dict())
+            _print_evaluation(console, run.evaluation, f"stack of {', '.join(run.stack.detectors)}")
+            console.print(f"cross-validation: {run.cv.description}")
+            _print_failures(console, run.failures)
+            if json_out:
+                write_json_atomic(json_out, run.to_dict())
+            console.print(f'wrote stack {out}  (set [ensemble] method = "stacked", stack = ...)')
+            return
+        normalisation = Normalisation(side=side, jpeg_quality=jpeg_quality or None)
+        features = make_backbone(backbone.value, model_config=model, threads=threads)
+        with _progress(len(dataset.items), f"{backbone.value} features") as advance:
+            result = train_head(
+                dataset,
+                features,
+                normalisation=normalisation,
+                config=train_config,
+                limits=limits,
+                progress=advance,
+                model_config=model,
+                n_boot=n_boot,
+            )
+        assert result.head is not None
+        save_head(result.head, out)
+        _print_summary(console, dataset, result.table.failures, result.cv.description)
+        _print_evaluation(console, result.evaluation, f"{backbone.value} head, out-of-fold")
+        t = result.thresholds
+        console.print(
+            f"thresholds (from out-of-fold scores): likely AI ≥ {t.likely_ai:.3f} "
+            f"(FPR {t.fpr_at_likely_ai:.1%}, TPR {t.tpr_at_likely_ai:.1%}; target FPR "
+            f"{t.target_fpr:.1%}); likely real < {t.likely_real:.3f} (AI below it "
+            f"{t.fnr_at_likely_real:.1%}; target {t.target_fnr:.1%}); between: inconclusive"
+        )
+        _print_warnings(console, result.warnings)
+        if json_out:
+            write_json_atomic(json_out, result.to_dict())
+        console.print(f"wrote head {out} (digest {result.head.digest[:12]})")
+
+
+def evaluate(
+    data: DataArg,
+    head: Annotated[
+        Path | None,
+        typer.Option(
+            help="Evaluate this trained head on the labelled set (a held-out set). Without "
+            "it, cross-validate the backbone on the set instead.",
+            dir_okay=False,
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="ONNX model config (TOML) when the head or --backbone is onnx."),
+    ] = None,
+    backbone: Annotated[
+        BackboneKind, typer.Option(help="Backbone to cross-validate (without --head).")
+    ] = BackboneKind.SPECTRAL,
+    folds: FoldsOpt = 5,
+    side: Annotated[int, typer.Option(help="Normalised side (cross-validation only).")] = 512,
+    threads: ThreadsOpt = 1,
+    positive: PositiveOpt = "ai",
+    negative: NegativeOpt = "real",
+    json_out: JsonOpt = None,
+    n_boot: BootOpt = 2000,
+    seed: SeedOpt = 0,
+    config: ConfigOpt = None,
+) -> None:
+    """Evaluate on a labelled set: AUC, average precision, TPR at 1% and 5% FPR, expected
+    calibration error and per-source recall, each with a bootstrap 95% CI.
+
+    With --head: score a held-out set with that head at its stored "likely AI" threshold.
+    Without: grouped (by source) cross-validation of a new head on the set — what `train`
+    reports, without writing a head. --json writes reliability-diagram and ROC/PR data too.
+    """
+    console = Console()
+    with domain_errors():
+        settings = settings_from(config)
+        limits = MediaLimits(
+            max_bytes=settings.media.max_bytes, max_pixels=settings.media.max_pixels
+        )
+        dataset = load_labelled(data, positive=positive, negative=negative)
+        report: dict[str, Any]
+        if head is not None:
+            trained = load_head(head)
+            features = build_backbone(trained, model_config=model, threads=threads)
+            with _progress(len(dataset.items), "scoring") as advance:
+                run = evaluate_head(
+                    dataset,
+                    trained,
+                    features,
+                    limits=limits,
+                    progress=advance,
+                    n_boot=n_boot,
+                    seed=seed,
+                )
+            _print_summary(console, dataset, run.table.failures, "held-out set, trained head")
+            _print_evaluation(console, run.evaluation, f"head {trained.digest[:12]}")
+            report = run.to_dict()
+        else:
+            features = make_backbone(backbone.value, model_config=model, threads=threads)
+            with _progress(len(dataset.items), f"{backbone.value} features") as advance:
+                result = train_head(
+                    dataset,
+                    features,
+                    normalisation=Normalisation(side=side),
+                    config=TrainConfig(folds=folds, seed=seed),
+                    limits=limits,
+                    progress=advance,
+                    n_boot=n_boot,
+                    fit=False,
+                )
+            _print_summary(console, dataset, result.table.failures, result.cv.description)
+            _print_evaluation(console, result.evaluation, f"{backbone.value}, out-of-fold")
+            _print_warnings(console, result.warnings)
+            report = result.to_dict()
+        if json_out:
+            write_json_atomic(json_out, report)
+            console.print(f"wrote {json_out}")
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    columns = (
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _ci(estimate: Estimate | None, percent: bool = False) -> str:
+    if estimate is None or estimate.value is None:
+        return "n/a"
+
+    def fmt(value: float) -> str:
+        return f"{value:.1%}" if percent else f"{value:.3f}"
+
+    if estimate.low is None or estimate.high is None:
+        return f"{fmt(estimate.value)} (no CI)"
+    return f"{fmt(estimate.value)} [{fmt(estimate.low)}, {fmt(estimate.high)}]"
+
+
+LABELS = {
+    "auc": ("ROC AUC", False),
+    "average_precision": ("average precision", False),
+    "tpr_at_1pct_fpr": ("TPR at 1% FPR", True),
+    "tpr_at_5pct_fpr": ("TPR at 5% FPR", True),
+    "ece": ("expected calibration error", False),
+}
+
+
+def _print_summary(console: Console, dataset: LabelledSet, failures: Any, how: str) -> None:
+    counts = dataset.counts()
+    console.print(
+        f"{len(dataset.items)} images ({counts['ai']} ai, {counts['real']} real) from "
+        f"{escape(dataset.origin)}; evaluation: {how}"
+    )
+    _print_failures(console, failures)
+
+
+def _print_failures(console: Console, failures: Any) -> None:
+    if failures:
+        console.print(f"[yellow]{len(failures)} file(s) skipped:[/yellow]")
+        for path, reason in list(failures)[:10]:
+            console.print(f"  {escape(path)}: {escape(reason)}")
+
+
+def _print_evaluation(console: Console, report: EvalReport, title: str) -> None:
+    table = Table(title=f"{title}: n={report.n} ({report.positives} ai, {report.negatives} real)")
+    table.add_column("metric")
+    table.add_column("estimate [95% bootstrap CI]", justify="right")
+    for key, (label, percent) in LABELS.items():
+        table.add_row(label, _ci(report.metrics.get(key), percent))
+    console.print(table)
+    if report.per_source:
+        by_source = Table(title=f"per source, at threshold {report.threshold:.3f} (Wilson 95% CI)")
+        for column in ("source", "images", "recall (AI flagged)", "false-positive rate"):
+            by_source.add_column(column, justify="left" if column == "source" else "right")
+        for row in report.per_source:
+            by_source.add_row(
+                escape(str(row["source"]) or "(none)"),
+                str(row["n"]),
+                _ci(row["recall"], True) if row["recall"] else "–",
+                _ci(row["fpr"], True) if row["fpr"] else "–",
+            )
+        console.print(by_source)
+
+
+def _print_warnings(console: Console, warnings: list[str]) -> None:
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")

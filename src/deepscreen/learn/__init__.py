@@ -1,0 +1,1 @@
+"""Training and honest evaluation of learned detectors."""

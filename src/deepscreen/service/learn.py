@@ -1,0 +1,246 @@
+"""Use cases for learned detectors: train a head, evaluate one, train the stacked ensemble."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deepscreen.core.errors import ConfigError, InvalidInput
+from deepscreen.learn.confounds import ConfoundFinding, confound_report, warnings_text
+from deepscreen.learn.dataset import LabelledSet
+from deepscreen.learn.features import FeatureTable, Progress, extract
+from deepscreen.learn.metrics import EvalReport, Thresholds, evaluate
+from deepscreen.learn.stack import fit_stack
+from deepscreen.learn.train import (
+    CvPlan,
+    TrainConfig,
+    fit_head,
+    head_thresholds,
+    out_of_fold,
+    plan_cv,
+    thresholds_for,
+)
+from deepscreen.media import MediaLimits, read_media_file
+from deepscreen.service.scan import Services, run_detectors
+from deepscreen.signals.backbones import Backbone, SpectralBackbone
+from deepscreen.signals.ensemble import NAME as ENSEMBLE
+from deepscreen.signals.ensemble import StackModel
+from deepscreen.signals.head import Head
+from deepscreen.signals.normalise import Normalisation
+from deepscreen.signals.onnx_backbone import OnnxBackbone, OnnxModelSpec
+
+__all__ = [
+    "EvaluationRun",
+    "StackRun",
+    "TrainingRun",
+    "evaluate_head",
+    "make_backbone",
+    "train_head",
+    "train_stack",
+]
+
+
+def make_backbone(kind: str, *, model_config: Path | None = None, threads: int = 1) -> Backbone:
+    """``spectral``, or ``onnx`` with the model config (TOML) of an embedding model."""
+    if kind == "spectral":
+        return SpectralBackbone()
+    if kind == "onnx":
+        if model_config is None:
+            raise ConfigError(
+                "the onnx backbone needs a model config: --model PATH.toml, e.g. the one "
+                "`deepscreen models fetch clip-vit-b16` writes"
+            )
+        return OnnxBackbone(OnnxModelSpec.from_toml(model_config), intra_op_threads=threads)
+    raise ConfigError(f"unknown backbone {kind!r}: use 'spectral' or 'onnx'")
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """A trained head (None for cross-validation only) and the honest estimate of its quality."""
+
+    head: Head | None
+    table: FeatureTable
+    cv: CvPlan
+    oof_scores: np.ndarray
+    thresholds: Thresholds
+    evaluation: EvalReport
+    confounds: list[ConfoundFinding]
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": len(self.table.labels),
+            "counts": self.table.dataset.counts(),
+            "failures": [{"path": p, "reason": r} for p, r in self.table.failures],
+            "cross_validation": self.cv.description,
+            "thresholds": self.thresholds.to_dict(),
+            "evaluation": self.evaluation.to_dict(),
+            "confounds": [c.to_dict() for c in self.confounds],
+            "warnings": self.warnings,
+        }
+
+
+def train_head(
+    dataset: LabelledSet,
+    backbone: Backbone,
+    *,
+    normalisation: Normalisation,
+    config: TrainConfig,
+    limits: MediaLimits | None = None,
+    progress: Progress | None = None,
+    model_config: Path | None = None,
+    n_boot: int = 2000,
+    fit: bool = True,
+    now: datetime | None = None,
+) -> TrainingRun:
+    """Features → out-of-fold scores (grouped by source when given) → thresholds → metrics,
+    then (``fit``) the head fitted on everything with those thresholds."""
+    table = extract(dataset, backbone, normalisation, limits=limits, progress=progress)
+    labels, sources = table.labels, table.sources
+    _enough(labels, table)
+    plan = plan_cv(labels, sources, config.folds, config.seed)
+    oof = out_of_fold(table.features, labels, plan, config, backbone.kind)
+    chosen = thresholds_for(labels, oof, config)
+    report = evaluate(
+        labels, oof, sources=sources, threshold=chosen.likely_ai, n_boot=n_boot, seed=config.seed
+    )
+    findings = confound_report(table.facts, labels)
+    warnings = [*plan.warnings, *warnings_text(findings)]
+    if table.failures:
+        warnings.append(f"{len(table.failures)} file(s) could not be used (listed in failures)")
+    head = None
+    if fit:
+        fitted = fit_head(table.features, labels, config, backbone.kind)
+        head = Head(
+            backbone_kind=backbone.kind,
+            backbone_config=backbone.config(),
+            backbone_fingerprint=backbone.fingerprint,
+            normalisation=normalisation,
+            mean=fitted.mean,
+            scale=fitted.scale,
+            coef=fitted.coef,
+            intercept=fitted.intercept,
+            calibration=fitted.calibration,
+            thresholds=head_thresholds(chosen),
+            training={
+                "trained_at": (now or datetime.now().astimezone()).isoformat(timespec="seconds"),
+                "dataset": dataset.origin,
+                "counts": table.dataset.counts(),
+                "sources": sorted({s for s in sources if s}),
+                "cross_validation": plan.description,
+                "calibration": config.calibration,
+                "C": fitted.model.estimator[-1].C,
+                "oof_metrics": {k: v.to_dict() for k, v in report.metrics.items()},
+                "confound_warnings": warnings_text(findings),
+                "model_config": str(model_config.resolve()) if model_config else None,
+            },
+        )
+    return TrainingRun(head, table, plan, oof, chosen, report, findings, warnings)
+
+
+@dataclass(frozen=True)
+class EvaluationRun:
+    table: FeatureTable
+    scores: np.ndarray
+    evaluation: EvalReport
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": len(self.table.labels),
+            "counts": self.table.dataset.counts(),
+            "failures": [{"path": p, "reason": r} for p, r in self.table.failures],
+            "evaluation": self.evaluation.to_dict(),
+        }
+
+
+def evaluate_head(
+    dataset: LabelledSet,
+    head: Head,
+    backbone: Backbone,
+    *,
+    limits: MediaLimits | None = None,
+    progress: Progress | None = None,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> EvaluationRun:
+    """Score a held-out labelled set with a trained head, at the head's own threshold."""
+    table = extract(dataset, backbone, head.normalisation, limits=limits, progress=progress)
+    _enough(table.labels, table)
+    scores = head.predict_proba(table.features)
+    report = evaluate(
+        table.labels,
+        scores,
+        sources=table.sources,
+        threshold=head.thresholds.likely_ai,
+        n_boot=n_boot,
+        seed=seed,
+    )
+    return EvaluationRun(table, scores, report)
+
+
+@dataclass(frozen=True)
+class StackRun:
+    stack: StackModel
+    cv: CvPlan
+    evaluation: EvalReport
+    failures: list[tuple[str, str]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack.to_dict(),
+            "cross_validation": self.cv.description,
+            "evaluation": self.evaluation.to_dict(),
+            "failures": [{"path": p, "reason": r} for p, r in self.failures],
+        }
+
+
+def train_stack(
+    services: Services,
+    dataset: LabelledSet,
+    *,
+    config: TrainConfig,
+    provenance: Sequence[str],
+    progress: Progress | None = None,
+    n_boot: int = 2000,
+) -> StackRun:
+    """Run the configured statistical detectors on every labelled item; fit the stack on
+    their scores."""
+    names = [d.name for d in services.detectors if d.name not in provenance and d.name != ENSEMBLE]
+    if not names:
+        raise ConfigError(
+            "the stack combines statistical detectors (e.g. learned, vendor): enable at least "
+            f"one in `detectors` (now: {', '.join(d.name for d in services.detectors)})"
+        )
+    rows: list[dict[str, float | None]] = []
+    kept: list[int] = []
+    failures: list[tuple[str, str]] = []
+    for index, entry in enumerate(dataset.items):
+        try:
+            item = read_media_file(entry.path, limits=services.limits)
+        except InvalidInput as exc:
+            failures.append((str(entry.path), str(exc)))
+        else:
+            results = run_detectors(services.detectors, item)
+            rows.append({r.detector: r.score for r in results if r.detector in names})
+            kept.append(index)
+        if progress is not None:
+            progress(1)
+    used = dataset.subset(kept)
+    labels = used.labels
+    plan = plan_cv(labels, used.sources, config.folds, config.seed)
+    stack, oof = fit_stack(rows, labels, names, plan)
+    report = evaluate(labels, oof, sources=used.sources, n_boot=n_boot, seed=config.seed)
+    return StackRun(stack, plan, report, failures)
+
+
+def _enough(labels: np.ndarray, table: FeatureTable) -> None:
+    if len(labels) == 0 or min(np.sum(labels == 1), np.sum(labels == 0)) < 2:
+        raise InvalidInput(
+            f"after {len(table.failures)} unreadable file(s), fewer than 2 usable images "
+            "remain in a class"
+        )

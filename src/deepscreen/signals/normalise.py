@@ -1,0 +1,67 @@
+"""One normalisation for every image a learned detector sees, in training and in production.
+
+Detector evaluations most often lie because the two classes differ in something trivial — size,
+format, JPEG tables — and the model learns that instead of the content (SIGNALS.md §5.3, §6).
+So both classes, and every scanned item, go through the same steps: RGB (EXIF orientation was
+applied when the media was loaded), short side resized to ``side``, centre crop to a square, and
+optionally one JPEG re-encode at a fixed quality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from io import BytesIO
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+
+class CannotNormalise(ValueError):
+    """The image cannot be normalised (too small, no pixels); the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Normalisation:
+    """``side``: the square output side; ``min_side``: smaller inputs are refused rather than
+    upscaled past recognition; ``jpeg_quality``: re-encode once at this quality (None: never)."""
+
+    side: int = 512
+    min_side: int = 64
+    jpeg_quality: int | None = 90
+
+    def __post_init__(self) -> None:
+        if not 16 <= self.side <= 4096:
+            raise ValueError(f"normalisation side {self.side} is outside 16..4096")
+        if not 1 <= self.min_side <= self.side:
+            raise ValueError(f"min_side {self.min_side} must be in 1..side ({self.side})")
+        if self.jpeg_quality is not None and not 1 <= self.jpeg_quality <= 100:
+            raise ValueError(f"jpeg_quality {self.jpeg_quality} is outside 1..100")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Normalisation:
+        return cls(**data)
+
+    def apply(self, image: Image.Image) -> np.ndarray:
+        """The normalised ``(side, side, 3)`` uint8 RGB array; raises ``CannotNormalise``."""
+        width, height = image.size
+        if min(width, height) < self.min_side:
+            raise CannotNormalise(
+                f"image {width}×{height} is under {self.min_side} px on a side: too small to "
+                "normalise"
+            )
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        scale = self.side / min(width, height)
+        size = (max(self.side, round(width * scale)), max(self.side, round(height * scale)))
+        resized = rgb.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
+        left, top = (size[0] - self.side) // 2, (size[1] - self.side) // 2
+        square = resized.crop((left, top, left + self.side, top + self.side))
+        if self.jpeg_quality is not None:
+            buffer = BytesIO()
+            square.save(buffer, "JPEG", quality=self.jpeg_quality, subsampling=0)
+            with Image.open(BytesIO(buffer.getvalue())) as decoded:
+                square = decoded.convert("RGB")
+        return np.asarray(square, dtype=np.uint8)
