@@ -198,3 +198,36 @@ def test_train_stack_without_statistical_detectors_is_a_config_error(
     args = ["train", str(labelled), "--stack", "--config", str(config)]
     result = runner.invoke(app, args)
     assert result.exit_code == 3 and "statistical detectors" in result.output
+
+
+def test_a_policy_rule_can_route_likely_ai_to_review(
+    runner, trained: tuple[Path, Path, str], held_out: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from deepscreen.bootstrap import default_policy_dir
+
+    policy = tmp_path / "policy"
+    shutil.copytree(default_policy_dir(), policy)
+    (policy / "policy_test.yaml").unlink()
+    text = (policy / "policy.yaml").read_text()
+    rule = (
+        "rules:\n"
+        "  - id: review_likely_ai\n"
+        "    description: the learned head says likely AI\n"
+        "    when: \"!signals.learned.abstained"
+        " && signals.learned.evidence.verdict == 'likely_ai'\"\n"
+        "    action: {type: review, queue: synthetic_media}\n"
+    )
+    (policy / "policy.yaml").write_text(text.replace("rules:\n", rule, 1))
+    head, _, _ = trained
+    config = write_config(tmp_path / "deepscreen.toml", head)
+    args = ["scan", str(held_out), "--config", str(config), "--db", "memory://"]
+    result = runner.invoke(app, [*args, "--policy", str(policy)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    flagged = [r for r in records if r["rule"] == "review_likely_ai"]
+    assert flagged and all(r["action"] == "review" for r in flagged)
+    assert all(r["signals"]["learned"]["evidence"]["verdict"] == "likely_ai" for r in flagged)
+    ai = sum("/ai/" in r["source"] for r in flagged)
+    assert ai >= len(flagged) / 2  # most of what the head flags is AI on this set

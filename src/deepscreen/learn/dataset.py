@@ -52,6 +52,11 @@ class LabelledSet:
         counts = Counter(i.label for i in self.items)
         return {"ai": counts[1], "real": counts[0]}
 
+    def ungrouped(self) -> LabelledSet:
+        """The same items without sources (for an in-distribution, stratified comparison)."""
+        items = tuple(LabelledItem(i.path, i.label) for i in self.items)
+        return LabelledSet(items, self.origin)
+
     def subset(self, keep: list[int]) -> LabelledSet:
         return LabelledSet(tuple(self.items[i] for i in keep), self.origin)
 
