@@ -80,6 +80,9 @@ class VendorSettings(BaseModel):
     reset_after_s: float = Field(
         60.0, gt=0, description="How long the open circuit short-circuits calls."
     )
+    max_response_bytes: int = Field(
+        1_000_000, gt=0, description="Larger responses are refused (the detector abstains)."
+    )
 
 
 class EnsembleSettings(BaseModel):

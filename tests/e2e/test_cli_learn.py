@@ -215,7 +215,7 @@ def test_a_policy_rule_can_route_likely_ai_to_review(
         "rules:\n"
         "  - id: review_likely_ai\n"
         "    description: the learned head says likely AI\n"
-        "    when: \"!signals.learned.abstained"
+        '    when: "!signals.learned.abstained'
         " && signals.learned.evidence.verdict == 'likely_ai'\"\n"
         "    action: {type: review, queue: synthetic_media}\n"
     )

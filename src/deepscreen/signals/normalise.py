@@ -3,8 +3,9 @@
 Detector evaluations most often lie because the two classes differ in something trivial — size,
 format, JPEG tables — and the model learns that instead of the content (SIGNALS.md §5.3, §6).
 So both classes, and every scanned item, go through the same steps: RGB (EXIF orientation was
-applied when the media was loaded), short side resized to ``side``, centre crop to a square, and
-optionally one JPEG re-encode at a fixed quality.
+applied when the media was loaded) converted from an embedded ICC profile to sRGB (a phone's
+Display P3 must not look different from a generator's sRGB), short side resized to ``side``,
+centre crop to a square, and optionally one JPEG re-encode at a fixed quality.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from io import BytesIO
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageCms
 
 
 class CannotNormalise(ValueError):
@@ -53,7 +54,7 @@ class Normalisation:
                 f"image {width}×{height} is under {self.min_side} px on a side: too small to "
                 "normalise"
             )
-        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        rgb = to_srgb(image if image.mode == "RGB" else image.convert("RGB"), image)
         scale = self.side / min(width, height)
         size = (max(self.side, round(width * scale)), max(self.side, round(height * scale)))
         resized = rgb.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
@@ -65,3 +66,24 @@ class Normalisation:
             with Image.open(BytesIO(buffer.getvalue())) as decoded:
                 square = decoded.convert("RGB")
         return np.asarray(square, dtype=np.uint8)
+
+
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+def to_srgb(rgb: Image.Image, original: Image.Image) -> Image.Image:
+    """``rgb`` converted from the original's embedded ICC profile (if any) to sRGB.
+
+    Raises ``CannotNormalise`` for a profile that cannot be read or applied: guessing the
+    colours of a file with a broken profile would make it differ from everything else.
+    """
+    icc = original.info.get("icc_profile") or rgb.info.get("icc_profile")
+    if not icc:
+        return rgb
+    try:
+        profile = ImageCms.ImageCmsProfile(BytesIO(icc))
+        converted = ImageCms.profileToProfile(rgb, profile, _SRGB, outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError) as exc:
+        raise CannotNormalise(f"embedded ICC profile unusable: {exc}") from exc
+    assert converted is not None  # profileToProfile returns an image unless inPlace
+    return converted

@@ -29,6 +29,7 @@ def test_learned_and_vendor_are_built_only_when_enabled(tmp_path: Path) -> None:
     assert isinstance(built["vendor"], VendorDetector)
     config = built["vendor"].config
     assert config is not None and config.scale == 100 and config.score == "result.ai"
+    assert config.max_response_bytes == 1_000_000
 
 
 def test_vendor_key_comes_from_the_named_environment_variable(

@@ -197,3 +197,25 @@ def test_preprocessing_tensor_layout_and_normalisation() -> None:
     assert tensor.shape == (1, 3, 8, 8) and tensor.dtype == np.float32
     np.testing.assert_allclose(tensor, 1.0, atol=1e-6)  # (1 - 0.5) / 0.5
     assert Preprocessing.from_dict(pre.to_dict()) == pre
+
+
+def test_normalisation_applies_an_embedded_icc_profile() -> None:
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    pixels = noise(2, 128)
+    tagged = Image.fromarray(pixels, "RGB")
+    tagged.info["icc_profile"] = srgb
+    norm = Normalisation(side=128, jpeg_quality=None)
+    converted = norm.apply(tagged)
+    # sRGB to sRGB through littleCMS: the same colours, within rounding
+    assert (
+        np.abs(converted.astype(int) - norm.apply(Image.fromarray(pixels)).astype(int)).max() <= 2
+    )
+
+
+def test_normalisation_refuses_a_broken_icc_profile() -> None:
+    image = Image.fromarray(noise(2, 128), "RGB")
+    image.info["icc_profile"] = b"not a profile"
+    with pytest.raises(CannotNormalise, match="ICC profile unusable"):
+        Normalisation(side=128).apply(image)
