@@ -30,7 +30,30 @@ class CostSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     currency: str = "USD"
     review_cost_per_item: float | None = Field(None, ge=0, description="One human review.")
+    reviewer_cost_per_hour: float | None = Field(
+        None, ge=0, description="Alternative to review_cost_per_item, with review_minutes_per_item."
+    )
+    review_minutes_per_item: float | None = Field(
+        None, gt=0, description="Handling time of one review (reviewer hours, capacity)."
+    )
     monthly_volume: int | None = Field(None, ge=0, description="Uploads per month.")
+    wrongful_action_cost: dict[str, float] = Field(
+        default_factory=dict,
+        description="Cost of one wrongful action, per action type (label, downrank, age_gate, "
+        "remove): creator harm, appeal handling, restoration.",
+    )
+    harm_per_violating_view: dict[str, float] = Field(
+        default_factory=dict,
+        description="Harm of one view of violating content, per severity; the key 'default' "
+        "applies to segments without a severity.",
+    )
+    severity_by_segment: dict[str, str] = Field(
+        default_factory=dict, description="Severity name per segment (e.g. politics = high)."
+    )
+    viral_views_threshold: int | None = Field(
+        None, gt=0, description="Views above which a violating item counts as a viral incident."
+    )
+    brand_damage_per_viral_incident: float | None = Field(None, ge=0)
 
 
 class BankingSettings(BaseModel):

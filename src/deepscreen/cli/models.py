@@ -190,6 +190,6 @@ def list_cmd(
             status = f"[red]NO[/red]: {escape(m.problem or 'unverified')}"
         sha = (m.sha256[:12] + "…") if m.sha256 else ""
         path = str(m.path) if m.path else str(m.config_path)
-        description = (m.description or "").split(". ", 1)[0]
+        description = (m.description or "").split(". ", 1)[0].split(" (", 1)[0]
         table.add_row(escape(m.name), size, status, sha, escape(path), escape(description))
     Console().print(table)

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from deepscreen.core.decisions import Decision
+from deepscreen.core.decisions import Action, Decision
 from deepscreen.core.media import AttributeValue, ItemId, MediaKind
 from deepscreen.core.signals import SignalResult
 
@@ -66,6 +66,8 @@ class ReviewCompleted:
     label: str = ""
     reason_code: str = ""
     decision_id: str | None = None
+    action: Action | None = None
+    """The action applied after the review (None: not recorded, e.g. imported labels)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,11 +84,87 @@ class ViewsObserved:
             raise ValueError(f"views must be >= 0, got {self.views!r}")
 
 
-Event = ItemIngested | SignalsComputed | DecisionMade | ReviewCompleted | ViewsObserved
+class AppealOutcome(StrEnum):
+    """The DSA's appeal scopes (Art. 20; transparency template sheet 7), verbatim."""
+
+    UPHELD = "upheld"
+    PARTIALLY_REVERSED = "partially_reversed"
+    REVERSED = "reversed"
+    OMITTED = "omitted"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppealResolved:
+    """An appeal against an action on the item, received at ``received_at`` and decided at
+    ``occurred_at``. ``reversed``/``partially_reversed`` count as overturned."""
+
+    type: Literal["appeal_resolved"] = "appeal_resolved"
+    item_id: ItemId
+    occurred_at: datetime
+    received_at: datetime
+    outcome: AppealOutcome
+    decision_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.received_at > self.occurred_at:
+            raise ValueError("an appeal cannot be decided before it was received")
+
+
+class Notifier(StrEnum):
+    USER = "user"
+    TRUSTED_FLAGGER = "trusted_flagger"
+    AUTHORITY = "authority"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticeReceived:
+    """Someone outside the platform's own detection reported the item (a DSA notice)."""
+
+    type: Literal["notice_received"] = "notice_received"
+    item_id: ItemId
+    occurred_at: datetime
+    notifier: Notifier = Notifier.USER
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LabelSampled:
+    """The item was drawn into a labelling sample with this inclusion probability.
+
+    Estimators weight its label by ``1 / inclusion_probability`` (Horvitz–Thompson / Hájek), so
+    precision and recall are estimated without labelling everything.
+    """
+
+    type: Literal["label_sampled"] = "label_sampled"
+    item_id: ItemId
+    occurred_at: datetime
+    sample_id: str
+    stratum: str
+    inclusion_probability: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.inclusion_probability <= 1.0:
+            raise ValueError(
+                f"inclusion_probability must be in (0, 1], got {self.inclusion_probability!r}"
+            )
+
+
+Event = (
+    ItemIngested
+    | SignalsComputed
+    | DecisionMade
+    | ReviewCompleted
+    | ViewsObserved
+    | AppealResolved
+    | NoticeReceived
+    | LabelSampled
+)
 EVENT_TYPES: tuple[str, ...] = (
     "item_ingested",
     "signals_computed",
     "decision_made",
     "review_completed",
     "views_observed",
+    "appeal_resolved",
+    "notice_received",
+    "label_sampled",
 )

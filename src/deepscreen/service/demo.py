@@ -21,7 +21,7 @@ from deepscreen.service.scan import (
     scan_file,
 )
 
-GROUND_TRUTH_REVIEWER = "demo:synthetic-ground-truth"
+GROUND_TRUTH_REVIEWER = "label-import:demo-synthetic-ground-truth"
 Progress = Callable[[int], None]
 
 

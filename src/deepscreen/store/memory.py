@@ -9,6 +9,7 @@ from deepscreen.core.decisions import Decision
 from deepscreen.core.errors import InvalidInput, StoreUnavailable
 from deepscreen.core.events import DecisionMade, Event
 from deepscreen.core.media import ItemId
+from deepscreen.store.ports import EventRecord
 from deepscreen.store.records import (
     EventRow,
     check_decision_query,
@@ -28,6 +29,7 @@ class InMemoryEventStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._log: list[tuple[int, Event]] = []
+        self._payloads: list[str] = []  # the codec's text of each logged event, in order
         self._items: set[ItemId] = set()
         self._decision_ids: set[str] = set()
         self._closed = False
@@ -72,6 +74,16 @@ class InMemoryEventStore:
             (seq, e)
             for seq, e in log
             if (since is None or seq > since) and (wanted is None or e.type in wanted)
+        )
+
+    def read_rows(self, *, since: int | None = None) -> Iterator[EventRecord]:
+        with self._lock:
+            self._check_open()
+            log, payloads = list(self._log), list(self._payloads)
+        return (
+            (seq, e.type, e.item_id, e.occurred_at, text)
+            for (seq, e), text in zip(log, payloads, strict=True)
+            if since is None or seq > since
         )
 
     def for_item(self, item_id: ItemId) -> list[Event]:
@@ -127,5 +139,6 @@ class InMemoryEventStore:
                 )
         first = self._log[-1][0] + 1 if self._log else 1
         self._log.extend((first + i, r.event) for i, r in enumerate(rows))
+        self._payloads.extend(r.payload for r in rows)
         self._items.update(items)
         self._decision_ids.update(decision_ids)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from deepscreen.core.decisions import Decision
 from deepscreen.core.events import Event
 from deepscreen.core.media import ItemId
+
+EventRecord = tuple[int, str, str, datetime, str]
+"""(seq, event type, item id, occurred at (UTC), JSON payload as the codec wrote it)."""
 
 
 class EventStore(Protocol):
@@ -44,6 +48,11 @@ class EventStore(Protocol):
     def read_with_seq(
         self, *, since: int | None = None, kinds: Collection[str] | None = None
     ) -> Iterator[tuple[int, Event]]: ...
+
+    def read_rows(self, *, since: int | None = None) -> Iterator[EventRecord]:
+        """The log as stored — (seq, type, item id, time, JSON payload) — in append order,
+        without decoding: the fast path for analytics exports (``store.arrow``)."""
+        ...
 
     def for_item(self, item_id: ItemId) -> list[Event]: ...
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
@@ -24,6 +25,7 @@ from deepscreen.core.media import ItemId
 from deepscreen.store import schema as s
 from deepscreen.store.codec import decode_decision, decode_event
 from deepscreen.store.engine import make_engine, parse_url
+from deepscreen.store.ports import EventRecord
 from deepscreen.store.records import (
     EventRow,
     check_decision_query,
@@ -129,6 +131,22 @@ class SqlEventStore:
             query = query.where(s.events.c.event_type.in_(list(kinds)))
         self._check_open()
         return self._stream(query)
+
+    def read_rows(self, *, since: int | None = None) -> Iterator[EventRecord]:
+        e = s.events.c
+        query = select(e.seq, e.event_type, e.item_id, e.occurred_at, e.payload).order_by(e.seq)
+        if since is not None:
+            query = query.where(e.seq > since)
+        self._check_open()
+        return self._stream_rows(query)
+
+    def _stream_rows(self, query: Any) -> Iterator[EventRecord]:
+        with self._errors(), self._engine.connect() as conn:
+            result = conn.execution_options(yield_per=_CHUNK).execute(query)
+            for seq, event_type, item_id, occurred_at, payload in result:
+                if occurred_at.tzinfo is None:  # SQLite returns naive UTC
+                    occurred_at = occurred_at.replace(tzinfo=UTC)
+                yield seq, event_type, item_id, occurred_at.astimezone(UTC), payload
 
     def for_item(self, item_id: ItemId) -> list[Event]:
         query = (
