@@ -42,10 +42,14 @@ def open_store(url: str) -> EventStore:
     return SqlEventStore(url)
 
 
-def load_policy(settings: Settings, detectors: list[Detector] | None = None) -> Bundle:
+def signal_names(settings: Settings, detectors: list[Detector] | None = None) -> list[str]:
+    """What a policy may read as ``signals.*``: the enabled detectors, plus ``ensemble``."""
     names = [d.name for d in detectors] if detectors is not None else list(settings.detectors)
-    if settings.ensemble.enabled:
-        names.append("ensemble")
+    return [*names, "ensemble"] if settings.ensemble.enabled else names
+
+
+def load_policy(settings: Settings, detectors: list[Detector] | None = None) -> Bundle:
+    names = signal_names(settings, detectors)
     directory = Path(settings.policy_dir) if settings.policy_dir else default_policy_dir()
     return load_bundle(directory, known_signals=names)
 

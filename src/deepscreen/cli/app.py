@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from deepscreen import __version__
-from deepscreen.cli import bank, demo, learn, models, policy, review, scan
+from deepscreen.cli import bank, demo, impact, learn, models, policy, review, sample, scan
 from deepscreen.cli.errors import EXIT_CODES_HELP
 
 app = typer.Typer(
@@ -25,6 +25,8 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(review.app, name="review")
 app.add_typer(bank.app, name="bank")
 app.add_typer(models.app, name="models")
+app.add_typer(impact.app, name="impact")
+app.command("sample", epilog=EXIT_CODES_HELP)(sample.sample)
 
 
 def _version(value: bool) -> None:

@@ -44,7 +44,9 @@ def test_cmd(
     3 the bundle itself is invalid (every error is listed).
     """
     with domain_errors():
-        known = settings_from(config).detectors
+        from deepscreen.bootstrap import signal_names
+
+        known = signal_names(settings_from(config))
         report = run_policy_tests(directory, known_signals=known)
     if output_format is OutputFormat.JSON:
         typer.echo(json.dumps(report.to_dict(), indent=2))
@@ -105,12 +107,12 @@ def explain_cmd(
     """Show which rules matched for given inputs, and which one decided."""
     with domain_errors():
         settings = settings_from(config, policy=policy)
-        from deepscreen.bootstrap import load_policy
+        from deepscreen.bootstrap import load_policy, signal_names
 
         bundle = (
             load_policy(settings)
             if settings.policy_dir is None
-            else load_bundle(settings.policy_dir, known_signals=settings.detectors)
+            else load_bundle(settings.policy_dir, known_signals=signal_names(settings))
         )
         given = _read_inputs(inputs) if inputs else {}
         merged = {

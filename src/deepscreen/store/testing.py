@@ -14,9 +14,13 @@ import pytest
 from deepscreen.core.decisions import Action, Decision
 from deepscreen.core.errors import InvalidInput, StoreUnavailable
 from deepscreen.core.events import (
+    AppealOutcome,
+    AppealResolved,
     DecisionMade,
     Event,
     ItemIngested,
+    LabelSampled,
+    NoticeReceived,
     ReviewCompleted,
     SignalsComputed,
     Verdict,
@@ -114,7 +118,27 @@ def views_event(item_id: str, views: int, *, at: datetime = T0) -> ViewsObserved
 def every_event_type(item_id: str = "item-all", *, at: datetime = T0) -> list[Event]:
     """One event of each type for one item, in the order the pipeline would record them."""
     made = item_events(item_id, at=at)
-    return [*made, views_event(item_id, 17, at=at), review_event(item_id, f"dec-{item_id}-rev-1")]
+    decision_id = f"dec-{item_id}-rev-1"
+    return [
+        *made,
+        views_event(item_id, 17, at=at),
+        NoticeReceived(item_id=item_id, occurred_at=at + timedelta(minutes=30)),
+        review_event(item_id, decision_id),
+        LabelSampled(
+            item_id=item_id,
+            occurred_at=at + timedelta(hours=1),
+            sample_id="s-1",
+            stratum="actioned:0.9-1.0",
+            inclusion_probability=0.25,
+        ),
+        AppealResolved(
+            item_id=item_id,
+            occurred_at=at + timedelta(days=2),
+            received_at=at + timedelta(days=1),
+            outcome=AppealOutcome.REVERSED,
+            decision_id=decision_id,
+        ),
+    ]
 
 
 def _count(store: EventStore) -> int:
@@ -238,6 +262,19 @@ class EventStoreContract:
         assert got == events
         assert all(e.occurred_at.utcoffset() == timedelta(0) for e in got)
         assert store.latest_decision("b") == make_decision("b", at=T0.astimezone(cet))
+
+    def test_read_rows_matches_read_without_decoding(self, store: EventStore) -> None:
+        from deepscreen.store.codec import decode_event
+
+        store.append(every_event_type("a"))
+        rows = list(store.read_rows())
+        events = list(store.read_with_seq())
+        assert [r[0] for r in rows] == [seq for seq, _ in events]
+        for (_seq, kind, item_id, at, payload), (_, event) in zip(rows, events, strict=True):
+            assert (kind, item_id, at) == (event.type, event.item_id, event.occurred_at)
+            assert at.utcoffset() == timedelta(0)
+            assert decode_event(payload) == event
+        assert [r[0] for r in store.read_rows(since=rows[2][0])] == [r[0] for r in rows[3:]]
 
     def test_decisions_filter_and_paginate_in_append_order(self, store: EventStore) -> None:
         plan = [

@@ -1,0 +1,1099 @@
+"""The impact metric table: every number a PM reads, per period, policy revision and segment.
+
+``metric_table(items)`` turns the item table (``deepscreen.impact.items.ITEM_SCHEMA``, one row per
+item) into a long table, one row per (period, policy_revision, segment, metric), with the value, a
+95% interval where one is meaningful, the sample size the estimate rests on and the metric's
+definition (``METRICS``, following METRICS.md §1.6, §5.2, §5.3). Conventions:
+
+- **Cohorts by ingestion.** Every metric of a row is computed over the items *ingested* in the
+  row's period (UTC): an item uploaded on 30 September and removed on 1 October counts, with its
+  removal, its views and its appeal, in September. Ratios are then always between counts of the
+  same items. Periods: ``day`` (``2026-10-03``), ``week`` (ISO 8601, ``2026-W41``; the first days
+  of January can belong to the previous ISO year), ``month`` (``2026-10``) or ``all``.
+- **Groups.** Each period has an ``all``/``all`` rollup row set; ``by_policy`` adds one set per
+  policy revision (segment ``all``) and ``by_segment`` one per segment (policy ``all``); they are
+  not crossed. A missing policy revision (no decision yet) or segment is the group ``""``. A
+  segment or revision literally named ``all`` would be indistinguishable from the rollup.
+- **Ground truth** is ``violating`` (the latest review or imported label); unlabelled items are
+  left out of every quality metric. When a labelled item carries an ``inclusion_probability`` π
+  (it was drawn by a recorded sample design), it weighs 1/π and estimates are Hájek ratios
+  (METRICS.md §5.3.3); labelled items without π weigh 1, i.e. they are treated as labelled with
+  certainty (every queued item is reviewed). Without any π, plain shares over labelled items
+  assume the unlabelled items are missing at random — which review-queue labels are not (they are
+  selected by score), so unweighted precision/recall then describe the labelled items only.
+- **n** is the number of items the estimate rests on (never views). A value is null, with n = 0,
+  when there is nothing to estimate from: numbers are never invented.
+- **Intervals.** Proportions: Wilson 95%, and at k = 0 the rule of three (lower 0, upper
+  1 − 0.05^(1/n)). Means, view prevalence and Hájek-weighted shares: 95% percentile bootstrap over
+  items (``n_boot`` replicates, seeded per metric and group, see ``intervals``). Quantiles: the
+  exact bootstrap percentile interval of the order statistics. Counts have no interval. With
+  ``bootstrap=False`` every bootstrap interval is left null (the values are unchanged).
+
+Performance: the per-group counts and sums come from three DuckDB ``GROUP BY`` queries over the
+finest (period, policy, segment) cells — all items, enforced items, labelled items — rolled up to
+the groups in numpy (all these aggregates are additive); quantiles and bootstraps work on numpy
+arrays grouped with one stable sort per grouping set; there is no Python loop over items.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import MappingProxyType
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+from deepscreen.impact.intervals import (
+    bootstrap_mean,
+    bootstrap_ratio,
+    interpolated_quantile,
+    proportion_bounds,
+    quantile_interval_ranks,
+)
+from deepscreen.impact.items import ENFORCEMENT_ACTIONS, ITEM_SCHEMA
+
+Period = Literal["day", "week", "month", "all"]
+PERIODS: tuple[str, ...] = ("day", "week", "month", "all")
+ALL = "all"
+PER_10K = 10_000.0
+CONFIDENCE = 0.95
+QUEUE_KS: tuple[int, ...] = (10, 100)
+VBA_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0", 0, 0),
+    ("1_10", 1, 10),
+    ("11_100", 11, 100),
+    ("101_1000", 101, 1000),
+    ("over_1000", 1001, None),
+)
+ANY_ACTION = "any_action"
+OVERTURNED = ("reversed", "partially_reversed")
+
+TABLE_SCHEMA = pa.schema(
+    [
+        ("period", pa.string()),
+        ("policy_revision", pa.string()),
+        ("segment", pa.string()),
+        ("metric", pa.string()),
+        ("value", pa.float64()),
+        ("ci_low", pa.float64()),
+        ("ci_high", pa.float64()),
+        ("n", pa.int64()),
+        ("definition", pa.string()),
+    ]
+)
+"""The columns of ``metric_table``'s result."""
+
+_WILSON = (
+    "95% Wilson interval; when none qualifies (k = 0), the rule of three: [0, 1 − 0.05^(1/n)]."
+)
+_QUALITY_CI = (
+    "Unweighted: 95% Wilson interval (rule of three at k = 0). When labelled items of the group "
+    "carry inclusion probabilities: Hájek-weighted by 1/π with a 95% percentile bootstrap over "
+    "labelled items (at an estimate of exactly 0 or 1, Wilson/rule of three on the Kish effective "
+    "sample size). Unlabelled items are left out; null with n = 0 when no item qualifies."
+)
+_QUANTILE_CI = (
+    "95% interval: exact bootstrap percentile interval of the order statistics (over items)."
+)
+_TTA = (
+    "time to action in hours over enforced items: enforced_at − notice_at when a notice was "
+    "received at or before the action (notice-and-action, DSA), else enforced_at − "
+    "max(ingested_at, detected_at) (own initiative, from first detection; METRICS.md §5.2)."
+)
+
+
+def _quality_definitions(action: str) -> dict[str, str]:
+    acted = (
+        "enforced (any action)"
+        if action == ANY_ACTION
+        else f"enforced with action {action!r} (enforced_action)"
+    )
+    return {
+        f"precision_{action}": (
+            f"Labelled items {acted} that are violating ÷ labelled items {acted}. {_QUALITY_CI} "
+            "n = labelled items with the action."
+        ),
+        f"recall_{action}": (
+            f"Labelled violating items {acted} ÷ labelled violating items. {_QUALITY_CI} "
+            "n = labelled violating items."
+        ),
+        f"false_positive_rate_{action}": (
+            f"Labelled non-violating items {acted} ÷ labelled non-violating items. {_QUALITY_CI} "
+            "n = labelled non-violating items."
+        ),
+    }
+
+
+def _registry() -> dict[str, str]:
+    metrics: dict[str, str] = {
+        "uploads": "Items ingested in the period (distinct items). Count; n = the same count.",
+        "violating_per_10k_uploads": (
+            "Labelled items that are violating ÷ labelled items × 10,000 (ground truth: latest "
+            "review or imported label). Labelled items with an inclusion probability π weigh 1/π "
+            "(Hájek; others weigh 1); without any π, unlabelled items are assumed missing at "
+            "random. 95% Wilson interval (weighted: on the Kish effective sample size "
+            "(Σw)²/Σw²); with no violating labelled item, the rule of three: "
+            "[0, 1 − 0.05^(1/n)] × 10,000. n = labelled items."
+        ),
+        "view_prevalence_per_10k": (
+            "Σ views_total of violating labelled items ÷ Σ views_total of labelled items × "
+            "10,000 (Hájek-weighted by 1/π as violating_per_10k_uploads). 95% percentile "
+            "bootstrap over labelled items (an item's views stay together); when no (or every) "
+            "labelled view is violating, the rule of three (Wilson) on the view-weighted Kish "
+            "effective sample size. Null when labelled items have no views. n = labelled items."
+        ),
+        "actioned_total": (
+            "Distinct enforced items: a restricting automated action (label, downrank, age_gate, "
+            "remove), or a human review of a queued item confirming a violation. Count; "
+            "n = uploads."
+        ),
+    }
+    for action in ENFORCEMENT_ACTIONS:
+        metrics[f"actioned_{action}"] = (
+            f"Distinct enforced items whose enforced action is {action!r} (after review: the "
+            "action the reviewer applied). Count; n = uploads."
+        )
+    metrics["sent_to_review"] = (
+        "Items the automated decision routed to human review (action = review). Count; n = uploads."
+    )
+    metrics["proactive_rate"] = (
+        "Enforced items actioned before any user notice (no notice_at, or enforced_at earlier "
+        f"than notice_at) ÷ enforced items. {_WILSON} n = enforced items."
+    )
+    metrics["automated_share"] = (
+        "Enforced items enforced by the automated decision alone (automated) ÷ enforced items. "
+        f"{_WILSON} n = enforced items."
+    )
+    metrics["appeal_rate"] = (
+        "Enforced items with an appeal ÷ enforced items (appeals on items never enforced are not "
+        f"counted here). {_WILSON} n = enforced items."
+    )
+    metrics["overturn_rate"] = (
+        "Decided appeals (appeal_outcome recorded and not 'omitted') with outcome 'reversed' or "
+        "'partially_reversed' ÷ decided appeals — a selection-affected lower bound on wrong "
+        f"actions, not an accuracy measure. {_WILSON} n = decided appeals."
+    )
+    metrics["time_to_detect_median_hours"] = (
+        "Median (linear interpolation) of detected_at − ingested_at in hours over items with a "
+        f"detection. {_QUANTILE_CI} n = items with a detection."
+    )
+    metrics["time_to_action_median_hours"] = (
+        f"Median (linear interpolation) of the {_TTA} {_QUANTILE_CI} "
+        "n = enforced items with an enforcement time."
+    )
+    metrics["time_to_action_p90_hours"] = (
+        f"90th percentile (linear interpolation) of the {_TTA} {_QUANTILE_CI} "
+        "n = enforced items with an enforcement time."
+    )
+    metrics["views_before_action_mean"] = (
+        "Mean of views_before_action (views in windows ending at or before the first "
+        "restricting action) over enforced items. 95% percentile bootstrap over items. "
+        "n = enforced items with a view count."
+    )
+    for suffix, low, high in VBA_BUCKETS:
+        span = f"more than {low - 1:,}" if high is None else f"{low:,}–{high:,}"
+        if low == high:
+            span = f"{low}"
+        metrics[f"views_before_action_{suffix}"] = (
+            f"Share of enforced items with {span} views before action ÷ enforced items with a "
+            f"view count. {_WILSON} n = enforced items with a view count."
+        )
+    for action in (ANY_ACTION, *ENFORCEMENT_ACTIONS):
+        metrics.update(_quality_definitions(action))
+    for k in QUEUE_KS:
+        metrics[f"queue_precision_at_{k}"] = (
+            f"Among the top {k} items routed to review (action = review), ranked by score "
+            "descending (missing last), then views_total descending, then item_id: labelled "
+            f"violating ÷ labelled. {_WILSON} n = labelled items among them."
+        )
+        metrics[f"queue_harm_at_{k}"] = (
+            f"Σ views_total of the labelled-violating items among the top {k} of the review "
+            f"queue (ranked as queue_precision_at_{k}). No interval. n = items available in the "
+            f"top {k} (min({k}, queued items))."
+        )
+    metrics["reviewer_hours"] = (
+        "Items reviewed by people (reviewed_at set and label_source = 'review'; imported labels "
+        "excluded) × review_minutes_per_item ÷ 60. Only when review_minutes_per_item is given. "
+        "No interval. n = reviewed items."
+    )
+    return metrics
+
+
+METRICS: Mapping[str, str] = MappingProxyType(_registry())
+"""Metric name → definition, in the table's metric order (this text fills ``definition``).
+
+``precision_/recall_/false_positive_rate_<action>`` rows appear for ``any_action`` and for each
+enforcement action present in the item table; ``reviewer_hours`` only with
+``review_minutes_per_item``.
+"""
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def metric_table(
+    items: pa.Table,
+    *,
+    period: Period = "month",
+    by_segment: bool = True,
+    by_policy: bool = True,
+    n_boot: int = 2000,
+    seed: int = 0,
+    bootstrap: bool = True,
+    review_minutes_per_item: float | None = None,
+) -> pa.Table:
+    """The metric table (``TABLE_SCHEMA``) of an item table (``ITEM_SCHEMA``).
+
+    Rows are ordered by period, policy_revision (the ``all`` rollup first), segment (``all``
+    first) and the metric order of ``METRICS``. See the module docstring for the conventions.
+    """
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {PERIODS}, got {period!r}")
+    if bootstrap and n_boot < 1:
+        raise ValueError(f"n_boot must be >= 1, got {n_boot!r}")
+    if review_minutes_per_item is not None and not (
+        math.isfinite(review_minutes_per_item) and review_minutes_per_item >= 0
+    ):
+        raise ValueError(f"review_minutes_per_item must be >= 0, got {review_minutes_per_item!r}")
+    table = _conform(items)
+    if table.num_rows == 0:
+        return TABLE_SCHEMA.empty_table()
+    connection = duckdb.connect()
+    try:
+        groups, columns = _metric_columns(
+            connection,
+            table,
+            period=period,
+            by_segment=by_segment,
+            by_policy=by_policy,
+            n_boot=n_boot if bootstrap else 0,
+            seed=seed,
+            review_minutes_per_item=review_minutes_per_item,
+        )
+    finally:
+        connection.close()
+    order = [name for name in METRICS if name in columns]
+    return groups.assemble(order, columns)
+
+
+def _metric_columns(
+    connection: duckdb.DuckDBPyConnection,
+    table: pa.Table,
+    *,
+    period: str,
+    by_segment: bool,
+    by_policy: bool,
+    n_boot: int,
+    seed: int,
+    review_minutes_per_item: float | None,
+) -> tuple[_Groups, dict[str, _Column]]:
+    cells = _Cells.build(table, period, by_policy=by_policy, by_segment=by_segment)
+    sums = _cell_sums(connection, table, cells)
+    groups = _Groups.build(cells, sums["uploads"])
+    agg = {name: groups.rollup(values) for name, values in sums.items()}
+    present = [a for a in ENFORCEMENT_ACTIONS if agg[f"actioned_{a}"].sum() > 0]
+    context = _Context(groups, agg, _ItemArrays(table, cells), n_boot, seed)
+    columns: dict[str, _Column] = {}
+    columns.update(_volume_metrics(context))
+    columns.update(_prevalence_metrics(context))
+    columns.update(_enforcement_metrics(context))
+    columns.update(_time_metrics(context))
+    columns.update(_exposure_metrics(context))
+    columns.update(_quality_metrics(context, present))
+    columns.update(_queue_metrics(connection, context, table))
+    if review_minutes_per_item is not None:
+        reviewed = agg["reviewed"]
+        columns["reviewer_hours"] = _Column.count(
+            reviewed * review_minutes_per_item / 60.0, reviewed
+        )
+    return groups, columns
+
+
+def to_csv(table: pa.Table, path: str | os.PathLike[str]) -> None:
+    """Write ``table`` as CSV (header row; nulls as empty fields; UTF-8)."""
+    pacsv.write_csv(table, os.fspath(path))
+
+
+def to_records(table: pa.Table) -> list[dict[str, Any]]:
+    """The rows as JSON-ready dicts: NaN and ±inf become None, timestamps ISO 8601 strings."""
+    return [{key: _json_value(value) for key, value in row.items()} for row in table.to_pylist()]
+
+
+def to_json(table: pa.Table, path: str | os.PathLike[str]) -> None:
+    """Write ``table`` as a strict-JSON array of records (NaN and ±inf written as null)."""
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(to_records(table), handle, ensure_ascii=False, allow_nan=False)
+        handle.write("\n")
+
+
+def to_parquet(table: pa.Table, path: str | os.PathLike[str]) -> None:
+    """Write ``table`` as Parquet."""
+    pq.write_table(table, os.fspath(path))
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _conform(items: pa.Table) -> pa.Table:
+    missing = [name for name in ITEM_SCHEMA.names if name not in items.column_names]
+    if missing:
+        raise ValueError(f"the item table lacks columns {missing} (see ITEM_SCHEMA)")
+    table = items.select(ITEM_SCHEMA.names).cast(ITEM_SCHEMA)
+    if table.column("ingested_at").null_count:
+        raise ValueError("every item needs ingested_at")
+    return table
+
+
+def _microseconds(column: pa.ChunkedArray) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """(µs since the epoch with nulls as 0, validity) of a timestamp column."""
+    as_int = column.cast(pa.int64())
+    valid = pc.is_valid(as_int).to_numpy(zero_copy_only=False)
+    return pc.fill_null(as_int, 0).to_numpy(zero_copy_only=False).astype(np.int64), valid
+
+
+def _numbers(column: pa.ChunkedArray) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    valid = pc.is_valid(column).to_numpy(zero_copy_only=False)
+    filled = pc.fill_null(column.cast(pa.float64()), 0.0)
+    return filled.to_numpy(zero_copy_only=False).astype(np.float64), valid
+
+
+def _flags(column: pa.ChunkedArray) -> NDArray[np.bool_]:
+    """A boolean column with nulls as False."""
+    return np.asarray(pc.fill_null(column, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[NDArray[np.int64], list[str]]:
+    """Per-row index into the sorted distinct values of a string column (null → "")."""
+    encoded = pc.dictionary_encode(pc.fill_null(column, "").combine_chunks())
+    labels = [str(v) for v in encoded.dictionary.to_pylist()]
+    order = sorted(range(len(labels)), key=labels.__getitem__)
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels))
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return rank[indices], [labels[i] for i in order]
+
+
+# --------------------------------------------------------------------------- periods and cells
+
+_DAY_US = 86_400_000_000
+_HOUR_US = 3_600_000_000.0
+
+
+def _period_units(days: NDArray[np.int64], period: str) -> NDArray[np.int64]:
+    if period == "day":
+        return days
+    if period == "week":  # Monday-based weeks; day 0 (1970-01-01) is a Thursday
+        return np.floor_divide(days + 3, 7)
+    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+def _period_label(unit: int, period: str) -> str:
+    if period == "day":
+        return str(np.datetime64(unit, "D"))
+    if period == "week":
+        monday = date(1970, 1, 1) + timedelta(days=unit * 7 - 3)
+        year, week, _ = monday.isocalendar()
+        return f"{year}-W{week:02d}"
+    return str(np.datetime64(unit, "M"))
+
+
+_DENSE_CELLS = 65_536  # above this many (period × policy × segment) combinations, only those
+# present get an id (one extra sort of the items) so that per-cell arrays stay small
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The finest groups (period, policy, segment): a cell id per item, and per cell id its
+    dense key ``(period · policies + policy) · segments + segment``."""
+
+    item_cell: NDArray[np.int64]
+    keys: NDArray[np.int64]
+    period_labels: list[str]
+    policy_labels: list[str] | None
+    segment_labels: list[str] | None
+
+    @property
+    def count(self) -> int:
+        return int(self.keys.shape[0])
+
+    @classmethod
+    def build(cls, table: pa.Table, period: str, *, by_policy: bool, by_segment: bool) -> _Cells:
+        n = table.num_rows
+        if period == "all":
+            period_code = np.zeros(n, dtype=np.int64)
+            period_labels = [ALL]
+        else:
+            ingested, _ = _microseconds(table.column("ingested_at"))
+            day = np.floor_divide(ingested, _DAY_US)
+            first = int(day.min())
+            relative = day - first
+            present = np.flatnonzero(np.bincount(relative))
+            units = _period_units(present + first, period)
+            distinct_units, unit_index = np.unique(units, return_inverse=True)
+            lookup = np.zeros(int(relative.max()) + 1, dtype=np.int64)
+            lookup[present] = unit_index.reshape(-1)
+            period_code = lookup[relative]
+            period_labels = [_period_label(int(u), period) for u in distinct_units]
+        cell = period_code
+        policy_labels = segment_labels = None
+        if by_policy:
+            policy_code, policy_labels = _codes(table.column("policy_revision"))
+            cell = cell * len(policy_labels) + policy_code
+        if by_segment:
+            segment_code, segment_labels = _codes(table.column("segment"))
+            cell = cell * len(segment_labels) + segment_code
+        dense = len(period_labels) * len(policy_labels or [ALL]) * len(segment_labels or [ALL])
+        if dense <= _DENSE_CELLS:
+            keys = np.arange(dense, dtype=np.int64)
+        else:
+            keys, inverse = np.unique(cell, return_inverse=True)
+            cell = inverse.reshape(-1).astype(np.int64)
+        return cls(cell, keys, period_labels, policy_labels, segment_labels)
+
+    def components(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        """(period, policy, segment) code of every cell id."""
+        policies = len(self.policy_labels or [ALL])
+        segments = len(self.segment_labels or [ALL])
+        keys = self.keys
+        return keys // (policies * segments), (keys // segments) % policies, keys % segments
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _cell_sums(
+    connection: duckdb.DuckDBPyConnection, table: pa.Table, cells: _Cells
+) -> dict[str, NDArray[np.float64]]:
+    """Additive aggregates per cell from three DuckDB GROUP BY queries (all/enforced/labelled)."""
+    actions = [(a, _sql_text(a)) for a in ENFORCEMENT_ACTIONS]
+    all_items = """
+        SELECT _cell, count(*) AS uploads,
+            count(*) FILTER (action = 'review') AS sent_to_review,
+            count(*) FILTER (reviewed_at IS NOT NULL AND label_source = 'review') AS reviewed,
+            count(*) FILTER (appeal_outcome IS NOT NULL AND appeal_outcome <> 'omitted')
+                AS appeals_decided,
+            count(*) FILTER (appeal_outcome IN ('reversed', 'partially_reversed'))
+                AS appeals_overturned
+        FROM items GROUP BY _cell
+    """
+    buckets = ", ".join(
+        f"count(*) FILTER (views_before_action >= {low}"
+        + ("" if high is None else f" AND views_before_action <= {high}")
+        + f") AS vba_{suffix}"
+        for suffix, low, high in VBA_BUCKETS
+    )
+    by_action = ", ".join(
+        f"count(*) FILTER (enforced_action = {literal}) AS actioned_{name}"
+        for name, literal in actions
+    )
+    enforced = f"""
+        SELECT _cell, count(*) AS enforced,
+            count(*) FILTER (notice_at IS NULL OR enforced_at < notice_at) AS proactive,
+            count(*) FILTER (automated) AS automated,
+            count(*) FILTER (appeal_received_at IS NOT NULL OR appeal_decided_at IS NOT NULL
+                             OR appeal_outcome IS NOT NULL) AS appealed,
+            count(views_before_action) AS vba_n,
+            coalesce(sum(views_before_action), 0) AS vba_sum,
+            {buckets}, {by_action}
+        FROM items WHERE enforced GROUP BY _cell
+    """
+    quality = []
+    for name, condition in [(ANY_ACTION, "enf")] + [
+        (a, f"enf AND enforced_action = {literal}") for a, literal in actions
+    ]:
+        quality.append(
+            f"count(*) FILTER ({condition}) AS lab_{name}, "
+            f"count(*) FILTER ({condition} AND violating) AS tp_{name}, "
+            f"coalesce(sum(w) FILTER ({condition}), 0) AS w_lab_{name}, "
+            f"coalesce(sum(w) FILTER ({condition} AND violating), 0) AS w_tp_{name}, "
+            f"coalesce(sum(w) FILTER ({condition} AND NOT violating), 0) AS w_fp_{name}"
+        )
+    labelled = f"""
+        SELECT _cell, count(*) AS labelled,
+            count(*) FILTER (violating) AS violating,
+            count(inclusion_probability) AS with_pi,
+            count(*) FILTER (inclusion_probability <= 0 OR inclusion_probability > 1) AS bad_pi,
+            sum(w) AS w_labelled,
+            coalesce(sum(w) FILTER (violating), 0) AS w_violating,
+            coalesce(sum(w) FILTER (NOT violating), 0) AS w_clean,
+            sum(w * w) AS w2_labelled,
+            sum(w * views) AS wv_labelled,
+            coalesce(sum(w * views) FILTER (violating), 0) AS wv_violating,
+            {", ".join(quality)}
+        FROM (
+            SELECT _cell, violating, inclusion_probability, enforced_action,
+                   1.0 / coalesce(inclusion_probability, 1.0) AS w,
+                   coalesce(enforced, false) AS enf,
+                   coalesce(views_total, 0) AS views
+            FROM items WHERE violating IS NOT NULL
+        ) GROUP BY _cell
+    """
+    source = table.append_column("_cell", pa.array(cells.item_cell, pa.int64()))
+    sums: dict[str, NDArray[np.float64]] = {}
+    connection.register("items", source)
+    try:
+        for query in (all_items, enforced, labelled):
+            result = connection.sql(query).to_arrow_table()
+            index = result.column("_cell").to_numpy().astype(np.int64)
+            for name in result.column_names[1:]:
+                values = np.zeros(cells.count)
+                column = pc.fill_null(result.column(name).cast(pa.float64()), 0.0)
+                values[index] = column.to_numpy(zero_copy_only=False)
+                sums[name] = values
+    finally:
+        connection.unregister("items")
+    if sums["bad_pi"].sum() > 0:
+        raise ValueError("inclusion_probability of labelled items must be in (0, 1]")
+    return sums
+
+
+# --------------------------------------------------------------------------- groups
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """The output groups: one per (period), (period, policy) and (period, segment) present."""
+
+    period: list[str]
+    policy: list[str]
+    segment: list[str]
+    of_cell: list[NDArray[np.int64]]  # per grouping set: cell id → group (len(period) if absent)
+    item_cell: NDArray[np.int64]
+
+    @property
+    def count(self) -> int:
+        return len(self.period)
+
+    @classmethod
+    def build(cls, cells: _Cells, uploads: NDArray[np.float64]) -> _Groups:
+        period_of, policy_of, segment_of = cells.components()
+        present = uploads > 0
+        sets: list[tuple[NDArray[np.int64], list[str], int]] = [
+            (np.zeros_like(period_of), [ALL], 0)
+        ]
+        if cells.policy_labels is not None:
+            sets.append((policy_of, cells.policy_labels, 1))
+        if cells.segment_labels is not None:
+            sets.append((segment_of, cells.segment_labels, 2))
+        keys = [period_of * len(labels) + member_of for member_of, labels, _ in sets]
+        entries: list[tuple[tuple[int, bool, str, bool, str], int, int]] = []
+        for position, ((_, labels, kind), key) in enumerate(zip(sets, keys, strict=True)):
+            for value in np.unique(key[present]).tolist():
+                p, member = divmod(value, len(labels))
+                policy = labels[member] if kind == 1 else ALL
+                segment = labels[member] if kind == 2 else ALL
+                entries.append(((p, kind == 1, policy, kind == 2, segment), position, value))
+        entries.sort(key=lambda entry: entry[0])
+        absent = len(entries)
+        of_cell = []
+        for position, key in enumerate(keys):
+            members = [(v, g) for g, (_, pos, v) in enumerate(entries) if pos == position]
+            if not members:
+                of_cell.append(np.full(key.shape, absent, dtype=np.int64))
+                continue
+            values = np.array([v for v, _ in members], dtype=np.int64)
+            ids = np.array([g for _, g in members], dtype=np.int64)
+            order = np.argsort(values)
+            values, ids = values[order], ids[order]
+            slot = np.clip(np.searchsorted(values, key), 0, len(values) - 1)
+            mapping = np.where(present & (values[slot] == key), ids[slot], absent)
+            of_cell.append(mapping.astype(np.int64))
+        return cls(
+            [cells.period_labels[key[0]] for key, _, _ in entries],
+            [key[2] for key, _, _ in entries],
+            [key[4] for key, _, _ in entries],
+            of_cell,
+            cells.item_cell,
+        )
+
+    def rollup(self, per_cell: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Sum a per-cell aggregate into every group (each cell is in one group per set)."""
+        total = np.zeros(self.count + 1)
+        for mapping in self.of_cell:
+            total += np.bincount(mapping, weights=per_cell, minlength=self.count + 1)
+        return total[: self.count]
+
+    def item_groups(self, cell_ids: NDArray[np.int64]) -> list[NDArray[np.int64]]:
+        """Per grouping set, the group of each item (given its cell); absent: ``count``."""
+        return [mapping[cell_ids] for mapping in self.of_cell]
+
+    def split(
+        self, cell_ids: NDArray[np.int64], *arrays: NDArray[Any]
+    ) -> Iterator[tuple[int, tuple[NDArray[Any], ...]]]:
+        """(group, the arrays restricted to its items) for every group with items; one stable
+        sort per grouping set (a radix sort while group ids fit in 16 bits)."""
+        small = self.count + 1 < np.iinfo(np.int16).max
+        for group_of_item in self.item_groups(cell_ids):
+            if group_of_item.size == 0:
+                continue
+            counts = np.bincount(group_of_item, minlength=self.count + 1)
+            keys = group_of_item.astype(np.int16) if small else group_of_item
+            order = np.argsort(keys, kind="stable")
+            ordered = [array[order] for array in arrays]
+            bounds = np.concatenate(([0], np.cumsum(counts)))
+            for group in np.flatnonzero(counts[: self.count]).tolist():
+                start, end = int(bounds[group]), int(bounds[group + 1])
+                yield group, tuple(array[start:end] for array in ordered)
+
+    def label(self, group: int) -> str:
+        return f"{self.period[group]}\x1f{self.policy[group]}\x1f{self.segment[group]}"
+
+    def assemble(self, order: Sequence[str], columns: Mapping[str, _Column]) -> pa.Table:
+        """The result table; every interval is widened, if floating-point rounding between the
+        SQL sums and the numpy bootstrap requires it, to contain its value."""
+        g, m = self.count, len(order)
+        for column in columns.values():
+            has_interval = ~np.isnan(column.low) & ~np.isnan(column.value)
+            column.low = np.where(has_interval, np.minimum(column.low, column.value), column.low)
+            has_interval = ~np.isnan(column.high) & ~np.isnan(column.value)
+            column.high = np.where(has_interval, np.maximum(column.high, column.value), column.high)
+
+        def stack(attribute: str) -> NDArray[Any]:
+            return np.column_stack([getattr(columns[name], attribute) for name in order]).reshape(
+                -1
+            )
+
+        def floats(attribute: str) -> pa.Array:
+            return pa.array(stack(attribute).astype(np.float64), pa.float64(), from_pandas=True)
+
+        def repeat(labels: list[str]) -> pa.Array:
+            return pa.array(np.repeat(np.array(labels, dtype=object), m), pa.string())
+
+        def tile(labels: Sequence[str]) -> pa.Array:
+            return pa.array(np.tile(np.array(labels, dtype=object), g), pa.string())
+
+        return pa.table(
+            [
+                repeat(self.period),
+                repeat(self.policy),
+                repeat(self.segment),
+                tile(list(order)),
+                floats("value"),
+                floats("low"),
+                floats("high"),
+                pa.array(stack("n").astype(np.int64), pa.int64()),
+                tile([METRICS[name] for name in order]),
+            ],
+            schema=TABLE_SCHEMA,
+        )
+
+
+# --------------------------------------------------------------------------- metric columns
+
+
+@dataclass
+class _Column:
+    """One metric over all groups (NaN = null)."""
+
+    value: NDArray[np.float64]
+    low: NDArray[np.float64]
+    high: NDArray[np.float64]
+    n: NDArray[np.int64]
+
+    @classmethod
+    def count(cls, value: NDArray[np.float64], n: NDArray[np.float64]) -> _Column:
+        nothing = np.full(value.shape, np.nan)
+        return cls(value.astype(np.float64), nothing, nothing.copy(), np.rint(n).astype(np.int64))
+
+    @classmethod
+    def share(cls, k: NDArray[np.float64], n: NDArray[np.float64], scale: float = 1.0) -> _Column:
+        value, low, high = proportion_bounds(k, n, confidence=CONFIDENCE)
+        return cls(value * scale, low * scale, high * scale, np.rint(n).astype(np.int64))
+
+    @classmethod
+    def empty(cls, groups: int) -> _Column:
+        return cls(
+            np.full(groups, np.nan),
+            np.full(groups, np.nan),
+            np.full(groups, np.nan),
+            np.zeros(groups, dtype=np.int64),
+        )
+
+
+class _ItemArrays:
+    """Per-item numpy columns for quantiles and bootstraps, built on demand for the items that
+    need them (same rules as the SQL); every method returns the items' cell ids first."""
+
+    def __init__(self, table: pa.Table, cells: _Cells) -> None:
+        self._table = table.append_column("_cell", pa.array(cells.item_cell, pa.int64()))
+
+    def _subset(self, mask: pa.ChunkedArray | pa.Array | None, columns: list[str]) -> pa.Table:
+        table = self._table.select([*columns, "_cell"])
+        return table if mask is None else table.filter(mask)
+
+    @staticmethod
+    def _cells(table: pa.Table) -> NDArray[np.int64]:
+        return np.asarray(table.column("_cell").to_numpy(), dtype=np.int64)
+
+    def detection_hours(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Items with a detection: detected_at − ingested_at in hours."""
+        detected = self._table.column("detected_at")
+        mask = pc.is_valid(detected) if detected.null_count else None
+        table = self._subset(mask, ["ingested_at", "detected_at"])
+        ingested, _ = _microseconds(table.column("ingested_at"))
+        detected_us, _ = _microseconds(table.column("detected_at"))
+        return self._cells(table), (detected_us - ingested) / _HOUR_US
+
+    def action_hours(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Enforced items with enforced_at: hours from the notice (received at or before the
+        action) or else from max(ingested_at, detected_at) to enforced_at."""
+        mask = pc.and_(
+            pc.fill_null(self._table.column("enforced"), False),
+            pc.is_valid(self._table.column("enforced_at")),
+        )
+        columns = ["ingested_at", "detected_at", "notice_at", "enforced_at"]
+        table = self._subset(mask, columns)
+        ingested, _ = _microseconds(table.column("ingested_at"))
+        detected, detected_valid = _microseconds(table.column("detected_at"))
+        notice, notice_valid = _microseconds(table.column("notice_at"))
+        enforced_at, _ = _microseconds(table.column("enforced_at"))
+        start = np.where(detected_valid, np.maximum(ingested, detected), ingested)
+        start = np.where(notice_valid & (notice <= enforced_at), notice, start)
+        return self._cells(table), (enforced_at - start) / _HOUR_US
+
+    def views_before_action(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Enforced items with a view count: views_before_action."""
+        mask = pc.and_(
+            pc.fill_null(self._table.column("enforced"), False),
+            pc.is_valid(self._table.column("views_before_action")),
+        )
+        table = self._subset(mask, ["views_before_action"])
+        views, _ = _numbers(table.column("views_before_action"))
+        return self._cells(table), views
+
+    def labelled(
+        self,
+    ) -> tuple[
+        NDArray[np.int64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.bool_],
+        NDArray[np.int64],
+        NDArray[np.bool_],
+    ]:
+        """Labelled items: (cells, weight 1/π or 1, views_total, violating, enforced action
+        index into ENFORCEMENT_ACTIONS or -1, enforced)."""
+        columns = ["violating", "inclusion_probability", "views_total", "enforced"]
+        table = self._subset(
+            pc.is_valid(self._table.column("violating")), [*columns, "enforced_action"]
+        )
+        probability, has_probability = _numbers(table.column("inclusion_probability"))
+        weight = np.ones(table.num_rows)
+        weight[has_probability] = 1.0 / probability[has_probability]
+        views, _ = _numbers(table.column("views_total"))
+        codes = np.full(table.num_rows, -1, dtype=np.int64)
+        for index, action in enumerate(ENFORCEMENT_ACTIONS):
+            codes[_flags(pc.equal(table.column("enforced_action"), action))] = index
+        return (
+            self._cells(table),
+            weight,
+            views,
+            _flags(table.column("violating")),
+            codes,
+            _flags(table.column("enforced")),
+        )
+
+
+@dataclass(frozen=True)
+class _Context:
+    groups: _Groups
+    agg: Mapping[str, NDArray[np.float64]]
+    items: _ItemArrays
+    n_boot: int  # 0: no bootstrap intervals
+    seed: int
+
+    def seed_for(self, metric: str, group: int) -> list[int]:
+        """Entropy of one (metric, group) bootstrap: independent of row order and group count."""
+        label = f"{metric}\x1e{self.groups.label(group)}".encode()
+        return [self.seed, zlib.crc32(label)]
+
+
+def _safe_divide(
+    numerator: NDArray[np.float64], denominator: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    out = np.full(numerator.shape, np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator > 0)
+    return out
+
+
+def _volume_metrics(c: _Context) -> dict[str, _Column]:
+    uploads = c.agg["uploads"]
+    return {"uploads": _Column.count(uploads, uploads)}
+
+
+def _prevalence_metrics(c: _Context) -> dict[str, _Column]:
+    a = c.agg
+    labelled, weighted = a["labelled"], a["with_pi"] > 0
+    share = _safe_divide(a["w_violating"], a["w_labelled"])
+    ess = _safe_divide(a["w_labelled"] ** 2, a["w2_labelled"])
+    plain = _Column.share(a["violating"], labelled, PER_10K)
+    hajek = _Column.share(
+        np.nan_to_num(share * ess), np.nan_to_num(ess), PER_10K
+    )  # Wilson on the Kish effective sample size
+    items_rate = _Column(
+        np.where(weighted, np.clip(share, 0.0, 1.0) * PER_10K, plain.value),
+        np.where(weighted, hajek.low, plain.low),
+        np.where(weighted, hajek.high, plain.high),
+        np.rint(labelled).astype(np.int64),
+    )
+    view_value = np.clip(_safe_divide(a["wv_violating"], a["wv_labelled"]), 0.0, 1.0) * PER_10K
+    views = _Column(
+        view_value,
+        np.full(c.groups.count, np.nan),
+        np.full(c.groups.count, np.nan),
+        np.rint(labelled).astype(np.int64),
+    )
+    if c.n_boot:
+        cells, w_all, v_all, y_all, _, _ = c.items.labelled()
+        for group, (w, v, y) in c.groups.split(cells, w_all, v_all, y_all):
+            if not np.isfinite(view_value[group]):
+                continue
+            low, high = _share_interval(w * v * y, w * v, c, "view_prevalence_per_10k", group)
+            views.low[group], views.high[group] = low * PER_10K, high * PER_10K
+    return {"violating_per_10k_uploads": items_rate, "view_prevalence_per_10k": views}
+
+
+def _share_interval(
+    numerator: NDArray[np.float64],
+    denominator: NDArray[np.float64],
+    c: _Context,
+    metric: str,
+    group: int,
+) -> tuple[float, float]:
+    """Bootstrap interval of Σ numerator / Σ denominator (0 ≤ numerator ≤ denominator); at an
+    estimate of exactly 0 or 1 (a degenerate bootstrap) Wilson/rule of three on the Kish ESS."""
+    total = float(denominator.sum())
+    if total <= 0:
+        return math.nan, math.nan
+    estimate = float(numerator.sum()) / total
+    if estimate <= 0.0 or estimate >= 1.0:
+        ess = total**2 / float((denominator**2).sum())
+        _, low, high = proportion_bounds(min(max(estimate, 0.0), 1.0) * ess, ess)
+        return float(low), float(high)
+    interval = bootstrap_ratio(
+        numerator,
+        denominator,
+        n_boot=c.n_boot,
+        seed=c.seed_for(metric, group),
+        confidence=CONFIDENCE,
+    )
+    return (
+        math.nan if interval.low is None else interval.low,
+        math.nan if interval.high is None else interval.high,
+    )
+
+
+def _enforcement_metrics(c: _Context) -> dict[str, _Column]:
+    a = c.agg
+    uploads, enforced = a["uploads"], a["enforced"]
+    columns = {"actioned_total": _Column.count(enforced, uploads)}
+    for action in ENFORCEMENT_ACTIONS:
+        columns[f"actioned_{action}"] = _Column.count(a[f"actioned_{action}"], uploads)
+    columns["sent_to_review"] = _Column.count(a["sent_to_review"], uploads)
+    columns["proactive_rate"] = _Column.share(a["proactive"], enforced)
+    columns["automated_share"] = _Column.share(a["automated"], enforced)
+    columns["appeal_rate"] = _Column.share(a["appealed"], enforced)
+    columns["overturn_rate"] = _Column.share(a["appeals_overturned"], a["appeals_decided"])
+    return columns
+
+
+def _time_metrics(c: _Context) -> dict[str, _Column]:
+    passes = [
+        (c.items.detection_hours, [("time_to_detect_median_hours", 0.5)]),
+        (
+            c.items.action_hours,
+            [("time_to_action_median_hours", 0.5), ("time_to_action_p90_hours", 0.9)],
+        ),
+    ]
+    columns: dict[str, _Column] = {}
+    for source, wanted in passes:
+        for name, _ in wanted:
+            columns[name] = _Column.empty(c.groups.count)
+        chunks = list(c.groups.split(*source()))
+        if not chunks:
+            continue
+        sizes = np.array([x.shape[0] for _, (x,) in chunks], dtype=np.int64)
+        bounds = {
+            name: quantile_interval_ranks(sizes, q, confidence=CONFIDENCE) if c.n_boot else None
+            for name, q in wanted
+        }
+        for index, (group, (x,)) in enumerate(chunks):
+            n = x.shape[0]
+            kth: set[int] = set()
+            for name, q in wanted:
+                j = math.floor((n - 1) * q)
+                kth.update((j, min(j + 1, n - 1)))
+                ranks = bounds[name]
+                if ranks is not None:
+                    kth.update((int(ranks[0][index]), int(ranks[1][index])))
+            part = np.partition(x, sorted(kth))
+            for name, q in wanted:
+                column = columns[name]
+                value = interpolated_quantile(part, q)
+                column.value[group], column.n[group] = value, n
+                ranks = bounds[name]
+                if ranks is not None:
+                    column.low[group] = min(float(part[int(ranks[0][index])]), value)
+                    column.high[group] = max(float(part[int(ranks[1][index])]), value)
+    return columns
+
+
+def _exposure_metrics(c: _Context) -> dict[str, _Column]:
+    a = c.agg
+    counted = a["vba_n"]
+    mean = _Column(
+        _safe_divide(a["vba_sum"], counted),
+        np.full(c.groups.count, np.nan),
+        np.full(c.groups.count, np.nan),
+        np.rint(counted).astype(np.int64),
+    )
+    if c.n_boot:
+        for group, (views,) in c.groups.split(*c.items.views_before_action()):
+            interval = bootstrap_mean(
+                views,
+                n_boot=c.n_boot,
+                seed=c.seed_for("views_before_action_mean", group),
+                confidence=CONFIDENCE,
+            )
+            if interval.low is not None and interval.high is not None:
+                mean.low[group], mean.high[group] = interval.low, interval.high
+    columns = {"views_before_action_mean": mean}
+    for suffix, _, _ in VBA_BUCKETS:
+        columns[f"views_before_action_{suffix}"] = _Column.share(a[f"vba_{suffix}"], counted)
+    return columns
+
+
+def _quality_metrics(c: _Context, present: Sequence[str]) -> dict[str, _Column]:
+    a = c.agg
+    weighted = a["with_pi"] > 0
+    violating, labelled = a["violating"], a["labelled"]
+    w_violating, w_clean = a["w_violating"], a["w_clean"]
+    columns: dict[str, _Column] = {}
+    actions = [ANY_ACTION, *present]
+    for action in actions:
+        lab, tp = a[f"lab_{action}"], a[f"tp_{action}"]
+        w_lab, w_tp = a[f"w_lab_{action}"], a[f"w_tp_{action}"]
+        specs = {
+            f"precision_{action}": (tp, lab, w_tp, w_lab),
+            f"recall_{action}": (tp, violating, w_tp, w_violating),
+            f"false_positive_rate_{action}": (
+                lab - tp,
+                labelled - violating,
+                a[f"w_fp_{action}"],
+                w_clean,
+            ),
+        }
+        for name, (k, n, w_k, w_n) in specs.items():
+            plain = _Column.share(k, n)
+            nothing = np.full(c.groups.count, np.nan)
+            columns[name] = _Column(
+                np.where(weighted, np.clip(_safe_divide(w_k, w_n), 0.0, 1.0), plain.value),
+                np.where(weighted, nothing, plain.low),
+                np.where(weighted, nothing, plain.high),
+                np.rint(n).astype(np.int64),
+            )
+    if c.n_boot and weighted.any():
+        cells, w_all, _, y_all, code_all, enforced_all = c.items.labelled()
+        for group, (w, y, code, enforced) in c.groups.split(
+            cells, w_all, y_all, code_all, enforced_all
+        ):
+            if not weighted[group]:
+                continue
+            violating_w = w * y
+            clean_w = w * ~y
+            for action in actions:
+                acted = (
+                    enforced
+                    if action == ANY_ACTION
+                    else enforced & (code == ENFORCEMENT_ACTIONS.index(action))
+                )
+                parts = {
+                    f"precision_{action}": (violating_w * acted, w * acted),
+                    f"recall_{action}": (violating_w * acted, violating_w),
+                    f"false_positive_rate_{action}": (clean_w * acted, clean_w),
+                }
+                for name, (numerator, denominator) in parts.items():
+                    low, high = _share_interval(numerator, denominator, c, name, group)
+                    columns[name].low[group], columns[name].high[group] = low, high
+    return columns
+
+
+def _queue_metrics(
+    connection: duckdb.DuckDBPyConnection, c: _Context, table: pa.Table
+) -> dict[str, _Column]:
+    groups = c.groups
+    count = groups.count
+    columns: dict[str, _Column] = {}
+    mask = _flags(pc.equal(table.column("action"), "review"))
+    results: dict[str, NDArray[np.float64]] = {}
+    names = [f"{kind}_{k}" for k in QUEUE_KS for kind in ("available", "labelled", "tp", "harm")]
+    for name in names:
+        results[name] = np.zeros(count)
+    if mask.any():
+        queue = table.filter(pa.array(mask)).select(
+            ["item_id", "score", "views_total", "violating"]
+        )
+        member = groups.item_groups(groups.item_cell[mask])
+        for position, of_item in enumerate(member):
+            queue = queue.append_column(f"_g{position}", pa.array(of_item, pa.int64()))
+        union = " UNION ALL ".join(
+            f"SELECT _g{position} AS g, item_id, score, views_total, violating FROM queue"
+            for position in range(len(member))
+        )
+        largest = max(QUEUE_KS)
+        aggregates = ", ".join(
+            f"count(*) FILTER (rank <= {k}) AS available_{k}, "
+            f"count(violating) FILTER (rank <= {k}) AS labelled_{k}, "
+            f"count(*) FILTER (rank <= {k} AND violating) AS tp_{k}, "
+            f"coalesce(sum(views_total) FILTER (rank <= {k} AND violating), 0) AS harm_{k}"
+            for k in QUEUE_KS
+        )
+        query = f"""
+            WITH ranked AS (
+                SELECT g, views_total, violating,
+                       row_number() OVER (PARTITION BY g ORDER BY score DESC NULLS LAST,
+                                          views_total DESC NULLS LAST, item_id) AS rank
+                FROM ({union})
+                QUALIFY rank <= {largest}
+            )
+            SELECT g, {aggregates} FROM ranked GROUP BY g
+        """
+        connection.register("queue", queue)
+        try:
+            result = connection.sql(query).to_arrow_table()
+        finally:
+            connection.unregister("queue")
+        index = result.column("g").to_numpy().astype(np.int64)
+        keep = index < count
+        for name in names:
+            values = pc.fill_null(result.column(name).cast(pa.float64()), 0.0)
+            results[name][index[keep]] = values.to_numpy(zero_copy_only=False)[keep]
+    for k in QUEUE_KS:
+        available = results[f"available_{k}"]
+        columns[f"queue_precision_at_{k}"] = _Column.share(
+            results[f"tp_{k}"], results[f"labelled_{k}"]
+        )
+        harm = np.where(available > 0, results[f"harm_{k}"], np.nan)
+        columns[f"queue_harm_at_{k}"] = _Column.count(harm, available)
+    return columns

@@ -1,0 +1,702 @@
+"""Score thresholds per action that minimise expected cost under FPR and review-capacity limits.
+
+The rule is METRICS.md §5.4's expected-cost rule, applied to the three bands a threshold
+policy makes (``remove ≥ label ≥ review`` thresholds; ``score ≥ t`` acts):
+
+- acting on item *i* with action *a* costs ``(1 − p_i)·c_FP[a] + p_i·(1 − prevented[a])·h_i·V̂_i``
+  (``prevented[a]`` = share of the item's harm the action stops; 1 unless given, which is
+  §5.4's rule ``act iff p·s·V̂·c_harm > (1 − p)·c_FP`` exactly);
+- not acting costs ``p_i·h_i·V̂_i``;
+- review costs the review cost per item and resolves the item (a person decides correctly);
+
+with ``p_i`` the item's score taken as a calibrated probability of violation, ``h_i`` the harm
+per violating view of its segment's severity (``s·c_harm``) and ``V̂_i = views_total``, the
+realised views standing in for the views it would get without action.
+
+The search is exhaustive over a grid: candidate thresholds are cut points between the distinct
+scores (at most ``max_grid`` of them, by quantile), plus "off"; every ordered combination is
+costed at once with numpy (prefix sums over the sorted scores, broadcast over the grid).
+Expected cost and the false-positive rate use the scored labelled items; the review load uses
+every scored item over the period. Among combinations of equal cost the one acting least is
+chosen (highest remove, then label, then review threshold), so raising ``c_FP[remove]`` never
+lowers the chosen remove threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from deepscreen.core.errors import InvalidInput
+from deepscreen.impact.costs import CostModel, money
+
+ACTIONS = ("remove", "label", "review")
+"""The bands, from the highest scores down."""
+ENFORCEMENT = ("remove", "label")
+OFF = 1.0
+"""The threshold value that turns an action off (scores are in [0, 1]; thresholds are < 1)."""
+LOWEST = 0.0
+_TIE = 1e-9
+
+
+def per_day(value: float) -> str:
+    """A load in items/day, with as many decimals as small loads need."""
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+class OptimizationRefused(InvalidInput):
+    """No thresholds can be chosen from these items and inputs; the message says why."""
+
+    code = "optimization_refused"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One threshold combination and what it does on the items."""
+
+    thresholds: Mapping[str, float]
+    """Per action, the threshold to set (``OFF`` = the action is off)."""
+    expected_cost: float
+    false_positives: int
+    clean: int
+    review_per_day: float
+    items_per_action: Mapping[str, int]
+    """All scored items per action (remove, label, review, allow)."""
+    meets_constraints: bool = True
+
+    @property
+    def false_positive_rate(self) -> float | None:
+        return self.false_positives / self.clean if self.clean else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "thresholds": dict(self.thresholds),
+            "expected_cost": self.expected_cost,
+            "false_positive_rate": self.false_positive_rate,
+            "false_positives": self.false_positives,
+            "labelled_non_violating": self.clean,
+            "review_per_day": self.review_per_day,
+            "items_per_action": dict(self.items_per_action),
+            "meets_constraints": self.meets_constraints,
+        }
+
+
+@dataclass(frozen=True)
+class ThresholdOptimum:
+    chosen: Candidate
+    unconstrained: Candidate
+    frontier: tuple[Candidate, ...]
+    binding: tuple[str, ...]
+    actions: tuple[str, ...]
+    max_fpr: float | None
+    review_capacity_per_day: float | None
+    labelled: int
+    scored: int
+    period_days: float
+    grid_size: int
+    combinations: int
+    currency: str
+    assumptions: tuple[str, ...]
+    baseline: Candidate | None = None
+
+    def frontier_table(self) -> pa.Table:
+        rows = self.frontier
+        return pa.table(
+            {
+                **{
+                    f"{a}_min_score": pa.array([r.thresholds[a] for r in rows], pa.float64())
+                    for a in self.actions
+                },
+                "expected_cost": pa.array([r.expected_cost for r in rows], pa.float64()),
+                "false_positive_rate": pa.array(
+                    [r.false_positive_rate for r in rows], pa.float64()
+                ),
+                "review_per_day": pa.array([r.review_per_day for r in rows], pa.float64()),
+                "meets_constraints": pa.array([r.meets_constraints for r in rows], pa.bool_()),
+                "chosen": pa.array([r == self.chosen for r in rows], pa.bool_()),
+            }
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "actions": list(self.actions),
+            "thresholds": dict(self.chosen.thresholds),
+            "chosen": self.chosen.to_dict(),
+            "unconstrained": self.unconstrained.to_dict(),
+            "baseline": None if self.baseline is None else self.baseline.to_dict(),
+            "binding": list(self.binding),
+            "constraints": {
+                "max_fpr": self.max_fpr,
+                "review_capacity_per_day": self.review_capacity_per_day,
+            },
+            "labelled": self.labelled,
+            "scored": self.scored,
+            "period_days": self.period_days,
+            "grid_size": self.grid_size,
+            "combinations": self.combinations,
+            "currency": self.currency,
+            "frontier": [r.to_dict() for r in self.frontier],
+            "assumptions": list(self.assumptions),
+        }
+
+    def describe(self, candidate: Candidate) -> str:
+        fpr = candidate.false_positive_rate
+        fpr_text = (
+            "n/a" if fpr is None else f"{fpr:.3f} ({candidate.false_positives}/{candidate.clean})"
+        )
+        return (
+            f"expected cost {money(candidate.expected_cost, self.currency)} over "
+            f"{self.labelled:,} labelled items; FPR {fpr_text}; "
+            f"review {per_day(candidate.review_per_day)} items/day"
+        )
+
+    def thresholds_text(self, candidate: Candidate) -> str:
+        return ", ".join(
+            f"{a} {'off' if t >= OFF else f'{t:g}'}" for a, t in candidate.thresholds.items()
+        )
+
+    def format_lines(self, *, max_rows: int = 20) -> list[str]:
+        limits = []
+        if self.max_fpr is not None:
+            limits.append(f"FPR ≤ {self.max_fpr:g}")
+        if self.review_capacity_per_day is not None:
+            limits.append(f"review ≤ {self.review_capacity_per_day:g} items/day")
+        lines = [
+            f"chosen thresholds (score ≥ t acts; {OFF:.1f} = off): "
+            f"{self.thresholds_text(self.chosen)}",
+            f"  {self.describe(self.chosen)}",
+            f"  constraints: {', '.join(limits) or 'none'}; "
+            f"searched {self.combinations:,} combinations of {self.grid_size} cut points",
+        ]
+        if self.baseline is not None:
+            lines.append(
+                f"base thresholds: {self.thresholds_text(self.baseline)}; "
+                f"{self.describe(self.baseline)}"
+                + ("" if self.baseline.meets_constraints else " (breaks a constraint)")
+            )
+        for message in self.binding:
+            lines.append(f"binding: {message}")
+        lines.append(
+            "frontier (no other combination has lower cost, FPR and review load at once; "
+            "✗ = breaks a constraint):"
+        )
+        header = [*(f"{a}" for a in self.actions), "cost", "FPR", "review/day", ""]
+        lines.append("  " + "  ".join(f"{h:>10}" for h in header))
+        shown = _spread(self.frontier, self.chosen, max_rows)
+        for row in shown:
+            fpr = row.false_positive_rate
+            cells = [
+                *("off" if row.thresholds[a] >= OFF else f"{row.thresholds[a]:g}"
+                  for a in self.actions),
+                f"{row.expected_cost:,.2f}",
+                "n/a" if fpr is None else f"{fpr:.3f}",
+                per_day(row.review_per_day),
+                "← chosen" if row == self.chosen else ("" if row.meets_constraints else "✗"),
+            ]  # fmt: skip
+            lines.append("  " + "  ".join(f"{c:>10}" for c in cells))
+        if len(shown) < len(self.frontier):
+            lines.append(f"  ({len(shown)} of {len(self.frontier)} frontier rows shown)")
+        lines.append("assumptions:")
+        lines += [f"  - {a}" for a in self.assumptions]
+        return lines
+
+
+def _spread(rows: Sequence[Candidate], keep: Candidate, limit: int) -> list[Candidate]:
+    """At most ``limit`` rows, evenly spaced, always with ``keep``."""
+    if len(rows) <= limit:
+        return list(rows)
+    picks = set(np.linspace(0, len(rows) - 1, max(limit - 1, 1)).round().astype(int).tolist())
+    return [r for n, r in enumerate(rows) if n in picks or r is keep]
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Scored items as arrays; ``lab`` = the scored labelled ones."""
+
+    scores_all: np.ndarray  # sorted ascending
+    score: np.ndarray  # labelled, sorted ascending, as given
+    p: np.ndarray  # clipped to [0, 1]
+    violating: np.ndarray
+    harm: np.ndarray  # h_i · V̂_i
+    costs: Mapping[str, np.ndarray] = field(default_factory=dict)  # per item, per band + none
+
+
+def optimize_thresholds(
+    items: pa.Table,
+    model: CostModel,
+    *,
+    max_fpr: float | None = None,
+    review_capacity_per_day: float | None = None,
+    period_days: float | None = None,
+    actions: Sequence[str] = ACTIONS,
+    harm_prevented: Mapping[str, float] | None = None,
+    baseline: Mapping[str, float] | None = None,
+    lowest: float = LOWEST,
+    max_grid: int = 100,
+) -> ThresholdOptimum:
+    """Choose ``remove ≥ label ≥ review`` thresholds (for ``actions``) minimising expected cost.
+
+    ``max_fpr`` bounds the false-positive rate of automated enforcement (remove or label) on
+    the labelled non-violating items; ``review_capacity_per_day`` bounds the scored items per
+    day the review band sends to people, over ``period_days`` (default: the items' ingestion
+    span, at least one day). ``harm_prevented`` gives the share of an item's harm an action
+    stops (default 1 for every action). ``baseline`` (e.g. the base bundle's thresholds) is
+    costed the same way for comparison. ``lowest`` is the smallest threshold allowed.
+    Raises ``OptimizationRefused`` when there are no scored labelled items, a needed cost is
+    not configured, or no combination meets the constraints.
+    """
+    chosen_actions = tuple(a for a in ACTIONS if a in actions)
+    unknown = sorted(set(actions) - set(ACTIONS))
+    if unknown or not chosen_actions:
+        raise ValueError(f"actions must be among {ACTIONS}, got {list(actions)}")
+    if max_grid < 2:
+        raise ValueError("max_grid must be at least 2")
+    prevented = _prevented(chosen_actions, harm_prevented)
+    data = _data(items, model, chosen_actions, prevented)
+    clean = int((~data.violating).sum())
+    if max_fpr is not None and clean == 0:
+        raise OptimizationRefused(
+            "max_fpr cannot be checked: no scored labelled item is non-violating"
+        )
+    days, days_source = _period(items, period_days)
+    grid = _grid(data.scores_all, lowest, max_grid)
+    search = _Search(data, grid, chosen_actions, days)
+    valid = search.valid
+    fpr_ok = search.fpr_ok(max_fpr)
+    cap_ok = search.capacity_ok(review_capacity_per_day)
+    feasible = valid & fpr_ok & cap_ok
+    if not feasible.any():
+        raise OptimizationRefused(
+            _infeasible(search, valid, fpr_ok, cap_ok, max_fpr, review_capacity_per_day)
+        )
+
+    def candidate(index: tuple[int, int, int]) -> Candidate:
+        return search.candidate(index, max_fpr, review_capacity_per_day)
+
+    chosen = candidate(search.best(feasible))
+    unconstrained = candidate(search.best(valid))
+    binding = _binding(unconstrained, max_fpr, review_capacity_per_day, model.currency)
+    frontier = _frontier(search, valid, candidate, chosen)
+    base = (
+        None
+        if baseline is None
+        else _evaluate(data, baseline, chosen_actions, days, max_fpr, review_capacity_per_day)
+    )
+    assumptions = _assumptions(
+        data, chosen_actions, prevented, days, days_source, len(grid) - 1, items
+    )
+    return ThresholdOptimum(
+        chosen=chosen,
+        unconstrained=unconstrained,
+        frontier=frontier,
+        binding=binding,
+        actions=chosen_actions,
+        max_fpr=max_fpr,
+        review_capacity_per_day=review_capacity_per_day,
+        labelled=len(data.score),
+        scored=len(data.scores_all),
+        period_days=days,
+        grid_size=len(grid) - 1,
+        combinations=int(valid.sum()),
+        currency=model.currency,
+        assumptions=tuple(model.assumptions()) + assumptions,
+        baseline=base,
+    )
+
+
+def _prevented(actions: Sequence[str], given: Mapping[str, float] | None) -> dict[str, float]:
+    given = dict(given or {})
+    bad = {a: v for a, v in given.items() if a not in ENFORCEMENT or not 0.0 <= v <= 1.0}
+    if bad:
+        raise ValueError(f"harm_prevented takes label/remove shares in [0, 1], got {bad}")
+    return {a: given.get(a, 1.0) for a in actions if a in ENFORCEMENT}
+
+
+def _data(
+    items: pa.Table, model: CostModel, actions: Sequence[str], prevented: Mapping[str, float]
+) -> _Data:
+    scores = items.column("score").to_pylist()
+    truth = items.column("violating").to_pylist()
+    views = items.column("views_total").to_pylist()
+    segments = items.column("segment").to_pylist()
+    all_scores = np.sort(np.array([s for s in scores if s is not None], np.float64))
+    rows = [
+        (float(s), bool(y), float(v or 0), str(g or ""))
+        for s, y, v, g in zip(scores, truth, views, segments, strict=True)
+        if s is not None and y is not None
+    ]
+    if not rows:
+        raise OptimizationRefused(
+            f"no scored labelled items ({len(all_scores)} scored, "
+            f"{sum(y is not None for y in truth)} labelled of {items.num_rows}): label a sample "
+            "of scored items first (deepscreen review record, or import labels)"
+        )
+    rows.sort(key=lambda r: r[0])
+    missing = _missing_costs(model, actions, {r[3] for r in rows})
+    if missing:
+        raise OptimizationRefused("cannot cost the actions: " + "; ".join(missing))
+    score = np.array([r[0] for r in rows], np.float64)
+    p = np.clip(score, 0.0, 1.0)
+    violating = np.array([r[1] for r in rows], bool)
+    rate = np.array([model.harm_per_view(r[3]) for r in rows], np.float64)
+    harm = rate * np.array([r[2] for r in rows], np.float64)
+    costs = {"none": p * harm}
+    for action in actions:
+        if action == "review":
+            review = model.review_cost_per_item_effective
+            assert review is not None
+            costs[action] = np.full(len(rows), review)
+        else:
+            c_fp = model.wrongful_cost(action)
+            assert c_fp is not None
+            costs[action] = (1.0 - p) * c_fp + p * (1.0 - prevented[action]) * harm
+    return _Data(all_scores, score, p, violating, harm, costs)
+
+
+def _missing_costs(model: CostModel, actions: Sequence[str], segments: set[str]) -> list[str]:
+    missing = []
+    for action in actions:
+        if action in ENFORCEMENT and model.wrongful_cost(action) is None:
+            where = f"{model.source}.wrongful_action_cost.{action}"
+            missing.append(f"no wrongful-action cost for {action} ({where})")
+    if "review" in actions and model.review_cost_per_item_effective is None:
+        missing.append(
+            f"no review cost ({model.source}.review_cost_per_item, or reviewer_cost_per_hour "
+            "with review_minutes_per_item)"
+        )
+    lacking: dict[str, list[str]] = {}
+    for segment in sorted(segments):
+        if model.harm_per_view(segment) is None:
+            lacking.setdefault(model.severity(segment), []).append(segment or "(none)")
+    for severity, names in sorted(lacking.items()):
+        missing.append(
+            f"no harm per violating view for severity {severity!r} (segments "
+            f"{', '.join(names)}; {model.source}.harm_per_violating_view.{severity})"
+        )
+    return missing
+
+
+def _period(items: pa.Table, given: float | None) -> tuple[float, str]:
+    if given is not None:
+        if not given > 0:
+            raise ValueError("period_days must be > 0")
+        return float(given), "given"
+    times = [t for t in items.column("ingested_at").to_pylist() if isinstance(t, datetime)]
+    if not times:
+        return 1.0, "no ingestion times: one day"
+    span = (max(times) - min(times)).total_seconds() / 86_400
+    return max(span, 1.0), "the items' ingestion span, at least one day"
+
+
+def shortest_between(
+    above: float | None, at_most: float, *, lowest: float, below: float
+) -> float | None:
+    """The shortest decimal ``t`` with ``above < t ≤ at_most``, ``lowest ≤ t < below``."""
+    low, low_strict = (lowest, False) if above is None or lowest > above else (above, True)
+    high, high_strict = (below, True) if at_most >= below else (at_most, False)
+    if low > high or (low == high and (low_strict or high_strict)):
+        return None
+
+    def inside(t: float) -> bool:
+        ok_low = t > low if low_strict else t >= low
+        ok_high = t < high if high_strict else t <= high
+        return ok_low and ok_high
+
+    for digits in range(17):
+        scale = 10**digits
+        start = math.floor(low * scale)
+        for m in range(start, start + 3):
+            t = float(m / scale)
+            if inside(t):
+                return t
+    return at_most if inside(at_most) else None
+
+
+def _grid(scores: np.ndarray, lowest: float, max_grid: int) -> np.ndarray:
+    """Ascending cut points (``score ≥ t`` selects exactly the scores from a distinct score
+    up), then ``inf`` for "off"."""
+    distinct = np.unique(scores)
+    if len(distinct) > max_grid:
+        picks = np.unique(np.linspace(0, len(distinct) - 1, max_grid).round().astype(int))
+    else:
+        picks = np.arange(len(distinct))
+    cuts = []
+    for k in picks.tolist():
+        above = float(distinct[k - 1]) if k > 0 else None
+        t = shortest_between(above, float(distinct[k]), lowest=lowest, below=OFF)
+        if t is not None:
+            cuts.append(t)
+    return np.array([*sorted(set(cuts)), math.inf], np.float64)
+
+
+class _Search:
+    """Every ordered combination ``i_rm ≥ i_lb ≥ i_rv`` over the grid, costed at once."""
+
+    def __init__(self, data: _Data, grid: np.ndarray, actions: Sequence[str], days: float):
+        self.grid = grid
+        g = len(grid)
+        first = np.searchsorted(data.score, grid, side="left")  # labelled at or above each t
+
+        def above(values: np.ndarray) -> np.ndarray:
+            prefix = np.concatenate([[0.0], np.cumsum(values)])
+            return np.asarray(prefix[-1] - prefix[first], np.float64)
+
+        zero = np.zeros(g)
+        rm = above(data.costs["remove"]) if "remove" in actions else zero
+        lb = above(data.costs["label"]) if "label" in actions else zero
+        rv = above(data.costs["review"]) if "review" in actions else zero
+        none = above(data.costs["none"])
+        total_none = float(data.costs["none"].sum())
+        i, j, k = np.ogrid[:g, :g, :g]
+        self.cost = (
+            (rm - lb)[:, None, None] + (lb - rv)[None, :, None] + (rv - none)[None, None, :]
+        ) + total_none
+        valid = (i >= j) & (j >= k)
+        if "remove" not in actions:
+            valid = valid & (i == g - 1)
+        if "label" not in actions:
+            valid = valid & (j == i)
+        if "review" not in actions:
+            valid = valid & (k == j)
+        self.valid = np.broadcast_to(valid, (g, g, g))
+        clean = ~data.violating
+        clean_sorted = np.sort(data.score[clean])
+        self.clean = int(clean.sum())
+        self.fp = self.clean - np.searchsorted(clean_sorted, grid, side="left")
+        n_all = len(data.scores_all)
+        at_or_above = n_all - np.searchsorted(data.scores_all, grid, side="left")
+        self.at_or_above, self.n_all, self.actions = at_or_above, n_all, tuple(actions)
+        self.load = (at_or_above[None, None, :] - at_or_above[None, :, None]) / days
+        self.fpr = self.fp / self.clean if self.clean else np.zeros(g)
+
+    def fpr_ok(self, max_fpr: float | None) -> np.ndarray:
+        if max_fpr is None:
+            return np.ones((1, 1, 1), bool)
+        return np.asarray(self.fpr <= max_fpr + 1e-12)[None, :, None]
+
+    def capacity_ok(self, capacity: float | None) -> np.ndarray:
+        if capacity is None:
+            return np.ones((1, 1, 1), bool)
+        return np.asarray(self.load <= capacity + 1e-9)
+
+    def candidate(
+        self, index: tuple[int, int, int], max_fpr: float | None, capacity: float | None
+    ) -> Candidate:
+        """What one grid combination does, read off the arrays."""
+        i, j, k = index
+        above = self.at_or_above
+        counts = {
+            "remove": int(above[i]),
+            "label": int(above[j] - above[i]),
+            "review": int(above[k] - above[j]),
+            "allow": int(self.n_all - above[k]),
+        }
+        fp, load = int(self.fp[j]), float(self.load[0, j, k])
+        meets = (max_fpr is None or (self.clean > 0 and fp / self.clean <= max_fpr + 1e-12)) and (
+            capacity is None or load <= capacity + 1e-9
+        )
+        thresholds = {
+            action: float(min(self.grid[n], OFF))
+            for action, n in zip(ACTIONS, index, strict=True)
+            if action in self.actions
+        }
+        cost = float(self.cost[i, j, k])
+        return Candidate(thresholds, cost, fp, self.clean, load, counts, meets)
+
+    def best(self, mask: np.ndarray) -> tuple[int, int, int]:
+        """The cheapest combination in ``mask``; on a tie the one acting least."""
+        mask = np.broadcast_to(mask, self.cost.shape)
+        costs = np.where(mask, self.cost, np.inf)
+        low = float(costs.min())
+        near = np.flatnonzero((costs <= low + _TIE * max(1.0, abs(low))).ravel())
+        flat = int(near.max())  # C order: the largest (i_rm, i_lb, i_rv)
+        i, j, k = np.unravel_index(flat, self.cost.shape)
+        return int(i), int(j), int(k)
+
+
+def _evaluate(
+    data: _Data,
+    thresholds: Mapping[str, float],
+    actions: Sequence[str],
+    days: float,
+    max_fpr: float | None,
+    capacity: float | None,
+) -> Candidate:
+    """Cost one threshold set exactly as a bundle applies it (rules in band order)."""
+
+    def effective(action: str, ceiling: float) -> float:
+        value = thresholds.get(action, OFF) if action in actions else OFF
+        value = math.inf if value >= OFF else float(value)
+        return min(value, ceiling)
+
+    t_rm = effective("remove", math.inf)
+    t_lb = effective("label", t_rm)
+    t_rv = effective("review", t_lb)
+    s = data.score
+    band = {
+        "remove": s >= t_rm,
+        "label": (s >= t_lb) & (s < t_rm),
+        "review": (s >= t_rv) & (s < t_lb),
+    }
+    acted = band["remove"] | band["label"] | band["review"]
+    cost = float(data.costs["none"][~acted].sum())
+    for action in actions:
+        cost += float(data.costs[action][band[action]].sum())
+    clean = ~data.violating
+    fp = int((clean & (s >= t_lb)).sum())
+    n_clean = int(clean.sum())
+    a = data.scores_all
+    counts = {
+        "remove": int((a >= t_rm).sum()),
+        "label": int(((a >= t_lb) & (a < t_rm)).sum()),
+        "review": int(((a >= t_rv) & (a < t_lb)).sum()),
+    }
+    counts["allow"] = len(a) - sum(counts.values())
+    load = counts["review"] / days
+    meets = (max_fpr is None or (n_clean > 0 and fp / n_clean <= max_fpr + 1e-12)) and (
+        capacity is None or load <= capacity + 1e-9
+    )
+    shown = {
+        action: (OFF if math.isinf(t) else t)
+        for action, t in zip(ACTIONS, (t_rm, t_lb, t_rv), strict=True)
+        if action in actions
+    }
+    return Candidate(shown, cost, fp, n_clean, load, counts, meets)
+
+
+def _binding(
+    unconstrained: Candidate, max_fpr: float | None, capacity: float | None, currency: str
+) -> tuple[str, ...]:
+    found = []
+    fpr = unconstrained.false_positive_rate
+    cost = money(unconstrained.expected_cost, currency)
+    if max_fpr is not None and fpr is not None and fpr > max_fpr + 1e-12:
+        found.append(
+            f"max_fpr {max_fpr:g}: without it the optimum has FPR {fpr:.3f} (expected cost {cost})"
+        )
+    if capacity is not None and unconstrained.review_per_day > capacity + 1e-9:
+        found.append(
+            f"review capacity {capacity:g}/day: without it the optimum sends "
+            f"{per_day(unconstrained.review_per_day)} items/day to review (expected cost {cost})"
+        )
+    return tuple(found)
+
+
+def _infeasible(
+    search: _Search,
+    valid: np.ndarray,
+    fpr_ok: np.ndarray,
+    cap_ok: np.ndarray,
+    max_fpr: float | None,
+    capacity: float | None,
+) -> str:
+    shape = search.cost.shape
+    valid = np.broadcast_to(valid, shape)
+    reasons = []
+    if max_fpr is not None and not (valid & fpr_ok).any():
+        fpr = np.broadcast_to(np.asarray(search.fpr)[None, :, None], shape)
+        lowest = float(np.where(valid, fpr, np.inf).min())
+        reasons.append(f"max_fpr {max_fpr:g} binds: the lowest reachable FPR is {lowest:.3f}")
+    if capacity is not None and not (valid & cap_ok).any():
+        load = np.broadcast_to(search.load, shape)
+        lowest = float(np.where(valid, load, np.inf).min())
+        reasons.append(
+            f"review capacity {capacity:g}/day binds: the lowest reachable load is "
+            f"{per_day(lowest)} items/day"
+        )
+    if not reasons:
+        reasons.append("max_fpr and review capacity together: each can be met alone, not both")
+    return "no threshold combination meets the constraints: " + "; ".join(reasons)
+
+
+def _frontier(
+    search: _Search,
+    valid: np.ndarray,
+    candidate: Callable[[tuple[int, int, int]], Candidate],
+    chosen: Candidate,
+) -> tuple[Candidate, ...]:
+    """The combinations no other beats on expected cost, FPR and review load at once (a Pareto
+    front; constraints not applied, each row says whether it meets them), by FPR then load.
+    The chosen combination is always included."""
+    shape = search.cost.shape
+    costs = np.where(np.broadcast_to(valid, shape), search.cost, np.inf)
+    # per (label, review) threshold pair, the best remove threshold (the highest on a tie)
+    best_i = shape[0] - 1 - np.argmin(costs[::-1], axis=0)
+    best = np.take_along_axis(costs, best_i[None], axis=0)[0]
+    fpr = np.broadcast_to(np.asarray(search.fpr, np.float64)[:, None], best.shape)
+    load = np.broadcast_to(search.load[0], best.shape)
+    j, k = np.nonzero(np.isfinite(best))
+    order = np.lexsort((load[j, k], fpr[j, k], best[j, k]))
+    kept_fpr = np.empty(len(order))
+    kept_load = np.empty(len(order))
+    kept = 0
+    picks: list[tuple[int, int, int]] = []
+    for n in order.tolist():
+        jj, kk = int(j[n]), int(k[n])
+        f, v = float(fpr[jj, kk]), float(load[jj, kk])
+        if kept and bool(((kept_fpr[:kept] <= f + 1e-12) & (kept_load[:kept] <= v + 1e-9)).any()):
+            continue
+        kept_fpr[kept], kept_load[kept] = f, v
+        kept += 1
+        picks.append((int(best_i[jj, kk]), jj, kk))
+    rows = [candidate(index) for index in picks]
+    rows = [chosen if _same(r, chosen) else r for r in rows]
+    if chosen not in rows:
+        rows.append(chosen)
+    rows.sort(key=lambda r: (r.false_positive_rate or 0.0, r.review_per_day, r.expected_cost))
+    return tuple(rows)
+
+
+def _same(a: Candidate, b: Candidate) -> bool:
+    return dict(a.thresholds) == dict(b.thresholds)
+
+
+def _assumptions(
+    data: _Data,
+    actions: Sequence[str],
+    prevented: Mapping[str, float],
+    days: float,
+    days_source: str,
+    grid_size: int,
+    items: pa.Table,
+) -> tuple[str, ...]:
+    lines = [
+        "scores are calibrated: an item's score is its probability of violating (p); the "
+        "score is the item table's (the ensemble signal when present, else the highest "
+        "detector score)",
+        "expected cost of acting with an action: (1 − p)·wrongful-action cost + "
+        "p·(1 − share of harm prevented)·harm per view·views; of not acting: "
+        "p·harm per view·views (METRICS.md §5.4)",
+        "views (V̂) = the item's realised views_total, standing in for the views it would get "
+        "without action; harm per view is that of the segment's severity",
+    ]
+    for action in ENFORCEMENT:
+        if action in prevented:
+            share = prevented[action]
+            lines.append(
+                f"a {action} prevents {share:.0%} of an item's harm"
+                + (" (default: the §5.4 rule)" if share == 1.0 else " (given)")
+            )
+    if "review" in actions:
+        lines.append(
+            "review costs the review cost per item and resolves the item: the reviewer is "
+            "right and in time (no wrongful action, no harm)"
+        )
+    lines += [
+        f"expected cost and false-positive rate over the {len(data.score):,} scored labelled "
+        f"items (of {items.num_rows:,}); review load over all {len(data.scores_all):,} scored "
+        f"items ÷ {days:g} days ({days_source})",
+        "thresholds decide by score alone: rules that run before them in a bundle "
+        "(provenance) are not modelled",
+        f"an action applies at score ≥ its threshold; {OFF:.1f} turns it off; candidates are "
+        f"{grid_size} cut points between distinct scores",
+    ]
+    return tuple(lines)

@@ -1,0 +1,200 @@
+"""``impact optimize`` end to end on a SQLite store (own Typer app: the lead registers the
+command under ``deepscreen impact optimize``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import typer
+
+from deepscreen.bootstrap import open_store
+from deepscreen.cli.impact_optimize import optimize
+from deepscreen.core.decisions import Action, Decision
+from deepscreen.core.events import (
+    DecisionMade,
+    Event,
+    ItemIngested,
+    ReviewCompleted,
+    SignalsComputed,
+    Verdict,
+    ViewsObserved,
+)
+from deepscreen.core.media import MediaKind
+from deepscreen.core.signals import SignalResult
+from deepscreen.policy.bundle import load_bundle
+from deepscreen.policy.testing import run_policy_tests
+from deepscreen.signals.registry import discover
+
+T0 = datetime(2026, 6, 1, tzinfo=UTC)
+WIDE = {"COLUMNS": "200", "NO_COLOR": "1"}
+CONFIG = """
+[ensemble]
+enabled = true
+
+[costs]
+currency = "EUR"
+review_cost_per_item = 1.0
+wrongful_action_cost = {remove = 10.0, label = 4.0}
+harm_per_violating_view = {default = 0.1}
+"""
+
+
+def impact_app() -> typer.Typer:
+    app = typer.Typer(
+        pretty_exceptions_enable=False, add_completion=False, rich_markup_mode="markdown"
+    )
+
+    @app.callback()
+    def impact() -> None:
+        """Impact commands."""
+
+    app.command("optimize")(optimize)
+    return app
+
+
+def item_events(item_id: str, score: float, violating: bool | None, views: int) -> list[Event]:
+    decision = Decision(f"d-{item_id}", item_id, "r-base", None, Action.ALLOW, T0)
+    events: list[Event] = [
+        ItemIngested(
+            item_id=item_id,
+            occurred_at=T0,
+            kind=MediaKind.IMAGE,
+            mime="image/png",
+            width=1,
+            height=1,
+            size_bytes=1,
+            attributes={"category": "news"},
+        ),
+        SignalsComputed(
+            item_id=item_id, occurred_at=T0, results=(SignalResult.scored("ensemble", "1", score),)
+        ),
+        DecisionMade(item_id=item_id, occurred_at=T0, decision=decision),
+        ViewsObserved(item_id=item_id, occurred_at=T0 + timedelta(hours=1), views=views),
+    ]
+    if violating is not None:
+        verdict = Verdict.VIOLATING if violating else Verdict.NOT_VIOLATING
+        events.append(
+            ReviewCompleted(
+                item_id=item_id,
+                occurred_at=T0 + timedelta(hours=2),
+                verdict=verdict,
+                reviewer="label-import:truth.csv",
+            )
+        )
+    return events
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    store = open_store(url)
+    try:
+        rows = [
+            ("a", 0.95, True, 100),
+            ("b", 0.85, True, 100),
+            ("c", 0.7, False, 100),
+            ("d", 0.55, True, 30),
+            ("e", 0.4, False, 30),
+            ("f", 0.2, False, 10),
+            ("g", 0.6, None, 10),
+        ]
+        for item_id, score, violating, views in rows:
+            store.append(item_events(item_id, score, violating, views))
+    finally:
+        store.close()
+    return url
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "deepscreen.toml"
+    path.write_text(CONFIG)
+    return path
+
+
+def test_optimize_prints_thresholds_frontier_assumptions_and_writes_a_candidate(
+    runner, db: str, config: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "candidate"
+    args = ["optimize", "--db", db, "--config", str(config), "--out", str(out)]
+    result = runner.invoke(
+        impact_app(), [*args, "--max-fpr", "0.5", "--review-capacity", "3"], env=WIDE
+    )
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "items: 7 scored, 6 of them labelled" in text
+    assert "chosen thresholds (score ≥ t acts; 1.0 = off): remove" in text
+    assert "constraints: FPR ≤ 0.5, review ≤ 3 items/day" in text
+    assert "frontier" in text and "← chosen" in text
+    assert "assumptions:" in text and "scores are calibrated" in text
+    assert "review cost per item: 1.00 EUR (settings [costs].review_cost_per_item)" in text
+    assert f"candidate bundle: {out}" in text
+    assert "candidate policy tests:" in text
+    known = [*discover(), "ensemble"]
+    bundle = load_bundle(out, known_signals=known)
+    assert bundle.name == "thresholds"
+    assert run_policy_tests(out, known_signals=known).ok
+
+
+def test_optimize_json(runner, db: str, config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "candidate"
+    args = ["optimize", "--db", db, "--config", str(config), "--out", str(out), "--json"]
+    result = runner.invoke(impact_app(), [*args, "--harm-prevented", "label=0.5"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    thresholds = data["optimum"]["thresholds"]
+    assert set(thresholds) == {"remove", "label", "review"}
+    bundle = load_bundle(out, known_signals=[*discover(), "ensemble"])
+    assert {a: bundle.params[f"{a}_min_score"] for a in thresholds} == thresholds
+    assert data["candidate"]["tests"]["summary"]["fail"] == 0
+    assert data["costs"]["currency"] == "EUR"
+    assert any("a label prevents 50%" in a for a in data["optimum"]["assumptions"])
+
+
+def test_optimize_needs_the_ensemble(runner, db: str, tmp_path: Path) -> None:
+    config = tmp_path / "no-ensemble.toml"
+    config.write_text(CONFIG.replace("enabled = true", "enabled = false"))
+    args = ["optimize", "--db", db, "--config", str(config), "--out", str(tmp_path / "c")]
+    result = runner.invoke(impact_app(), args, env=WIDE)
+    assert result.exit_code == 3
+    assert "enable the ensemble" in result.output
+    assert not (tmp_path / "c").exists()
+
+
+def test_optimize_names_missing_costs(runner, db: str, tmp_path: Path) -> None:
+    config = tmp_path / "no-costs.toml"
+    config.write_text("[ensemble]\nenabled = true\n")
+    args = ["optimize", "--db", db, "--config", str(config), "--out", str(tmp_path / "c")]
+    result = runner.invoke(impact_app(), args, env=WIDE)
+    assert result.exit_code == 1
+    assert "wrongful-action cost for remove" in result.output
+    assert "settings [costs].wrongful_action_cost.remove" in result.output
+    assert not (tmp_path / "c").exists()
+
+
+def test_optimize_refuses_a_bundle_without_threshold_params(
+    runner, db: str, config: Path, tmp_path: Path
+) -> None:
+    default = Path(__file__).resolve().parents[2] / "policies" / "default"
+    args = ["optimize", "--db", db, "--config", str(config), "--out", str(tmp_path / "c")]
+    result = runner.invoke(impact_app(), [*args, "--policy", str(default)], env=WIDE)
+    assert result.exit_code == 3
+    assert "declares no threshold params" in result.output
+
+
+def test_optimize_rejects_a_bad_share(runner, db: str, config: Path, tmp_path: Path) -> None:
+    args = ["optimize", "--db", db, "--config", str(config), "--out", str(tmp_path / "c")]
+    result = runner.invoke(impact_app(), [*args, "--harm-prevented", "label=2"], env=WIDE)
+    assert result.exit_code == 2
+    assert "--harm-prevented" in result.output
+
+
+def test_help_explains_the_rule_and_assumptions(runner) -> None:
+    result = runner.invoke(impact_app(), ["optimize", "--help"], env=WIDE)
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "(1 − p)·c_FP[a]" in text and "calibrated" in text
+    assert "--max-fpr" in text and "--review-capacity" in text
