@@ -127,7 +127,8 @@ def _quality_definitions(action: str) -> dict[str, str]:
         ),
         f"recall_{action}": (
             f"Labelled violating items {acted} ÷ labelled violating items. {_QUALITY_CI} "
-            "n = labelled violating items."
+            "n = labelled violating items. Needs labelled items the policy did not act on (a "
+            "non-actioned sample, `deepscreen sample`): without any it is null, n = 0."
         ),
         f"false_positive_rate_{action}": (
             f"Labelled non-violating items {acted} ÷ labelled non-violating items. {_QUALITY_CI} "
@@ -1036,6 +1037,14 @@ def _quality_metrics(c: _Context, present: Sequence[str]) -> dict[str, _Column]:
                 for name, (numerator, denominator) in parts.items():
                     low, high = _share_interval(numerator, denominator, c, name, group)
                     columns[name].low[group], columns[name].high[group] = low, high
+    # Recall counts the violations the policy missed, which only labelled items it did NOT act
+    # on can show: without any (labels from the review queue alone), it is not estimable.
+    no_unactioned = (labelled - a[f"lab_{ANY_ACTION}"]) <= 0
+    for action in actions:
+        recall = columns[f"recall_{action}"]
+        for values in (recall.value, recall.low, recall.high):
+            values[no_unactioned] = np.nan
+        recall.n[no_unactioned] = 0
     return columns
 
 

@@ -554,6 +554,20 @@ def test_recall_rule_of_three_when_action_never_hits() -> None:
     check_share(get(metric_table(table(rows)), "recall_label"), 0, 3)
 
 
+def test_recall_is_null_without_labelled_unactioned_items() -> None:
+    """Labels from the review queue alone cannot show what the policy missed."""
+    rows = [
+        enforced(0, "remove", **labelled(0, True)),
+        enforced(1, "remove", **labelled(1, False)),
+        item(2),  # not labelled
+    ]
+    result = metric_table(table(rows))
+    recall = get(result, "recall_any_action")
+    assert recall["value"] is None and recall["n"] == 0
+    assert "non-actioned sample" in recall["definition"]
+    check_share(get(result, "precision_any_action"), 1, 2)  # precision is still estimable
+
+
 def test_precision_recall_fpr_hajek_weighted() -> None:
     rows = [
         enforced(0, "remove", **labelled(0, True), inclusion_probability=0.5),  # w 2
