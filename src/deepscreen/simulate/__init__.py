@@ -1,0 +1,1 @@
+"""The platform simulator: a seeded, vectorised model of uploads, engagement, detection, review and appeals that runs the real policy; every output is labelled simulated."""
