@@ -1,1 +1,2 @@
-"""The platform simulator: a seeded, vectorised model of uploads, engagement, detection, review and appeals that runs the real policy; every output is labelled simulated."""
+"""The platform simulator: a seeded, vectorised model of uploads, engagement, detection, review
+and appeals that runs the real policy; every output is labelled simulated."""

@@ -1,0 +1,251 @@
+"""Human review as a discrete-time queue: hourly reviewer capacity, FIFO or priority service
+(METRICS.md §5.2 time-to-action and SLA adherence, §5.4 item 3 review band under capacity;
+the QUEST idea of simulating the review system as a queue). Pure numpy; simulated output.
+
+Time is in hours since the simulation start; simulation hour ``h`` is the interval
+``[h, h + 1)`` and hour-of-day ``h % 24``. An item arriving at ``a`` belongs to hour
+``floor(a)`` and can be served in that hour or any later one.
+
+Service, hour by hour (``capacity_h`` items/hour, possibly fractional):
+
+- ``credit_h = carry_h + capacity_h``; the hour serves
+  ``served_h = min(waiting_h, floor(credit_h))`` items (``floor`` with a ``1e-9`` tolerance so
+  that e.g. ten hours of ``0.1`` make one item), where ``waiting_h`` counts the items that
+  arrived before the end of hour ``h`` and were not served before it.
+- ``carry_{h+1} = credit_h − served_h`` if items are still waiting at the end of the hour,
+  else ``0``: the fractional part of capacity carries over as credit while there is work, so
+  ``0.5`` items/hour serves one item every two hours; an hour that ends with an empty queue
+  forfeits its leftover capacity (reviewers cannot bank work for items that have not arrived),
+  and the carry is always below one item.
+- Which items: FIFO (by arrival time, ties by input position), or with ``priority`` the
+  highest priority first (ties by arrival, then input position) among the waiting items —
+  e.g. ``priority_i = p_i · s_pol · V̂_i / h_i`` (§5.4 item 3). The hourly counts do not depend
+  on the order, so backlog and served are the same under FIFO and priority.
+
+Completion time inside the service hour (the exact rule). The ``n`` items served in hour
+``h`` complete in service order ``k = 0..n−1``: item ``k`` starts at
+``s_k = max(h, a_k, t_{k−1})`` (``t_{−1} = h``) and completes at
+``t_k = s_k + (h + 1 − s_k) / (n − k)``, i.e. the rest of the hour after both its arrival and the
+previous completion is split equally among the items still to be served in it. Items that
+arrived before the hour complete at ``h + (k + 1)/n``; the last item of an hour completes at
+``h + 1``; always ``a_k < t_k ≤ h + 1``. The recursion is evaluated in closed form:
+``h + 1 − t_k = (n − k − 1)·w_k`` with ``w_k = min(1/n, min_{j≤k} (h + 1 − s'_j)/(n − j))``,
+``s'_j = max(h, a_j)`` (a running minimum per hour).
+
+Monotonicity (property-tested). With more capacity in any hours (same arrivals), cumulative
+departures are never lower in any hour, so under FIFO no item completes later (up to
+floating-point rounding of the in-hour spread) and, under any order, the backlog is never
+higher. This holds because idle capacity is forfeited only when the queue is empty; carrying
+only ``frac(credit)`` regardless of the queue would not be monotone.
+
+Items arriving at or after the horizon never arrive in the simulation: they are not counted
+in ``backlog`` and have ``completed_at = inf``. Conservation:
+``served.sum() + backlog[-1] == number of arrivals before the horizon``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+FLOOR_TOLERANCE = 1e-9
+HOURS_PER_DAY = 24
+
+
+@dataclass(frozen=True)
+class QueueResult:
+    """Outcome of ``simulate_queue`` (arrays are read-only).
+
+    ``completed_at`` and ``waiting_hours`` are aligned with the input items (``inf`` if not
+    served by the horizon); ``backlog`` (items waiting at the end of each hour) and ``served``
+    (items completed in each hour) have one entry per simulated hour.
+    """
+
+    completed_at: np.ndarray
+    backlog: np.ndarray
+    served: np.ndarray
+    waiting_hours: np.ndarray
+
+    def __post_init__(self) -> None:
+        for array in (self.completed_at, self.backlog, self.served, self.waiting_hours):
+            array.flags.writeable = False
+
+
+def capacity_per_hour(
+    *,
+    hours: int,
+    reviewers: int,
+    items_per_reviewer_hour: float,
+    staffed_hours: Sequence[int],
+) -> np.ndarray:
+    """Review capacity (items) for each simulation hour ``0..hours−1``.
+
+    ``reviewers × items_per_reviewer_hour`` in hours whose hour-of-day ``h % 24`` is in
+    ``staffed_hours`` (hours of day ``0..23``), ``0`` otherwise.
+    """
+    if hours < 0:
+        raise ValueError(f"hours must be >= 0, got {hours}")
+    if reviewers < 0:
+        raise ValueError(f"reviewers must be >= 0, got {reviewers}")
+    if not math.isfinite(items_per_reviewer_hour) or items_per_reviewer_hour < 0:
+        raise ValueError(
+            f"items_per_reviewer_hour must be finite and >= 0, got {items_per_reviewer_hour}"
+        )
+    staffed = np.asarray(list(staffed_hours), dtype=np.int64)
+    if staffed.size and (staffed.min() < 0 or staffed.max() >= HOURS_PER_DAY):
+        raise ValueError(f"staffed_hours must be hours of day 0..23, got {list(staffed_hours)}")
+    on_shift = np.isin(np.arange(hours) % HOURS_PER_DAY, staffed)
+    return np.where(on_shift, float(reviewers) * float(items_per_reviewer_hour), 0.0)
+
+
+def simulate_queue(
+    arrival_hours: np.ndarray,
+    capacity: np.ndarray,
+    *,
+    priority: np.ndarray | None = None,
+    horizon_hours: int | None = None,
+) -> QueueResult:
+    """Serve review items arriving at ``arrival_hours`` with hourly ``capacity``.
+
+    ``arrival_hours``: hours since the simulation start (finite, ``>= 0``, any order).
+    ``capacity``: items per simulation hour (finite, ``>= 0``). ``priority``: one value per
+    item, higher served first (``None`` = FIFO). ``horizon_hours``: hours to simulate
+    (default and maximum ``len(capacity)``). See the module docstring for the exact rules.
+    """
+    arrivals = np.asarray(arrival_hours, dtype=np.float64)
+    caps = np.asarray(capacity, dtype=np.float64)
+    if arrivals.ndim != 1:
+        raise ValueError("arrival_hours must be one-dimensional")
+    if caps.ndim != 1:
+        raise ValueError("capacity must be one-dimensional")
+    if not np.all(np.isfinite(arrivals)) or np.any(arrivals < 0):
+        raise ValueError("arrival_hours must be finite and >= 0")
+    if not np.all(np.isfinite(caps)) or np.any(caps < 0):
+        raise ValueError("capacity must be finite and >= 0")
+    horizon = caps.size if horizon_hours is None else int(horizon_hours)
+    if not 0 <= horizon <= caps.size:
+        raise ValueError(
+            f"horizon_hours must be in 0..{caps.size} (the hours capacity covers), "
+            f"got {horizon_hours}"
+        )
+    ranks: np.ndarray | None = None
+    if priority is not None:
+        prio = np.asarray(priority, dtype=np.float64)
+        if prio.shape != arrivals.shape:
+            raise ValueError("priority must have one value per arrival")
+        if np.any(np.isnan(prio)):
+            raise ValueError("priority must not be NaN")
+        ranks = _service_ranks(arrivals, prio)
+
+    arrival_hour = np.floor(arrivals).astype(np.int64)
+    arrived = arrival_hour < horizon
+    arrivals_per_hour = np.bincount(arrival_hour[arrived], minlength=horizon)[:horizon]
+    served, backlog = _hourly_counts(arrivals_per_hour, caps[:horizon])
+
+    if ranks is None:
+        service_order = _fifo_order(arrivals, int(served.sum()))
+    else:
+        service_order = _priority_order(ranks, arrival_hour, arrived, served)
+    service_hour = np.repeat(np.arange(horizon, dtype=np.int64), served)
+
+    completed = np.full(arrivals.size, np.inf)
+    completed[service_order] = _completion_times(arrivals[service_order], service_hour, served)
+    return QueueResult(
+        completed_at=completed,
+        backlog=backlog,
+        served=served,
+        waiting_hours=completed - arrivals,
+    )
+
+
+def _hourly_counts(
+    arrivals_per_hour: np.ndarray, caps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Items served per hour and backlog at the end of each hour (the credit rule)."""
+    served = np.zeros(caps.size, dtype=np.int64)
+    backlog = np.zeros(caps.size, dtype=np.int64)
+    waiting = 0
+    carry = 0.0
+    for h, (arriving, cap) in enumerate(
+        zip(arrivals_per_hour.tolist(), caps.tolist(), strict=True)
+    ):
+        waiting += arriving
+        credit = carry + cap
+        n = min(waiting, math.floor(credit + FLOOR_TOLERANCE))
+        waiting -= n
+        carry = max(credit - n, 0.0) if waiting else 0.0
+        served[h] = n
+        backlog[h] = waiting
+    return served, backlog
+
+
+def _fifo_order(arrivals: np.ndarray, total_served: int) -> np.ndarray:
+    """The first ``total_served`` items by arrival (ties by input position)."""
+    return np.argsort(arrivals, kind="stable")[:total_served]
+
+
+def _service_ranks(arrivals: np.ndarray, prio: np.ndarray) -> np.ndarray:
+    """Rank of each item in priority order: priority desc, then arrival, then position."""
+    order = np.lexsort((arrivals, -prio))
+    ranks = np.empty(arrivals.size, dtype=np.int64)
+    ranks[order] = np.arange(arrivals.size, dtype=np.int64)
+    return ranks
+
+
+def _priority_order(
+    ranks: np.ndarray, arrival_hour: np.ndarray, arrived: np.ndarray, served: np.ndarray
+) -> np.ndarray:
+    """Items in service order: each hour, the ``served[h]`` best-ranked waiting items.
+
+    A binary heap of ranks (``heapq`` on ints); an hour's arrivals are pushed one by one, or
+    appended and re-heapified when they outnumber the heap.
+    """
+    horizon = served.size
+    items = np.flatnonzero(arrived)
+    by_hour = items[np.argsort(arrival_hour[items], kind="stable")]
+    bounds = np.searchsorted(arrival_hour[by_hour], np.arange(horizon + 1), side="left").tolist()
+    new_ranks = ranks[by_hour].tolist()
+    item_of_rank = np.empty(ranks.size, dtype=np.int64)
+    item_of_rank[ranks] = np.arange(ranks.size, dtype=np.int64)
+
+    heap: list[int] = []
+    push, pop = heapq.heappush, heapq.heappop
+    taken: list[int] = []
+    take = taken.append
+    for h, n in enumerate(served.tolist()):
+        batch = new_ranks[bounds[h] : bounds[h + 1]]
+        if len(batch) > len(heap):
+            heap.extend(batch)
+            heapq.heapify(heap)
+        else:
+            for rank in batch:
+                push(heap, rank)
+        for _ in range(n):
+            take(pop(heap))
+    return item_of_rank[np.asarray(taken, dtype=np.int64)]
+
+
+def _completion_times(
+    arrivals: np.ndarray, service_hour: np.ndarray, served: np.ndarray
+) -> np.ndarray:
+    """Completion times of served items given in service order (closed form of the rule)."""
+    if arrivals.size == 0:
+        return np.empty(0)
+    block_start = np.cumsum(served) - served
+    size = served[service_hour].astype(np.float64)
+    position = np.arange(arrivals.size) - block_start[service_hour]
+    remaining = size - position  # items still to serve in the hour, this one included
+    end = service_hour + 1.0
+    share = np.minimum(1.0 / size, (end - np.maximum(arrivals, service_hour)) / remaining)
+    # Running minimum within each hour's block; only blocks with a mid-hour arrival can differ.
+    late = np.flatnonzero(arrivals > service_hour)
+    for h in np.unique(service_hour[late]).tolist():
+        lo, hi = int(block_start[h]), int(block_start[h] + served[h])
+        share[lo:hi] = np.minimum.accumulate(share[lo:hi])
+    completed = end - (remaining - 1.0) * share
+    clamped: np.ndarray = np.minimum(np.maximum(completed, arrivals), end)
+    return clamped
