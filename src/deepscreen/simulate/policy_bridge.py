@@ -92,8 +92,14 @@ class PolicyBridge:
             steps = np.full(category.shape, -1, dtype=np.int64)
         else:
             steps = np.rint(np.clip(np.asarray(score, float), 0, 1) / self.quantum).astype(np.int64)
-        keys = np.stack([category, declared.astype(np.int64), steps], axis=1)
-        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        # One int64 key per item (category, declared, score step): a 1-D unique is fast.
+        levels = int(round(1 / self.quantum)) + 2  # steps -1..1/quantum
+        keys = (category * 2 + declared.astype(np.int64)) * levels + (steps + 1)
+        unique_keys, inverse = np.unique(keys, return_inverse=True)
+        unique = np.stack(
+            [unique_keys // levels // 2, (unique_keys // levels) % 2, unique_keys % levels - 1],
+            axis=1,
+        )
         outcomes = [self._outcome(int(c), bool(d), int(s)) for c, d, s in unique]
         rules = tuple(dict.fromkeys(rule for _, rule in outcomes))
         rule_index = {rule: i for i, rule in enumerate(rules)}
