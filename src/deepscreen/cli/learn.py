@@ -312,7 +312,8 @@ def _print_failures(console: Console, failures: Any) -> None:
     if failures:
         console.print(f"[yellow]{len(failures)} file(s) skipped:[/yellow]")
         for path, reason in list(failures)[:10]:
-            console.print(f"  {escape(path)}: {escape(reason)}")
+            line = reason if path in reason else f"{path}: {reason}"
+            console.print(f"  {escape(line)}", soft_wrap=True)  # paths stay whole
 
 
 def _print_evaluation(console: Console, report: EvalReport, title: str) -> None:

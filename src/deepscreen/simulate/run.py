@@ -74,7 +74,10 @@ def simulate_run(
     seed: int | None = None,
     signal_names: Sequence[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    keep_items: bool = True,
 ) -> RunResult:
+    """One replication. ``keep_items=False`` drops the item table after its metrics are computed
+    (replications and sweeps keep only summaries: a large run's table is gigabytes)."""
     seed = scenario.seed if seed is None else seed
     bridge = PolicyBridge(bundle, scenario.category_names, signal_names=signal_names)
     parts: list[dict[str, np.ndarray]] = []
@@ -89,9 +92,45 @@ def simulate_run(
     truths["review_backlog_max"] = float(backlog.max()) if backlog.size else 0.0
     items = _item_table(scenario, columns, bundle.revision)
     metrics = metric_table(items, period="all", by_segment=False, by_policy=False, bootstrap=False)
-    report = cost_report(items, CostModel.from_mapping(scenario.cost_inputs()))
+    model = CostModel.from_mapping(scenario.cost_inputs())
+    clean = ~columns["violating"]
+    flagged = clean & (columns["action"] != ACTIONS.index("allow"))
+    report = cost_report(
+        items,
+        model,
+        false_positive_rate=float(flagged.sum() / clean.sum()) if clean.any() else None,
+        false_positive_rate_source=(
+            f"simulation truth: {int(flagged.sum())} of {int(clean.sum())} non-violating items "
+            "flagged"
+        ),
+    )
     costs = {name: report[name].value for name in report.figures}
+    prevented = _harm_prevented(scenario, model, columns)
+    costs["harm_prevented_simulated"] = prevented
+    if prevented is not None:
+        # net value with the harm the simulation knows was prevented (removals included)
+        costs["net_value_simulated"] = (
+            prevented - (costs.get("review_labour") or 0.0) - (costs.get("wrongful_actions") or 0.0)
+        )
+    if not keep_items:
+        items = items.slice(0, 0)
     return RunResult(seed, items, metrics, truths, backlog, costs)
+
+
+def _harm_prevented(scenario: Scenario, model: CostModel, c: dict[str, np.ndarray]) -> float | None:
+    """Σ views of violating items that actions prevented (known only in simulation) × harm per
+    view of the item's category severity; None when a needed harm rate is not configured."""
+    prevented = c["total"] - c["realised"]
+    total = 0.0
+    for index, name in enumerate(scenario.category_names):
+        mask = c["violating"] & (c["category"] == index)
+        if not mask.any():
+            continue
+        rate = model.harm_per_view(name)
+        if rate is None:
+            return None
+        total += float(prevented[mask].sum()) * rate
+    return total
 
 
 def _simulate_day(scenario: Scenario, bridge: PolicyBridge, seed: int, day: int) -> dict[str, Any]:
@@ -237,19 +276,16 @@ def _item_table(scenario: Scenario, c: dict[str, np.ndarray], revision: str) -> 
         return pa.array(values, ts, mask=~finite)
 
     upload = c["upload"]
-    names = np.array(scenario.category_names, dtype=object)
-    action_names = np.asarray(ACTIONS, dtype=object)[c["action"]]
     reviewed = np.isfinite(c["reviewed_after"])
     enforced = c["enforced"]
-    outcome = np.where(c["overturned"], "reversed", "upheld")
     columns = {
         "item_id": pc.cast(pa.array(np.arange(n)), pa.string()),
         "ingested_at": at(upload),
-        "kind": pa.array(np.full(n, "image")),
-        "segment": pa.array(names[c["category"]]),
-        "policy_revision": pa.array(np.full(n, revision)),
+        "kind": pa.repeat(pa.scalar("image", pa.string()), n),
+        "segment": _pick(scenario.category_names, c["category"]),
+        "policy_revision": pa.repeat(pa.scalar(revision, pa.string()), n),
         "rule_id": pa.array(c["rule"], pa.string()),
-        "action": pa.array(action_names, pa.string()),
+        "action": _pick(ACTIONS, c["action"]),
         "decided_at": at(upload + c["decided_after"]),
         "score": pa.array(c["score"]),
         "detected_at": at(upload + c["decided_after"]),
@@ -259,7 +295,7 @@ def _item_table(scenario: Scenario, c: dict[str, np.ndarray], revision: str) -> 
         "review_action": pa.array(
             _masked(reviewed & c["violating"], np.full(n, REVIEW_ACTION, dtype=object)), pa.string()
         ),
-        "label_source": pa.array(np.where(reviewed, "review", "import"), pa.string()),
+        "label_source": _pick(["import", "review"], reviewed),
         "inclusion_probability": pa.nulls(n, pa.float64()),
         "sample_stratum": pa.nulls(n, pa.string()),
         "enforced": pa.array(enforced),
@@ -270,9 +306,20 @@ def _item_table(scenario: Scenario, c: dict[str, np.ndarray], revision: str) -> 
         "views_before_action": pa.array(np.rint(c["before"]).astype(np.int64), mask=~enforced),
         "appeal_received_at": at(upload + c["action_after"] + 24.0, c["appealed"]),
         "appeal_decided_at": at(upload + c["action_after"] + 48.0, c["appealed"]),
-        "appeal_outcome": pa.array(_masked(c["appealed"], outcome), pa.string()),
+        "appeal_outcome": _pick(["upheld", "reversed"], c["overturned"], c["appealed"]),
     }
     return pa.table(columns).cast(ITEM_SCHEMA)
+
+
+def _pick(
+    vocabulary: Sequence[str], codes: np.ndarray, present: np.ndarray | None = None
+) -> pa.Array:
+    """Strings by code through an Arrow take (no per-item Python strings); null where not
+    ``present``."""
+    indices = pa.array(
+        np.asarray(codes, dtype=np.int32), mask=None if present is None else ~present
+    )
+    return pc.take(pa.array(list(vocabulary), pa.string()), indices)
 
 
 def _masked(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -325,7 +372,12 @@ def replicate(
         raise ValueError("at least one replication is needed")
     runs = tuple(
         simulate_run(
-            scenario, bundle, seed=scenario.seed + r, signal_names=signal_names, progress=progress
+            scenario,
+            bundle,
+            seed=scenario.seed + r,
+            signal_names=signal_names,
+            progress=progress,
+            keep_items=False,
         )
         for r in range(replications)
     )
