@@ -276,15 +276,45 @@ class CostReport:
 
 
 @dataclass(frozen=True)
+class _Strings:
+    """A string column as dictionary codes (-1 = null): comparisons and grouping without one
+    Python object per row — a simulated month is tens of millions of rows."""
+
+    codes: np.ndarray  # int32
+    vocabulary: tuple[str, ...]
+
+    @classmethod
+    def of(cls, column: pa.ChunkedArray) -> _Strings:
+        encoded = pc.dictionary_encode(column.combine_chunks())
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        return cls(np.asarray(codes, dtype=np.int32), tuple(encoded.dictionary.to_pylist()))
+
+    def equals(self, value: str) -> np.ndarray:
+        if value not in self.vocabulary:
+            return np.zeros(self.codes.shape, dtype=bool)
+        return np.asarray(self.codes == self.vocabulary.index(value))
+
+    @property
+    def present(self) -> np.ndarray:
+        return np.asarray(self.codes >= 0)
+
+    def strings(self, mask: np.ndarray, null: str = "") -> np.ndarray:
+        """The values where ``mask`` as a str array (``null`` for missing values)."""
+        table = np.asarray([*self.vocabulary, null], dtype=object)
+        return np.asarray(table[self.codes[mask]], dtype=str)
+
+
+@dataclass(frozen=True)
 class _Columns:
     """The item-table columns the figures read, as numpy arrays (nulls made explicit)."""
 
-    action: np.ndarray  # object: str | None
-    violating: np.ndarray  # object: True / False / None
+    action: _Strings
+    violating_mask: np.ndarray  # bool: labelled violating
+    clean_mask: np.ndarray  # bool: labelled non-violating
     enforced: np.ndarray  # bool
-    enforced_action: np.ndarray  # object
-    label_source: np.ndarray  # object
-    segment: np.ndarray  # object
+    enforced_action: _Strings
+    label_source: _Strings
+    segment: _Strings
     views_total: np.ndarray  # int64
     views_before: np.ndarray  # int64, 0 where null
 
@@ -292,39 +322,36 @@ class _Columns:
     def of(cls, items: pa.Table) -> _Columns:
         """Column conversions in Arrow/NumPy (no Python loop over rows)."""
 
-        def objects(name: str) -> np.ndarray:
-            return np.asarray(items.column(name).to_numpy(zero_copy_only=False), dtype=object)
-
         def filled(name: str, value: object, dtype: type) -> np.ndarray:
             column = pc.fill_null(items.column(name), value)
             return np.asarray(column.to_numpy(zero_copy_only=False), dtype=dtype).reshape(-1)
 
+        violating = items.column("violating")
         return cls(
-            action=objects("action"),
-            violating=objects("violating"),
+            action=_Strings.of(items.column("action")),
+            violating_mask=np.asarray(
+                pc.fill_null(pc.equal(violating, True), False).to_numpy(zero_copy_only=False),
+                dtype=bool,
+            ).reshape(-1),
+            clean_mask=np.asarray(
+                pc.fill_null(pc.equal(violating, False), False).to_numpy(zero_copy_only=False),
+                dtype=bool,
+            ).reshape(-1),
             enforced=filled("enforced", False, bool),
-            enforced_action=objects("enforced_action"),
-            label_source=objects("label_source"),
-            segment=objects("segment"),
+            enforced_action=_Strings.of(items.column("enforced_action")),
+            label_source=_Strings.of(items.column("label_source")),
+            segment=_Strings.of(items.column("segment")),
             views_total=filled("views_total", 0, np.int64),
             views_before=filled("views_before_action", 0, np.int64),
         )
-
-    @property
-    def violating_mask(self) -> np.ndarray:
-        return np.asarray(self.violating == True, dtype=bool)  # noqa: E712 - elementwise, None is False
-
-    @property
-    def clean_mask(self) -> np.ndarray:
-        return np.asarray(self.violating == False, dtype=bool)  # noqa: E712 - elementwise
 
 
 def observed_false_positive_rate(items: pa.Table) -> tuple[float | None, int, int]:
     """(rate, k, n): labelled non-violating items with a decision other than allow ÷ labelled
     non-violating items with a decision (``impact.summary``'s definition)."""
     cols = _Columns.of(items)
-    decided = np.asarray(cols.action != None, dtype=bool)  # noqa: E711 - elementwise
-    flagged = decided & np.asarray(cols.action != "allow", dtype=bool)
+    decided = cols.action.present
+    flagged = decided & ~cols.action.equals("allow")
     n = int((cols.clean_mask & decided).sum())
     k = int((cols.clean_mask & flagged).sum())
     return (k / n if n else None), k, n
@@ -455,7 +482,7 @@ def _missing_review(model: CostModel) -> str:
 
 def _review_labour(cols: _Columns, model: CostModel) -> CostFigure:
     name, unit = "review labour", model.currency
-    reviewed = int(np.count_nonzero(cols.label_source == "review"))
+    reviewed = int(np.count_nonzero(cols.label_source.equals("review")))
     formula = f"{reviewed:,} items reviewed by a person × review cost per item"
     review = model.review_cost_per_item_effective
     if reviewed == 0:
@@ -475,7 +502,7 @@ def _review_labour(cols: _Columns, model: CostModel) -> CostFigure:
 def _wrongful_actions(cols: _Columns, model: CostModel, scale: float, basis: str) -> CostFigure:
     name, unit = "wrongful actions", model.currency
     wrongful = cols.clean_mask & cols.enforced
-    names, tallies = np.unique(cols.enforced_action[wrongful].astype(str), return_counts=True)
+    names, tallies = np.unique(cols.enforced_action.strings(wrongful, "None"), return_counts=True)
     counts = Counter(dict(zip(names.tolist(), tallies.tolist(), strict=True)))
     parts = " + ".join(f"{n} {a}" for a, n in sorted(counts.items())) or "0"
     formula = f"labelled non-violating enforced items per action ({parts}) × wrongful-action cost"
@@ -521,7 +548,7 @@ def _harm(
     if not mask.any():
         return CostFigure(name, 0.0, unit, formula, basis=basis)
     segment_names, inverse = np.unique(
-        np.where(cols.segment[mask] == None, "", cols.segment[mask]).astype(str),  # noqa: E711
+        cols.segment.strings(mask),
         return_inverse=True,
     )
     missing = _missing_harm(segment_names.tolist(), model)
