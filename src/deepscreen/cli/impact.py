@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +17,7 @@ from deepscreen.cli.errors import EXIT_CODES_HELP, CliError, ExitCode, domain_er
 from deepscreen.cli.impact_compare import compare
 from deepscreen.cli.impact_optimize import optimize
 from deepscreen.cli.options import ConfigOpt, DbOpt, services_from, settings_from
-from deepscreen.impact.metrics import to_csv, to_json, to_parquet
+from deepscreen.impact.metrics import to_csv, to_json, to_parquet, to_records
 from deepscreen.service.impact import impact_report
 from deepscreen.service.impact_import import ImportKind, import_file
 
@@ -109,10 +110,6 @@ def impact(
                 to_json(table, out)
         elif output_format is Format.JSON:
             if out is None:
-                import json
-
-                from deepscreen.impact.metrics import to_records
-
                 typer.echo(json.dumps(to_records(table), indent=1, allow_nan=False))
             else:
                 to_json(table, out)

@@ -27,7 +27,6 @@ from deepscreen.core.events import (
     ViewsObserved,
 )
 from deepscreen.service.scan import Services
-from deepscreen.store.arrow import events_table
 
 MAX_PROBLEMS_SHOWN = 5
 
@@ -76,7 +75,7 @@ def import_file(
             f"missing {', '.join(missing)}"
         )
     rows = _rows(table, [*required, *[c for c in optional if c in table.column_names]])
-    known = set(events_table(services.store).column("item_id").unique().to_pylist())
+    known = {event.item_id for event in services.store.read(kinds=["item_ingested"])}
     build = _BUILDERS[kind]
     events: list[Event] = []
     problems: list[str] = []

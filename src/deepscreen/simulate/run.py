@@ -32,7 +32,12 @@ from deepscreen.impact.items import ITEM_SCHEMA
 from deepscreen.impact.metrics import metric_table
 from deepscreen.policy.bundle import Bundle
 from deepscreen.simulate.arrivals import upload_hours
-from deepscreen.simulate.engagement import draw_engagement, stopped_before_viral, views_outcome
+from deepscreen.simulate.engagement import (
+    Engagement,
+    draw_engagement,
+    stopped_before_viral,
+    views_outcome,
+)
 from deepscreen.simulate.policy_bridge import ACTIONS, PolicyBridge
 from deepscreen.simulate.population import draw_items, draw_scores
 from deepscreen.simulate.review_queue import capacity_per_hour, simulate_queue
@@ -216,8 +221,6 @@ def _review(scenario: Scenario, c: dict[str, np.ndarray]) -> np.ndarray:
 
 def _finish(scenario: Scenario, c: dict[str, np.ndarray], seed: int) -> dict[str, float]:
     """Enforcement times and damping, the views outcome, appeals; returns the truths."""
-    from deepscreen.simulate.engagement import Engagement
-
     action_names = np.asarray(ACTIONS, dtype=object)[c["action"]]
     automated = np.isin(action_names, ENFORCING)
     confirmed = (action_names == "review") & c["violating"] & np.isfinite(c["reviewed_after"])
