@@ -7,15 +7,17 @@ items/s and where the time went, measured by wrapping the functions ``simulate_r
 
 - policy: time inside ``PolicyBridge.decide`` (the real bundle, evaluated per distinct input);
 - engagement: ``draw_engagement`` + ``views_outcome`` + ``stopped_before_viral``;
-- review queue: ``capacity_per_hour`` + ``simulate_queue``;
-- tables: the item table (``_item_table``) + the metric table (``metric_table``);
-- costs: ``cost_report``; other: the rest (arrivals, population, scores, concatenation, appeals).
+- review queue: ``capacity_per_hour`` + ``ReviewQueue.advance``;
+- tables: the item-table batches (``_item_table``) + the metric table
+  (``MetricAccumulator.add`` and ``.table``);
+- costs: ``cost_report`` per batch; other: the rest (arrivals, population, scores, carrying
+  the review backlog over, appeals).
 
 The issue's target is 30 days × 1,000,000 uploads/day in under 60 s; the JSON says whether this
 run met it (only meaningful for the full large scenario). The JSON also records the peak RSS and,
-per part, the process's peak RSS when that part last returned (which part grew it). Memory grows
-with the items (the whole item table is built at once): about 0.9 KiB per item at the peak (the
-full large run was killed out of memory at 23.6 GB RSS on a 24 GB machine). Simulated data: it
+per part, the process's peak RSS when that part last returned (which part grew it). The run is
+streamed by day with ``keep_items=False``: memory is a day's items plus the review backlog, so
+the peak should not grow with ``--days`` (compare ``--days 3`` with 30). Simulated data: it
 measures cost, not any platform. Writes bench/results/simulate.json (``--output`` to override).
 
     .venv/bin/python bench/simulate.py [--scenario large] [--days N] [--per-day N] [--seed N]
@@ -38,9 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from deepscreen.bootstrap import default_policy_dir
+from deepscreen.impact.metric_stream import MetricAccumulator
 from deepscreen.policy.bundle import load_bundle
 from deepscreen.simulate import run as run_module
 from deepscreen.simulate.policy_bridge import PolicyBridge
+from deepscreen.simulate.review_queue import ReviewQueue
 from deepscreen.simulate.scenario import load_scenario
 
 RESULTS = Path(__file__).parent / "results" / "simulate.json"
@@ -52,10 +56,15 @@ DEFAULT_SIGNALS = ["c2pa", "hashmatch", "metadata", "watermark"]  # settings' de
 # Part of the split → names in deepscreen.simulate.run that simulate_run calls.
 PARTS: dict[str, tuple[str, ...]] = {
     "engagement": ("draw_engagement", "views_outcome", "stopped_before_viral"),
-    "review_queue": ("capacity_per_hour", "simulate_queue"),
+    "review_queue": ("capacity_per_hour",),
     "item_table": ("_item_table",),
-    "metric_table": ("metric_table",),
     "costs": ("cost_report",),
+}
+# Part → (class, method) pairs, patched on the class.
+METHODS: dict[str, tuple[tuple[type, str], ...]] = {
+    "policy": ((PolicyBridge, "decide"),),
+    "review_queue": ((ReviewQueue, "advance"),),
+    "metric_table": ((MetricAccumulator, "add"), (MetricAccumulator, "table")),
 }
 
 
@@ -79,8 +88,12 @@ def _timed(fn: Callable[..., Any], spent: dict[str, float], part: str) -> Callab
 @contextmanager
 def instrumented(spent: dict[str, float]) -> Iterator[None]:
     """Accumulate the time of each part in ``spent`` while inside (restored on exit)."""
-    saved: list[tuple[object, str, Any]] = [(PolicyBridge, "decide", PolicyBridge.decide)]
-    PolicyBridge.decide = _timed(PolicyBridge.decide, spent, "policy")  # type: ignore[method-assign]
+    saved: list[tuple[object, str, Any]] = []
+    for part, methods in METHODS.items():
+        for owner, name in methods:
+            original = getattr(owner, name)
+            saved.append((owner, name, original))
+            setattr(owner, name, _timed(original, spent, part))
     for part, names in PARTS.items():
         for name in names:
             original = getattr(run_module, name)
@@ -122,9 +135,11 @@ def main() -> int:
     spent: dict[str, float] = defaultdict(float)
     with instrumented(spent):
         start = time.perf_counter()
-        result = run_module.simulate_run(scenario, bundle, seed=seed, signal_names=DEFAULT_SIGNALS)
+        result = run_module.simulate_run(
+            scenario, bundle, seed=seed, signal_names=DEFAULT_SIGNALS, keep_items=False
+        )
         total = time.perf_counter() - start
-    items = result.items.num_rows
+    items = result.item_count
     parts = {
         "policy": spent["policy"],
         "engagement": spent["engagement"],

@@ -440,20 +440,19 @@ def _scale(
 def _fp_review_cost(
     items: pa.Table, model: CostModel, given: float | None, given_source: str | None
 ) -> CostFigure:
+    if given is not None:
+        return fp_review_cost(model, given, given_source or "given for the period")
+    rate, k, n = observed_false_positive_rate(items)
+    return fp_review_cost(
+        model, rate, f"{k} of {n} labelled non-violating items flagged in the item table"
+    )
+
+
+def fp_review_cost(model: CostModel, rate: float | None, rate_source: str) -> CostFigure:
+    """The seed formula: false-positive rate × review cost per item × monthly volume (per
+    month); ``rate_source`` says where the rate came from (None: not known)."""
     name, unit = "false-positive review cost", f"{model.currency}/month"
     formula = "false-positive rate × review cost per item × monthly volume"
-    rate: float | None
-    if given is not None:
-        rate = given
-        rate_input = f"false-positive rate: {given:.4g} ({given_source or 'given for the period'})"
-    else:
-        rate, k, n = observed_false_positive_rate(items)
-        rate_input = (
-            f"false-positive rate: {rate:.4g} = {k} of {n} labelled non-violating items "
-            f"flagged (item table)"
-            if rate is not None
-            else ""
-        )
     missing = []
     if rate is None:
         missing.append("no labelled non-violating item with a decision (false-positive rate)")
@@ -465,7 +464,7 @@ def _fp_review_cost(
     if missing or rate is None or review is None or model.monthly_volume is None:
         return CostFigure(name, None, unit, formula, reason="; ".join(missing))
     inputs = (
-        rate_input,
+        f"false-positive rate: {rate:.4g} ({rate_source})",
         model.review_cost_input() or "",
         f"monthly volume: {model.monthly_volume:,} uploads/month ({model.source}.monthly_volume)",
     )

@@ -442,14 +442,26 @@ def quantile_interval_ranks(
 def interpolated_quantile(sorted_or_partitioned: NDArray[np.float64], q: float) -> float:
     """numpy's linear quantile from an array whose ranks ⌊(n−1)q⌋ and ⌈(n−1)q⌉ are in place."""
     n = int(sorted_or_partitioned.shape[0])
+    lower, upper = quantile_ranks(n, q)
+    return interpolate_order_statistics(
+        float(sorted_or_partitioned[lower]), float(sorted_or_partitioned[upper]), n, q
+    )
+
+
+def quantile_ranks(n: int, q: float) -> tuple[int, int]:
+    """0-based ranks ``(⌊(n−1)q⌋, min(⌊(n−1)q⌋ + 1, n − 1))`` of the two order statistics that
+    numpy's linear q-quantile of n ≥ 1 values interpolates between."""
+    j = math.floor((n - 1) * q)
+    return j, min(j + 1, n - 1)
+
+
+def interpolate_order_statistics(lower: float, upper: float, n: int, q: float) -> float:
+    """numpy's linear q-quantile of n values from its two order statistics (``quantile_ranks``)."""
     position = (n - 1) * q
-    j = math.floor(position)
-    gamma = position - j
-    a = float(sorted_or_partitioned[j])
-    b = float(sorted_or_partitioned[min(j + 1, n - 1)])
+    gamma = position - math.floor(position)
     if gamma >= 0.5:
-        return b - (b - a) * (1.0 - gamma)
-    return a + (b - a) * gamma
+        return upper - (upper - lower) * (1.0 - gamma)
+    return lower + (upper - lower) * gamma
 
 
 def bootstrap_quantile(

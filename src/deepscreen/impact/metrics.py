@@ -33,6 +33,8 @@ Performance: the per-group counts and sums come from three DuckDB ``GROUP BY`` q
 finest (period, policy, segment) cells — all items, enforced items, labelled items — rolled up to
 the groups in numpy (all these aggregates are additive); quantiles and bootstraps work on numpy
 arrays grouped with one stable sort per grouping set; there is no Python loop over items.
+The cell sums, the quantiles' order statistics and the review queue's candidates are also what
+``metric_stream.MetricAccumulator`` keeps to build the same table batch by batch.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import duckdb
 import numpy as np
@@ -58,9 +60,10 @@ from numpy.typing import NDArray
 from deepscreen.impact.intervals import (
     bootstrap_mean,
     bootstrap_ratio,
-    interpolated_quantile,
+    interpolate_order_statistics,
     proportion_bounds,
     quantile_interval_ranks,
+    quantile_ranks,
 )
 from deepscreen.impact.items import ENFORCEMENT_ACTIONS, ITEM_SCHEMA
 
@@ -259,67 +262,81 @@ def metric_table(
 
     Rows are ordered by period, policy_revision (the ``all`` rollup first), segment (``all``
     first) and the metric order of ``METRICS``. See the module docstring for the conventions.
+    ``metric_stream.MetricAccumulator`` builds the same table (``bootstrap=False``) batch by
+    batch.
     """
-    if period not in PERIODS:
-        raise ValueError(f"period must be one of {PERIODS}, got {period!r}")
+    _check_options(period, review_minutes_per_item)
     if bootstrap and n_boot < 1:
         raise ValueError(f"n_boot must be >= 1, got {n_boot!r}")
-    if review_minutes_per_item is not None and not (
-        math.isfinite(review_minutes_per_item) and review_minutes_per_item >= 0
-    ):
-        raise ValueError(f"review_minutes_per_item must be >= 0, got {review_minutes_per_item!r}")
     table = _conform(items)
     if table.num_rows == 0:
         return TABLE_SCHEMA.empty_table()
     connection = duckdb.connect()
     try:
-        groups, columns = _metric_columns(
-            connection,
-            table,
-            period=period,
-            by_segment=by_segment,
-            by_policy=by_policy,
-            n_boot=n_boot if bootstrap else 0,
-            seed=seed,
-            review_minutes_per_item=review_minutes_per_item,
+        cells, item_cell = _Cells.of_items(
+            table, period, by_policy=by_policy, by_segment=by_segment
+        )
+        sums = _cell_sums(connection, table, cells, item_cell)
+        groups = _Groups.build(cells, sums["uploads"])
+        arrays = _ItemArrays(table, item_cell)
+        context = _Context(
+            groups,
+            {name: groups.rollup(values) for name, values in sums.items()},
+            arrays if bootstrap else None,
+            n_boot if bootstrap else 0,
+            seed,
+            quantile_intervals=bootstrap,
+        )
+        samples = {
+            source: [
+                (group, _Partitioned(x))
+                for group, (x,) in groups.split(*arrays.quantile_values(source))
+            ]
+            for source in _QUANTILES
+        }
+        return _assemble_table(
+            connection, context, samples, arrays.queue(), review_minutes_per_item
         )
     finally:
         connection.close()
-    order = [name for name in METRICS if name in columns]
-    return groups.assemble(order, columns)
 
 
-def _metric_columns(
+def _check_options(period: str, review_minutes_per_item: float | None) -> None:
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {PERIODS}, got {period!r}")
+    if review_minutes_per_item is not None and not (
+        math.isfinite(review_minutes_per_item) and review_minutes_per_item >= 0
+    ):
+        raise ValueError(f"review_minutes_per_item must be >= 0, got {review_minutes_per_item!r}")
+
+
+def _assemble_table(
     connection: duckdb.DuckDBPyConnection,
-    table: pa.Table,
-    *,
-    period: str,
-    by_segment: bool,
-    by_policy: bool,
-    n_boot: int,
-    seed: int,
+    c: _Context,
+    samples: Mapping[str, Sequence[tuple[int, _OrderStatistics]]],
+    queue: pa.Table,
     review_minutes_per_item: float | None,
-) -> tuple[_Groups, dict[str, _Column]]:
-    cells = _Cells.build(table, period, by_policy=by_policy, by_segment=by_segment)
-    sums = _cell_sums(connection, table, cells)
-    groups = _Groups.build(cells, sums["uploads"])
-    agg = {name: groups.rollup(values) for name, values in sums.items()}
+) -> pa.Table:
+    """Every metric column of every group, as the result table. ``samples``: per quantile source
+    (``"detection"``, ``"action"``, see ``_QUANTILES``) each group's values; ``queue``: review
+    queue candidates (``_queue_metrics``). The whole-table and the streaming path both end here."""
+    agg = c.agg
     present = [a for a in ENFORCEMENT_ACTIONS if agg[f"actioned_{a}"].sum() > 0]
-    context = _Context(groups, agg, _ItemArrays(table, cells), n_boot, seed)
     columns: dict[str, _Column] = {}
-    columns.update(_volume_metrics(context))
-    columns.update(_prevalence_metrics(context))
-    columns.update(_enforcement_metrics(context))
-    columns.update(_time_metrics(context))
-    columns.update(_exposure_metrics(context))
-    columns.update(_quality_metrics(context, present))
-    columns.update(_queue_metrics(connection, context, table))
+    columns.update(_volume_metrics(c))
+    columns.update(_prevalence_metrics(c))
+    columns.update(_enforcement_metrics(c))
+    columns.update(_time_metrics(c, samples))
+    columns.update(_exposure_metrics(c))
+    columns.update(_quality_metrics(c, present))
+    columns.update(_queue_metrics(connection, c, queue))
     if review_minutes_per_item is not None:
         reviewed = agg["reviewed"]
         columns["reviewer_hours"] = _Column.count(
             reviewed * review_minutes_per_item / 60.0, reviewed
         )
-    return groups, columns
+    order = [name for name in METRICS if name in columns]
+    return c.groups.assemble(order, columns)
 
 
 def to_csv(table: pa.Table, path: str | os.PathLike[str]) -> None:
@@ -424,11 +441,12 @@ _DENSE_CELLS = 65_536  # above this many (period × policy × segment) combinati
 
 @dataclass(frozen=True)
 class _Cells:
-    """The finest groups (period, policy, segment): a cell id per item, and per cell id its
-    dense key ``(period · policies + policy) · segments + segment``."""
+    """The finest groups (period, policy, segment): per cell id its dense key
+    ``(period · policies + policy) · segments + segment`` into the sorted labels (periods sorted
+    by their unit: day, Monday-based week or month since the epoch; 0 for ``all``)."""
 
-    item_cell: NDArray[np.int64]
     keys: NDArray[np.int64]
+    period_units: NDArray[np.int64]
     period_labels: list[str]
     policy_labels: list[str] | None
     segment_labels: list[str] | None
@@ -438,10 +456,15 @@ class _Cells:
         return int(self.keys.shape[0])
 
     @classmethod
-    def build(cls, table: pa.Table, period: str, *, by_policy: bool, by_segment: bool) -> _Cells:
+    def of_items(
+        cls, table: pa.Table, period: str, *, by_policy: bool, by_segment: bool
+    ) -> tuple[_Cells, NDArray[np.int64]]:
+        """The cells present in ``table`` (a non-empty conformed item table), with the cell id
+        of every item."""
         n = table.num_rows
         if period == "all":
             period_code = np.zeros(n, dtype=np.int64)
+            distinct_units = np.zeros(1, dtype=np.int64)
             period_labels = [ALL]
         else:
             ingested, _ = _microseconds(table.column("ingested_at"))
@@ -469,7 +492,8 @@ class _Cells:
         else:
             keys, inverse = np.unique(cell, return_inverse=True)
             cell = inverse.reshape(-1).astype(np.int64)
-        return cls(cell, keys, period_labels, policy_labels, segment_labels)
+        units = distinct_units.astype(np.int64)
+        return cls(keys, units, period_labels, policy_labels, segment_labels), cell
 
     def components(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
         """(period, policy, segment) code of every cell id."""
@@ -484,9 +508,13 @@ def _sql_text(value: str) -> str:
 
 
 def _cell_sums(
-    connection: duckdb.DuckDBPyConnection, table: pa.Table, cells: _Cells
+    connection: duckdb.DuckDBPyConnection,
+    table: pa.Table,
+    cells: _Cells,
+    item_cell: NDArray[np.int64],
 ) -> dict[str, NDArray[np.float64]]:
-    """Additive aggregates per cell from three DuckDB GROUP BY queries (all/enforced/labelled)."""
+    """Additive aggregates per cell from three DuckDB GROUP BY queries (all/enforced/labelled);
+    raises ValueError if a labelled item's inclusion_probability is outside (0, 1]."""
     actions = [(a, _sql_text(a)) for a in ENFORCEMENT_ACTIONS]
     all_items = """
         SELECT _cell, count(*) AS uploads,
@@ -550,7 +578,7 @@ def _cell_sums(
             FROM items WHERE violating IS NOT NULL
         ) GROUP BY _cell
     """
-    source = table.append_column("_cell", pa.array(cells.item_cell, pa.int64()))
+    source = table.append_column("_cell", pa.array(item_cell, pa.int64()))
     sums: dict[str, NDArray[np.float64]] = {}
     connection.register("items", source)
     try:
@@ -580,7 +608,6 @@ class _Groups:
     policy: list[str]
     segment: list[str]
     of_cell: list[NDArray[np.int64]]  # per grouping set: cell id → group (len(period) if absent)
-    item_cell: NDArray[np.int64]
 
     @property
     def count(self) -> int:
@@ -625,7 +652,6 @@ class _Groups:
             [key[2] for key, _, _ in entries],
             [key[4] for key, _, _ in entries],
             of_cell,
-            cells.item_cell,
         )
 
     def rollup(self, per_cell: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -736,8 +762,8 @@ class _ItemArrays:
     """Per-item numpy columns for quantiles and bootstraps, built on demand for the items that
     need them (same rules as the SQL); every method returns the items' cell ids first."""
 
-    def __init__(self, table: pa.Table, cells: _Cells) -> None:
-        self._table = table.append_column("_cell", pa.array(cells.item_cell, pa.int64()))
+    def __init__(self, table: pa.Table, item_cell: NDArray[np.int64]) -> None:
+        self._table = table.append_column("_cell", pa.array(item_cell, pa.int64()))
 
     def _subset(self, mask: pa.ChunkedArray | pa.Array | None, columns: list[str]) -> pa.Table:
         table = self._table.select([*columns, "_cell"])
@@ -746,6 +772,14 @@ class _ItemArrays:
     @staticmethod
     def _cells(table: pa.Table) -> NDArray[np.int64]:
         return np.asarray(table.column("_cell").to_numpy(), dtype=np.int64)
+
+    def queue(self) -> pa.Table:
+        """Items routed to review (action = 'review'): ``_QUEUE_FIELDS`` and ``_cell``."""
+        return self._subset(pc.equal(self._table.column("action"), "review"), _QUEUE_FIELDS)
+
+    def quantile_values(self, source: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The values of a ``_QUANTILES`` source: ``detection`` or ``action`` hours."""
+        return {"detection": self.detection_hours, "action": self.action_hours}[source]()
 
     def detection_hours(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Items with a detection: detected_at − ingested_at in hours."""
@@ -820,9 +854,10 @@ class _ItemArrays:
 class _Context:
     groups: _Groups
     agg: Mapping[str, NDArray[np.float64]]
-    items: _ItemArrays
-    n_boot: int  # 0: no bootstrap intervals
+    items: _ItemArrays | None  # per-item arrays to resample; None: no bootstrap intervals
+    n_boot: int
     seed: int
+    quantile_intervals: bool  # the exact order-statistic intervals of the quantiles
 
     def seed_for(self, metric: str, group: int) -> list[int]:
         """Entropy of one (metric, group) bootstrap: independent of row order and group count."""
@@ -865,7 +900,7 @@ def _prevalence_metrics(c: _Context) -> dict[str, _Column]:
         np.full(c.groups.count, np.nan),
         np.rint(labelled).astype(np.int64),
     )
-    if c.n_boot:
+    if c.items is not None:
         cells, w_all, v_all, y_all, _, _ = c.items.labelled()
         for group, (w, v, y) in c.groups.split(cells, w_all, v_all, y_all):
             if not np.isfinite(view_value[group]):
@@ -919,44 +954,80 @@ def _enforcement_metrics(c: _Context) -> dict[str, _Column]:
     return columns
 
 
-def _time_metrics(c: _Context) -> dict[str, _Column]:
-    passes = [
-        (c.items.detection_hours, [("time_to_detect_median_hours", 0.5)]),
-        (
-            c.items.action_hours,
-            [("time_to_action_median_hours", 0.5), ("time_to_action_p90_hours", 0.9)],
-        ),
-    ]
+class _OrderStatistics(Protocol):
+    """One group's values of a quantile metric, read by rank (``_time_metrics``)."""
+
+    @property
+    def n(self) -> int:
+        """How many values (≥ 1)."""
+        ...
+
+    def at(self, ranks: list[int]) -> NDArray[np.float64]:
+        """The values of the given 0-based ranks (sorted, distinct) in ascending order."""
+        ...
+
+
+class _Partitioned:
+    """Order statistics of an array of values (one ``np.partition``: no full sort)."""
+
+    def __init__(self, values: NDArray[np.float64]) -> None:
+        self._values = values
+
+    @property
+    def n(self) -> int:
+        return int(self._values.shape[0])
+
+    def at(self, ranks: list[int]) -> NDArray[np.float64]:
+        return np.partition(self._values, ranks)[ranks]
+
+
+_QUANTILES: Mapping[str, tuple[tuple[str, float], ...]] = MappingProxyType(
+    {
+        "detection": (("time_to_detect_median_hours", 0.5),),
+        "action": (("time_to_action_median_hours", 0.5), ("time_to_action_p90_hours", 0.9)),
+    }
+)
+"""Quantile metrics per source of values (detection hours, action hours)."""
+
+
+def _time_metrics(
+    c: _Context, samples: Mapping[str, Sequence[tuple[int, _OrderStatistics]]]
+) -> dict[str, _Column]:
+    """The quantile metrics from each group's values (``samples[source]``: (group, values) for
+    the groups that have any)."""
     columns: dict[str, _Column] = {}
-    for source, wanted in passes:
+    for source, wanted in _QUANTILES.items():
         for name, _ in wanted:
             columns[name] = _Column.empty(c.groups.count)
-        chunks = list(c.groups.split(*source()))
+        chunks = samples[source]
         if not chunks:
             continue
-        sizes = np.array([x.shape[0] for _, (x,) in chunks], dtype=np.int64)
+        sizes = np.array([sample.n for _, sample in chunks], dtype=np.int64)
         bounds = {
-            name: quantile_interval_ranks(sizes, q, confidence=CONFIDENCE) if c.n_boot else None
+            name: quantile_interval_ranks(sizes, q, confidence=CONFIDENCE)
+            if c.quantile_intervals
+            else None
             for name, q in wanted
         }
-        for index, (group, (x,)) in enumerate(chunks):
-            n = x.shape[0]
+        for index, (group, sample) in enumerate(chunks):
+            n = sample.n
             kth: set[int] = set()
             for name, q in wanted:
-                j = math.floor((n - 1) * q)
-                kth.update((j, min(j + 1, n - 1)))
+                kth.update(quantile_ranks(n, q))
                 ranks = bounds[name]
                 if ranks is not None:
                     kth.update((int(ranks[0][index]), int(ranks[1][index])))
-            part = np.partition(x, sorted(kth))
+            wanted_ranks = sorted(kth)
+            at = dict(zip(wanted_ranks, sample.at(wanted_ranks).tolist(), strict=True))
             for name, q in wanted:
                 column = columns[name]
-                value = interpolated_quantile(part, q)
+                lower, upper = quantile_ranks(n, q)
+                value = interpolate_order_statistics(at[lower], at[upper], n, q)
                 column.value[group], column.n[group] = value, n
                 ranks = bounds[name]
                 if ranks is not None:
-                    column.low[group] = min(float(part[int(ranks[0][index])]), value)
-                    column.high[group] = max(float(part[int(ranks[1][index])]), value)
+                    column.low[group] = min(at[int(ranks[0][index])], value)
+                    column.high[group] = max(at[int(ranks[1][index])], value)
     return columns
 
 
@@ -969,7 +1040,7 @@ def _exposure_metrics(c: _Context) -> dict[str, _Column]:
         np.full(c.groups.count, np.nan),
         np.rint(counted).astype(np.int64),
     )
-    if c.n_boot:
+    if c.items is not None:
         for group, (views,) in c.groups.split(*c.items.views_before_action()):
             interval = bootstrap_mean(
                 views,
@@ -1014,7 +1085,7 @@ def _quality_metrics(c: _Context, present: Sequence[str]) -> dict[str, _Column]:
                 np.where(weighted, nothing, plain.high),
                 np.rint(n).astype(np.int64),
             )
-    if c.n_boot and weighted.any():
+    if c.items is not None and weighted.any():
         cells, w_all, _, y_all, code_all, enforced_all = c.items.labelled()
         for group, (w, y, code, enforced) in c.groups.split(
             cells, w_all, y_all, code_all, enforced_all
@@ -1048,26 +1119,36 @@ def _quality_metrics(c: _Context, present: Sequence[str]) -> dict[str, _Column]:
     return columns
 
 
+_QUEUE_FIELDS = ["item_id", "score", "views_total", "violating"]
+_QUEUE_ORDER = "score DESC NULLS LAST, views_total DESC NULLS LAST, item_id"
+"""The review queue's ranking (``queue_precision_at_k``); ``_QUEUE_FIELDS`` are what it needs."""
+
+
+def _queue_rank(partition: str) -> str:
+    """SQL: an item's 1-based rank in the review queue of its ``partition``."""
+    return f"row_number() OVER (PARTITION BY {partition} ORDER BY {_QUEUE_ORDER})"
+
+
 def _queue_metrics(
-    connection: duckdb.DuckDBPyConnection, c: _Context, table: pa.Table
+    connection: duckdb.DuckDBPyConnection, c: _Context, queue: pa.Table
 ) -> dict[str, _Column]:
+    """Queue precision and harm at k. ``queue``: ``_QUEUE_FIELDS`` and ``_cell`` of review-queue
+    items: all of them, or at least each cell's top ``max(QUEUE_KS)`` (a group's top k is among
+    its cells' top k)."""
     groups = c.groups
     count = groups.count
     columns: dict[str, _Column] = {}
-    mask = _flags(pc.equal(table.column("action"), "review"))
     results: dict[str, NDArray[np.float64]] = {}
     names = [f"{kind}_{k}" for k in QUEUE_KS for kind in ("available", "labelled", "tp", "harm")]
     for name in names:
         results[name] = np.zeros(count)
-    if mask.any():
-        queue = table.filter(pa.array(mask)).select(
-            ["item_id", "score", "views_total", "violating"]
-        )
-        member = groups.item_groups(groups.item_cell[mask])
+    if queue.num_rows:
+        member = groups.item_groups(np.asarray(queue.column("_cell").to_numpy(), dtype=np.int64))
+        queue = queue.select(_QUEUE_FIELDS)
         for position, of_item in enumerate(member):
             queue = queue.append_column(f"_g{position}", pa.array(of_item, pa.int64()))
         union = " UNION ALL ".join(
-            f"SELECT _g{position} AS g, item_id, score, views_total, violating FROM queue"
+            f"SELECT _g{position} AS g, {', '.join(_QUEUE_FIELDS)} FROM queue"
             for position in range(len(member))
         )
         largest = max(QUEUE_KS)
@@ -1080,9 +1161,7 @@ def _queue_metrics(
         )
         query = f"""
             WITH ranked AS (
-                SELECT g, views_total, violating,
-                       row_number() OVER (PARTITION BY g ORDER BY score DESC NULLS LAST,
-                                          views_total DESC NULLS LAST, item_id) AS rank
+                SELECT g, views_total, violating, {_queue_rank("g")} AS rank
                 FROM ({union})
                 QUALIFY rank <= {largest}
             )

@@ -3,8 +3,9 @@
 A decision is a pure function of its inputs (``policy.evaluate``), and a simulated item's inputs
 take few distinct values: its category, whether it carries declared provenance, and its
 detector score rounded to ``quantum``. So the bundle is evaluated once per distinct combination
-and the decisions are mapped back to every item with ``numpy.unique`` — the exact production
-code path, without evaluating a million items one by one.
+and the decisions are mapped back to every item through a lookup table indexed by the input's
+code (no sort) — the exact production code path, without evaluating a million items one by
+one.
 
 The simulated signals, as a detector would report them:
 - ``declared_signal`` (default ``c2pa``): scored 1.0 (AI declared) for items with declared
@@ -44,7 +45,8 @@ _ITEM_FACTS: Mapping[str, Any] = {
 @dataclass(frozen=True)
 class Decisions:
     """Per item: ``action`` codes (index into ``ACTIONS``) and ``rule`` codes (index into
-    ``rules``; the default action has rule ``None``)."""
+    ``rules``; the default action has rule ``None``). Rule codes are stable across the calls of
+    one bridge (``rules`` only grows); ``evaluations`` counts the distinct inputs of the call."""
 
     action: np.ndarray
     rule: np.ndarray
@@ -77,7 +79,12 @@ class PolicyBridge:
         self.score_signals = tuple(s for s in score_signals if s in self.signal_names)
         self.quantum = quantum
         self.attribute = attribute
-        self._cache: dict[tuple[int, bool, int], tuple[int, str | None]] = {}
+        self._levels = int(round(1 / quantum)) + 2  # score steps -1 (no score) .. 1/quantum
+        size = len(self.categories) * 2 * self._levels
+        self._known = np.zeros(size, dtype=bool)
+        self._action = np.zeros(size, dtype=np.int8)
+        self._rule = np.zeros(size, dtype=np.int32)
+        self._rules: dict[str | None, int] = {}
 
     def decide(
         self, category: np.ndarray, declared: np.ndarray, score: np.ndarray | None = None
@@ -88,47 +95,51 @@ class PolicyBridge:
         declared = np.asarray(declared, dtype=bool)
         if category.shape != declared.shape:
             raise ValueError("category and declared must align")
+        if category.size and (category.min() < 0 or category.max() >= len(self.categories)):
+            raise ValueError(f"category codes must be in 0..{len(self.categories) - 1}")
         if score is None:
             steps = np.full(category.shape, -1, dtype=np.int64)
         else:
             steps = np.rint(np.clip(np.asarray(score, float), 0, 1) / self.quantum).astype(np.int64)
-        # One int64 key per item (category, declared, score step): a 1-D unique is fast.
-        levels = int(round(1 / self.quantum)) + 2  # steps -1..1/quantum
+        # One int64 code per item (category, declared, score step) into dense lookup tables.
+        levels = self._levels
         keys = (category * 2 + declared.astype(np.int64)) * levels + (steps + 1)
-        unique_keys, inverse = np.unique(keys, return_inverse=True)
-        unique = np.stack(
-            [unique_keys // levels // 2, (unique_keys // levels) % 2, unique_keys % levels - 1],
-            axis=1,
+        present = np.zeros(self._known.size, dtype=bool)
+        present[keys] = True
+        for key in np.flatnonzero(present & ~self._known).tolist():
+            action, rule = self._outcome(
+                key // levels // 2, bool((key // levels) % 2), key % levels - 1
+            )
+            self._action[key] = action
+            self._rule[key] = self._rules.setdefault(rule, len(self._rules))
+            self._known[key] = True
+        return Decisions(
+            self._action[keys], self._rule[keys], tuple(self._rules), int(present.sum())
         )
-        outcomes = [self._outcome(int(c), bool(d), int(s)) for c, d, s in unique]
-        rules = tuple(dict.fromkeys(rule for _, rule in outcomes))
-        rule_index = {rule: i for i, rule in enumerate(rules)}
-        action_codes = np.asarray([code for code, _ in outcomes], dtype=np.int8)
-        rule_codes = np.asarray([rule_index[rule] for _, rule in outcomes], dtype=np.int32)
-        inverse = inverse.reshape(-1)
-        return Decisions(action_codes[inverse], rule_codes[inverse], rules, len(unique))
+
+    @property
+    def rules(self) -> tuple[str | None, ...]:
+        """Rule ids by code (None: the bundle's default action), over all calls so far."""
+        return tuple(self._rules)
 
     def _outcome(self, category: int, declared: bool, step: int) -> tuple[int, str | None]:
-        key = (category, declared, step)
-        if key not in self._cache:
-            score = None if step < 0 else min(1.0, step * self.quantum)
-            inputs = {
-                "signals": signal_inputs(self._signals(declared, score)),
-                "item": {
-                    **_ITEM_FACTS,
-                    "id": "simulated",
-                    self.attribute: self.categories[category],
-                },
-            }
-            decision = evaluate(
-                self.bundle,
-                inputs,
-                item_id="simulated",
-                decision_id="simulated",
-                decided_at=_EPOCH,
-            )
-            self._cache[key] = (ACTIONS.index(decision.action.value), decision.rule_id)
-        return self._cache[key]
+        score = None if step < 0 else min(1.0, step * self.quantum)
+        inputs = {
+            "signals": signal_inputs(self._signals(declared, score)),
+            "item": {
+                **_ITEM_FACTS,
+                "id": "simulated",
+                self.attribute: self.categories[category],
+            },
+        }
+        decision = evaluate(
+            self.bundle,
+            inputs,
+            item_id="simulated",
+            decision_id="simulated",
+            decided_at=_EPOCH,
+        )
+        return ACTIONS.index(decision.action.value), decision.rule_id
 
     def _signals(self, declared: bool, score: float | None) -> list[SignalResult]:
         results = []

@@ -132,28 +132,14 @@ def simulate_queue(
             f"horizon_hours must be in 0..{caps.size} (the hours capacity covers), "
             f"got {horizon_hours}"
         )
-    ranks: np.ndarray | None = None
+    prio: np.ndarray | None = None
     if priority is not None:
         prio = np.asarray(priority, dtype=np.float64)
         if prio.shape != arrivals.shape:
             raise ValueError("priority must have one value per arrival")
         if np.any(np.isnan(prio)):
             raise ValueError("priority must not be NaN")
-        ranks = _service_ranks(arrivals, prio)
-
-    arrival_hour = np.floor(arrivals).astype(np.int64)
-    arrived = arrival_hour < horizon
-    arrivals_per_hour = np.bincount(arrival_hour[arrived], minlength=horizon)[:horizon]
-    served, backlog = _hourly_counts(arrivals_per_hour, caps[:horizon])
-
-    if ranks is None:
-        service_order = _fifo_order(arrivals, int(served.sum()))
-    else:
-        service_order = _priority_order(ranks, arrival_hour, arrived, served)
-    service_hour = np.repeat(np.arange(horizon, dtype=np.int64), served)
-
-    completed = np.full(arrivals.size, np.inf)
-    completed[service_order] = _completion_times(arrivals[service_order], service_hour, served)
+    completed, backlog, served, _ = _serve(arrivals, caps[:horizon], prio, carry=0.0)
     return QueueResult(
         completed_at=completed,
         backlog=backlog,
@@ -162,14 +148,117 @@ def simulate_queue(
     )
 
 
+def _serve(
+    arrivals: np.ndarray, caps: np.ndarray, prio: np.ndarray | None, *, carry: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """(completed_at, backlog, served, carry after the last hour) over ``caps.size`` hours."""
+    horizon = caps.size
+    arrival_hour = np.floor(arrivals).astype(np.int64)
+    arrived = arrival_hour < horizon
+    arrivals_per_hour = np.bincount(arrival_hour[arrived], minlength=horizon)[:horizon]
+    served, backlog, carry = _hourly_counts(arrivals_per_hour, caps, carry)
+
+    if prio is None:
+        service_order = _fifo_order(arrivals, int(served.sum()))
+    else:
+        ranks = _service_ranks(arrivals, prio)
+        service_order = _priority_order(ranks, arrival_hour, arrived, served)
+    service_hour = np.repeat(np.arange(horizon, dtype=np.int64), served)
+
+    completed = np.full(arrivals.size, np.inf)
+    completed[service_order] = _completion_times(arrivals[service_order], service_hour, served)
+    return completed, backlog, served, carry
+
+
+class ReviewQueue:
+    """``simulate_queue`` a span of hours at a time (e.g. a day), keeping only the items still
+    waiting: the same service, backlog and completion times (up to floating-point rounding of
+    the time shift) as one call over the whole horizon with the items in the order added.
+
+    ``advance(arrivals, until_hour, priority)`` adds items arriving at or after the current
+    hour and serves the hours up to ``until_hour``; it returns the positions (in the order
+    added over all calls) and completion times of the items served in those hours.
+    """
+
+    def __init__(
+        self, capacity: np.ndarray, *, prioritised: bool, horizon_hours: int | None = None
+    ) -> None:
+        caps = np.asarray(capacity, dtype=np.float64)
+        if caps.ndim != 1 or not np.all(np.isfinite(caps)) or np.any(caps < 0):
+            raise ValueError("capacity must be one-dimensional, finite and >= 0")
+        horizon = caps.size if horizon_hours is None else int(horizon_hours)
+        if not 0 <= horizon <= caps.size:
+            raise ValueError(f"horizon_hours must be in 0..{caps.size}, got {horizon_hours}")
+        self._caps = caps[:horizon]
+        self._prioritised = prioritised
+        self.hour = 0
+        self._carry = 0.0
+        self._added = 0
+        self._key = np.empty(0, dtype=np.int64)
+        self._arrival = np.empty(0)
+        self._priority = np.empty(0)
+        self._backlog: list[np.ndarray] = []
+
+    @property
+    def added(self) -> int:
+        """Items added over all calls (the next item's position)."""
+        return self._added
+
+    @property
+    def waiting(self) -> int:
+        """Items added and not served (including any that arrive after the current hour)."""
+        return int(self._key.size)
+
+    @property
+    def backlog(self) -> np.ndarray:
+        """Items waiting at the end of each hour served so far."""
+        return np.concatenate(self._backlog) if self._backlog else np.zeros(0, dtype=np.int64)
+
+    def advance(
+        self, arrival_hours: np.ndarray, until_hour: int, priority: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        arrivals = np.asarray(arrival_hours, dtype=np.float64)
+        if arrivals.ndim != 1 or not np.all(np.isfinite(arrivals)):
+            raise ValueError("arrival_hours must be one-dimensional and finite")
+        if arrivals.size and arrivals.min() < self.hour:
+            raise ValueError(f"items must arrive at or after hour {self.hour}")
+        if (priority is None) == self._prioritised:
+            raise ValueError("give priority exactly when the queue is prioritised")
+        prio = np.zeros(arrivals.size) if priority is None else np.asarray(priority, np.float64)
+        if prio.shape != arrivals.shape or np.any(np.isnan(prio)):
+            raise ValueError("priority must have one value (not NaN) per arrival")
+        until = min(int(until_hour), self._caps.size)
+        if until < self.hour:
+            raise ValueError(f"until_hour {until_hour} is before the current hour {self.hour}")
+        keys = np.arange(self._added, self._added + arrivals.size, dtype=np.int64)
+        self._added += arrivals.size
+        key = np.concatenate([self._key, keys])
+        arrival = np.concatenate([self._arrival, arrivals])
+        prio = np.concatenate([self._priority, prio])
+        start = self.hour
+        # Items waiting from earlier hours count as arriving at the span's start; their order
+        # (kept by arrival, then position) breaks the ties exactly as one whole-run call would.
+        shifted = np.maximum(arrival - start, 0.0)
+        completed, backlog, _, self._carry = _serve(
+            shifted, self._caps[start:until], prio if self._prioritised else None,
+            carry=self._carry,
+        )  # fmt: skip
+        self._backlog.append(backlog)
+        self.hour = until
+        done = np.isfinite(completed)
+        left = ~done
+        self._key, self._arrival, self._priority = key[left], arrival[left], prio[left]
+        return key[done], np.maximum(completed[done] + start, arrival[done])
+
+
 def _hourly_counts(
-    arrivals_per_hour: np.ndarray, caps: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Items served per hour and backlog at the end of each hour (the credit rule)."""
+    arrivals_per_hour: np.ndarray, caps: np.ndarray, carry: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Items served per hour, backlog at the end of each hour (the credit rule) and the carry
+    after the last hour; ``carry`` is the credit left from an earlier span (0 at the start)."""
     served = np.zeros(caps.size, dtype=np.int64)
     backlog = np.zeros(caps.size, dtype=np.int64)
     waiting = 0
-    carry = 0.0
     for h, (arriving, cap) in enumerate(
         zip(arrivals_per_hour.tolist(), caps.tolist(), strict=True)
     ):
@@ -180,7 +269,7 @@ def _hourly_counts(
         carry = max(credit - n, 0.0) if waiting else 0.0
         served[h] = n
         backlog[h] = waiting
-    return served, backlog
+    return served, backlog, carry
 
 
 def _fifo_order(arrivals: np.ndarray, total_served: int) -> np.ndarray:

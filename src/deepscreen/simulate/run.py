@@ -1,18 +1,23 @@
 """One simulated run of a scenario under a policy bundle, and replications of it.
 
-Per day (streamed, seeded ``[seed, day]``): uploads → items (category, AI, violating, declared)
+Streamed by day (seeded ``[seed, day]``): uploads → items (category, AI, violating, declared)
 → detector scores → lifetime views and their timing → the real policy at upload (synchronous
 provenance decision) and again when the model score arrives (asynchronous) → automated actions
 apply at that time. Items sent to review join one queue across the whole run (capacity by
-shift); a reviewer confirms a violation (the reviewer is assumed right) and the item is removed
-at review completion. Actions stop (removal) or damp (label, downrank, age gate: the scenario's
-damping) the remaining views — the closed form of ``engagement.views_outcome``. Appeals are
-drawn among enforced items.
+shift, ``review_queue.ReviewQueue`` served a day at a time); a reviewer confirms a violation
+(the reviewer is assumed right) and the item is removed at review completion. Actions stop
+(removal) or damp (label, downrank, age gate: the scenario's damping) the remaining views — the
+closed form of ``engagement.views_outcome``. Appeals are drawn among enforced items.
 
-The run ends as an item table in ``impact.items.ITEM_SCHEMA`` with every item's ground truth
-known, so the impact metric table is computed by the same code as for real logs; plus
-simulation-only truths (views prevented, viral deepfakes stopped, reviewer backlog) and the
-cost figures of ``impact.costs``.
+At the end of each day every item whose outcome is known — all but those still waiting for
+review — becomes a batch of item-table rows (``impact.items.ITEM_SCHEMA``, every item's ground
+truth known) that feeds the impact metric table (``impact.metric_stream.MetricAccumulator``:
+the same definitions and code as for real logs), the cost figures (``impact.costs``, summed
+over batches: every figure but the per-month false-positive review cost is a sum over items)
+and the simulation-only truths (views prevented, viral deepfakes stopped, reviewer backlog).
+Items still waiting carry over to the next day; those never reviewed are final at the end.
+Memory is therefore a day's items plus the review backlog, whatever the number of days
+(``keep_items=True`` also keeps every batch: for tests and small runs).
 """
 
 from __future__ import annotations
@@ -27,9 +32,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import stats
 
-from deepscreen.impact.costs import CostModel, cost_report
+from deepscreen.impact.costs import CostModel, cost_report, fp_review_cost
 from deepscreen.impact.items import ITEM_SCHEMA
-from deepscreen.impact.metrics import metric_table
+from deepscreen.impact.metric_stream import MetricAccumulator
 from deepscreen.policy.bundle import Bundle
 from deepscreen.simulate.arrivals import upload_hours
 from deepscreen.simulate.engagement import (
@@ -40,18 +45,30 @@ from deepscreen.simulate.engagement import (
 )
 from deepscreen.simulate.policy_bridge import ACTIONS, PolicyBridge
 from deepscreen.simulate.population import draw_items, draw_scores
-from deepscreen.simulate.review_queue import capacity_per_hour, simulate_queue
+from deepscreen.simulate.review_queue import ReviewQueue, capacity_per_hour
 from deepscreen.simulate.scenario import Scenario
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 ENFORCING = ("label", "downrank", "age_gate", "remove")
 REVIEW_ACTION = "remove"
 _US_PER_HOUR = 3_600_000_000
+_ALLOW, _REVIEW = ACTIONS.index("allow"), ACTIONS.index("review")
+_ENFORCING_CODES = np.asarray([ACTIONS.index(a) for a in ENFORCING])
+_TRUTHS = (
+    "views_prevented",
+    "violating_views_prevented",
+    "violating_views_realised",
+    "viral_deepfakes_without_moderation",
+    "viral_deepfakes_stopped",
+    "viral_deepfakes_not_stopped",
+)
+Batch = dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """One replication: the item table, its metric table and the simulation-only truths."""
+    """One replication: its metric table, the simulation-only truths, the hourly review
+    backlog, the cost figures and (``keep_items=True``) the item table."""
 
     seed: int
     items: pa.Table
@@ -59,6 +76,7 @@ class RunResult:
     truths: Mapping[str, float]
     backlog: np.ndarray
     costs: Mapping[str, float | None]
+    item_count: int = 0
 
     def summary(self) -> dict[str, float]:
         """Scalar results by name: the ``all`` metric rows, truths and computed costs."""
@@ -81,48 +99,153 @@ def simulate_run(
     progress: Callable[[int], None] | None = None,
     keep_items: bool = True,
 ) -> RunResult:
-    """One replication. ``keep_items=False`` drops the item table after its metrics are computed
-    (replications and sweeps keep only summaries: a large run's table is gigabytes)."""
+    """One replication, streamed by day. ``keep_items=False`` keeps no item rows (replications,
+    sweeps and the CLI need only the metric table, truths and costs; a large run's item table
+    is gigabytes)."""
     seed = scenario.seed if seed is None else seed
-    bridge = PolicyBridge(bundle, scenario.category_names, signal_names=signal_names)
-    parts: list[dict[str, np.ndarray]] = []
+    run = _Run(scenario, bundle, seed, signal_names, keep_items)
     for day in range(scenario.days):
-        parts.append(_simulate_day(scenario, bridge, seed, day))
+        run.day(day)
         if progress is not None:
             progress(1)
-    columns = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    backlog = _review(scenario, columns)
-    truths = _finish(scenario, columns, seed)
-    truths["review_backlog_final"] = float(backlog[-1]) if backlog.size else 0.0
-    truths["review_backlog_max"] = float(backlog.max()) if backlog.size else 0.0
-    items = _item_table(scenario, columns, bundle.revision)
-    metrics = metric_table(items, period="all", by_segment=False, by_policy=False, bootstrap=False)
-    model = CostModel.from_mapping(scenario.cost_inputs())
-    clean = ~columns["violating"]
-    flagged = clean & (columns["action"] != ACTIONS.index("allow"))
-    report = cost_report(
-        items,
-        model,
-        false_positive_rate=float(flagged.sum() / clean.sum()) if clean.any() else None,
-        false_positive_rate_source=(
-            f"simulation truth: {int(flagged.sum())} of {int(clean.sum())} non-violating items "
-            "flagged"
-        ),
-    )
-    costs = {name: report[name].value for name in report.figures}
-    prevented = _harm_prevented(scenario, model, columns)
-    costs["harm_prevented_simulated"] = prevented
-    if prevented is not None:
-        # net value with the harm the simulation knows was prevented (removals included)
-        costs["net_value_simulated"] = (
-            prevented - (costs.get("review_labour") or 0.0) - (costs.get("wrongful_actions") or 0.0)
+    return run.result()
+
+
+class _Run:
+    """The state carried from day to day: the review queue and the items waiting in it, the
+    metric accumulator, and running sums of truths, costs and false-positive counts."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        bundle: Bundle,
+        seed: int,
+        signal_names: Sequence[str] | None,
+        keep_items: bool,
+    ) -> None:
+        self.scenario, self.seed, self.revision = scenario, seed, bundle.revision
+        self.bridge = PolicyBridge(bundle, scenario.category_names, signal_names=signal_names)
+        review = scenario.review
+        horizon = scenario.days * 24
+        capacity = capacity_per_hour(
+            hours=horizon,
+            reviewers=review.reviewers,
+            items_per_reviewer_hour=review.items_per_reviewer_hour,
+            staffed_hours=review.staffed_hours,
         )
-    if not keep_items:
-        items = items.slice(0, 0)
-    return RunResult(seed, items, metrics, truths, backlog, costs)
+        self.queue = ReviewQueue(capacity, prioritised=review.priority == "score")
+        self.waiting: Batch | None = None  # queued items in the order added to the queue
+        self.metrics = MetricAccumulator(period="all", by_segment=False, by_policy=False)
+        self.model = CostModel.from_mapping(scenario.cost_inputs())
+        self.truths = dict.fromkeys(_TRUTHS, 0.0)
+        self.costs: dict[str, float | None] = {}
+        self.harm_prevented: float | None = 0.0
+        self.flagged = self.clean = 0
+        self.next_id = self.batches = 0
+        self.kept: list[pa.Table] | None = [] if keep_items else None
+
+    def day(self, day: int) -> None:
+        c = _simulate_day(self.scenario, self.bridge, self.seed, day)
+        n = c["upload"].shape[0]
+        c["id"] = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
+        self.next_id += n
+        clean = ~c["violating"]
+        self.clean += int(clean.sum())
+        self.flagged += int((clean & (c["action"] != _ALLOW)).sum())
+        queued = c["action"] == _REVIEW
+        arrivals = (c["upload"] + c["decided_after"])[queued]
+        priority = c["score"][queued] if self.scenario.review.priority == "score" else None
+        first_key = self.queue.added
+        keys, done = self.queue.advance(arrivals, (day + 1) * 24, priority)
+        new = {name: values[queued] for name, values in c.items()}
+        new["key"] = np.arange(first_key, self.queue.added, dtype=np.int64)
+        waiting = new if self.waiting is None else _concat(self.waiting, new)
+        # rows and served keys are both in the order added to the queue
+        served = np.isin(waiting["key"], keys, assume_unique=True)
+        done = done[np.argsort(keys, kind="stable")]
+        reviewed = {name: values[served] for name, values in waiting.items()}
+        reviewed["reviewed_after"] = done - reviewed["upload"]
+        self.waiting = {name: values[~served] for name, values in waiting.items()}
+        rest = {name: values[~queued] for name, values in c.items()}
+        rest["reviewed_after"] = np.full(rest["upload"].shape, np.inf)
+        self._finalise(_concat(rest, reviewed))
+        if day == self.scenario.days - 1 and self.waiting is not None and _rows(self.waiting):
+            never = dict(self.waiting)
+            never["reviewed_after"] = np.full(never["upload"].shape, np.inf)
+            self._finalise(never)
+            self.waiting = None
+
+    def _finalise(self, c: Batch) -> None:
+        """Outcomes of items whose review (if any) is settled → metrics, costs, truths."""
+        truths = _finish(self.scenario, c, self.seed, self.batches)
+        self.batches += 1
+        for name, value in truths.items():
+            self.truths[name] += value
+        prevented = _harm_prevented(self.scenario, self.model, c)
+        if prevented is None or self.harm_prevented is None:
+            self.harm_prevented = None
+        else:
+            self.harm_prevented += prevented
+        items = _item_table(self.scenario, c, self.revision, self.bridge.rules)
+        self.metrics.add(items)
+        clean = ~c["violating"]
+        report = cost_report(  # the batch's rate only spares a recount: fp_review_cost is redone
+            items,
+            self.model,
+            false_positive_rate=float(
+                (clean & (c["action"] != _ALLOW)).sum() / max(clean.sum(), 1)
+            ),
+            false_positive_rate_source="simulation truth (this batch)",
+        )
+        for name in report.figures:
+            if name == "fp_review_cost":
+                continue  # per month, from the run's false-positive rate (see result)
+            figure = report[name].value
+            so_far = self.costs.get(name, 0.0)
+            self.costs[name] = None if figure is None or so_far is None else so_far + figure
+        if self.kept is not None:
+            self.kept.append(items)
+
+    def result(self) -> RunResult:
+        backlog = self.queue.backlog
+        truths = dict(self.truths)
+        truths["review_backlog_final"] = float(backlog[-1]) if backlog.size else 0.0
+        truths["review_backlog_max"] = float(backlog.max()) if backlog.size else 0.0
+        rate = self.flagged / self.clean if self.clean else None
+        source = f"simulation truth: {self.flagged} of {self.clean} non-violating items flagged"
+        costs: dict[str, float | None] = {
+            "fp_review_cost": fp_review_cost(self.model, rate, source).value,
+            **self.costs,
+        }
+        costs["harm_prevented_simulated"] = self.harm_prevented
+        if self.harm_prevented is not None:
+            # net value with the harm the simulation knows was prevented (removals included)
+            costs["net_value_simulated"] = (
+                self.harm_prevented
+                - (costs.get("review_labour") or 0.0)
+                - (costs.get("wrongful_actions") or 0.0)
+            )
+        items = pa.concat_tables(self.kept) if self.kept else ITEM_SCHEMA.empty_table()
+        return RunResult(
+            self.seed,
+            items,
+            self.metrics.table(),
+            truths,
+            backlog,
+            costs,
+            item_count=self.metrics.items,
+        )
 
 
-def _harm_prevented(scenario: Scenario, model: CostModel, c: dict[str, np.ndarray]) -> float | None:
+def _rows(batch: Batch | None) -> int:
+    return 0 if batch is None else int(batch["upload"].shape[0])
+
+
+def _concat(first: Batch, second: Batch) -> Batch:
+    return {name: np.concatenate([first[name], second[name]]) for name in first}
+
+
+def _harm_prevented(scenario: Scenario, model: CostModel, c: Batch) -> float | None:
     """Σ views of violating items that actions prevented (known only in simulation) × harm per
     view of the item's category severity; None when a needed harm rate is not configured."""
     prevented = c["total"] - c["realised"]
@@ -138,7 +261,8 @@ def _harm_prevented(scenario: Scenario, model: CostModel, c: dict[str, np.ndarra
     return total
 
 
-def _simulate_day(scenario: Scenario, bridge: PolicyBridge, seed: int, day: int) -> dict[str, Any]:
+def _simulate_day(scenario: Scenario, bridge: PolicyBridge, seed: int, day: int) -> Batch:
+    """A day's items up to their automated decision (rule codes index ``bridge.rules``)."""
     rng = np.random.default_rng([seed, day])
     cats = scenario.categories
     hours = upload_hours(
@@ -176,57 +300,35 @@ def _simulate_day(scenario: Scenario, bridge: PolicyBridge, seed: int, day: int)
     )
     sync = bridge.decide(population.category, population.declared, None)
     later = bridge.decide(population.category, population.declared, score)
-    allow = ACTIONS.index("allow")
-    use_sync = sync.action != allow
+    use_sync = sync.action != _ALLOW
     action = np.where(use_sync, sync.action, later.action)
-    rule_names = np.asarray([*sync.rules, *later.rules], dtype=object)
-    rule = np.where(use_sync, sync.rule, later.rule + len(sync.rules))
+    rule = np.where(use_sync, sync.rule, later.rule)  # codes into bridge.rules
     latency = scenario.latency
     decided_after = np.where(
         use_sync, latency.sync_scan_seconds / 3600.0, latency.async_model_seconds / 3600.0
     )
     return {
         "upload": hours,
-        "category": population.category,
+        "category": population.category.astype(np.int16),
         "violating": population.violating,
         "score": score,
         "action": action.astype(np.int8),
-        "rule": rule_names[rule],
+        "rule": rule.astype(np.int32),
         "decided_after": decided_after,
         "total": np.asarray(engagement.total),
         "t_half": np.asarray(engagement.t_half),
-        "half_sigma": np.full(hours.size, engagement.half_sigma),
     }
 
 
-def _review(scenario: Scenario, c: dict[str, np.ndarray]) -> np.ndarray:
-    """Review completion (hours after upload; inf = never) for items sent to review."""
-    horizon = scenario.days * 24
-    queued = c["action"] == ACTIONS.index("review")
-    review = scenario.review
-    capacity = capacity_per_hour(
-        hours=horizon,
-        reviewers=review.reviewers,
-        items_per_reviewer_hour=review.items_per_reviewer_hour,
-        staffed_hours=review.staffed_hours,
-    )
-    arrivals = (c["upload"] + c["decided_after"])[queued]
-    priority = c["score"][queued] if review.priority == "score" else None
-    result = simulate_queue(arrivals, capacity, priority=priority, horizon_hours=horizon)
-    reviewed_after = np.full(c["upload"].shape, np.inf)
-    reviewed_after[queued] = np.asarray(result.completed_at) - c["upload"][queued]
-    c["reviewed_after"] = reviewed_after
-    return np.asarray(result.backlog)
-
-
-def _finish(scenario: Scenario, c: dict[str, np.ndarray], seed: int) -> dict[str, float]:
-    """Enforcement times and damping, the views outcome, appeals; returns the truths."""
-    action_names = np.asarray(ACTIONS, dtype=object)[c["action"]]
-    automated = np.isin(action_names, ENFORCING)
-    confirmed = (action_names == "review") & c["violating"] & np.isfinite(c["reviewed_after"])
+def _finish(scenario: Scenario, c: Batch, seed: int, batch: int) -> dict[str, float]:
+    """Enforcement times and damping, the views outcome, appeals (drawn per batch, seeded
+    ``[seed, 10_000, batch]``); adds them to ``c`` and returns the batch's truth sums."""
+    action = c["action"]
+    automated = np.isin(action, _ENFORCING_CODES)
+    confirmed = (action == _REVIEW) & c["violating"] & np.isfinite(c["reviewed_after"])
     enforced = automated | confirmed
-    enforced_action = _masked(automated, action_names)
-    enforced_action[confirmed] = REVIEW_ACTION
+    enforced_action = np.where(automated, action, -1).astype(np.int8)
+    enforced_action[confirmed] = ACTIONS.index(REVIEW_ACTION)
     acts = scenario.actions
     damping_by = {
         "remove": 1.0,
@@ -234,20 +336,19 @@ def _finish(scenario: Scenario, c: dict[str, np.ndarray], seed: int) -> dict[str
         "downrank": acts.downrank_damping,
         "age_gate": acts.age_gate_damping,
     }
-    damping = np.zeros(action_names.shape)
+    lookup = np.zeros(len(ACTIONS) + 1)  # index -1 (not enforced) → the last entry, 0
     for name, value in damping_by.items():
-        damping[enforced_action == name] = value
+        lookup[ACTIONS.index(name)] = value
+    damping = lookup[enforced_action]
     action_after = np.where(
         automated, c["decided_after"], np.where(confirmed, c["reviewed_after"], np.inf)
     )
-    engagement = Engagement(
-        c["total"], c["t_half"], float(c["half_sigma"][0]) if c["half_sigma"].size else 1.0
-    )
+    engagement = Engagement(c["total"], c["t_half"], scenario.engagement.half_views_sigma)
     outcome = views_outcome(engagement, action_after, damping)
     threshold = scenario.engagement.viral_threshold
     would_go_viral = c["violating"] & (c["total"] > threshold)
     stopped = stopped_before_viral(engagement, threshold, action_after, damping) & would_go_viral
-    rng = np.random.default_rng([seed, 10_000])
+    rng = np.random.default_rng([seed, 10_000, batch])
     appealed = enforced & (rng.random(enforced.shape) < scenario.appeals.rate)
     overturned = (
         appealed & ~c["violating"] & (rng.random(enforced.shape) < scenario.appeals.overturn_share)
@@ -256,17 +357,20 @@ def _finish(scenario: Scenario, c: dict[str, np.ndarray], seed: int) -> dict[str
     c["action_after"], c["appealed"], c["overturned"] = action_after, appealed, overturned
     c["before"], c["realised"] = np.asarray(outcome.before), np.asarray(outcome.realised)
     violating = c["violating"]
+    prevented = np.asarray(outcome.prevented)
     return {
-        "views_prevented": float(np.sum(outcome.prevented)),
-        "violating_views_prevented": float(np.sum(np.asarray(outcome.prevented)[violating])),
-        "violating_views_realised": float(np.sum(np.asarray(outcome.realised)[violating])),
+        "views_prevented": float(prevented.sum()),
+        "violating_views_prevented": float(prevented[violating].sum()),
+        "violating_views_realised": float(c["realised"][violating].sum()),
         "viral_deepfakes_without_moderation": float(np.count_nonzero(would_go_viral)),
         "viral_deepfakes_stopped": float(np.count_nonzero(stopped)),
         "viral_deepfakes_not_stopped": float(np.count_nonzero(would_go_viral & ~stopped)),
     }
 
 
-def _item_table(scenario: Scenario, c: dict[str, np.ndarray], revision: str) -> pa.Table:
+def _item_table(
+    scenario: Scenario, c: Batch, revision: str, rule_names: Sequence[str | None]
+) -> pa.Table:
     n = c["upload"].shape[0]
     ts = ITEM_SCHEMA.field("ingested_at").type
     start = np.datetime64(START.replace(tzinfo=None), "us")
@@ -281,29 +385,29 @@ def _item_table(scenario: Scenario, c: dict[str, np.ndarray], revision: str) -> 
     upload = c["upload"]
     reviewed = np.isfinite(c["reviewed_after"])
     enforced = c["enforced"]
+    review_action = np.full(n, ACTIONS.index(REVIEW_ACTION))
+    decided = at(upload + c["decided_after"])
     columns = {
-        "item_id": pc.cast(pa.array(np.arange(n)), pa.string()),
+        "item_id": pc.cast(pa.array(c["id"]), pa.string()),
         "ingested_at": at(upload),
         "kind": pa.repeat(pa.scalar("image", pa.string()), n),
         "segment": _pick(scenario.category_names, c["category"]),
         "policy_revision": pa.repeat(pa.scalar(revision, pa.string()), n),
-        "rule_id": pa.array(c["rule"], pa.string()),
+        "rule_id": _pick(rule_names, c["rule"]),
         "action": _pick(ACTIONS, c["action"]),
-        "decided_at": at(upload + c["decided_after"]),
+        "decided_at": decided,
         "score": pa.array(c["score"]),
-        "detected_at": at(upload + c["decided_after"]),
+        "detected_at": decided,
         "notice_at": pa.nulls(n, ts),
         "violating": pa.array(c["violating"]),
         "reviewed_at": at(upload + c["reviewed_after"], reviewed),
-        "review_action": pa.array(
-            _masked(reviewed & c["violating"], np.full(n, REVIEW_ACTION, dtype=object)), pa.string()
-        ),
+        "review_action": _pick(ACTIONS, review_action, reviewed & c["violating"]),
         "label_source": _pick(["import", "review"], reviewed),
         "inclusion_probability": pa.nulls(n, pa.float64()),
         "sample_stratum": pa.nulls(n, pa.string()),
         "enforced": pa.array(enforced),
         "enforced_at": at(upload + c["action_after"], enforced),
-        "enforced_action": pa.array(c["enforced_action"], pa.string()),
+        "enforced_action": _pick(ACTIONS, c["enforced_action"], enforced),
         "automated": pa.array(c["automated"]),
         "views_total": pa.array(np.rint(c["realised"]).astype(np.int64)),
         "views_before_action": pa.array(np.rint(c["before"]).astype(np.int64), mask=~enforced),
@@ -315,21 +419,16 @@ def _item_table(scenario: Scenario, c: dict[str, np.ndarray], revision: str) -> 
 
 
 def _pick(
-    vocabulary: Sequence[str], codes: np.ndarray, present: np.ndarray | None = None
+    vocabulary: Sequence[str | None], codes: np.ndarray, present: np.ndarray | None = None
 ) -> pa.Array:
     """Strings by code through an Arrow take (no per-item Python strings); null where not
-    ``present``."""
+    ``present`` (and where the vocabulary entry is None)."""
     indices = pa.array(
-        np.asarray(codes, dtype=np.int32), mask=None if present is None else ~present
+        np.where(present, codes, 0) if present is not None else codes,
+        pa.int32(),
+        mask=None if present is None else ~present,
     )
     return pc.take(pa.array(list(vocabulary), pa.string()), indices)
-
-
-def _masked(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """An object array of ``values`` where ``mask``, None elsewhere."""
-    out = np.full(mask.shape, None, dtype=object)
-    out[mask] = np.asarray(values, dtype=object)[mask]
-    return out
 
 
 @dataclass(frozen=True)

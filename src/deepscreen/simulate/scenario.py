@@ -79,7 +79,8 @@ OVERRIDE_ALIASES: Mapping[str, str] = {
 """Friendly names for what-if sweeps, mapped to the dotted path they set.
 
 - ``detection_latency`` → ``latency.async_model_seconds``; the value is a duration: a number of
-  seconds (``1.5``) or a string ``"1.5"``, ``"2s"``, ``"500ms"`` or ``"2min"`` (``parse_seconds``);
+  seconds (``1.5``) or a string ``"1.5"``, ``"2s"``, ``"500ms"``, ``"2min"`` or ``"1h"``
+  (``parse_seconds``);
 - ``reviewers`` → ``review.reviewers`` (reviewers on shift in each staffed hour).
 """
 
@@ -548,12 +549,14 @@ class _OverrideProblem(Exception):
 
 
 _DURATION_RE = re.compile(r"^\s*(?P<n>[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(?P<unit>[a-z]*)\s*$")
-_UNIT_SECONDS = {"": 1.0, "s": 1.0, "sec": 1.0, "ms": 1e-3, "min": 60.0, "m": 60.0}
+_UNIT_SECONDS = {
+    "": 1.0, "s": 1.0, "sec": 1.0, "ms": 1e-3, "min": 60.0, "m": 60.0, "h": 3600.0,
+}  # fmt: skip
 
 
 def parse_seconds(value: object) -> float:
     """A duration in seconds from a number (seconds) or a string ``"1.5"``, ``"2s"``,
-    ``"500ms"``, ``"2min"``. Raises ``ValueError`` otherwise."""
+    ``"500ms"``, ``"2min"``, ``"1h"``. Raises ``ValueError`` otherwise."""
     if isinstance(value, bool):
         raise ValueError(f"not a duration: {value!r}")
     if isinstance(value, numbers.Real):  # int, float, numpy scalars
@@ -561,7 +564,7 @@ def parse_seconds(value: object) -> float:
     elif isinstance(value, str) and (match := _DURATION_RE.match(value.lower())):
         unit = match.group("unit")
         if unit not in _UNIT_SECONDS:
-            raise ValueError(f"unknown duration unit {unit!r} in {value!r} (use s, ms or min)")
+            raise ValueError(f"unknown duration unit {unit!r} in {value!r} (use s, ms, min or h)")
         seconds = float(match.group("n")) * _UNIT_SECONDS[unit]
     else:
         raise ValueError(f"not a duration: {value!r} (a number of seconds, '2s' or '500ms')")

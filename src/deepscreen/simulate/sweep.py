@@ -214,7 +214,7 @@ class SweepResult:
                 delta: dict[str, Any] = {"value": None, "ci_low": None, "ci_high": None}
                 if index > 0:
                     paired = [
-                        s[name] - f[name]
+                        _difference(s[name], f[name])
                         for s, f in zip(runs, first, strict=True)
                         if name in s and name in f
                     ]
@@ -336,3 +336,15 @@ def _result(
         summaries=tuple(tuple(run.summary() for run in rep.runs) for rep in runs),
         replicated=tuple(runs) if keep_runs else None,
     )
+
+
+ROUNDING = 1e-9
+"""Relative size below which a paired difference is floating-point rounding, not an effect."""
+
+
+def _difference(value: float, reference: float) -> float:
+    """``value − reference``, or 0 when it is within rounding of the operands: sums of the
+    same views accumulated in another order differ by ~1e-16 relative, and a paired interval
+    would otherwise report that noise as a significant effect."""
+    delta = value - reference
+    return 0.0 if abs(delta) <= ROUNDING * max(abs(value), abs(reference)) else delta

@@ -454,3 +454,51 @@ def test_metric_table_has_the_impact_columns_and_agrees_with_the_item_table(
     for key, cost in result.costs.items():
         if cost is not None:
             assert summary[f"cost_{key}"] == cost
+
+
+# --------------------------------------------------------------------------- streaming by day
+
+
+def test_items_waiting_for_review_carry_over_days_and_every_item_is_reported_once(
+    small: Scenario, bundles: dict[str, Bundle]
+) -> None:
+    # FIFO review with capacity a little below arrivals: many items wait overnight
+    scenario = small.with_overrides(
+        {
+            "days": 3,
+            "uploads.per_day": 2400,
+            "reviewers": 1,
+            "review.items_per_reviewer_hour": 90.0,
+            "review.staffed_hours": list(range(24)),
+            "review.priority": "fifo",
+        }
+    )
+    result = run(scenario, bundles["review_all"])
+    ids = column(result, "item_id")
+    assert len(set(ids.tolist())) == ids.size == result.item_count
+    assert metric(result, "uploads")["value"] == result.item_count
+    ingested = column(result, "ingested_at").astype("datetime64[D]")
+    reviewed = column(result, "reviewed_at")
+    later = [
+        r is not None and np.datetime64(r, "D") > day
+        for r, day in zip(reviewed.tolist(), ingested, strict=True)
+    ]
+    assert any(later), "some reviews complete on a later day than the upload"
+    # never reviewed: still waiting at the end, or queued only after the last hour
+    never = sum(r is None for r in reviewed.tolist())
+    horizon = np.datetime64(START.replace(tzinfo=None), "h") + np.timedelta64(72, "h")
+    queued_late = np.count_nonzero(column(result, "decided_at").astype("datetime64[h]") >= horizon)
+    assert never == result.backlog[-1] + queued_late
+
+
+def test_a_run_without_items_keeps_no_rows_and_reports_the_same_numbers(
+    small: Scenario, bundles: dict[str, Bundle]
+) -> None:
+    scenario = small.with_overrides(BASE)
+    kept = run(scenario, bundles["act_on_score"])
+    lean = simulate_run(
+        scenario, bundles["act_on_score"], seed=1, signal_names=SIGNALS, keep_items=False
+    )
+    assert lean.items.num_rows == 0 and lean.item_count == kept.items.num_rows
+    assert lean.metrics.equals(kept.metrics)
+    assert lean.truths == kept.truths and lean.costs == kept.costs

@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deepscreen.simulate.review_queue import QueueResult, capacity_per_hour, simulate_queue
+from deepscreen.simulate.review_queue import (
+    QueueResult,
+    ReviewQueue,
+    capacity_per_hour,
+    simulate_queue,
+)
 
 
 def completion_hours(result: QueueResult) -> list[int]:
@@ -261,3 +266,63 @@ def test_more_capacity_never_delays_fifo_and_never_raises_priority_backlog(
     faster_p = simulate_queue(arrivals, more, priority=prio)
     assert faster_p.backlog[-1] <= base_p.backlog[-1]
     assert np.all(faster_p.backlog <= base_p.backlog)
+
+
+def _by_day(
+    arrivals: np.ndarray, capacity: np.ndarray, priority: np.ndarray | None, span: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """ReviewQueue fed one span of hours at a time, items added in their span of arrival."""
+    queue = ReviewQueue(capacity, prioritised=priority is not None)
+    completed = np.full(arrivals.size, np.inf)
+    order = np.argsort(np.floor(arrivals / span), kind="stable")
+    added: list[int] = []
+    for start in range(0, capacity.size, span):
+        mine = order[np.floor(arrivals[order] / span) == start // span]
+        added.extend(mine.tolist())
+        keys, done = queue.advance(
+            arrivals[mine], start + span, None if priority is None else priority[mine]
+        )
+        completed[np.asarray(added, dtype=np.int64)[keys]] = done
+    return completed, queue.backlog
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    items=st.integers(0, 300),
+    span=st.sampled_from([1, 5, 24]),
+    prioritised=st.booleans(),
+    rate=st.floats(0.0, 12.0),
+)
+def test_review_queue_by_span_equals_one_whole_run(
+    seed: int, items: int, span: int, prioritised: bool, rate: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    hours = 72
+    # arrivals in the span order (the simulator adds a day's items after the earlier days')
+    arrivals = rng.uniform(0, hours + 5, items)
+    arrivals = np.sort(np.where(rng.random(items) < 0.2, np.floor(arrivals), arrivals))  # ties
+    priority = rng.integers(0, 4, items).astype(float) if prioritised else None
+    capacity = capacity_per_hour(
+        hours=hours, reviewers=3, items_per_reviewer_hour=rate / 3, staffed_hours=range(6, 22)
+    )
+    whole = simulate_queue(arrivals, capacity, priority=priority)
+    completed, backlog = _by_day(arrivals, capacity, priority, span)
+    np.testing.assert_array_equal(np.isfinite(completed), np.isfinite(whole.completed_at))
+    finite = np.isfinite(completed)
+    np.testing.assert_allclose(completed[finite], whole.completed_at[finite], rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(backlog, whole.backlog)
+
+
+def test_review_queue_refuses_misuse() -> None:
+    queue = ReviewQueue(np.ones(48), prioritised=False)
+    queue.advance(np.array([1.0]), 24)
+    with pytest.raises(ValueError, match="at or after hour 24"):
+        queue.advance(np.array([3.0]), 48)
+    with pytest.raises(ValueError, match="priority exactly"):
+        queue.advance(np.array([30.0]), 48, priority=np.array([1.0]))
+    with pytest.raises(ValueError, match="before the current hour"):
+        queue.advance(np.array([]), 10)
+    assert queue.waiting == 0
+    with pytest.raises(ValueError, match="capacity"):
+        ReviewQueue(np.array([-1.0]), prioritised=True)

@@ -475,7 +475,16 @@ def test_override_sets_dotted_paths_and_records_itself_as_the_source() -> None:
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [("2s", 2.0), ("500ms", 0.5), (1.5, 1.5), ("1.5", 1.5), (1, 1.0), ("0.25 s", 0.25)],
+    [
+        ("2s", 2.0),
+        ("500ms", 0.5),
+        (1.5, 1.5),
+        ("1.5", 1.5),
+        (1, 1.0),
+        ("0.25 s", 0.25),
+        ("2min", 120.0),
+        ("1h", 3600.0),
+    ],
 )
 def test_detection_latency_alias_sets_async_model_seconds(value: object, seconds: float) -> None:
     changed = load_scenario("small").with_overrides({"detection_latency": value})
@@ -535,7 +544,7 @@ def test_override_refused_when_the_path_is_unknown(path: str) -> None:
         ({"review.reviewers": -1}, "review.reviewers: Input should be greater than or equal to 0"),
         ({"categories.news.share": 0.5}, "categories: shares must sum to 1"),
         ({"detection_latency": "soon"}, "detection_latency: not a duration"),
-        ({"detection_latency": "2h"}, "unknown duration unit 'h'"),
+        ({"detection_latency": "2d"}, "unknown duration unit 'd'"),
         ({"detection_latency": "-1s"}, "detection_latency: not a duration"),
     ],
 )

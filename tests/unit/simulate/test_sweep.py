@@ -292,3 +292,12 @@ def test_real_sweep_deltas_match_the_replications(tiny: Scenario, reviewing: Bun
     assert rows["reviewers=3", "sent_to_review"]["value"] == pytest.approx(
         np.mean([run.summary()["sent_to_review"] for run in direct.runs])
     )
+
+
+def test_paired_differences_within_floating_point_rounding_are_zero() -> None:
+    from deepscreen.simulate.sweep import _difference
+
+    assert _difference(632_088.4 + 1.9e-8, 632_088.4) == 0.0
+    assert _difference(632_088.4 + 1e-3, 632_088.4) == pytest.approx(1e-3)
+    assert _difference(0.0, 0.0) == 0.0
+    assert _difference(1e-12, 0.0) == pytest.approx(1e-12)
