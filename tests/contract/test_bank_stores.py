@@ -75,7 +75,7 @@ def test_version_1_database_without_bank_tables_gets_them(tmp_path: Path) -> Non
     with SqlEventStore(f"sqlite:///{path}") as events:
         assert events.for_item("a") == item_events("a")
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
     conn.close()
 
 

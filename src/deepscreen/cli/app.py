@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 
 from deepscreen import __version__
-from deepscreen.cli import bank, demo, impact, learn, models, policy, review, sample, scan, simulate
+from deepscreen.cli import (
+    bank,
+    db,
+    demo,
+    impact,
+    learn,
+    models,
+    policy,
+    review,
+    sample,
+    scan,
+    simulate,
+)
 from deepscreen.cli.errors import EXIT_CODES_HELP
 
 app = typer.Typer(
@@ -26,6 +38,7 @@ app.add_typer(review.app, name="review")
 app.add_typer(bank.app, name="bank")
 app.add_typer(models.app, name="models")
 app.add_typer(impact.app, name="impact")
+app.add_typer(db.app, name="db")
 app.command("sample", epilog=EXIT_CODES_HELP)(sample.sample)
 app.command("simulate", epilog=EXIT_CODES_HELP)(simulate.simulate)
 

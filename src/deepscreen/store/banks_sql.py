@@ -23,6 +23,7 @@ from deepscreen.store.banks_rows import (
     row_entry,
 )
 from deepscreen.store.engine import make_engine, parse_url
+from deepscreen.store.migrations import refuse_message
 
 _SQLITE_INSERT = (
     f"INSERT INTO bank_entries ({', '.join(ENTRY_COLUMNS)})"
@@ -56,10 +57,7 @@ class SqlBankStore:
             with self._errors(), self._write_lock, self._engine.begin() as conn:
                 version = s.ensure_schema(conn, schema)
             if version != s.SCHEMA_VERSION:
-                raise StoreUnavailable(
-                    f"bank store {self.url} has schema version {version},"
-                    f" this deepscreen reads version {s.SCHEMA_VERSION}"
-                )
+                raise StoreUnavailable(refuse_message("bank store", self.url, version))
         except BaseException:
             self._engine.dispose()
             raise

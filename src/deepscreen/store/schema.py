@@ -1,8 +1,11 @@
-"""The one SQLAlchemy Core schema of SQLite and PostgreSQL stores, created when a store opens.
+"""The one SQLAlchemy Core schema of SQLite and PostgreSQL stores.
 
-There are no migrations yet: a database whose ``schema_version`` differs is refused. Tables added
-since (``banks``, ``bank_entries``) are additive, so version 1 stays: opening a version-1 database
-creates them with ``CREATE TABLE/INDEX IF NOT EXISTS``, like every table, and touches nothing else.
+A new database is created at the latest version when a store first opens it. An older one is
+refused until ``deepscreen db upgrade`` applies the ordered migrations of
+``deepscreen.store.migrations``; a newer one (from a later deepscreen) is refused. Version 1:
+the event log (``events``, ``items``, ``decisions``) and hash banks (``banks``,
+``bank_entries``); version 2: the review queue (``review_tasks``), API keys (``api_keys``), the
+audit trail (``audit_log``) and acknowledged asynchronous ingests (``ingest_jobs``).
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -26,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Any constant key: it serialises concurrent first opens of one PostgreSQL database.
 _PG_LOCK_KEY = 0x6465_6570_7363_72
 
@@ -97,6 +102,78 @@ bank_entries = Table(
     Index("ix_bank_entries_bank_seq", "bank", "seq"),
 )
 
+# --- version 2: the review queue, API keys, the audit trail, acknowledged ingests
+
+# One row per review task: a decision routed to review, an appeal, or a gold item. A task is
+# claimed under a lease (claimed_by, lease_expires_at); an expired lease makes it claimable again.
+review_tasks = Table(
+    "review_tasks",
+    metadata,
+    Column("task_id", String, primary_key=True),
+    Column("item_id", String, nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # review | appeal | gold
+    Column("queue", String(63), nullable=False),
+    Column("priority", Float, nullable=False),
+    Column("status", String(16), nullable=False),  # open | claimed | done
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=True),  # the queue's SLA
+    Column("claimed_by", String, nullable=True),
+    Column("lease_expires_at", DateTime(timezone=True), nullable=True),
+    Column("claims", Integer, nullable=False, default=0),
+    Column("exclude_reviewer", String, nullable=True),  # appeals: not the first reviewer
+    Column("decision_id", String, nullable=True),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("completed_by", String, nullable=True),
+    Column("payload", Text, nullable=False),  # a JSON object: routing context, gold answer
+    Index("ix_review_tasks_claim", "queue", "status", "priority"),
+    Index("ix_review_tasks_status_due", "status", "due_at"),
+)
+
+# API keys: the secret is shown once; only its argon2 hash is stored.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("secret_hash", String, nullable=False),
+    Column("role", String(16), nullable=False),  # ingest | reviewer | analyst | admin
+    Column("name", String, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# Who did what, append-only (actor = an API key id or a CLI user).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String, nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String, nullable=False),
+    Column("details", Text, nullable=False),  # a JSON object
+    Index("ix_audit_log_actor_seq", "actor", "seq"),
+)
+
+# Asynchronous ingests, stored before they are acknowledged: processed once, resumed after a
+# restart; the idempotency key returns the same job (and never a second item).
+ingest_jobs = Table(
+    "ingest_jobs",
+    metadata,
+    Column("job_id", String, primary_key=True),
+    Column("idempotency_key", String(255), nullable=False, unique=True),
+    Column("request_sha256", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | done | failed
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("filename", String, nullable=False),
+    Column("attributes", Text, nullable=False),  # a JSON object
+    Column("media", LargeBinary, nullable=True),  # dropped once processed
+    Column("item_id", String, nullable=True),
+    Column("result", Text, nullable=True),  # a JSON object
+    Column("error", Text, nullable=True),
+    Index("ix_ingest_jobs_status_created", "status", "created_at"),
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -105,21 +182,44 @@ schema_version = Table(
 )
 
 
-def ensure_schema(conn: Connection, pg_schema: str | None = None) -> int:
-    """Create what is missing (and ``pg_schema``, a checked name); return the stored version."""
+def lock(conn: Connection, pg_schema: str | None = None) -> None:
+    """Serialise schema changes on PostgreSQL (concurrent first opens, upgrades) and create
+    ``pg_schema`` (a checked name) if needed; nothing on SQLite (its writes are serialised)."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
         if pg_schema is not None:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{pg_schema}"')
-    for table in metadata.sorted_tables:
+
+
+def create_tables(conn: Connection, tables: list[Table]) -> None:
+    for table in tables:
         conn.execute(CreateTable(table, if_not_exists=True))
         for index in sorted(table.indexes, key=lambda i: str(i.name)):
             conn.execute(CreateIndex(index, if_not_exists=True))
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(
-        insert(schema_version)
-        .values(id=1, version=SCHEMA_VERSION)
-        .on_conflict_do_nothing(index_elements=["id"])
-    )
+
+
+def stored_version(conn: Connection) -> int | None:
+    """The database's schema version; None for a database deepscreen never opened."""
+    conn.execute(CreateTable(schema_version, if_not_exists=True))
     query = select(schema_version.c.version).where(schema_version.c.id == 1)
-    return int(conn.execute(query).scalar_one())
+    value = conn.execute(query).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def set_version(conn: Connection, version: int) -> None:
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(schema_version).values(id=1, version=version)
+    conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"version": version}))
+
+
+def ensure_schema(conn: Connection, pg_schema: str | None = None) -> int:
+    """Create a new database at ``SCHEMA_VERSION``; at that version, create whatever table or
+    index is missing; return the stored version (an older or newer one is left untouched for
+    the caller to refuse)."""
+    lock(conn, pg_schema)
+    version = stored_version(conn)
+    if version is None or version == SCHEMA_VERSION:
+        create_tables(conn, list(metadata.sorted_tables))
+        set_version(conn, SCHEMA_VERSION)
+        return SCHEMA_VERSION
+    return version

@@ -25,6 +25,7 @@ from deepscreen.core.media import ItemId
 from deepscreen.store import schema as s
 from deepscreen.store.codec import decode_decision, decode_event
 from deepscreen.store.engine import make_engine, parse_url
+from deepscreen.store.migrations import refuse_message
 from deepscreen.store.ports import EventRecord
 from deepscreen.store.records import (
     EventRow,
@@ -63,10 +64,7 @@ class SqlEventStore:
             with self._errors(), self._write_lock, self._engine.begin() as conn:
                 version = s.ensure_schema(conn, schema)
             if version != s.SCHEMA_VERSION:
-                raise StoreUnavailable(
-                    f"event store {self.url} has schema version {version},"
-                    f" this deepscreen reads version {s.SCHEMA_VERSION}"
-                )
+                raise StoreUnavailable(refuse_message("event store", self.url, version))
         except BaseException:
             self._engine.dispose()
             raise

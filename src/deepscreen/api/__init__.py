@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI) and the reviewer web UI: thin shells over ``deepscreen.service``."""

@@ -1,0 +1,1 @@
+"""Human review: routing and priority (pure), task types, appeals."""
