@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import os
+import secrets
 from importlib.resources import as_file, files
 from pathlib import Path
 
 from deepscreen.core.clock import Clock, IdFactory, system_clock, uuid4_ids
+from deepscreen.core.decisions import Action
 from deepscreen.core.errors import ConfigError
 from deepscreen.impact.summary import CostInputs
 from deepscreen.media import MediaLimits
 from deepscreen.policy.bundle import Bundle, load_bundle
+from deepscreen.review.config import PriorityConfig, ReviewConfig
 from deepscreen.service import Services
 from deepscreen.service.banks import load_matcher
+from deepscreen.service.hosted import HostedStores
 from deepscreen.service.scan import BankingRule
-from deepscreen.settings import EnsembleSettings, Settings, VendorSettings
+from deepscreen.service.url_fetch import UrlFetcher, address_check
+from deepscreen.settings import EnsembleSettings, ReviewSettings, Settings, VendorSettings
 from deepscreen.signals.ensemble import Ensemble, load_stack
 from deepscreen.signals.hash_banks import BankMatcher
 from deepscreen.signals.hashmatch import HashMatchDetector
@@ -22,10 +27,19 @@ from deepscreen.signals.learned import LearnedDetector
 from deepscreen.signals.ports import Detector
 from deepscreen.signals.registry import load_detectors
 from deepscreen.signals.vendor import VendorConfig, VendorDetector
+from deepscreen.store.access_memory import InMemoryAuditLog, InMemoryKeyStore
+from deepscreen.store.audit_sql import SqlAuditLog
 from deepscreen.store.banks_open import open_bank_store
 from deepscreen.store.banks_ports import BankStore
+from deepscreen.store.database import SqlDatabase
+from deepscreen.store.ingest_memory import InMemoryIngestJobStore
+from deepscreen.store.ingest_sql import SqlIngestJobStore
+from deepscreen.store.keys_sql import SqlKeyStore
 from deepscreen.store.memory import InMemoryEventStore
 from deepscreen.store.ports import EventStore
+from deepscreen.store.review_memory import InMemoryReviewQueue
+from deepscreen.store.review_ports import ReviewQueueStore
+from deepscreen.store.review_sql import SqlReviewQueue
 from deepscreen.store.sql import SqlEventStore
 
 
@@ -62,9 +76,14 @@ def build(
     detectors: list[Detector] | None = None,
     clock: Clock = system_clock,
     new_id: IdFactory = uuid4_ids,
+    review_queue: ReviewQueueStore | None = None,
 ) -> Services:
     """Wire everything from settings; tests pass fakes for ``store``, ``banks``,
-    ``detectors`` and ``clock``. The bank store shares the event store's database."""
+    ``detectors``, ``clock`` and ``review_queue``. The bank store and the review queue share
+    the event store's database; with an injected ``store`` and no ``review_queue``, the queue
+    is in memory (it is never written to a database the event store is not in)."""
+    if review_queue is None:
+        review_queue = open_review_queue(settings) if store is None else InMemoryReviewQueue()
     banks = banks if banks is not None else open_bank_store(settings.db_url)
     matcher = load_matcher(banks)
     if detectors is None:
@@ -87,12 +106,70 @@ def build(
         clock=clock,
         new_id=new_id,
         ensemble=make_ensemble(settings.ensemble),
+        shadow_bundles=load_shadow_policies(settings, detectors, bundle),
+        review_queue=review_queue,
+        review=review_config(settings.review),
         costs=CostInputs(
             currency=settings.costs.currency,
             review_cost_per_item=settings.costs.review_cost_per_item,
             monthly_volume=settings.costs.monthly_volume,
         ),
     )
+
+
+def open_review_queue(settings: Settings) -> ReviewQueueStore:
+    """``memory://`` for the in-memory fake, else SQLite or PostgreSQL (the event store's URL)."""
+    if settings.db_url == "memory://":
+        return InMemoryReviewQueue()
+    return SqlReviewQueue(settings.db_url)
+
+
+def review_config(review: ReviewSettings) -> ReviewConfig:
+    """The ``[review]`` settings as the pure review package's parameters. Without a configured
+    pseudonym secret, a random one for this process (pseudonyms then differ between runs)."""
+    secret = review.pseudonym_secret
+    return ReviewConfig(
+        priority=PriorityConfig(
+            score_signals=tuple(review.score_signals),
+            prior_probability=review.prior_probability,
+            segment_attribute=review.segment_attribute,
+            severity_by_segment=dict(review.severity_by_segment),
+            default_severity=review.default_severity,
+            handling_minutes_by_kind=dict(review.handling_minutes_by_kind),
+            default_handling_minutes=review.default_handling_minutes,
+            default_predicted_views=review.default_predicted_views,
+        ),
+        lease_seconds=review.lease_seconds,
+        sla_hours_by_queue=dict(review.sla_hours),
+        default_sla_hours=review.default_sla_hours,
+        default_queue=review.default_queue,
+        appeals_queue=review.appeals_queue,
+        gold_queue=review.gold_queue,
+        gold_share=review.gold_share,
+        reason_codes=tuple(review.reason_codes),
+        violating_action=Action(review.violating_action),
+        pseudonym_secret=(
+            secret.get_secret_value().encode() if secret is not None else secrets.token_bytes(32)
+        ),
+    )
+
+
+def load_shadow_policies(
+    settings: Settings, detectors: list[Detector], active: Bundle
+) -> tuple[Bundle, ...]:
+    """The shadow bundles, checked against the same signals as the active one; a shadow
+    revision equal to the active one (or to another shadow) is refused as a mistake."""
+    names = signal_names(settings, detectors)
+    bundles = tuple(load_bundle(Path(d), known_signals=names) for d in settings.shadow_policy_dirs)
+    seen = {active.revision: "the active policy"}
+    for directory, bundle in zip(settings.shadow_policy_dirs, bundles, strict=True):
+        if bundle.revision in seen:
+            raise ConfigError(
+                f"shadow policy {directory} has revision {bundle.revision}, the same as "
+                f"{seen[bundle.revision]}: a shadow must be a different candidate"
+            )
+        seen[bundle.revision] = f"shadow policy {directory}"
+    return bundles
 
 
 def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, Detector]:
@@ -133,4 +210,30 @@ def make_ensemble(ensemble: EnsembleSettings) -> Ensemble | None:
         band=ensemble.inconclusive,
         provenance=frozenset(ensemble.provenance),
         stack=load_stack(Path(ensemble.stack)) if ensemble.stack else None,
+    )
+
+
+def build_hosted(settings: Settings) -> HostedStores:
+    """The HTTP service's stores — API keys, audit trail, ingest jobs — in the event store's
+    database (one engine for the three); ``memory://`` gives in-memory fakes."""
+    if settings.db_url == "memory://":
+        return HostedStores(InMemoryKeyStore(), InMemoryAuditLog(), InMemoryIngestJobStore())
+    database = SqlDatabase(settings.db_url)
+    return HostedStores(SqlKeyStore(database), SqlAuditLog(database), SqlIngestJobStore(database))
+
+
+def url_fetcher(settings: Settings) -> UrlFetcher | None:
+    """The fetcher of media URLs for ``POST /v1/scan``; None unless ``[api] url_fetch_enabled``."""
+    api = settings.api
+    if not api.url_fetch_enabled:
+        return None
+    try:
+        check = address_check(api.url_fetch_allowed_networks)
+    except ValueError as exc:
+        raise ConfigError(f"[api] url_fetch_allowed_networks: {exc}") from exc
+    return UrlFetcher(
+        max_bytes=settings.media.max_bytes,
+        timeout_s=api.url_fetch_timeout_s,
+        max_redirects=api.url_fetch_max_redirects,
+        is_allowed=check,
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    SecretStr,
+    ValidationError,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -130,6 +138,138 @@ class EnsembleSettings(BaseModel):
     )
 
 
+class ApiSettings(BaseModel):
+    """The HTTP service (``deepscreen serve``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    host: str = Field("127.0.0.1", description="Address to listen on (loopback by default).")
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(
+        1, ge=1, le=64, description="Server processes; each also runs an ingest worker thread."
+    )
+    max_request_bytes: int = Field(
+        52 * 1024 * 1024,
+        gt=0,
+        description="Largest request body in bytes, multipart overhead included: refused with "
+        "413 from its Content-Length, or as soon as the streamed body passes it.",
+    )
+    auth_cache_ttl_s: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="How long a verified API key is remembered, skipping argon2 (a revoked key "
+        "keeps working at most this long in a running server); 0 disables the cache.",
+    )
+    ingest_lease_s: float = Field(
+        300.0,
+        gt=0,
+        description="How long a claimed ingest job is reserved for one worker; a job whose "
+        "worker died is taken up again after it.",
+    )
+    ingest_poll_s: float = Field(
+        1.0, gt=0, le=60, description="How often the ingest worker looks for claimable jobs."
+    )
+    url_fetch_enabled: bool = Field(
+        False, description="Allow POST /v1/scan to fetch media from a `url` (off by default)."
+    )
+    url_fetch_timeout_s: float = Field(10.0, gt=0, le=120, description="Per fetch, all hops.")
+    url_fetch_max_redirects: int = Field(3, ge=0, le=10)
+    url_fetch_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDR networks fetched even though private or reserved (an internal media "
+        "host, e.g. 10.1.2.0/24); loopback and link-local stay refused unless listed.",
+    )
+
+
+class ReviewSettings(BaseModel):
+    """The review queue (``deepscreen review``) and appeals (``deepscreen appeal``).
+
+    Tasks are ranked by expected harm averted per review minute, ``p × severity weight ×
+    predicted views ÷ handling minutes`` (METRICS.md §5.4). The weights, views and minutes below
+    are placeholders: replace them with your platform's measured values.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    lease_seconds: float = Field(
+        900.0,
+        gt=0,
+        le=86_400,
+        description="How long a claimed task stays with its reviewer without renewal; after "
+        "that anyone may claim it (and the first reviewer can no longer decide it).",
+    )
+    sla_hours: dict[str, PositiveFloat] = Field(
+        default_factory=dict,
+        description="Deadline per queue, in hours after the decision (appeals: after receipt), "
+        "e.g. {provenance = 12, appeals = 72}; other queues use default_sla_hours.",
+    )
+    default_sla_hours: float = Field(
+        24.0, gt=0, description="Deadline of queues not in sla_hours (the DSA-relevant 24 h)."
+    )
+    default_queue: str = Field(
+        "review", min_length=1, description="Queue of a review decision whose rule names none."
+    )
+    appeals_queue: str = Field("appeals", min_length=1, description="Queue of appeal tasks.")
+    gold_queue: str = Field("gold", min_length=1, description="Queue of gold tasks.")
+    gold_share: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Share of claims (0..1) served an already-labelled item, its answer "
+        "hidden, to measure reviewer accuracy; 0 turns gold items off.",
+    )
+    reason_codes: list[str] = Field(
+        default_factory=lambda: [
+            "ai_generated_undisclosed",
+            "deepfake_of_real_person",
+            "manipulated_media",
+            "disclosed_ai",
+            "authentic_media",
+            "satire_or_art",
+            "insufficient_evidence",
+            "new_context_from_appeal",
+        ],
+        min_length=1,
+        description="The reason codes a reviewer must choose from to decide a task or appeal.",
+    )
+    violating_action: Literal["label", "downrank", "age_gate", "remove"] = Field(
+        "remove", description="Action recorded when a reviewer confirms a violation."
+    )
+    score_signals: list[str] = Field(
+        default_factory=lambda: ["ensemble", "learned"],
+        description="Signals whose score is the priority's probability p; the first that "
+        "scored wins.",
+    )
+    prior_probability: float = Field(
+        0.5, ge=0, le=1, description="p when none of score_signals scored the item."
+    )
+    segment_attribute: str = Field(
+        "category", description="Item attribute whose value selects the severity weight."
+    )
+    severity_by_segment: dict[str, NonNegativeFloat] = Field(
+        default_factory=lambda: {"politics": 3.0, "elections": 3.0, "news": 2.0},
+        description="Severity weight per segment (value of segment_attribute).",
+    )
+    default_severity: float = Field(
+        1.0, ge=0, description="Severity weight of segments not in severity_by_segment."
+    )
+    handling_minutes_by_kind: dict[str, PositiveFloat] = Field(
+        default_factory=lambda: {"image": 1.0, "video": 3.0},
+        description="Expected review minutes per media kind (measure them: METRICS.md §5.1).",
+    )
+    default_handling_minutes: float = Field(
+        2.0, gt=0, description="Review minutes of kinds not in handling_minutes_by_kind."
+    )
+    default_predicted_views: float = Field(
+        1000.0, ge=0, description="Predicted views of an item with no ViewsObserved yet."
+    )
+    pseudonym_secret: SecretStr | None = Field(
+        None,
+        description="Key of the reviewer pseudonyms in exports (keyed hash); best set through "
+        "DEEPSCREEN_REVIEW__PSEUDONYM_SECRET, not in a file. Unset: a random key per process, "
+        "so pseudonyms differ between runs.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DEEPSCREEN_", env_nested_delimiter="__", extra="forbid"
@@ -137,6 +277,11 @@ class Settings(BaseSettings):
 
     db_url: str = Field("sqlite:///deepscreen.db", description="SQLAlchemy URL of the event store.")
     policy_dir: str | None = Field(None, description="Policy bundle directory; default: shipped.")
+    shadow_policy_dirs: list[str] = Field(
+        default_factory=list,
+        description="Candidate policy bundles decided in shadow beside the active one: recorded "
+        "as shadow decisions, never applied (compare with `impact compare --shadow REVISION`).",
+    )
     detectors: list[str] = Field(
         default_factory=lambda: ["c2pa", "hashmatch", "metadata", "watermark"]
     )
@@ -149,6 +294,8 @@ class Settings(BaseSettings):
     learned: LearnedSettings = Field(default_factory=lambda: LearnedSettings())
     vendor: VendorSettings = Field(default_factory=lambda: VendorSettings())
     ensemble: EnsembleSettings = Field(default_factory=lambda: EnsembleSettings())
+    review: ReviewSettings = Field(default_factory=lambda: ReviewSettings())
+    api: ApiSettings = Field(default_factory=lambda: ApiSettings())
 
     @classmethod
     def settings_customise_sources(

@@ -6,16 +6,19 @@ import typer
 
 from deepscreen import __version__
 from deepscreen.cli import (
+    appeal,
     bank,
     db,
     demo,
     impact,
+    keys,
     learn,
     models,
     policy,
     review,
     sample,
     scan,
+    serve,
     simulate,
 )
 from deepscreen.cli.errors import EXIT_CODES_HELP
@@ -35,12 +38,15 @@ app.command("train", epilog=EXIT_CODES_HELP)(learn.train)
 app.command("eval", epilog=EXIT_CODES_HELP)(learn.evaluate)
 app.add_typer(policy.app, name="policy")
 app.add_typer(review.app, name="review")
+app.add_typer(appeal.app, name="appeal")
 app.add_typer(bank.app, name="bank")
 app.add_typer(models.app, name="models")
 app.add_typer(impact.app, name="impact")
 app.add_typer(db.app, name="db")
 app.command("sample", epilog=EXIT_CODES_HELP)(sample.sample)
 app.command("simulate", epilog=EXIT_CODES_HELP)(simulate.simulate)
+app.command("serve", epilog=EXIT_CODES_HELP)(serve.serve)
+app.add_typer(keys.app, name="keys")
 
 
 def _version(value: bool) -> None:

@@ -24,11 +24,19 @@ from deepscreen.policy.bundle import load_bundle
 from deepscreen.service.replay import Replay, latest_revision, load_events, select_items
 
 CandidateArg = Annotated[
-    Path,
+    Path | None,
     typer.Argument(
         help="Candidate policy bundle directory (its *_test.yaml files are not run here).",
         exists=True,
         file_okay=False,
+    ),
+]
+ShadowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--shadow",
+        help="Compare with the decisions a shadow policy of this revision recorded live "
+        "(instead of replaying a candidate directory).",
     ),
 ]
 BaselineOpt = Annotated[
@@ -63,7 +71,8 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")]
 
 
 def compare(
-    candidate: CandidateArg,
+    candidate: CandidateArg = None,
+    shadow: ShadowOpt = None,
     baseline: BaselineOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -74,6 +83,10 @@ def compare(
     seed: SeedOpt = 0,
 ) -> None:
     """Compare a candidate policy with the stored decisions on the same stored items.
+
+    The candidate is a policy directory (replayed), or with `--shadow REVISION` the decisions a
+    shadow policy (`shadow_policy_dirs` in settings) recorded live beside the active one, on
+    the items it decided.
 
     The candidate is re-evaluated on each item's stored inputs (its detector signals and item
     attributes): no detector is re-run and nothing is written. The replay is exact because a
@@ -105,9 +118,18 @@ def compare(
         selection = select_items(
             events, since=period_start, until=period_end, baseline_revision=revision
         )
-        names = selection.signal_names
-        bundle = load_bundle(candidate, known_signals=names if names else None)
-        replayed = selection.replay(bundle)
+        if (candidate is None) == (shadow is None):
+            raise CliError(
+                "give a candidate policy directory or --shadow REVISION (one of them)",
+                ExitCode.USAGE,
+            )
+        if shadow is not None:
+            replayed = selection.shadow(shadow)
+        else:
+            assert candidate is not None
+            names = selection.signal_names
+            bundle = load_bundle(candidate, known_signals=names if names else None)
+            replayed = selection.replay(bundle)
         costs = CostModel.from_mapping(settings.costs.model_dump())
         result = compare_policies(
             replayed.baseline, replayed.candidate, n_boot=n_boot, seed=seed, costs=costs
@@ -151,6 +173,8 @@ def comparison_report(replayed: Replay, result: Comparison, revision: str) -> di
         "items_lacking_signals": replayed.lacking_signals,
         "items_undecided": replayed.undecided,
         "items_other_revisions": replayed.other_revisions,
+        "candidate_source": replayed.source,
+        "items_without_shadow": replayed.without_shadow,
         **result.to_dict(),
     }
 
@@ -160,6 +184,7 @@ def _print(console: Console, report: dict[str, Any], result: Comparison) -> None
     console.print(
         f"[bold]baseline[/] {escape(report['baseline_revision'])} → "
         f"[bold]candidate[/] {escape(report['candidate_revision'])}"
+        + (" (shadow: decisions recorded live)" if report["candidate_source"] == "shadow" else "")
     )
     console.print(
         f"period: {period['since'] or 'beginning'} → {period['until'] or 'now'} (ingestion time)"
@@ -173,6 +198,11 @@ def _print(console: Console, report: dict[str, Any], result: Comparison) -> None
         f"left out: {report['items_lacking_signals']} lacking stored signals, "
         f"{report['items_undecided']} without a stored decision, "
         f"{report['items_other_revisions']} decided by other revisions"
+        + (
+            f", {report['items_without_shadow']} without a shadow decision"
+            if report["candidate_source"] == "shadow"
+            else ""
+        )
     )
     table = Table(
         title=f"paired bootstrap, {result.n_boot} replicates, seed {result.seed}",

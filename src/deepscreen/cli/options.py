@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,6 +44,18 @@ def settings_from(
 
 def services_from(config: Path | None, db: str | None, policy: Path | None) -> Services:
     return build(settings_from(config, db, policy))
+
+
+@contextmanager
+def open_services(config: Path | None, db: str | None) -> Iterator[Services]:
+    """Services for one command, with the event store and the review queue closed after it."""
+    services = services_from(config, db, None)
+    try:
+        yield services
+    finally:
+        services.store.close()
+        if services.review_queue is not None:
+            services.review_queue.close()
 
 
 def parse_assignments(pairs: list[str], root: str) -> dict[str, Any]:

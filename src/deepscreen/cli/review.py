@@ -1,4 +1,5 @@
-"""``deepscreen review record``: record a human review outcome (and bank confirmed deepfakes)."""
+"""``deepscreen review``: record a review outcome (and bank confirmed deepfakes); the queue's
+commands (queue, claim, decide, release, accuracy) are in ``cli.review_tasks``."""
 
 from __future__ import annotations
 
@@ -7,14 +8,22 @@ from typing import Annotated
 
 import typer
 
+from deepscreen.cli import review_tasks
 from deepscreen.cli.errors import CliError, ExitCode, domain_errors
 from deepscreen.cli.options import ConfigOpt, DbOpt, services_from
 from deepscreen.core.events import ReviewCompleted, Verdict
 from deepscreen.service.review import record_review
 
 app = typer.Typer(
-    help="Record human review outcomes.", no_args_is_help=True, rich_markup_mode="markdown"
+    help="Work the review queue and record human review outcomes.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
+app.command("queue")(review_tasks.queue_cmd)
+app.command("claim")(review_tasks.claim_cmd)
+app.command("decide")(review_tasks.decide_cmd)
+app.command("release")(review_tasks.release_cmd)
+app.command("accuracy")(review_tasks.accuracy_cmd)
 
 
 @app.command("record")

@@ -4,7 +4,14 @@ DeepscreenError
  ├── InvalidInput                 bad input from a caller; never a bug
  │    ├── UnsupportedMedia        not a format we read (sniffed from bytes)
  │    ├── MediaTooLarge           over the byte or pixel limit (decompression bombs)
- │    └── CorruptMedia            truncated or undecodable file
+ │    ├── CorruptMedia            truncated or undecodable file
+ │    └── UrlRefused              a media URL not fetched (disabled, address, redirect, failure)
+ ├── NotFound                     an id that names nothing stored (item, ingest job, API key)
+ ├── Conflict                     the request contradicts what is stored
+ │    └── IdempotencyConflict     an idempotency key reused with a different request
+ ├── AccessError
+ │    ├── Unauthenticated         no API key, or an unknown, malformed or revoked one
+ │    └── PermissionDenied        the key's role may not do this
  ├── ConfigError                  invalid settings or cost parameters
  ├── PolicyError
  │    ├── BundleInvalid           a policy bundle refused whole, with every error listed
@@ -13,6 +20,10 @@ DeepscreenError
  ├── PluginError
  │    ├── PluginConflict          two detectors claim one name
  │    └── DetectorLoadFailed      a detector's load() failed
+ ├── ReviewError                  the review queue refused an operation
+ │    ├── TaskNotFound            no task with that id
+ │    ├── LeaseNotHeld            the reviewer does not hold a valid lease on the task
+ │    └── NothingToAppeal         the item has no enforcing decision to appeal
  └── BackendError
       └── StoreUnavailable        the event store cannot be reached or opened
 """
@@ -79,6 +90,37 @@ class BankExists(BankError):
     code = "bank_exists"
 
 
+class UrlRefused(InvalidInput):
+    """Media named by a URL was not fetched: fetching is disabled, the address or a redirect
+    is not allowed, or the fetch failed."""
+
+    code = "url_refused"
+
+
+class NotFound(DeepscreenError):
+    code = "not_found"
+
+
+class Conflict(DeepscreenError):
+    code = "conflict"
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
+
+
+class AccessError(DeepscreenError):
+    code = "access_error"
+
+
+class Unauthenticated(AccessError):
+    code = "unauthenticated"
+
+
+class PermissionDenied(AccessError):
+    code = "permission_denied"
+
+
 class ConfigError(DeepscreenError):
     code = "config_error"
 
@@ -127,3 +169,22 @@ class BackendError(DeepscreenError):
 
 class StoreUnavailable(BackendError):
     code = "store_unavailable"
+
+
+class ReviewError(DeepscreenError):
+    code = "review_error"
+
+
+class TaskNotFound(ReviewError):
+    code = "task_not_found"
+
+
+class LeaseNotHeld(ReviewError):
+    """Complete, renew or release by a reviewer without a valid lease (never claimed, claimed
+    by someone else, lease expired, or the task is already done)."""
+
+    code = "lease_not_held"
+
+
+class NothingToAppeal(ReviewError):
+    code = "nothing_to_appeal"

@@ -51,6 +51,18 @@ class DecisionMade:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ShadowDecisionMade:
+    """What a candidate policy revision running in shadow decided on the same inputs as the
+    active one: recorded, never applied (no read model, no enforcement), compared by
+    ``deepscreen impact compare --shadow REVISION``."""
+
+    type: Literal["shadow_decision_made"] = "shadow_decision_made"
+    item_id: ItemId
+    occurred_at: datetime
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReviewCompleted:
     """A human (or an imported ground-truth label) judged an item.
 
@@ -110,6 +122,26 @@ class AppealResolved:
             raise ValueError("an appeal cannot be decided before it was received")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemRestored:
+    """An enforcing action on the item was undone — Meta's "restored content": removed content
+    returned, a cover or label taken off — e.g. because an appeal reversed it.
+
+    A dedicated event rather than a ``DecisionMade`` with action ``allow``: a restoration is no
+    policy evaluation (no inputs, no rule fired), and the decision log must keep saying what the
+    policy decided — replay, shadow comparison and the impact summary read decisions as policy
+    output, and a later ``allow`` would erase the very false positive the appeal revealed.
+    ``decision_id`` names the enforcing decision undone; ``appealed`` tells restorations after an
+    appeal from the platform's own (both are reported, METRICS §1.1).
+    """
+
+    type: Literal["item_restored"] = "item_restored"
+    item_id: ItemId
+    occurred_at: datetime
+    decision_id: str | None = None
+    appealed: bool = True
+
+
 class Notifier(StrEnum):
     USER = "user"
     TRUSTED_FLAGGER = "trusted_flagger"
@@ -152,9 +184,11 @@ Event = (
     ItemIngested
     | SignalsComputed
     | DecisionMade
+    | ShadowDecisionMade
     | ReviewCompleted
     | ViewsObserved
     | AppealResolved
+    | ItemRestored
     | NoticeReceived
     | LabelSampled
 )
@@ -162,9 +196,11 @@ EVENT_TYPES: tuple[str, ...] = (
     "item_ingested",
     "signals_computed",
     "decision_made",
+    "shadow_decision_made",
     "review_completed",
     "views_observed",
     "appeal_resolved",
+    "item_restored",
     "notice_received",
     "label_sampled",
 )

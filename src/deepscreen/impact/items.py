@@ -22,6 +22,12 @@ Every impact metric is a query over this table. Its columns (``ITEM_SCHEMA``):
   ``enforced_at``; null when never enforced);
 - appeals (latest ``AppealResolved``): ``appeal_received_at``, ``appeal_decided_at``,
   ``appeal_outcome``.
+
+An appeal that reverses an action (and the ``ItemRestored`` recorded with it) leaves
+``enforced`` true: the action was applied, and the rates built on this table count it as such —
+appeal rate = enforced items appealed ÷ enforced items, overturn rate = reversed ÷ decided
+appeals, restored content is a count of its own (METRICS.md §1.1, §1.6: "restoring a post
+doesn't necessarily mean a mistake was made"). Views before action are unaffected.
 """
 
 from __future__ import annotations

@@ -107,6 +107,12 @@ class Replay:
     """Items in the period without any stored decision (left out)."""
     other_revisions: int
     """Items in the period decided by another revision than the requested baseline."""
+    without_shadow: int = 0
+    """Shadow comparisons: selected items with no shadow decision of the candidate revision
+    (left out)."""
+    source: str = "replay"
+    """``"replay"`` (the candidate re-evaluated on stored inputs) or ``"shadow"`` (the
+    candidate's decisions recorded live, in shadow)."""
 
     @property
     def replayed(self) -> int:
@@ -174,6 +180,54 @@ class ReplaySet:
             pa.concat_tables([kept, substitutes]),
             segment_attribute=self.segment_attribute,
             score_signal=self.score_signal,
+        )
+
+    def shadow(self, revision: str) -> Replay:
+        """Both tables over the selected items that a shadow policy of ``revision`` decided
+        live (``ShadowDecisionMade``): its recorded decisions replace the stored ones, at the
+        stored decision's position and time, exactly as ``replay`` substitutes re-evaluated
+        ones. Raises ``InvalidInput`` when no selected item has such a shadow decision."""
+        shadows = _shadow_rows(self.events, revision)
+        covered = [d for d in self.decisions if d.item_id in shadows]
+        if not covered:
+            found = Counter(_shadow_revisions(self.events))
+            listed = ", ".join(f"{r} ({n} items)" for r, n in found.most_common()) or "none"
+            raise InvalidInput(
+                f"none of the {len(self.decisions)} selected items has a shadow decision of "
+                f"revision {revision!r}; shadow revisions recorded there: {listed}"
+            )
+        wanted = pa.array([d.item_id for d in covered], pa.string())
+        events = self.events.filter(pc.is_in(self.events["item_id"], value_set=wanted))
+        is_decision = pc.equal(events["event_type"], "decision_made")
+        substitutes = pa.table(
+            {
+                "seq": pa.array([d.seq for d in covered], pa.int64()),
+                "event_type": pa.array(["decision_made"] * len(covered), pa.string()),
+                "item_id": wanted,
+                "occurred_at": pa.array([d.decided_at for d in covered], UTC_US),
+                "payload": pa.array([shadows[d.item_id] for d in covered], pa.string()),
+            },
+            schema=events.schema,
+        )
+        build = {"segment_attribute": self.segment_attribute, "score_signal": self.score_signal}
+        baseline = build_items(events, **build)
+        candidate = build_items(
+            pa.concat_tables([events.filter(pc.invert(is_decision)), substitutes]), **build
+        )
+        assert baseline["item_id"].equals(candidate["item_id"]), "tables are built in one order"
+        return Replay(
+            baseline=baseline,
+            candidate=candidate,
+            candidate_revision=revision,
+            baseline_revisions=self.baseline_revisions,
+            since=self.since,
+            until=self.until,
+            in_period=self.in_period,
+            lacking_signals=self.lacking_signals,
+            undecided=self.undecided,
+            other_revisions=self.other_revisions,
+            without_shadow=len(self.decisions) - len(covered),
+            source="shadow",
         )
 
     def replay(self, candidate: Bundle) -> Replay:
@@ -384,6 +438,27 @@ def rebuild_inputs(signals_payload: str | None, item_payload: str) -> dict[str, 
         "size_bytes": item.size_bytes,
     }
     return {"signals": signal_inputs(signals.results), "item": {**dict(item.attributes), **facts}}
+
+
+def _shadow_rows(events: pa.Table, revision: str) -> dict[str, str]:
+    """item id → the payload of its first shadow decision of ``revision``."""
+    out: dict[str, str] = {}
+    shadows = events.filter(pc.equal(events["event_type"], "shadow_decision_made"))
+    order = pc.sort_indices(shadows, sort_keys=[("seq", "ascending")])
+    for item_id, payload in zip(
+        shadows["item_id"].take(order).to_pylist(),
+        shadows["payload"].take(order).to_pylist(),
+        strict=True,
+    ):
+        if item_id not in out and json.loads(payload)["decision"]["policy_revision"] == revision:
+            out[item_id] = payload
+    return out
+
+
+def _shadow_revisions(events: pa.Table) -> list[str]:
+    """The revision of every recorded shadow decision (one entry per event)."""
+    shadows = events.filter(pc.equal(events["event_type"], "shadow_decision_made"))
+    return [json.loads(p)["decision"]["policy_revision"] for p in shadows["payload"].to_pylist()]
 
 
 def _decision_events(

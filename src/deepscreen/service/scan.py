@@ -16,6 +16,7 @@ from deepscreen.core.events import (
     Event,
     ItemIngested,
     ReviewCompleted,
+    ShadowDecisionMade,
     SignalsComputed,
     Verdict,
     ViewsObserved,
@@ -26,11 +27,14 @@ from deepscreen.impact.summary import CostInputs, ImpactSummary, summarise
 from deepscreen.media import MediaLimits, load_media, read_media_file
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, item_inputs, signal_inputs
+from deepscreen.review.config import ReviewConfig
+from deepscreen.service.review_enqueue import enqueue_routed
 from deepscreen.signals.ensemble import Ensemble
 from deepscreen.signals.hash_banks import BankMatcher
 from deepscreen.signals.ports import Detector
 from deepscreen.store.banks_ports import BankStore
 from deepscreen.store.ports import EventStore
+from deepscreen.store.review_ports import ReviewQueueStore
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,9 @@ class Services:
     matcher: BankMatcher | None = None
     banking: BankingRule = BankingRule()
     ensemble: Ensemble | None = None
+    shadow_bundles: tuple[Bundle, ...] = ()  # candidate revisions decided in shadow, never applied
+    review_queue: ReviewQueueStore | None = None  # decisions routed to review are queued here
+    review: ReviewConfig | None = None  # the queue's priority, SLA, lease and gold parameters
 
 
 @dataclass(frozen=True)
@@ -103,13 +110,15 @@ def decide(
     if services.ensemble is not None:
         results = (*results, services.ensemble.combine(results))
     now = services.clock()
+    inputs = {"signals": signal_inputs(results), "item": item_inputs(item)}
+    versions = {r.detector: r.version for r in results}
     decision = evaluate(
         services.bundle,
-        {"signals": signal_inputs(results), "item": item_inputs(item)},
+        inputs,
         item_id=item.item_id,
         decision_id=services.new_id(),
         decided_at=now,
-        detector_versions={r.detector: r.version for r in results},
+        detector_versions=versions,
     )
     events: list[Event] = [
         ItemIngested(
@@ -126,6 +135,18 @@ def decide(
         SignalsComputed(item_id=item.item_id, occurred_at=now, results=results),
         DecisionMade(item_id=item.item_id, occurred_at=now, decision=decision),
     ]
+    for shadow in services.shadow_bundles:  # same inputs, recorded, never applied
+        shadow_decision = evaluate(
+            shadow,
+            inputs,
+            item_id=item.item_id,
+            decision_id=services.new_id(),
+            decided_at=now,
+            detector_versions=versions,
+        )
+        events.append(
+            ShadowDecisionMade(item_id=item.item_id, occurred_at=now, decision=shadow_decision)
+        )
     return events, decision, results
 
 
@@ -139,6 +160,11 @@ def scan_item(services: Services, item: MediaItem) -> ScanOutcome:
         stored = _stored_outcome(services, item.item_id, item.source)
         assert stored is not None, "record_item refused an item it does not hold"
         return stored
+    if services.review_queue is not None and services.review is not None:
+        # After the decision is stored: a queue failure leaves a recorded decision whose task
+        # a later enqueue (idempotent on the decision id) adds.
+        queue, config = services.review_queue, services.review
+        enqueue_routed(queue, config, services.store, decision, now=decision.decided_at)
     return ScanOutcome(item.item_id, item.source, decision, results)
 
 

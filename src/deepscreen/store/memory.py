@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime
 
 from deepscreen.core.decisions import Decision
 from deepscreen.core.errors import InvalidInput, StoreUnavailable
@@ -14,6 +15,7 @@ from deepscreen.store.records import (
     EventRow,
     check_decision_query,
     check_kinds,
+    check_time_range,
     encode_batch,
     encode_item_batch,
 )
@@ -100,15 +102,20 @@ class InMemoryEventStore:
         *,
         policy_revision: str | None = None,
         action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Decision]:
         check_decision_query(action, limit, offset)
+        since, until = check_time_range(since, until)
         found = [
             d
             for d in self._all_decisions()
             if (policy_revision is None or d.policy_revision == policy_revision)
             and (action is None or d.action == action)
+            and (since is None or d.decided_at >= since)
+            and (until is None or d.decided_at < until)
         ]
         return found[offset : offset + limit]
 

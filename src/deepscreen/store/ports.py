@@ -28,8 +28,9 @@ class EventStore(Protocol):
     - ``read`` yields events lazily in append order; ``since`` is an exclusive sequence number
       as yielded by ``read_with_seq`` (numbers increase but may have gaps); ``kinds`` are
       ``Event.type`` values.
-    - ``decisions`` pages through ``DecisionMade`` decisions in append order;
-      ``latest_decision`` is the item's most recently appended one.
+    - ``decisions`` pages through ``DecisionMade`` decisions in append order, filtered by
+      revision, action and ``since <= decided_at < until`` (aware times; a naive one raises
+      ``InvalidInput``); ``latest_decision`` is the item's most recently appended one.
     - Nothing is ever updated or deleted. After ``close`` every call raises ``StoreUnavailable``.
     Don't: hold a transaction open across calls; swallow backend errors (raise
     ``StoreUnavailable``).
@@ -63,6 +64,8 @@ class EventStore(Protocol):
         *,
         policy_revision: str | None = None,
         action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Decision]: ...

@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 
 from deepscreen.core.decisions import Action, Decision
 from deepscreen.core.errors import InvalidInput
-from deepscreen.core.events import EVENT_TYPES, DecisionMade, Event, ItemIngested
+from deepscreen.core.events import (
+    EVENT_TYPES,
+    DecisionMade,
+    Event,
+    ItemIngested,
+    ShadowDecisionMade,
+)
 from deepscreen.core.media import ItemId
 from deepscreen.store.codec import encode_decision, encode_event
 
@@ -87,11 +93,26 @@ def check_decision_query(action: str | None, limit: int, offset: int) -> None:
         raise InvalidInput(f"limit and offset must be >= 0, got limit={limit!r} offset={offset!r}")
 
 
+def check_time_range(
+    since: datetime | None, until: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """``since`` and ``until`` in UTC (stored times are UTC); refuse naive ones."""
+    checked = []
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.utcoffset() is None:
+            raise InvalidInput(f"{name} is a naive datetime {value.isoformat()!r}; give a zone")
+        checked.append(None if value is None else value.astimezone(UTC))
+    return checked[0], checked[1]
+
+
 def _check_ids(event: Event) -> None:
     if not isinstance(event.item_id, str) or not event.item_id or "\x00" in event.item_id:
         raise InvalidInput(f"{event.type}: item_id {event.item_id!r} must be a non-empty string")
-    if isinstance(event, DecisionMade) and event.decision.item_id != event.item_id:
+    if (
+        isinstance(event, DecisionMade | ShadowDecisionMade)
+        and event.decision.item_id != event.item_id
+    ):
         raise InvalidInput(
-            f"decision_made for item {event.item_id!r} carries a decision"
+            f"{event.type} for item {event.item_id!r} carries a decision"
             f" for item {event.decision.item_id!r}"
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
@@ -31,6 +31,7 @@ from deepscreen.store.records import (
     EventRow,
     check_decision_query,
     check_kinds,
+    check_time_range,
     encode_batch,
     encode_item_batch,
 )
@@ -165,12 +166,19 @@ class SqlEventStore:
         *,
         policy_revision: str | None = None,
         action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Decision]:
         check_decision_query(action, limit, offset)
+        since, until = check_time_range(since, until)
         d = s.decisions
         query = select(d.c.payload).order_by(d.c.seq).limit(limit).offset(offset)
+        if since is not None:
+            query = query.where(d.c.decided_at >= since)
+        if until is not None:
+            query = query.where(d.c.decided_at < until)
         if policy_revision is not None:
             query = query.where(d.c.policy_revision == policy_revision)
         if action is not None:

@@ -19,6 +19,7 @@ from deepscreen.core.events import (
     DecisionMade,
     Event,
     ItemIngested,
+    ItemRestored,
     LabelSampled,
     NoticeReceived,
     ReviewCompleted,
@@ -138,6 +139,7 @@ def every_event_type(item_id: str = "item-all", *, at: datetime = T0) -> list[Ev
             outcome=AppealOutcome.REVERSED,
             decision_id=decision_id,
         ),
+        ItemRestored(item_id=item_id, occurred_at=at + timedelta(days=2), decision_id=decision_id),
     ]
 
 
@@ -294,6 +296,18 @@ class EventStoreContract:
         assert store.decisions()[0] == make_decision("a")
         with pytest.raises(InvalidInput, match="delete"):
             store.decisions(action="delete")
+
+    def test_decisions_filter_by_decision_time(self, store: EventStore) -> None:
+        for n, item_id in enumerate("abcd"):
+            store.record_item(item_events(item_id, at=T0 + timedelta(hours=n)))
+        one, three = T0 + timedelta(hours=1), T0 + timedelta(hours=3)
+        assert _ids(store.decisions(since=one)) == ["b", "c", "d"]
+        assert _ids(store.decisions(until=three)) == ["a", "b", "c"]
+        assert _ids(store.decisions(since=one, until=three)) == ["b", "c"]
+        paris = timezone(timedelta(hours=2))
+        assert _ids(store.decisions(since=one.astimezone(paris), limit=1, offset=1)) == ["c"]
+        with pytest.raises(InvalidInput, match="naive"):
+            store.decisions(since=datetime(2025, 1, 1))
 
     def test_latest_decision_is_the_last_appended(self, store: EventStore) -> None:
         assert store.latest_decision("a") is None

@@ -1,0 +1,109 @@
+"""``create_app``: the FastAPI app over wired services — routers, access control, body limit,
+error mapping, and the ingest worker started and stopped with the app's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from deepscreen import __version__
+from deepscreen.api.access import AccessMiddleware, Endpoint, check_every_endpoint_listed
+from deepscreen.api.context import ApiContext
+from deepscreen.api.errors import install_error_handlers
+from deepscreen.api.limits import BodyLimitMiddleware
+from deepscreen.api.routes import decisions, items, metrics, review, scan, status, views
+from deepscreen.api.web import mount_web_ui
+from deepscreen.bootstrap import url_fetcher
+from deepscreen.service.hosted import HostedStores, close_all
+from deepscreen.service.ingest_worker import IngestWorker
+from deepscreen.service.keys import KeyVerifier
+from deepscreen.service.scan import Services
+from deepscreen.service.url_fetch import UrlFetcher
+from deepscreen.settings import Settings
+
+# Adding a router: append it here and give each of its routes a line in
+# ``deepscreen.api.access.ENDPOINT_ROLES``.
+ROUTERS = (
+    status.router,
+    scan.router,
+    items.router,
+    decisions.router,
+    views.router,
+    metrics.router,
+    review.router,
+)
+
+DESCRIPTION = """Moderation of generative-AI and deepfake media: scan media synchronously or
+ingest it asynchronously, read decisions and item histories, record exposure, read the impact
+metrics. Every endpoint but `/status/*` needs `Authorization: Bearer <API key>`; errors have one
+shape, `{"error": {"code": "...", "message": "..."}}`."""
+
+
+def create_app(
+    services: Services,
+    settings: Settings,
+    stores: HostedStores,
+    *,
+    fetcher: UrlFetcher | None = None,
+    verifier: KeyVerifier | None = None,
+    start_worker: bool = True,
+    close_on_shutdown: bool = False,
+) -> FastAPI:
+    """Build an app over these services and stores (tests pass fakes).
+
+    ``fetcher`` defaults to the one the settings describe (None when URL fetching is off);
+    ``verifier`` to a ``KeyVerifier`` over ``stores.keys``. ``start_worker=False`` leaves
+    pending jobs to ``app.state.context.worker.drain()``. ``close_on_shutdown`` closes the
+    stores when the lifespan ends (the server owns them).
+    """
+    api = settings.api
+    context = ApiContext(
+        services=services,
+        stores=stores,
+        settings=settings,
+        worker=IngestWorker(services, stores, lease_s=api.ingest_lease_s, poll_s=api.ingest_poll_s),
+        verifier=verifier or KeyVerifier(stores.keys, ttl_s=api.auth_cache_ttl_s),
+        fetcher=fetcher if fetcher is not None else url_fetcher(settings),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if start_worker:
+            context.worker.start()  # resumes jobs left pending by a crash or a restart
+        try:
+            yield
+        finally:
+            await run_in_threadpool(context.worker.stop)
+            if close_on_shutdown:
+                close_all(services, stores)
+
+    app = FastAPI(
+        title="deepscreen",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.context = context
+    for router in ROUTERS:
+        app.include_router(router)
+    check_every_endpoint_listed(endpoints(app))
+    install_error_handlers(app)
+    app.add_middleware(AccessMiddleware, verifier=context.verifier)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=api.max_request_bytes)
+    mount_web_ui(app)  # outermost: /ui/* goes to the reviewer UI (session cookies, not keys)
+    return app
+
+
+def endpoints(app: FastAPI) -> list[Endpoint]:
+    """Every (method, path) the app serves: its OpenAPI operations plus the document itself."""
+    operations = [
+        (method.upper(), path)
+        for path, item in app.openapi().get("paths", {}).items()
+        for method in item
+    ]
+    return [*operations, ("GET", app.openapi_url or "/openapi.json")]

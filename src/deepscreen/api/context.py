@@ -1,0 +1,53 @@
+"""What a request handler reaches: the app's ``ApiContext`` and the authenticated caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from deepscreen.core.access import Principal
+from deepscreen.core.errors import Unauthenticated
+from deepscreen.service.hosted import HostedStores
+from deepscreen.service.ingest_worker import IngestWorker
+from deepscreen.service.keys import KeyVerifier
+from deepscreen.service.scan import Services
+from deepscreen.service.url_fetch import UrlFetcher
+from deepscreen.settings import Settings
+
+# Documents the scheme in the OpenAPI; ``AccessMiddleware`` has already checked the key.
+_bearer = HTTPBearer(auto_error=False, description="An API key: `ds_<key id>_<secret>`.")
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    """Everything one app's handlers use, held in ``app.state.context`` (no module globals)."""
+
+    services: Services
+    stores: HostedStores
+    settings: Settings
+    worker: IngestWorker
+    verifier: KeyVerifier
+    fetcher: UrlFetcher | None  # None: fetching media from URLs is disabled
+
+
+def get_context(request: Request) -> ApiContext:
+    context = request.app.state.context
+    assert isinstance(context, ApiContext)
+    return context
+
+
+def get_principal(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+) -> Principal:
+    principal = request.scope.get("state", {}).get("principal")
+    if not isinstance(principal, Principal):  # a protected route marked public by mistake
+        raise Unauthenticated("an API key is required: Authorization: Bearer <key>")
+    return principal
+
+
+Context = Annotated[ApiContext, Depends(get_context)]
+Caller = Annotated[Principal, Depends(get_principal)]

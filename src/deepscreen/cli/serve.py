@@ -1,0 +1,69 @@
+"""``deepscreen serve``: run the HTTP API (uvicorn), or print its OpenAPI document."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from deepscreen.api.openapi import openapi_json
+from deepscreen.api.serving import CONFIG_ENV, app_from_settings, openapi_app
+from deepscreen.cli.errors import domain_errors
+from deepscreen.cli.options import ConfigOpt, DbOpt, PolicyOpt, settings_from
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default [api] host: 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (default [api] port: 8000).")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Server processes (default [api] workers: 1)."),
+    ] = None,
+    print_openapi: Annotated[
+        bool, typer.Option("--print-openapi", help="Print the OpenAPI document and exit.")
+    ] = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    policy: PolicyOpt = None,
+) -> None:
+    """Serve the HTTP API: scan, asynchronous ingest, items, decisions, views, metrics.
+
+    Settings come from deepscreen.toml (`[api]` section) and DEEPSCREEN_* variables; every
+    endpoint but /status/* needs an API key (`deepscreen keys create`). Pending ingests left
+    by a crash or a restart are processed when the server starts.
+    """
+    if print_openapi:
+        with domain_errors():
+            typer.echo(openapi_json(openapi_app()), nl=False)
+        return
+    with domain_errors():
+        settings = settings_from(config, db, policy)
+        api = settings.api
+        host, port = host or api.host, port or api.port
+        workers = workers or api.workers
+        if workers == 1:
+            app = app_from_settings(settings)
+            uvicorn.run(app, host=host, port=port, server_header=False)
+            return
+        # Each worker process builds its own app (own stores, own ingest thread) from the same
+        # settings; claims on ingest jobs keep them from processing one job twice at once.
+        if config is not None:
+            os.environ[CONFIG_ENV] = str(config)
+        if db is not None:
+            os.environ["DEEPSCREEN_DB_URL"] = db
+        if policy is not None:
+            os.environ["DEEPSCREEN_POLICY_DIR"] = str(policy)
+        uvicorn.run(
+            "deepscreen.api.serving:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            server_header=False,
+        )

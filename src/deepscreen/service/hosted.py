@@ -1,0 +1,29 @@
+"""``HostedStores``: what the HTTP service keeps besides the event log — API keys, the audit
+trail and the acknowledged ingest jobs — wired by ``deepscreen.bootstrap.build_hosted``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deepscreen.service.scan import Services
+from deepscreen.store.access_ports import AuditLog, KeyStore
+from deepscreen.store.ingest_ports import IngestJobStore
+
+
+@dataclass(frozen=True)
+class HostedStores:
+    keys: KeyStore
+    audit: AuditLog
+    jobs: IngestJobStore
+
+    def close(self) -> None:
+        for store in (self.keys, self.audit, self.jobs):
+            store.close()
+
+
+def close_all(services: Services, stores: HostedStores) -> None:
+    """Close everything a server opened: the event store, the review queue, the hosted stores."""
+    services.store.close()
+    if services.review_queue is not None:
+        services.review_queue.close()
+    stores.close()

@@ -1,0 +1,77 @@
+"""``IngestWorker``: a background thread that processes pending ingest jobs.
+
+It drains every claimable job, then sleeps until woken (a new submission in this process) or
+until ``poll_s`` passes — which is how it picks up jobs left pending by a crash or a restart and
+jobs submitted to other server processes. A backend error pauses it for ``poll_s``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from deepscreen.core.errors import BackendError
+from deepscreen.service.hosted import HostedStores
+from deepscreen.service.ingest import process_next_job
+from deepscreen.service.scan import Services
+
+log = logging.getLogger(__name__)
+
+
+class IngestWorker:
+    """Start with ``start()``, stop with ``stop()``; ``drain()`` runs the same loop body once
+    in the calling thread (tests, one-shot commands)."""
+
+    def __init__(
+        self, services: Services, stores: HostedStores, *, lease_s: float, poll_s: float
+    ) -> None:
+        self._services = services
+        self._stores = stores
+        self._lease_s = lease_s
+        self._poll_s = poll_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="deepscreen-ingest", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Tell the worker a job was just submitted."""
+        self._wake.set()
+
+    def stop(self, timeout_s: float | None = 30.0) -> None:
+        """Finish the job in hand, then stop (a job not finished stays pending for later)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    def drain(self) -> int:
+        """Process claimable jobs until none is left (or ``stop``); returns how many."""
+        done = 0
+        while not self._stop.is_set() and process_next_job(
+            self._services, self._stores, lease_s=self._lease_s
+        ):
+            done += 1
+        return done
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                self.drain()
+            except BackendError as exc:
+                log.warning("ingest worker paused: %s", exc)
+            except Exception:  # noqa: BLE001 - keep the thread alive; the bug is logged
+                log.exception("ingest worker error")
+            self._wake.wait(self._poll_s)

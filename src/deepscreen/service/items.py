@@ -1,0 +1,126 @@
+"""Read models for the shells: one item's recorded history, pages of decisions, and the
+explanation of a decision under the loaded policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from deepscreen.core.decisions import Action, Decision
+from deepscreen.core.errors import NotFound
+from deepscreen.core.events import (
+    AppealResolved,
+    DecisionMade,
+    ItemIngested,
+    ReviewCompleted,
+    SignalsComputed,
+    ViewsObserved,
+)
+from deepscreen.core.signals import SignalResult
+from deepscreen.policy.explain import Explanation, explain
+from deepscreen.service.scan import ScanOutcome, Services
+
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """A review outcome as the shells show it: never who reviewed (no reviewer identity)."""
+
+    occurred_at: datetime
+    verdict: str
+    label: str
+    reason_code: str
+    decision_id: str | None
+    action: Action | None
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    item_id: str
+    ingested: ItemIngested
+    decision: Decision | None  # the latest
+    decisions: int
+    signals: tuple[SignalResult, ...]  # the latest computed
+    reviews: tuple[ReviewRecord, ...]
+    views: int  # summed over every ViewsObserved
+    view_observations: int
+    appeals: int
+
+
+def item_summary(services: Services, item_id: str) -> ItemSummary:
+    """Everything recorded about one item, summarised; ``NotFound`` when it was never ingested."""
+    events = services.store.for_item(item_id)
+    ingested = next((e for e in events if isinstance(e, ItemIngested)), None)
+    if ingested is None:
+        raise NotFound(f"no item {item_id!r}")
+    decisions = [e.decision for e in events if isinstance(e, DecisionMade)]
+    signals = next((e.results for e in reversed(events) if isinstance(e, SignalsComputed)), ())
+    reviews = tuple(
+        ReviewRecord(
+            e.occurred_at, e.verdict.value, e.label, e.reason_code, e.decision_id, e.action
+        )
+        for e in events
+        if isinstance(e, ReviewCompleted)
+    )
+    views = [e.views for e in events if isinstance(e, ViewsObserved)]
+    return ItemSummary(
+        item_id=item_id,
+        ingested=ingested,
+        decision=decisions[-1] if decisions else None,
+        decisions=len(decisions),
+        signals=tuple(signals),
+        reviews=reviews,
+        views=sum(views),
+        view_observations=len(views),
+        appeals=sum(1 for e in events if isinstance(e, AppealResolved)),
+    )
+
+
+def recorded_outcome(
+    services: Services, item_id: str, source: str, *, already_stored: bool = True
+) -> ScanOutcome | None:
+    """The item's latest recorded decision and signals as a ``ScanOutcome``, or None."""
+    decision = services.store.latest_decision(item_id)
+    if decision is None:
+        return None
+    events = services.store.for_item(item_id)
+    signals = next((e.results for e in reversed(events) if isinstance(e, SignalsComputed)), ())
+    return ScanOutcome(item_id, source, decision, tuple(signals), already_stored=already_stored)
+
+
+@dataclass(frozen=True)
+class DecisionPage:
+    decisions: list[Decision]
+    has_more: bool
+
+
+def decision_page(
+    services: Services,
+    *,
+    action: str | None = None,
+    policy_revision: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> DecisionPage:
+    """Decisions in the order they were recorded, filtered; ``has_more`` when a next page exists."""
+    limit = max(0, min(limit, MAX_PAGE))
+    found = services.store.decisions(
+        action=action,
+        policy_revision=policy_revision,
+        since=since,
+        until=until,
+        limit=limit + 1,
+        offset=offset,
+    )
+    return DecisionPage(found[:limit], len(found) > limit)
+
+
+def explain_decision(services: Services, decision: Decision) -> Explanation | None:
+    """Every rule's outcome on the decision's recorded inputs, when the loaded policy is the
+    revision that made it; None for a decision made by another revision."""
+    if decision.policy_revision != services.bundle.revision:
+        return None
+    return explain(services.bundle, decision.inputs)

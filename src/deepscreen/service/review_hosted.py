@@ -1,0 +1,135 @@
+"""Review and appeal use cases as the HTTP API calls them: the caller's API key is the
+reviewer's identity, and every state change is written to the audit trail."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from deepscreen.core.access import Principal
+from deepscreen.core.decisions import Action
+from deepscreen.core.events import AppealOutcome, Verdict
+from deepscreen.core.tasks import QueueCount, ReviewTask
+from deepscreen.review.assignment import Assignment
+from deepscreen.service import appeals, review_queue
+from deepscreen.service.audit import record_action
+from deepscreen.service.hosted import HostedStores
+from deepscreen.service.review_queue import Decided
+from deepscreen.service.scan import Services
+
+_RNG = random.SystemRandom()  # which claims serve gold items: unpredictable to reviewers
+
+
+@dataclass(frozen=True)
+class QueueOverview:
+    counts: list[QueueCount]
+    overdue: list[ReviewTask]
+
+
+def overview(services: Services, *, limit: int = 100) -> QueueOverview:
+    now = services.clock()
+    return QueueOverview(
+        review_queue.queue_counts(services, now=now),
+        review_queue.overdue(services, now=now, limit=limit),
+    )
+
+
+def claim(
+    services: Services,
+    stores: HostedStores,
+    *,
+    principal: Principal,
+    queues: Collection[str] | None,
+) -> Assignment | None:
+    assignment = review_queue.claim_next(
+        services, principal.key_id, now=services.clock(), rng=_RNG, queues=queues or None
+    )
+    if assignment is not None:
+        _audit(services, stores, principal, "review.claim", assignment.task_id, {})
+    return assignment
+
+
+def renew(services: Services, *, principal: Principal, task_id: str) -> Assignment:
+    return review_queue.renew(services, task_id, principal.key_id, now=services.clock())
+
+
+def release(
+    services: Services, stores: HostedStores, *, principal: Principal, task_id: str
+) -> None:
+    review_queue.release(services, task_id, principal.key_id, now=services.clock())
+    _audit(services, stores, principal, "review.release", task_id, {})
+
+
+def decide(
+    services: Services,
+    stores: HostedStores,
+    *,
+    principal: Principal,
+    task_id: str,
+    verdict: Verdict,
+    reason_code: str,
+    label: str = "",
+    action: Action | None = None,
+) -> Decided:
+    decided = review_queue.decide(
+        services,
+        task_id,
+        principal.key_id,
+        verdict=verdict,
+        reason_code=reason_code,
+        now=services.clock(),
+        label=label,
+        action=action,
+    )
+    details = {"verdict": verdict.value, "reason_code": reason_code, "label": label}
+    _audit(services, stores, principal, "review.decide", task_id, details)
+    return decided
+
+
+def open_appeal(
+    services: Services, stores: HostedStores, *, principal: Principal, item_id: str, statement: str
+) -> ReviewTask:
+    task = appeals.open_appeal(services, item_id, statement, now=services.clock())
+    _audit(services, stores, principal, "appeal.open", item_id, {"task_id": task.task_id})
+    return task
+
+
+def resolve_appeal(
+    services: Services,
+    stores: HostedStores,
+    *,
+    principal: Principal,
+    task_id: str,
+    outcome: AppealOutcome,
+    reason_code: str,
+) -> appeals.AppealResolution:
+    resolution = appeals.resolve_appeal(
+        services,
+        task_id,
+        principal.key_id,
+        outcome=outcome,
+        reason_code=reason_code,
+        now=services.clock(),
+    )
+    details = {"outcome": outcome.value, "reason_code": reason_code}
+    _audit(services, stores, principal, "appeal.resolve", task_id, details)
+    return resolution
+
+
+def _audit(
+    services: Services,
+    stores: HostedStores,
+    principal: Principal,
+    action: str,
+    target: str,
+    details: dict[str, str],
+) -> None:
+    record_action(
+        stores.audit,
+        actor=principal.key_id,
+        action=action,
+        target=target,
+        clock=services.clock,
+        details=details,
+    )

@@ -1,0 +1,107 @@
+"""The HTTP service's synchronous state changes — scan uploaded media, record exposure counts —
+each recorded in the audit trail under the caller's key id."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from deepscreen.core.access import Principal
+from deepscreen.core.errors import InvalidInput, UrlRefused
+from deepscreen.core.media import AttributeValue
+from deepscreen.service.audit import record_action
+from deepscreen.service.hosted import HostedStores
+from deepscreen.service.scan import ScanOutcome, Services, record_views, scan_bytes
+from deepscreen.service.url_fetch import UrlFetcher
+
+MAX_VIEW_OBSERVATIONS = 1000
+
+
+def scan_upload(
+    services: Services,
+    stores: HostedStores,
+    *,
+    principal: Principal,
+    media: bytes,
+    source: str,
+    attributes: Mapping[str, AttributeValue],
+) -> ScanOutcome:
+    """Scan and record one item now (``scan_bytes``); audited when something new was recorded."""
+    outcome = scan_bytes(services, media, source=source, attributes=attributes)
+    if not outcome.already_stored:
+        record_action(
+            stores.audit,
+            actor=principal.key_id,
+            action="items.scan",
+            target=outcome.item_id,
+            clock=services.clock,
+            details={
+                "source": source,
+                "size_bytes": len(media),
+                "content_sha256": hashlib.sha256(media).hexdigest(),
+                "decision_id": outcome.decision.decision_id,
+                "action": outcome.decision.action.value,
+            },
+        )
+    return outcome
+
+
+def scan_url(
+    services: Services,
+    stores: HostedStores,
+    fetcher: UrlFetcher | None,
+    *,
+    principal: Principal,
+    url: str,
+    attributes: Mapping[str, AttributeValue],
+) -> ScanOutcome:
+    """Fetch media from ``url`` (``fetcher`` None: fetching is disabled) and scan it."""
+    if fetcher is None:
+        raise UrlRefused("fetching media from a URL is disabled ([api] url_fetch_enabled)")
+    fetched = fetcher.fetch(url)
+    return scan_upload(
+        services,
+        stores,
+        principal=principal,
+        media=fetched.content,
+        source=fetched.url,
+        attributes=attributes,
+    )
+
+
+@dataclass(frozen=True)
+class ViewCount:
+    item_id: str
+    views: int
+    observed_at: datetime | None = None  # end of the counting window; None: now
+
+
+def observe_views(
+    services: Services,
+    stores: HostedStores,
+    *,
+    principal: Principal,
+    counts: Sequence[ViewCount],
+) -> int:
+    """Record new views of known items (one ``ViewsObserved`` each, all or nothing); refuses
+    item ids never ingested, naming them."""
+    if not 0 < len(counts) <= MAX_VIEW_OBSERVATIONS:
+        raise InvalidInput(f"give 1 to {MAX_VIEW_OBSERVATIONS} view counts, got {len(counts)}")
+    unknown = sorted({c.item_id for c in counts if not services.store.has_item(c.item_id)})
+    if unknown:
+        shown = ", ".join(repr(i) for i in unknown[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        raise InvalidInput(f"unknown item ids: {shown}{more} (scan or submit them first)")
+    now = services.clock()
+    recorded = record_views(services, [(c.item_id, c.observed_at or now, c.views) for c in counts])
+    record_action(
+        stores.audit,
+        actor=principal.key_id,
+        action="views.record",
+        target=f"{recorded} items" if recorded != 1 else counts[0].item_id,
+        clock=services.clock,
+        details={"observations": recorded, "views": sum(c.views for c in counts)},
+    )
+    return recorded

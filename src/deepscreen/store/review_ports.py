@@ -1,0 +1,98 @@
+"""The ReviewQueueStore port: review tasks under leases, claimed by one reviewer at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from deepscreen.core.tasks import QueueCount, ReviewTask, TaskKind, TaskStatus
+
+
+class ReviewQueueStore(Protocol):
+    """Review tasks (``core.tasks.ReviewTask``) and their leases.
+
+    Obligations:
+    - Every time is passed in (``now``); nothing reads a clock. Naive datetimes are refused
+      with ``InvalidInput``; reads return times in UTC. A lease is valid while
+      ``now < lease_expires_at``.
+    - ``add`` is idempotent on ``task_id``: a task already stored is left as it is (not
+      updated); it returns how many tasks were new. Tasks are added ``open``, unclaimed and not
+      done (else ``InvalidInput``, nothing written); the payload must be a JSON object.
+    - ``claim_next`` gives ``reviewer`` the claimable task (``open``, or ``claimed`` under an
+      expired lease; never one whose ``exclude_reviewer`` is the reviewer) of the highest
+      priority, then the oldest ``created_at``, then the smallest ``task_id``, from ``queues``
+      (None: every queue) and ``kinds`` (None: every kind); it sets ``claimed_by``, a lease
+      until ``now + lease_seconds`` and counts the claim. None when nothing is claimable.
+      **No task is ever held by two reviewers at once, under any concurrency** (separate store
+      instances, processes, hosts). ``claim`` does the same for one task by id, raising
+      ``TaskNotFound`` or ``LeaseNotHeld`` (not claimable by this reviewer now).
+    - ``renew`` extends, ``release`` gives up (back to ``open``), and ``complete`` finishes
+      (``done``, ``completed_at``/``completed_by`` set, ``outcome`` stored under the payload's
+      ``"outcome"`` key) a task only for the reviewer holding a valid lease; otherwise
+      ``LeaseNotHeld`` (``TaskNotFound`` for an unknown id) and nothing changes.
+    - ``list_tasks`` pages (``limit``/``offset``) in claim order: priority descending, then
+      ``created_at``, then ``task_id``. ``overdue`` pages through tasks not done whose
+      ``due_at`` is before ``now``, earliest deadline first. ``counts`` gives, per queue and
+      status with at least one task, the number of tasks and of overdue ones.
+    - After ``close`` every call raises ``StoreUnavailable``.
+    Don't: hold a transaction or a lock across calls; swallow backend errors (raise
+    ``StoreUnavailable``).
+    """
+
+    def add(self, tasks: Sequence[ReviewTask]) -> int: ...
+
+    def claim_next(
+        self,
+        reviewer: str,
+        *,
+        now: datetime,
+        lease_seconds: float,
+        queues: Collection[str] | None = None,
+        kinds: Collection[TaskKind] | None = None,
+    ) -> ReviewTask | None: ...
+
+    def claim(
+        self, task_id: str, reviewer: str, *, now: datetime, lease_seconds: float
+    ) -> ReviewTask: ...
+
+    def renew(
+        self, task_id: str, reviewer: str, *, now: datetime, lease_seconds: float
+    ) -> ReviewTask: ...
+
+    def release(self, task_id: str, reviewer: str, *, now: datetime) -> ReviewTask: ...
+
+    def complete(
+        self, task_id: str, reviewer: str, *, now: datetime, outcome: Mapping[str, Any]
+    ) -> ReviewTask: ...
+
+    def get(self, task_id: str) -> ReviewTask:
+        """The task (``TaskNotFound`` if there is none with that id)."""
+        ...
+
+    def list_tasks(
+        self,
+        *,
+        queues: Collection[str] | None = None,
+        statuses: Collection[TaskStatus] | None = None,
+        kinds: Collection[TaskKind] | None = None,
+        item_id: str | None = None,
+        completed_by: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[ReviewTask]: ...
+
+    def overdue(
+        self,
+        *,
+        now: datetime,
+        queues: Collection[str] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[ReviewTask]: ...
+
+    def counts(self, *, now: datetime) -> list[QueueCount]:
+        """Sorted by queue, then status (open, claimed, done)."""
+        ...
+
+    def close(self) -> None: ...

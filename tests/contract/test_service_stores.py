@@ -1,0 +1,84 @@
+"""The service's store contracts (API keys, audit trail, ingest jobs) over every adapter:
+memory, SQLite (file, memory) and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from deepscreen.store.access_memory import InMemoryAuditLog, InMemoryKeyStore
+from deepscreen.store.access_testing import AuditLogContract, KeyStoreContract
+from deepscreen.store.audit_sql import SqlAuditLog
+from deepscreen.store.database import SqlDatabase
+from deepscreen.store.ingest_memory import InMemoryIngestJobStore
+from deepscreen.store.ingest_sql import SqlIngestJobStore
+from deepscreen.store.ingest_testing import IngestJobStoreContract
+from deepscreen.store.keys_sql import SqlKeyStore
+
+POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
+
+BACKENDS = [
+    "memory",
+    "sqlite-file",
+    "sqlite-memory",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture
+def postgres_schema() -> Iterator[str]:
+    """A fresh schema name, dropped with everything in it afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip("set DEEPSCREEN_TEST_POSTGRES_URL to run the PostgreSQL contract")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield name
+    engine = sa.create_engine(sa.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    engine.dispose()
+
+
+def _open(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    memory: Callable[[], Any],
+    sql: Callable[[SqlDatabase], Any],
+) -> Any:
+    if request.param == "memory":
+        return memory()
+    if request.param == "sqlite-file":
+        return sql(SqlDatabase(f"sqlite:///{tmp_path / 'service.db'}"))
+    if request.param == "sqlite-memory":
+        return sql(SqlDatabase("sqlite:///:memory:"))
+    schema = request.getfixturevalue("postgres_schema")
+    return sql(SqlDatabase(str(POSTGRES_URL), schema=schema))
+
+
+class TestKeyStore(KeyStoreContract):
+    @pytest.fixture(params=BACKENDS)
+    def store(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+        store = _open(request, tmp_path, InMemoryKeyStore, SqlKeyStore)
+        yield store
+        store.close()
+
+
+class TestAuditLog(AuditLogContract):
+    @pytest.fixture(params=BACKENDS)
+    def store(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+        store = _open(request, tmp_path, InMemoryAuditLog, SqlAuditLog)
+        yield store
+        store.close()
+
+
+class TestIngestJobStore(IngestJobStoreContract):
+    @pytest.fixture(params=BACKENDS)
+    def store(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+        store = _open(request, tmp_path, InMemoryIngestJobStore, SqlIngestJobStore)
+        yield store
+        store.close()
