@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
 from typing import Annotated
 
 import typer
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from deepscreen.api.openapi import openapi_json
 from deepscreen.api.serving import CONFIG_ENV, app_from_settings, openapi_app
-from deepscreen.cli.errors import domain_errors
+from deepscreen.cli.errors import CliError, ExitCode, domain_errors
 from deepscreen.cli.options import ConfigOpt, DbOpt, PolicyOpt, settings_from
 
 
@@ -59,7 +61,7 @@ def serve(
             os.environ["DEEPSCREEN_DB_URL"] = db
         if policy is not None:
             os.environ["DEEPSCREEN_POLICY_DIR"] = str(policy)
-        uvicorn.run(
+        server = uvicorn.Config(
             "deepscreen.api.serving:app_from_environment",
             factory=True,
             host=host,
@@ -67,3 +69,20 @@ def serve(
             workers=workers,
             server_header=False,
         )
+        Multiprocess(server, sockets=[tcp_socket(host, port)]).run()
+
+
+def tcp_socket(host: str, port: int) -> socket.socket:
+    """The workers' shared listening socket, made with ``IPPROTO_TCP``: asyncio turns on
+    TCP_NODELAY only for sockets whose protocol says TCP, and uvicorn's own ``bind_socket``
+    leaves it 0 — every keep-alive response then waited ~40 ms for a delayed ACK (Nagle)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}", ExitCode.USAGE) from exc
+    sock.set_inheritable(True)
+    return sock
