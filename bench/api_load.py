@@ -130,6 +130,8 @@ def load(
         "p50_ms": round(percentile(ok, 50), 2) if ok else None,
         "p99_ms": round(percentile(ok, 99), 2) if ok else None,
         "mean_ms": round(statistics.fmean(ok), 2) if ok else None,
+        "first_ms": [round(ms, 1) for ms in ok[: 2 * concurrency]],  # key checks: argon2 + cache
+        "slowest_ms": [round(ms, 1) for ms in sorted(ok)[-5:]],
         "cut_by_deadline": statuses.get("-1", 0),
     }
 
