@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from typing import Annotated
 
@@ -61,6 +62,7 @@ def serve(
             os.environ["DEEPSCREEN_DB_URL"] = db
         if policy is not None:
             os.environ["DEEPSCREEN_POLICY_DIR"] = str(policy)
+        share_secret(settings.review.pseudonym_secret is not None, workers)
         server = uvicorn.Config(
             "deepscreen.api.serving:app_from_environment",
             factory=True,
@@ -70,6 +72,17 @@ def serve(
             server_header=False,
         )
         Multiprocess(server, sockets=[tcp_socket(host, port)]).run()
+
+
+PSEUDONYM_SECRET_ENV = "DEEPSCREEN_REVIEW__PSEUDONYM_SECRET"
+
+
+def share_secret(configured: bool, workers: int) -> None:
+    """Give every worker process one key for reviewer pseudonyms and UI sessions: the
+    configured one, else a random one made here for this server's lifetime (a key drawn per
+    process would sign a UI session that the next request, on another worker, refuses)."""
+    if not configured and workers > 1:
+        os.environ[PSEUDONYM_SECRET_ENV] = secrets.token_hex(32)
 
 
 def tcp_socket(host: str, port: int) -> socket.socket:

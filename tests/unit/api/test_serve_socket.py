@@ -5,6 +5,7 @@ delayed ACK, about 40 ms, in bench/api_load.py)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 
 import pytest
@@ -47,3 +48,16 @@ def test_a_port_in_use_is_a_clear_error() -> None:
             tcp_socket("127.0.0.1", taken.getsockname()[1])
     finally:
         taken.close()
+
+
+def test_workers_share_one_pseudonym_and_session_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from deepscreen.cli.serve import PSEUDONYM_SECRET_ENV, share_secret
+
+    monkeypatch.delenv(PSEUDONYM_SECRET_ENV, raising=False)
+    share_secret(configured=False, workers=1)
+    assert PSEUDONYM_SECRET_ENV not in os.environ  # one process: its own key
+    share_secret(configured=True, workers=2)
+    assert PSEUDONYM_SECRET_ENV not in os.environ  # configured: left as it is
+    share_secret(configured=False, workers=2)
+    first = os.environ[PSEUDONYM_SECRET_ENV]
+    assert len(first) == 64  # set once in the parent, inherited by every worker

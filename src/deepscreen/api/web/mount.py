@@ -70,7 +70,7 @@ def build_web_app(context: ApiContext, *, secret: bytes | None = None) -> FastAP
     if secret is None:
         secret = review.pseudonym_secret if review is not None else secrets.token_bytes(32)
         if context.settings.review.pseudonym_secret is None and context.settings.api.workers > 1:
-            log.warning(
+            log.warning(  # `deepscreen serve --workers N` shares one key; another launcher may not
                 "reviewer UI sessions are signed with a per-process key: with %d workers a "
                 "session works only on the process that issued it; set "
                 "DEEPSCREEN_REVIEW__PSEUDONYM_SECRET",
