@@ -10,6 +10,7 @@ from deepscreen.cli import (
     bank,
     db,
     demo,
+    export,
     impact,
     keys,
     learn,
@@ -47,6 +48,7 @@ app.command("sample", epilog=EXIT_CODES_HELP)(sample.sample)
 app.command("simulate", epilog=EXIT_CODES_HELP)(simulate.simulate)
 app.command("serve", epilog=EXIT_CODES_HELP)(serve.serve)
 app.add_typer(keys.app, name="keys")
+app.add_typer(export.app, name="export")
 
 
 def _version(value: bool) -> None:
