@@ -4,12 +4,10 @@ PostgreSQL), and claim races between separate store instances (connections)."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from deepscreen.store.review_memory import InMemoryReviewQueue
 from deepscreen.store.review_ports import ReviewQueueStore
@@ -27,19 +25,6 @@ BACKENDS = [
     pytest.param("postgres", marks=pytest.mark.postgres),
 ]
 SHARED_DATABASES = ["sqlite-file", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture
-def postgres_schema() -> Iterator[str]:
-    """A fresh schema name, dropped with everything in it afterwards."""
-    if not POSTGRES_URL:
-        pytest.skip("set DEEPSCREEN_TEST_POSTGRES_URL to run the PostgreSQL contract")
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    yield name
-    engine = sa.create_engine(sa.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"))
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-    engine.dispose()
 
 
 def opener(

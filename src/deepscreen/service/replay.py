@@ -214,6 +214,20 @@ class ReplaySet:
         candidate = build_items(
             pa.concat_tables([events.filter(pc.invert(is_decision)), substitutes]), **build
         )
+        return self._result(
+            baseline,
+            candidate,
+            revision,
+            without_shadow=len(self.decisions) - len(covered),
+            source="shadow",
+        )
+
+    def replay(self, candidate: Bundle) -> Replay:
+        return self._result(self.baseline(), self.candidate(candidate), candidate.revision)
+
+    def _result(
+        self, baseline: pa.Table, candidate: pa.Table, revision: str, **extra: Any
+    ) -> Replay:
         assert baseline["item_id"].equals(candidate["item_id"]), "tables are built in one order"
         return Replay(
             baseline=baseline,
@@ -226,24 +240,7 @@ class ReplaySet:
             lacking_signals=self.lacking_signals,
             undecided=self.undecided,
             other_revisions=self.other_revisions,
-            without_shadow=len(self.decisions) - len(covered),
-            source="shadow",
-        )
-
-    def replay(self, candidate: Bundle) -> Replay:
-        baseline, replayed = self.baseline(), self.candidate(candidate)
-        assert baseline["item_id"].equals(replayed["item_id"]), "tables are built in one order"
-        return Replay(
-            baseline=baseline,
-            candidate=replayed,
-            candidate_revision=candidate.revision,
-            baseline_revisions=self.baseline_revisions,
-            since=self.since,
-            until=self.until,
-            in_period=self.in_period,
-            lacking_signals=self.lacking_signals,
-            undecided=self.undecided,
-            other_revisions=self.other_revisions,
+            **extra,
         )
 
 

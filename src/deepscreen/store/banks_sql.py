@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, text
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from deepscreen.core.banks import Bank, BankEntry
-from deepscreen.core.errors import BankExists, BankNotFound, InvalidInput, StoreUnavailable
+from deepscreen.core.errors import BankExists, BankNotFound, StoreUnavailable
 from deepscreen.store import schema as s
 from deepscreen.store.banks_rows import (
     ENTRY_COLUMNS,
@@ -22,7 +22,7 @@ from deepscreen.store.banks_rows import (
     row_bank,
     row_entry,
 )
-from deepscreen.store.engine import make_engine, parse_url
+from deepscreen.store.engine import backend_errors, make_engine, parse_url
 from deepscreen.store.migrations import refuse_message
 
 _SQLITE_INSERT = (
@@ -149,18 +149,8 @@ class SqlBankStore:
         if self._closed:
             raise StoreUnavailable(f"bank store {self.url} is closed")
 
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Translate backend exceptions into the deepscreen error tree at this boundary."""
-        self._check_open()
-        try:
-            yield
-        except (OperationalError, InterfaceError) as exc:
-            raise StoreUnavailable(f"bank store {self.url} is unavailable: {exc.orig}") from exc
-        except (IntegrityError, DataError) as exc:
-            raise InvalidInput(f"bank store {self.url} refused a value: {exc.orig}") from exc
-        except DBAPIError as exc:  # e.g. permission denied, tables dropped under us
-            raise StoreUnavailable(f"bank store {self.url} cannot be used: {exc.orig}") from exc
+    def _errors(self) -> AbstractContextManager[None]:
+        return backend_errors(f"bank store {self.url}", closed=self._closed)
 
 
 def _bank(conn: Connection, name: str) -> Bank:

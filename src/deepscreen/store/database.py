@@ -10,12 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from deepscreen.core.errors import InvalidInput, StoreUnavailable
 from deepscreen.store import schema as s
-from deepscreen.store.engine import make_engine, parse_url
+from deepscreen.store.engine import backend_errors, make_engine, parse_url
 from deepscreen.store.migrations import refuse_message
 
 
@@ -66,19 +65,9 @@ class SqlDatabase:
         self._closed = True
         self._engine.dispose()
 
-    @contextmanager
-    def errors(self) -> Iterator[None]:
+    def errors(self) -> AbstractContextManager[None]:
         """Translate backend exceptions into the deepscreen error tree at this boundary."""
-        if self._closed:
-            raise StoreUnavailable(f"database {self.url} is closed")
-        try:
-            yield
-        except (OperationalError, InterfaceError) as exc:
-            raise StoreUnavailable(f"database {self.url} is unavailable: {exc.orig}") from exc
-        except (IntegrityError, DataError) as exc:
-            raise InvalidInput(f"database {self.url} refused a value: {exc.orig}") from exc
-        except DBAPIError as exc:  # e.g. permission denied, tables dropped under us
-            raise StoreUnavailable(f"database {self.url} cannot be used: {exc.orig}") from exc
+        return backend_errors(f"database {self.url}", closed=self._closed)
 
 
 def utc(value: datetime) -> datetime:

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.pool import StaticPool
 
-from deepscreen.core.errors import ConfigError
+from deepscreen.core.errors import ConfigError, InvalidInput, StoreUnavailable
 
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -70,3 +80,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+@contextmanager
+def backend_errors(
+    what: str, *, closed: bool, integrity: str = "refused a value"
+) -> Iterator[None]:
+    """Translate backend exceptions into the deepscreen error tree at a store's boundary;
+    ``what`` names the store (``event store sqlite:///…``), ``integrity`` what a constraint
+    violation means for it."""
+    if closed:
+        raise StoreUnavailable(f"{what} is closed")
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreUnavailable(f"{what} is unavailable: {exc.orig}") from exc
+    except IntegrityError as exc:
+        raise InvalidInput(f"{what} {integrity}: {exc.orig}") from exc
+    except DataError as exc:
+        raise InvalidInput(f"{what} refused a value: {exc.orig}") from exc
+    except DBAPIError as exc:  # e.g. permission denied, tables dropped under us
+        raise StoreUnavailable(f"{what} cannot be used: {exc.orig}") from exc

@@ -18,13 +18,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, case, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from deepscreen.core.errors import InvalidInput, StoreUnavailable
+from deepscreen.core.errors import StoreUnavailable
 from deepscreen.core.tasks import QueueCount, ReviewTask, TaskKind, TaskStatus
 from deepscreen.store import schema as s
-from deepscreen.store.engine import make_engine, parse_url
+from deepscreen.store.engine import backend_errors, make_engine, parse_url
 from deepscreen.store.migrations import refuse_message
 from deepscreen.store.review_rows import (
     STATUS_ORDER,
@@ -231,22 +230,8 @@ class SqlReviewQueue:
         with self._errors(), self._lock, self._engine.connect() as conn:
             yield conn
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreUnavailable(f"review queue {self.url} is closed")
-
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Translate backend exceptions into the deepscreen error tree at this boundary."""
-        self._check_open()
-        try:
-            yield
-        except (OperationalError, InterfaceError) as exc:
-            raise StoreUnavailable(f"review queue {self.url} is unavailable: {exc.orig}") from exc
-        except (IntegrityError, DataError) as exc:
-            raise InvalidInput(f"review queue {self.url} refused a value: {exc.orig}") from exc
-        except DBAPIError as exc:  # e.g. permission denied, tables dropped under us
-            raise StoreUnavailable(f"review queue {self.url} cannot be used: {exc.orig}") from exc
+    def _errors(self) -> AbstractContextManager[None]:
+        return backend_errors(f"review queue {self.url}", closed=self._closed)
 
 
 def _begin_explicitly(engine: Engine) -> None:

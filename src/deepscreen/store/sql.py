@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.exc import (
-    DataError,
-    DBAPIError,
     IntegrityError,
-    InterfaceError,
-    OperationalError,
 )
 from sqlalchemy.pool import StaticPool
 
 from deepscreen.core.decisions import Decision
-from deepscreen.core.errors import InvalidInput, StoreUnavailable
+from deepscreen.core.errors import StoreUnavailable
 from deepscreen.core.events import Event
 from deepscreen.core.media import ItemId
 from deepscreen.store import schema as s
 from deepscreen.store.codec import decode_decision, decode_event
-from deepscreen.store.engine import make_engine, parse_url
+from deepscreen.store.engine import backend_errors, make_engine, parse_url
 from deepscreen.store.migrations import refuse_message
 from deepscreen.store.ports import EventRecord
 from deepscreen.store.records import (
@@ -200,23 +196,12 @@ class SqlEventStore:
         if self._closed:
             raise StoreUnavailable(f"event store {self.url} is closed")
 
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Translate backend exceptions into the deepscreen error tree at this boundary."""
-        self._check_open()
-        try:
-            yield
-        except (OperationalError, InterfaceError) as exc:
-            raise StoreUnavailable(f"event store {self.url} is unavailable: {exc.orig}") from exc
-        except IntegrityError as exc:
-            raise InvalidInput(
-                f"event store {self.url} refused the batch (an item recorded twice"
-                f" or a decision_id already used): {exc.orig}"
-            ) from exc
-        except DataError as exc:
-            raise InvalidInput(f"event store {self.url} refused a value: {exc.orig}") from exc
-        except DBAPIError as exc:  # e.g. permission denied, tables dropped under us
-            raise StoreUnavailable(f"event store {self.url} cannot be used: {exc.orig}") from exc
+    def _errors(self) -> AbstractContextManager[None]:
+        return backend_errors(
+            f"event store {self.url}",
+            closed=self._closed,
+            integrity="refused the batch (an item recorded twice or a decision_id already used)",
+        )
 
 
 def _insert_events(conn: Connection, rows: Sequence[EventRow]) -> list[int]:
