@@ -16,6 +16,7 @@ from deepscreen.cli import (
     learn,
     models,
     policy,
+    report,
     review,
     sample,
     scan,
@@ -49,6 +50,7 @@ app.command("simulate", epilog=EXIT_CODES_HELP)(simulate.simulate)
 app.command("serve", epilog=EXIT_CODES_HELP)(serve.serve)
 app.add_typer(keys.app, name="keys")
 app.add_typer(export.app, name="export")
+app.add_typer(report.app, name="report")
 
 
 def _version(value: bool) -> None:

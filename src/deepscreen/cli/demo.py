@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from datetime import UTC, datetime
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from deepscreen.core.clock import ManualClock
 from deepscreen.demo.scenario import DemoScenario
 from deepscreen.report.summary_md import summary_lines, summary_markdown
 from deepscreen.service.demo import run_demo
+from deepscreen.service.report_output import write_demo_reports
 from deepscreen.settings import load_settings
 
 SYNTHETIC_NOTE = (
@@ -29,6 +31,7 @@ SYNTHETIC_NOTE = (
     "procedural stand-ins, not outputs of a generative model."
 )
 DB_NAME = "deepscreen-demo.db"
+REPORTS = ("report.html", "report.json", "case-study.md", "case-study.pdf")
 
 
 def _prepare(out: Path | None, force: bool) -> Path:
@@ -41,7 +44,7 @@ def _prepare(out: Path | None, force: bool) -> Path:
                 "to replace its demo files",
                 ExitCode.USAGE,
             )
-        for name in ("items", DB_NAME, "manifest.csv", "summary.json", "report.md"):
+        for name in ("items", DB_NAME, "manifest.csv", "summary.json", "report.md", *REPORTS):
             target = out / name
             if target.is_dir():
                 shutil.rmtree(target)
@@ -75,7 +78,10 @@ def demo(
     Generates a few thousand images (real-looking photos and AI stand-ins, some with
     generator metadata), scans them with the shipped policy into a fresh database, records
     the synthetic ground truth and views as events, and summarises from the stored
-    decisions. Writes report.md and summary.json next to the sample.
+    decisions. Writes report.md and summary.json next to the sample, then the HTML impact
+    report (report.html, with report.json) and the one-page case study (case-study.md and
+    case-study.pdf) of a policy change: the demo's candidate policy "label-first" replayed
+    against the stored decisions.
 
     Cost inputs come from --config if given, else from the demo's own settings file (printed);
     DEEPSCREEN_COSTS__* variables override either.
@@ -109,6 +115,15 @@ def demo(
                     on_generated=lambda n: progress.advance(gen, n),
                     on_scanned=lambda n: progress.advance(scan, n),
                 )
+                reporting = progress.add_task("report and case study", total=None)
+                written = write_demo_reports(
+                    services,
+                    settings.costs.model_dump(),
+                    directory,
+                    now=datetime.now(UTC),
+                    cost_source=f"{cfg.name} [costs]",
+                    on_step=lambda _name: progress.advance(reporting, 1),
+                )
         finally:
             services.store.close()
     summary = result.summary.to_dict()
@@ -132,6 +147,7 @@ def demo(
         summary_markdown(summary, title=title, notes=[SYNTHETIC_NOTE])
     )
     _print(summary, title, directory, len(result.failures))
+    Console().print(f"report and case study: {', '.join(str(p) for p in written)}")
 
 
 def _print(summary: dict[str, Any], title: str, directory: Path, failures: int) -> None:

@@ -21,7 +21,7 @@ from deepscreen.impact.compare import Comparison, MetricRow
 from deepscreen.impact.compare import compare as compare_policies
 from deepscreen.impact.costs import CostModel
 from deepscreen.policy.bundle import load_bundle
-from deepscreen.service.replay import Replay, latest_revision, load_events, select_items
+from deepscreen.service.replay import comparison_report, latest_revision, load_events, select_items
 
 CandidateArg = Annotated[
     Path | None,
@@ -155,28 +155,6 @@ def parse_when(text: str | None, option: str, *, end: bool) -> datetime | None:
     if end and len(text.strip()) == 10:  # a bare date: the whole day is in the period
         when += timedelta(days=1)
     return when
-
-
-def comparison_report(replayed: Replay, result: Comparison, revision: str) -> dict[str, Any]:
-    """The JSON report: header (revisions, period, counts, costs) and the metrics."""
-    return {
-        "baseline_revision": revision,
-        "candidate_revision": replayed.candidate_revision,
-        "period": {
-            "since": replayed.since.isoformat() if replayed.since else None,
-            "until": replayed.until.isoformat() if replayed.until else None,
-            "selects": "items by ingestion time; since inclusive, until exclusive",
-        },
-        "items_in_period": replayed.in_period,
-        "items_replayed": replayed.replayed,
-        "items_changed": replayed.changed().num_rows,
-        "items_lacking_signals": replayed.lacking_signals,
-        "items_undecided": replayed.undecided,
-        "items_other_revisions": replayed.other_revisions,
-        "candidate_source": replayed.source,
-        "items_without_shadow": replayed.without_shadow,
-        **result.to_dict(),
-    }
 
 
 def _print(console: Console, report: dict[str, Any], result: Comparison) -> None:

@@ -54,6 +54,8 @@ class Bundle:
     derived: tuple[CompiledDerived, ...] = ()
     on_error: ActionSpec = DEFAULT_ON_ERROR
     signal_names: frozenset[str] = field(default_factory=frozenset)
+    description: str = ""
+    """What the bundle does, in its authors' words (the first file that describes it)."""
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -112,6 +114,7 @@ def load_bundle(directory: str | Path, *, known_signals: Collection[str] | None 
         derived=tuple(derived),
         on_error=merged.on_error or DEFAULT_ON_ERROR,
         signal_names=frozenset(known_signals or ()),
+        description=merged.description,
     )
 
 
@@ -148,6 +151,7 @@ def _where(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:
 @dataclass
 class _Merged:
     name: str | None = None
+    description: str = ""
     params: dict[str, ParamValue] = field(default_factory=dict)
     derived: list[tuple[str, str, str]] = field(default_factory=list)  # (file, name, expression)
     rules: list[tuple[str, Rule]] = field(default_factory=list)
@@ -161,6 +165,7 @@ def _merge(files: list[tuple[str, PolicyFile]], errors: list[str]) -> _Merged:
     default_from: list[str] = []
     for name, pf in files:
         merged.name = merged.name or pf.name
+        merged.description = merged.description or " ".join(pf.description.split())
         for key, spec in pf.params.items():
             if key in merged.params:
                 errors.append(f"{name}: param {key!r} is defined twice")

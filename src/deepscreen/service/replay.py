@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 
 from deepscreen.core.errors import InvalidInput
 from deepscreen.core.events import ItemIngested, SignalsComputed
+from deepscreen.impact.compare import Comparison
 from deepscreen.impact.items import EVENTS_SCHEMA, UTC_US, build_items
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, signal_inputs
@@ -504,3 +505,25 @@ def _decision_events(
         },
         schema=events.schema,
     )
+
+
+def comparison_report(replayed: Replay, result: Comparison, revision: str) -> dict[str, Any]:
+    """The JSON report: header (revisions, period, counts, costs) and the metrics."""
+    return {
+        "baseline_revision": revision,
+        "candidate_revision": replayed.candidate_revision,
+        "period": {
+            "since": replayed.since.isoformat() if replayed.since else None,
+            "until": replayed.until.isoformat() if replayed.until else None,
+            "selects": "items by ingestion time; since inclusive, until exclusive",
+        },
+        "items_in_period": replayed.in_period,
+        "items_replayed": replayed.replayed,
+        "items_changed": replayed.changed().num_rows,
+        "items_lacking_signals": replayed.lacking_signals,
+        "items_undecided": replayed.undecided,
+        "items_other_revisions": replayed.other_revisions,
+        "candidate_source": replayed.source,
+        "items_without_shadow": replayed.without_shadow,
+        **result.to_dict(),
+    }

@@ -1,0 +1,198 @@
+"""The one-page case study of a policy change, from the report document.
+
+Problem, change, daily impact, cost avoided, reviewer time saved and false-positive cost — each
+paragraph words rows of the comparison (``comparison``) and its per-day/per-month rescaling
+(``daily``) with the same significance rule as ``report.statements``: a change whose 95%
+interval covers zero is "no significant change". Nothing is computed here. A paragraph whose
+rows are missing (e.g. no cost input configured) says which setting is missing instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from deepscreen.core.errors import InvalidInput
+from deepscreen.report.formatting import comparison_cells
+from deepscreen.report.sections import Table
+from deepscreen.report.statements import Phrase, Unit, change_body, fmt, significant
+
+TABLE_METRICS = (
+    "review_items_per_day",
+    "reviewer_hours_per_day",
+    "violating_unactioned_per_10k",
+    "recall",
+    "false_positive_rate",
+    "violating_exposure_per_day",
+    "review_cost_per_day",
+    "wrongful_action_cost_per_day",
+    "review_cost_per_month",
+    "wrongful_action_cost_per_month",
+)
+MAX_STATEMENTS = 3
+
+
+@dataclass(frozen=True)
+class CaseStudy:
+    title: str
+    synthetic: bool
+    paragraphs: tuple[tuple[str, str], ...]
+    table: Table
+    statements: tuple[str, ...]
+    method: str
+
+
+def case_study(doc: Mapping[str, Any]) -> CaseStudy:
+    """Raises ``InvalidInput`` when the document has no policy comparison."""
+    cmp = doc.get("comparison")
+    if not cmp:
+        raise InvalidInput(
+            "a case study needs a policy change: give the candidate policy (--policy DIR)"
+        )
+    rows = {r["metric"]: r for r in [*cmp["metrics"], *doc.get("daily", [])]}
+    currency = doc["costs"]["model"]["currency"]
+    candidate = doc["policy"].get("candidate") or {"name": "candidate", "description": ""}
+    days = doc["data"]["days"]
+    subject = "The change"
+    paragraphs = (
+        ("Problem", _problem(doc, rows, days)),
+        (
+            "Change",
+            f"{cmp['baseline_revision']} → {candidate['name']} {cmp['candidate_revision']}: "
+            f"{candidate.get('description') or 'no description in the bundle'} "
+            f"{cmp['items_changed']:,} of {cmp['items_replayed']:,} decisions change.",
+        ),
+        (
+            "Daily impact",
+            _join(
+                _say(subject, rows, "review_items_per_day", "items sent to review a day", "count"),
+                _say(
+                    subject,
+                    rows,
+                    "violating_unactioned_per_10k",
+                    "violating items left unactioned",
+                    "per10k",
+                ),
+                _say(
+                    subject,
+                    rows,
+                    "violating_exposure_per_day",
+                    "views of violating items before action a day",
+                    "views",
+                ),
+            ),
+        ),
+        (
+            "Cost avoided",
+            _join(
+                _say(subject, rows, "review_cost_per_day", "review cost a day", "money", currency),
+                _say(
+                    subject,
+                    rows,
+                    "review_cost_per_month",
+                    "review cost a month at the configured volume",
+                    "money",
+                    currency,
+                ),
+            )
+            or _missing("review cost", "[costs].review_cost_per_item"),
+        ),
+        (
+            "Reviewer time saved",
+            _say(subject, rows, "reviewer_hours_per_day", "reviewer hours a day", "hours")
+            or _missing("reviewer time", "[costs].review_minutes_per_item"),
+        ),
+        (
+            "False-positive cost",
+            _join(
+                _say(subject, rows, "false_positive_rate", "the false-positive rate", "percent"),
+                _say(
+                    subject,
+                    rows,
+                    "wrongful_action_cost_per_day",
+                    "the cost of wrongful actions a day",
+                    "money",
+                    currency,
+                )
+                or _missing("wrongful-action cost", "[costs].wrongful_action_cost"),
+            ),
+        ),
+    )
+    table = Table(
+        ("metric", "before", "after", "change [95% CI]", "verdict"),
+        tuple((name, *comparison_cells(rows[name])) for name in TABLE_METRICS if name in rows),
+    )
+    replay = [s["text"] for s in doc["statements"] if s["source"] == "replay"][:1]
+    simulated = [s["text"] for s in doc["statements"] if s["source"] == "simulated"]
+    statements = tuple([*replay, *simulated][:MAX_STATEMENTS])
+    boot = cmp["bootstrap"]
+    method = (
+        f"Method: replay of the candidate on the {cmp['items_replayed']:,} stored items of "
+        f"{doc['data']['first_ingested'][:10]} – {doc['data']['last_ingested'][:10]} "
+        f"({days} days; {cmp['labelled']:,} labelled); 95% intervals from a "
+        f"{boot['method']} ({boot['replicates']:,} replicates, seed {boot['seed']}). Per-day "
+        f"figures are totals ÷ {days} days. Cost inputs: "
+        + ("; ".join(cmp.get("cost_assumptions", [])) or "none configured")
+        + "."
+    )
+    return CaseStudy(
+        title=f"Case study: {candidate['name']} replaces {doc['policy']['name']}",
+        synthetic=bool(doc["data"]["synthetic"]),
+        paragraphs=paragraphs,
+        table=table,
+        statements=statements,
+        method=method,
+    )
+
+
+def _problem(doc: Mapping[str, Any], rows: Mapping[str, Mapping[str, Any]], days: int) -> str:
+    rollup = {
+        r["metric"]: r
+        for r in doc["metrics"]
+        if (r["period"], r["policy_revision"], r["segment"]) == ("all", "all", "all")
+    }
+    parts = []
+    prevalence = rollup.get("violating_per_10k_uploads")
+    if prevalence and prevalence["value"] is not None and prevalence["ci_low"] is not None:
+        parts.append(
+            f"{fmt(prevalence['value'], 'per10k')} uploads were violating (95% CI "
+            f"{fmt(prevalence['ci_low'], 'count')} to {fmt(prevalence['ci_high'], 'count')}; "
+            f"{prevalence['n']:,} labelled items)"
+        )
+    unactioned, review = rows.get("violating_unactioned_per_10k"), rows.get("review_items_per_day")
+    if unactioned and unactioned["baseline"] is not None:
+        parts.append(
+            f"the policy left {fmt(unactioned['baseline'], 'per10k')} labelled items "
+            "violating and unactioned"
+        )
+    if review and review["baseline"] is not None:
+        parts.append(f"it sent {fmt(review['baseline'], 'count')} items a day to human review")
+    prefix = "On synthetic data, " if doc["data"]["synthetic"] else ""
+    text = "; ".join(parts) or "the stored data has no labelled items to state the problem with"
+    return f"{prefix}over {days} days, {text}."
+
+
+def _say(
+    subject: str,
+    rows: Mapping[str, Mapping[str, Any]],
+    metric: str,
+    noun: str,
+    unit: Unit,
+    currency: str = "",
+) -> str:
+    row = rows.get(metric)
+    if row is None or any(row.get(k) is None for k in ("baseline", "candidate", "delta")):
+        return ""
+    sig = significant(row.get("delta_ci_low"), row.get("delta_ci_high"))
+    if sig is None:
+        return ""
+    return change_body(subject, row, Phrase(noun, unit), sig, currency) + "."
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def _missing(what: str, setting: str) -> str:
+    return f"Not computed: {what} needs {setting} in the settings."

@@ -1,0 +1,80 @@
+"""The report and the case study as one self-contained HTML file each (inline CSS and SVG;
+nothing is fetched when it is opened), and as PDF through WeasyPrint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from deepscreen.report import charts
+from deepscreen.report.case_study import CaseStudy
+from deepscreen.report.markdown import SYNTHETIC_BANNER
+from deepscreen.report.sections import Section, sections
+
+ChartStep = Callable[[str], None]
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("deepscreen.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def chart_svg(name: str, doc: Mapping[str, Any]) -> str | None:
+    """Draw the chart ``name`` (a ``report.charts`` function) from the document's data."""
+    if name in ("comparison_chart",):
+        return charts.comparison_chart(doc.get("comparison"))
+    if name in ("roc_chart", "pr_chart", "reliability_chart", "per_source_recall_chart"):
+        return getattr(charts, name)(doc.get("evaluation"))  # type: ignore[no-any-return]
+    if name == "frontier_chart":
+        opt = doc.get("optimization") or {}
+        return charts.frontier_chart(opt.get("frontier") or [], opt.get("currency", ""))
+    if name == "simulation_chart":
+        return charts.simulation_chart(doc.get("simulation"))
+    return getattr(charts, name)(doc["metrics"])  # type: ignore[no-any-return]
+
+
+def report_html(doc: Mapping[str, Any], *, on_chart: ChartStep | None = None) -> str:
+    """The whole report; ``on_chart`` is told each chart's name as it is drawn."""
+    blocks: list[tuple[Section, list[str]]] = []
+    for section in sections(doc):
+        svgs = []
+        for name in section.charts:
+            if on_chart is not None:
+                on_chart(name)
+            svg = chart_svg(name, doc)
+            if svg is not None:
+                svgs.append(svg)
+        blocks.append((section, svgs))
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(doc=doc, blocks=blocks, banner=SYNTHETIC_BANNER)
+    )
+
+
+def chart_names(doc: Mapping[str, Any]) -> list[str]:
+    """Every chart ``report_html`` will try to draw (for a progress bar's total)."""
+    return [name for section in sections(doc) for name in section.charts]
+
+
+def case_study_html(case: CaseStudy) -> str:
+    return (
+        _environment().get_template("case_study.html.j2").render(case=case, banner=SYNTHETIC_BANNER)
+    )
+
+
+def to_pdf(html: str) -> tuple[bytes, int]:
+    """The PDF of an HTML document and its page count (WeasyPrint; A4 from the CSS)."""
+    import weasyprint
+
+    document = weasyprint.HTML(string=html).render()
+    return document.write_pdf(), len(document.pages)
