@@ -122,6 +122,7 @@ def demo(
                     directory,
                     now=datetime.now(UTC),
                     cost_source=f"{cfg.name} [costs]",
+                    review_sla_hours=settings.review.default_sla_hours,
                     on_step=lambda _name: progress.advance(reporting, 1),
                 )
         finally:

@@ -100,6 +100,7 @@ def impact(
             bootstrap=bootstrap,
             segment_attribute=segment_attribute,
             score_signal=score_signal,
+            review_sla_hours=settings.review.default_sla_hours,
         )
         table = report.table
         if output_format is Format.TABLE:

@@ -271,6 +271,7 @@ def _document(config: Path | None, db: str | None, request: ReportRequest) -> di
             request,
             now=datetime.now(UTC),
             cost_source=source,
+            review_sla_hours=settings.review.default_sla_hours,
             step=step,
         )
         advance(1)

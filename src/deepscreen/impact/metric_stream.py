@@ -77,9 +77,11 @@ class MetricAccumulator:
         by_segment: bool = True,
         by_policy: bool = True,
         review_minutes_per_item: float | None = None,
+        review_sla_hours: float | None = None,
         quantile_intervals: bool = False,
     ) -> None:
-        _check_options(period, review_minutes_per_item)
+        _check_options(period, review_minutes_per_item, review_sla_hours)
+        self._review_sla_hours = review_sla_hours
         self._period: str = period
         self._by_segment = by_segment
         self._by_policy = by_policy
@@ -121,7 +123,7 @@ class MetricAccumulator:
         )
         connection = duckdb.connect()
         try:
-            sums = _cell_sums(connection, table, cells, item_cell)  # validates first
+            sums = _cell_sums(connection, table, cells, item_cell, self._review_sla_hours)
             to_stored = self._add_sums(cells, sums)
             arrays = _ItemArrays(table, item_cell)
             for source, tally in self._tallies.items():
@@ -163,7 +165,12 @@ class MetricAccumulator:
         connection = duckdb.connect()
         try:
             return _assemble_table(
-                connection, context, samples, self._queue, self._review_minutes_per_item
+                connection,
+                context,
+                samples,
+                self._queue,
+                self._review_minutes_per_item,
+                self._review_sla_hours,
             )
         finally:
             connection.close()

@@ -227,6 +227,12 @@ def _registry() -> dict[str, str]:
             f"queue (ranked as queue_precision_at_{k}). No interval. n = items available in the "
             f"top {k} (min({k}, queued items))."
         )
+    metrics["review_within_sla"] = (
+        "Items routed to review (action = review) that a person reviewed (label_source = "
+        "'review') within review_sla_hours of the decision ÷ items routed to review; items not "
+        f"(yet) reviewed count as outside. Only when review_sla_hours is given. {_WILSON} "
+        "n = items routed to review."
+    )
     metrics["reviewer_hours"] = (
         "Items reviewed by people (reviewed_at set and label_source = 'review'; imported labels "
         "excluded) × review_minutes_per_item ÷ 60. Only when review_minutes_per_item is given. "
@@ -239,7 +245,8 @@ METRICS: Mapping[str, str] = MappingProxyType(_registry())
 """Metric name → definition, in the table's metric order (this text fills ``definition``).
 
 ``precision_/recall_/false_positive_rate_<action>`` rows appear for ``any_action`` and for each
-enforcement action present in the item table; ``reviewer_hours`` only with
+enforcement action present in the item table; ``review_within_sla`` only with
+``review_sla_hours``; ``reviewer_hours`` only with
 ``review_minutes_per_item``.
 """
 
@@ -257,6 +264,7 @@ def metric_table(
     seed: int = 0,
     bootstrap: bool = True,
     review_minutes_per_item: float | None = None,
+    review_sla_hours: float | None = None,
 ) -> pa.Table:
     """The metric table (``TABLE_SCHEMA``) of an item table (``ITEM_SCHEMA``).
 
@@ -265,7 +273,7 @@ def metric_table(
     ``metric_stream.MetricAccumulator`` builds the same table (``bootstrap=False``) batch by
     batch.
     """
-    _check_options(period, review_minutes_per_item)
+    _check_options(period, review_minutes_per_item, review_sla_hours)
     if bootstrap and n_boot < 1:
         raise ValueError(f"n_boot must be >= 1, got {n_boot!r}")
     table = _conform(items)
@@ -276,7 +284,7 @@ def metric_table(
         cells, item_cell = _Cells.of_items(
             table, period, by_policy=by_policy, by_segment=by_segment
         )
-        sums = _cell_sums(connection, table, cells, item_cell)
+        sums = _cell_sums(connection, table, cells, item_cell, review_sla_hours)
         groups = _Groups.build(cells, sums["uploads"])
         arrays = _ItemArrays(table, item_cell)
         context = _Context(
@@ -295,19 +303,30 @@ def metric_table(
             for source in _QUANTILES
         }
         return _assemble_table(
-            connection, context, samples, arrays.queue(), review_minutes_per_item
+            connection,
+            context,
+            samples,
+            arrays.queue(),
+            review_minutes_per_item,
+            review_sla_hours,
         )
     finally:
         connection.close()
 
 
-def _check_options(period: str, review_minutes_per_item: float | None) -> None:
+def _check_options(
+    period: str, review_minutes_per_item: float | None, review_sla_hours: float | None = None
+) -> None:
     if period not in PERIODS:
         raise ValueError(f"period must be one of {PERIODS}, got {period!r}")
     if review_minutes_per_item is not None and not (
         math.isfinite(review_minutes_per_item) and review_minutes_per_item >= 0
     ):
         raise ValueError(f"review_minutes_per_item must be >= 0, got {review_minutes_per_item!r}")
+    if review_sla_hours is not None and not (
+        math.isfinite(review_sla_hours) and review_sla_hours > 0
+    ):
+        raise ValueError(f"review_sla_hours must be > 0, got {review_sla_hours!r}")
 
 
 def _assemble_table(
@@ -316,6 +335,7 @@ def _assemble_table(
     samples: Mapping[str, Sequence[tuple[int, _OrderStatistics]]],
     queue: pa.Table,
     review_minutes_per_item: float | None,
+    review_sla_hours: float | None = None,
 ) -> pa.Table:
     """Every metric column of every group, as the result table. ``samples``: per quantile source
     (``"detection"``, ``"action"``, see ``_QUANTILES``) each group's values; ``queue``: review
@@ -330,6 +350,8 @@ def _assemble_table(
     columns.update(_exposure_metrics(c))
     columns.update(_quality_metrics(c, present))
     columns.update(_queue_metrics(connection, c, queue))
+    if review_sla_hours is not None:
+        columns["review_within_sla"] = _Column.share(agg["reviewed_in_sla"], agg["sent_to_review"])
     if review_minutes_per_item is not None:
         reviewed = agg["reviewed"]
         columns["reviewer_hours"] = _Column.count(
@@ -512,14 +534,25 @@ def _cell_sums(
     table: pa.Table,
     cells: _Cells,
     item_cell: NDArray[np.int64],
+    review_sla_hours: float | None = None,
 ) -> dict[str, NDArray[np.float64]]:
     """Additive aggregates per cell from three DuckDB GROUP BY queries (all/enforced/labelled);
-    raises ValueError if a labelled item's inclusion_probability is outside (0, 1]."""
+    raises ValueError if a labelled item's inclusion_probability is outside (0, 1].
+    ``reviewed_in_sla`` counts queued items a person reviewed within ``review_sla_hours`` of the
+    decision (0 without it)."""
     actions = [(a, _sql_text(a)) for a in ENFORCEMENT_ACTIONS]
-    all_items = """
+    sla_micros = 0 if review_sla_hours is None else int(round(review_sla_hours * 3_600_000_000))
+    in_sla = (
+        "false"
+        if review_sla_hours is None
+        else "action = 'review' AND label_source = 'review' AND reviewed_at IS NOT NULL "
+        f"AND epoch_us(reviewed_at) - epoch_us(decided_at) <= {sla_micros}"
+    )
+    all_items = f"""
         SELECT _cell, count(*) AS uploads,
             count(*) FILTER (action = 'review') AS sent_to_review,
             count(*) FILTER (reviewed_at IS NOT NULL AND label_source = 'review') AS reviewed,
+            count(*) FILTER ({in_sla}) AS reviewed_in_sla,
             count(*) FILTER (appeal_outcome IS NOT NULL AND appeal_outcome <> 'omitted')
                 AS appeals_decided,
             count(*) FILTER (appeal_outcome IN ('reversed', 'partially_reversed'))

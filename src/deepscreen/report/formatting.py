@@ -15,6 +15,7 @@ PERCENT_METRICS = (
     "overturn_rate",
     "views_before_action_",
     "queue_precision",
+    "review_within_sla",
     "action_share.",
 )
 """Metric names (or prefixes) whose values are shares in [0, 1], printed as percentages."""

@@ -38,6 +38,7 @@ HEADLINE_METRICS = (
     "views_before_action_over_1000",
     "appeal_rate",
     "overturn_rate",
+    "review_within_sla",
     "reviewer_hours",
 )
 OVER_TIME_METRICS = (
@@ -50,6 +51,7 @@ OVER_TIME_METRICS = (
 )
 REVIEW_METRICS = (
     "sent_to_review",
+    "review_within_sla",
     "reviewer_hours",
     "queue_precision_at_10",
     "queue_precision_at_100",

@@ -81,6 +81,8 @@ def significant(low: float | None, high: float | None) -> bool | None:
 def fmt(value: float, unit: Unit, currency: str = "") -> str:
     """A number as the statements print it (the rows keep the full precision)."""
     if unit == "percent":
+        if value == 0:
+            return "0%"
         return f"{value * 100:.1f}%" if abs(value) >= 0.001 else f"{value * 100:.2f}%"
     if unit == "per10k":
         return f"{value:,.1f} per 10,000"
@@ -260,6 +262,13 @@ def metric_statements(rows: Sequence[Mapping[str, Any]], *, synthetic: bool) -> 
             "views_before_action_over_1000",
             f"{fmt(row['value'], 'percent')} of actioned items had more than 1,000 views "
             f"before action ({_range(row, 'percent')}; {row['n']:,} actioned items with views)",
+        )
+    row = _with_interval(rollup, "review_within_sla")
+    if row:
+        add(
+            "review_within_sla",
+            f"{fmt(row['value'], 'percent')} of items sent to review were reviewed by a person "
+            f"within the service level ({_range(row, 'percent')}; {row['n']:,} queued items)",
         )
     row = _with_interval(rollup, "time_to_action_median_hours")
     if row:

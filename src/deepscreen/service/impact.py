@@ -46,6 +46,7 @@ def impact_report(
     bootstrap: bool = True,
     segment_attribute: str = "category",
     score_signal: str = "ensemble",
+    review_sla_hours: float | None = None,
 ) -> ImpactReport:
     """The metric table of everything stored, plus the cost figures its inputs allow (each
     with its formula and inputs in ``definition``; missing inputs are named, never zero)."""
@@ -60,6 +61,7 @@ def impact_report(
         seed=seed,
         bootstrap=bootstrap,
         review_minutes_per_item=model.review_minutes_per_item,
+        review_sla_hours=review_sla_hours,
     )
     report = cost_report(items, model)
     return ImpactReport(items, pa.concat_tables([table, cost_rows(report)]), report)

@@ -71,10 +71,13 @@ def build_report(
     *,
     now: datetime,
     cost_source: str = "settings [costs]",
+    review_sla_hours: float | None = None,
     step: Step | None = None,
 ) -> dict[str, Any]:
     """The report document (see the module docstring). ``step`` is told each of ``STEPS`` as it
-    starts. Raises ``InvalidInput`` for an empty window or an unreadable input file."""
+    starts. ``review_sla_hours`` (the ``[review] default_sla_hours`` setting) adds the share of
+    queued items reviewed in time. Raises ``InvalidInput`` for an empty window or an unreadable
+    input file."""
     tell = step or (lambda _name: None)
     tell("events")
     events = load_events(services.store)
@@ -93,7 +96,7 @@ def build_report(
         request = replace(request, synthetic=True)
     model = CostModel.from_mapping(costs, source=cost_source)
     tell("metrics")
-    metrics = _metrics(items, model, request)
+    metrics = _metrics(items, model, request, review_sla_hours)
     tell("comparison")
     comparison, candidate = _comparison(events, model, request)
     tell("inputs")
@@ -136,7 +139,7 @@ def build_report(
         "simulation": simulation,
         "optimization": optimization,
         "statements": [s.to_dict() for s in statements],
-        "assumptions": _assumptions(model, request, comparison),
+        "assumptions": _assumptions(model, request, comparison, review_sla_hours),
     }
 
 
@@ -156,7 +159,9 @@ def _in_window(items: pa.Table, since: datetime | None, until: datetime | None) 
     return items
 
 
-def _metrics(items: pa.Table, model: CostModel, request: ReportRequest) -> list[dict[str, Any]]:
+def _metrics(
+    items: pa.Table, model: CostModel, request: ReportRequest, review_sla_hours: float | None
+) -> list[dict[str, Any]]:
     """Metric rows over time (``request.period``) and over the whole window (``all``), then the
     computed cost figures."""
     periods = [request.period] if request.period == "all" else [request.period, "all"]
@@ -167,6 +172,7 @@ def _metrics(items: pa.Table, model: CostModel, request: ReportRequest) -> list[
             n_boot=request.n_boot,
             seed=request.seed,
             review_minutes_per_item=model.review_minutes_per_item,
+            review_sla_hours=review_sla_hours,
         )
         for p in periods
     ]
@@ -324,9 +330,17 @@ def _data_section(
 
 
 def _assumptions(
-    model: CostModel, request: ReportRequest, comparison: Mapping[str, Any] | None
+    model: CostModel,
+    request: ReportRequest,
+    comparison: Mapping[str, Any] | None,
+    review_sla_hours: float | None,
 ) -> list[str]:
     lines = list(model.assumptions()) or [f"no cost inputs configured ({model.source})"]
+    if review_sla_hours is not None:
+        lines.append(
+            f"review service level: a queued item reviewed within {review_sla_hours:g} hours of "
+            "its decision is in time (settings [review].default_sla_hours)"
+        )
     if comparison:
         lines += [f"comparison: {note}" for note in comparison.get("cost_notes", [])]
     if request.synthetic:

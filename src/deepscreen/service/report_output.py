@@ -89,6 +89,7 @@ def write_demo_reports(
     *,
     now: datetime,
     cost_source: str,
+    review_sla_hours: float | None = None,
     on_step: Callable[[str], None] | None = None,
     n_boot: int = 1000,
 ) -> list[Path]:
@@ -101,7 +102,15 @@ def write_demo_reports(
         title="deepscreen demo — impact report (synthetic data)",
         n_boot=n_boot,
     )
-    doc = build_report(services, costs, request, now=now, cost_source=cost_source, step=on_step)
+    doc = build_report(
+        services,
+        costs,
+        request,
+        now=now,
+        cost_source=cost_source,
+        review_sla_hours=review_sla_hours,
+        step=on_step,
+    )
     outputs = {
         "report.json": render_report(doc, ReportFormat.JSON),
         "report.html": render_report(doc, ReportFormat.HTML, on_chart=on_step),

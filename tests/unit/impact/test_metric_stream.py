@@ -119,6 +119,7 @@ OPTIONS = st.fixed_dictionaries(
         "by_segment": st.booleans(),
         "by_policy": st.booleans(),
         "review_minutes_per_item": st.sampled_from([None, 4.0]),
+        "review_sla_hours": st.sampled_from([None, 12.0]),
     }
 )
 
@@ -257,6 +258,7 @@ def test_table_equals_metric_table_on_a_larger_random_table(period: str) -> None
             by_segment=by_segment,
             by_policy=by_policy,
             review_minutes_per_item=2.5,
+            review_sla_hours=24.0,
         )
         accumulator = accumulate(batches, quantile_intervals=True, **options)
         expected = expected_table(items, quantile_intervals=True, **options)

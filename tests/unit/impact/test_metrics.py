@@ -653,6 +653,30 @@ def test_reviewer_hours_only_with_minutes() -> None:
     assert not [r for r in rows_of(metric_table(table(rows))) if r["metric"] == "reviewer_hours"]
 
 
+def test_review_within_sla_counts_people_reviewing_queued_items_in_time() -> None:
+    def queued(i: int, hours: float | None, source: str = "review") -> dict[str, Any]:
+        review = {} if hours is None else labelled(i, True, label_source=source)
+        if hours is not None:
+            review["reviewed_at"] = T0 + timedelta(hours=hours)
+        return item(i, action="review", **review)
+
+    rows = [
+        queued(0, 1.0),
+        queued(1, 24.0),  # exactly at the deadline: in time
+        queued(2, 30.0),  # late
+        queued(3, None),  # never reviewed: outside
+        queued(4, 2.0, source="import"),  # an imported label is not a review
+        item(5),  # not queued
+    ]
+    result = metric_table(table(rows), review_sla_hours=24)
+    sla = get(result, "review_within_sla")
+    assert sla["value"] == pytest.approx(2 / 5) and sla["n"] == 5
+    assert 0 < sla["ci_low"] < 0.4 < sla["ci_high"] < 1
+    assert not [r for r in rows_of(metric_table(table(rows))) if r["metric"] == "review_within_sla"]
+    with pytest.raises(ValueError, match="review_sla_hours"):
+        metric_table(table(rows), review_sla_hours=0)
+
+
 # --------------------------------------------------------------------------- groups
 
 
@@ -793,7 +817,9 @@ def test_metrics_do_not_depend_on_row_order(items: pa.Table, random: Any, period
     order = list(range(items.num_rows))
     random.shuffle(order)
     shuffled = items.take(pa.array(order, pa.int64()))
-    kwargs: dict[str, Any] = dict(period=period, n_boot=60, seed=3, review_minutes_per_item=4.0)
+    kwargs: dict[str, Any] = dict(
+        period=period, n_boot=60, seed=3, review_minutes_per_item=4.0, review_sla_hours=12.0
+    )
     assert_same_tables(metric_table(items, **kwargs), metric_table(shuffled, **kwargs))
 
 
