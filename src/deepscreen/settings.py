@@ -331,6 +331,17 @@ class DsaSettings(BaseModel):
         None,
         description="API bearer token; set it through DEEPSCREEN_DSA__API_TOKEN, not in a file.",
     )
+    service_name: str | None = Field(
+        None,
+        min_length=1,
+        description="Name of the service in transparency reports (`export dsa-transparency`).",
+    )
+    provider_name: str | None = Field(
+        None,
+        min_length=1,
+        description="Name of the service provider in transparency reports (default: the "
+        "service name).",
+    )
 
     @field_validator("decision_ground", "category", "source_type")
     @classmethod
@@ -345,7 +356,7 @@ class DsaSettings(BaseModel):
         return value
 
     def sor_config(self) -> SorConfig:
-        values = self.model_dump(exclude={"api_url", "api_token"})
+        values = self.model_dump(exclude={"api_url", "api_token", "service_name", "provider_name"})
         values["category_specification"] = tuple(self.category_specification)
         values["territorial_scope"] = tuple(self.territorial_scope)
         return SorConfig(**values)

@@ -188,3 +188,156 @@ EU_COUNTRY_CODES: tuple[str, ...] = tuple(
 """The 27 EU member states: the default territorial scope."""
 EEA_COUNTRY_CODES: frozenset[str] = frozenset((*EU_COUNTRY_CODES, "IS", "LI", "NO"))
 """``territorial_scope`` values accepted: the 30 EEA codes (Greece is ``GR``)."""
+
+# The category → keyword hierarchy (METRICS.md §2.4), shared with the transparency templates.
+
+TAXONOMY: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "STATEMENT_CATEGORY_ANIMAL_WELFARE",
+        ("KEYWORD_ANIMAL_HARM", "KEYWORD_UNLAWFUL_SALE_ANIMALS", "KEYWORD_OTHER"),
+    ),
+    (
+        "STATEMENT_CATEGORY_CONSUMER_INFORMATION",
+        (
+            "KEYWORD_HIDDEN_ADVERTISEMENT",
+            "KEYWORD_INSUFFICIENT_INFORMATION_ON_TRADERS",
+            "KEYWORD_MISLEADING_INFO_GOODS_SERVICES",
+            "KEYWORD_MISLEADING_INFO_CONSUMER_RIGHTS",
+            "KEYWORD_NONCOMPLIANCE_PRICING",
+            "KEYWORD_OTHER",
+        ),
+    ),
+    (
+        "STATEMENT_CATEGORY_CYBER_VIOLENCE",
+        (
+            "KEYWORD_CYBER_BULLYING_INTIMIDATION",
+            "KEYWORD_CYBER_HARASSMENT",
+            "KEYWORD_CYBER_INCITEMENT",
+            "KEYWORD_CYBER_STALKING",
+            "KEYWORD_NON_CONSENSUAL_IMAGE_SHARING",
+            "KEYWORD_NON_CONSENSUAL_MATERIAL_DEEPFAKE",
+            "KEYWORD_OTHER",
+        ),
+    ),
+    (
+        "STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN",
+        (
+            "KEYWORD_BULLYING_AGAINST_GIRLS",
+            "KEYWORD_CYBER_HARASSMENT_AGAINST_WOMEN",
+            "KEYWORD_CYBER_STALKING_AGAINST_WOMEN",
+            "KEYWORD_FEMALE_GENDERED_DISINFORMATION",
+            "KEYWORD_INCITEMENT_AGAINST_WOMEN",
+            "KEYWORD_NON_CONSENSUAL_IMAGE_SHARING_AGAINST_WOMEN",
+            "KEYWORD_NON_CONSENSUAL_MATERIAL_DEEPFAKE_AGAINST_WOMEN",
+            "KEYWORD_OTHER",
+        ),
+    ),
+    (
+        "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
+        (
+            "KEYWORD_BIOMETRIC_DATA_BREACH",
+            "KEYWORD_DATA_FALSIFICATION",
+            "KEYWORD_MISSING_PROCESSING_GROUND",
+            "KEYWORD_RIGHT_TO_BE_FORGOTTEN",
+            "KEYWORD_OTHER",
+        ),
+    ),
+    (
+        "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+        ("KEYWORD_DEFAMATION", "KEYWORD_DISCRIMINATION", "KEYWORD_HATE_SPEECH", "KEYWORD_OTHER"),
+    ),
+    (
+        "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+        (
+            "KEYWORD_COPYRIGHT_INFRINGEMENT",
+            "KEYWORD_DESIGN_INFRINGEMENT",
+            "KEYWORD_GEOGRAPHIC_INDICATIONS_INFRINGEMENT",
+            "KEYWORD_PATENT_INFRINGEMENT",
+            "KEYWORD_TRADE_SECRET_INFRINGEMENT",
+            "KEYWORD_TRADEMARK_INFRINGEMENT",
+            "KEYWORD_OTHER",
+        ),
+    ),
+    (
+        "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
+        (
+            "KEYWORD_MISINFORMATION_DISINFORMATION",
+            "KEYWORD_VIOLATION_EU_LAW",
+            "KEYWORD_VIOLATION_NATIONAL_LAW",
+            "KEYWORD_OTHER",
+        ),
+    ),
+    (
+        "STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
+        (
+            "KEYWORD_AGE_SPECIFIC_RESTRICTIONS_MINORS",
+            "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL",
+            "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL_DEEPFAKE",
+            "KEYWORD_GROOMING_SEXUAL_ENTICEMENT_MINORS",
+            "KEYWORD_UNSAFE_CHALLENGES",
+            "KEYWORD_OTHER",
+        ),
+    ),
+    (
+        "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+        (
+            "KEYWORD_ILLEGAL_ORGANIZATIONS",
+            "KEYWORD_RISK_ENVIRONMENTAL_DAMAGE",
+            "KEYWORD_RISK_PUBLIC_HEALTH",
+            "KEYWORD_TERRORIST_CONTENT",
+            "KEYWORD_OTHER",
+        ),
+    ),
+    (
+        "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        (
+            "KEYWORD_IMPERSONATION_ACCOUNT_HIJACKING",
+            "KEYWORD_INAUTHENTIC_ACCOUNTS",
+            "KEYWORD_INAUTHENTIC_LISTINGS",
+            "KEYWORD_INAUTHENTIC_USER_REVIEWS",
+            "KEYWORD_PHISHING",
+            "KEYWORD_PYRAMID_SCHEMES",
+            "KEYWORD_OTHER",
+        ),
+    ),
+    (
+        "STATEMENT_CATEGORY_SELF_HARM",
+        (
+            "KEYWORD_CONTENT_PROMOTING_EATING_DISORDERS",
+            "KEYWORD_SELF_MUTILATION",
+            "KEYWORD_SUICIDE",
+            "KEYWORD_OTHER",
+        ),
+    ),
+    (
+        "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS",
+        ("KEYWORD_PROHIBITED_PRODUCTS", "KEYWORD_UNSAFE_PRODUCTS", "KEYWORD_OTHER"),
+    ),
+    (
+        "STATEMENT_CATEGORY_VIOLENCE",
+        (
+            "KEYWORD_COORDINATED_HARM",
+            "KEYWORD_INCITEMENT_VIOLENCE_HATRED",
+            "KEYWORD_HUMAN_EXPLOITATION",
+            "KEYWORD_HUMAN_TRAFFICKING",
+            "KEYWORD_TRAFFICKING_WOMEN_GIRLS",
+            "KEYWORD_OTHER",
+        ),
+    ),
+    (
+        "STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
+        (
+            "KEYWORD_ADULT_SEXUAL_MATERIAL",
+            "KEYWORD_AGE_SPECIFIC_RESTRICTIONS",
+            "KEYWORD_GEOGRAPHICAL_REQUIREMENTS",
+            "KEYWORD_GOODS_SERVICES_NOT_PERMITTED",
+            "KEYWORD_LANGUAGE_REQUIREMENTS",
+            "KEYWORD_NUDITY",
+            "KEYWORD_OTHER",
+        ),
+    ),
+)
+"""Category → keywords, in the order of the templates' rows (METRICS.md §2.4)."""
+
+ILLEGAL_TAXONOMY = TAXONOMY[:14]
+"""Sheet 5 lists categories 1–14; sheet 6 adds 15 (other violation of the terms)."""
