@@ -66,6 +66,21 @@ def chart_names(doc: Mapping[str, Any]) -> list[str]:
     return [name for section in sections(doc) for name in section.charts]
 
 
+@cache
+def _weasyprint() -> Any:
+    """WeasyPrint, imported on first use. Importing it sets Pillow's process-wide
+    ``ImageFile.LOAD_TRUNCATED_IMAGES = True``, which would let the media loader accept
+    truncated images; the previous value is put back (the reports embed no raster image)."""
+    from PIL import ImageFile
+
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        import weasyprint
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+    return weasyprint
+
+
 def case_study_html(case: CaseStudy) -> str:
     return (
         _environment().get_template("case_study.html.j2").render(case=case, banner=SYNTHETIC_BANNER)
@@ -74,7 +89,5 @@ def case_study_html(case: CaseStudy) -> str:
 
 def to_pdf(html: str) -> tuple[bytes, int]:
     """The PDF of an HTML document and its page count (WeasyPrint; A4 from the CSS)."""
-    import weasyprint
-
-    document = weasyprint.HTML(string=html).render()
+    document = _weasyprint().HTML(string=html).render()
     return document.write_pdf(), len(document.pages)
