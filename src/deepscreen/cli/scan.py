@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from enum import StrEnum
@@ -17,8 +18,10 @@ from rich.table import Table
 
 from deepscreen.cli.errors import CliError, ExitCode, domain_errors
 from deepscreen.cli.options import ConfigOpt, DbOpt, PolicyOpt, parse_assignments, services_from
+from deepscreen.cli.scan_manifest import backfill
 from deepscreen.core.media import AttributeValue
 from deepscreen.core.signals import SignalResult
+from deepscreen.scale.engines import EngineKind
 from deepscreen.service import ScanFailure, ScanOutcome, iter_media_files, scan_paths
 
 
@@ -58,7 +61,9 @@ def outcome_record(result: ScanOutcome | ScanFailure) -> dict[str, Any]:
 
 
 def scan(
-    paths: Annotated[list[Path], typer.Argument(help="Files or directories (recursive).")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or directories (recursive).")
+    ] = None,
     output_format: Annotated[ScanFormat, typer.Option("--format", help="Output format.")] = (
         ScanFormat.JSONL
     ),
@@ -73,6 +78,39 @@ def scan(
             "ai_disclosure=not_ai (repeatable); the policy reads it as item.<name>.",
         ),
     ] = [],  # noqa: B006 - typer idiom
+    manifest: Annotated[
+        str | None,
+        typer.Option(
+            "--manifest",
+            help="Backfill from a JSONL or Parquet manifest (a path or fsspec URI) instead of "
+            "PATHS: one upload per line/row (id, uri, uploader, uploaded_at, declared_ai, "
+            "category, attributes). Streamed, decided by --engine, written in batched "
+            "transactions; a re-run skips what is already stored (resume).",
+        ),
+    ] = None,
+    engine: Annotated[
+        EngineKind,
+        typer.Option(
+            "--engine",
+            help="With --manifest: local (process pool), ray (Ray actors), serial (this process).",
+        ),
+    ] = EngineKind.LOCAL,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, help="Worker processes or Ray actors (default: CPU count)."
+        ),
+    ] = max(1, os.cpu_count() or 1),
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, max=10_000, help="Records per task and write.")
+    ] = 32,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            help="An existing Ray cluster (e.g. ray://head:10001; default: a local Ray instance).",
+        ),
+    ] = None,
 ) -> None:
     """Scan media files, decide with the policy, and record every decision in the event store.
 
@@ -81,6 +119,18 @@ def scan(
     with their typed error and counted; the run goes on.
     """
     err = Console(stderr=True)
+    if manifest is not None:
+        if paths:
+            raise typer.BadParameter("give PATHS or --manifest, not both", param_hint="--manifest")
+        if attr:
+            raise typer.BadParameter(
+                "--attr applies to PATHS; a manifest carries each item's attributes",
+                param_hint="--attr",
+            )
+        backfill(manifest, engine, workers, batch_size, ray_address, config, db, policy, err)
+        return
+    if not paths:
+        raise typer.BadParameter("give files or directories to scan, or --manifest FILE")
     with domain_errors():
         attributes = scalar_attributes(parse_assignments(attr, "attr"))
         services = services_from(config, db, policy)

@@ -54,6 +54,18 @@ class InMemoryEventStore:
             self._write(rows)
             return True
 
+    def record_items(self, items: Sequence[Sequence[Event]]) -> list[bool]:
+        batches = [encode_item_batch(events) for events in items]  # all checked first
+        with self._lock:
+            self._check_open()
+            written = []
+            for rows in batches:
+                new = rows[0].item_id not in self._items
+                if new:
+                    self._write(rows)
+                written.append(new)
+            return written
+
     def has_item(self, item_id: ItemId) -> bool:
         with self._lock:
             self._check_open()

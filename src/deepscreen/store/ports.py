@@ -40,6 +40,12 @@ class EventStore(Protocol):
 
     def record_item(self, events: Sequence[Event]) -> bool: ...
 
+    def record_items(self, items: Sequence[Sequence[Event]]) -> list[bool]:
+        """``record_item`` for many items in one transaction where the backend allows it:
+        per item True (written) or False (its item id was already stored, or came earlier in
+        ``items``). Every batch is checked before anything is written."""
+        ...
+
     def has_item(self, item_id: ItemId) -> bool: ...
 
     def read(

@@ -105,6 +105,45 @@ class SqlEventStore:
             return False
         return True
 
+    def record_items(self, items: Sequence[Sequence[Event]]) -> list[bool]:
+        """One transaction for the whole batch: the ids already stored are read first and
+        skipped; if a concurrent writer stores one of the others meanwhile, the transaction
+        rolls back and the items are recorded one by one (each idempotent)."""
+        batches = [encode_item_batch(events) for events in items]  # all checked first
+        if not batches:
+            return []
+        ids = {rows[0].item_id for rows in batches}
+        try:
+            with self._errors(), self._write_lock, self._engine.begin() as conn:
+                query = select(s.items.c.item_id).where(s.items.c.item_id.in_(ids))
+                seen = set(conn.execute(query).scalars())
+                fresh, written = [], []
+                for rows in batches:
+                    new = rows[0].item_id not in seen
+                    seen.add(rows[0].item_id)
+                    written.append(new)
+                    if new:
+                        fresh.append(rows)
+                if fresh:
+                    self._insert_items(conn, fresh)
+            return written
+        except _ItemExists:
+            return [self.record_item(events) for events in items]
+
+    @staticmethod
+    def _insert_items(conn: Connection, fresh: Sequence[Sequence[EventRow]]) -> None:
+        flat = [row for rows in fresh for row in rows]
+        seqs = _insert_events(conn, flat)
+        firsts, at = [], 0
+        for rows in fresh:
+            firsts.append({"item_id": rows[0].item_id, "seq": seqs[at]})
+            at += len(rows)
+        try:
+            conn.execute(insert(s.items), firsts)
+        except IntegrityError:
+            raise _ItemExists from None
+        _insert_decisions(conn, flat, seqs)
+
     def has_item(self, item_id: ItemId) -> bool:
         query = select(s.items.c.item_id).where(s.items.c.item_id == item_id)
         with self._errors(), self._engine.connect() as conn:

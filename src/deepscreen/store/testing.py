@@ -212,6 +212,23 @@ class EventStoreContract:
         assert _count(store) == 3
         assert store.decisions(policy_revision="rev-2") == []
 
+    def test_record_items_writes_new_items_in_one_call_and_skips_known_ones(
+        self, store: EventStore
+    ) -> None:
+        assert store.record_item(item_events("a")) is True
+        batch = [item_events("a"), item_events("b"), item_events("c"), item_events("b")]
+        assert store.record_items(batch) == [False, True, True, False]
+        assert _count(store) == 9
+        assert [store.for_item(i) for i in "bc"] == [item_events("b"), item_events("c")]
+        assert store.latest_decision("c") is not None
+        assert store.record_items([]) == []
+        assert store.record_items([item_events("c"), item_events("d")]) == [False, True]
+
+    def test_record_items_checks_every_batch_before_writing(self, store: EventStore) -> None:
+        with pytest.raises(InvalidInput):
+            store.record_items([item_events("a"), item_events("b")[1:]])
+        assert _count(store) == 0 and not store.has_item("a")
+
     def test_record_item_refuses_a_batch_without_leading_ingest(self, store: EventStore) -> None:
         events = item_events("a")
         for bad in ([], events[1:], [events[0], *events], events + item_events("b")[1:]):

@@ -1,0 +1,1 @@
+"""Scale-out: batch engines (local process pool, Ray), manifests, and the streaming worker."""
