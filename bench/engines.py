@@ -4,7 +4,8 @@ Generates ``--items`` distinct JPEGs (seeded noise with smooth structure, ``--wi
 ``--height``, a third carrying Automatic1111 generator metadata) and a JSONL manifest, then
 backfills the same manifest into a fresh SQLite database per configuration:
 
-- ``serial``: the driver decides every record itself (the baseline);
+- ``serial``: the driver decides every record itself, pinned to one core and tuned as one worker
+  (the baseline: what one worker process does);
 - ``local`` with 1 and 2 processes (``spawn`` pool, detectors loaded once per process);
 - ``ray`` with 2 actors on a local Ray instance (started inside the timing).
 
@@ -71,6 +72,22 @@ def make_corpus(directory: Path, count: int, width: int, height: int, seed: int)
 
 
 def run_one(
+    kind: EngineKind, workers: int, manifest: Path, db_dir: Path, batch_size: int
+) -> dict[str, Any]:
+    """One configuration; ``serial`` runs pinned to one core, tuned as one worker
+    (``scale.tuning``: one thread per library, malloc thresholds), the affinity restored
+    afterwards so later pools get every core."""
+    if kind is not EngineKind.SERIAL or not hasattr(os, "sched_setaffinity"):
+        return _run_one(kind, workers, manifest, db_dir, batch_size)
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        return _run_one(kind, workers, manifest, db_dir, batch_size)  # tuned as one worker
+    finally:
+        os.sched_setaffinity(0, cores)
+
+
+def _run_one(
     kind: EngineKind, workers: int, manifest: Path, db_dir: Path, batch_size: int
 ) -> dict[str, Any]:
     url = f"sqlite:///{db_dir / f'{kind.value}-{workers}.db'}"

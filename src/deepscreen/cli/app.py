@@ -22,6 +22,7 @@ from deepscreen.cli import (
     scan,
     serve,
     simulate,
+    worker,
 )
 from deepscreen.cli.errors import EXIT_CODES_HELP
 
@@ -48,6 +49,8 @@ app.add_typer(db.app, name="db")
 app.command("sample", epilog=EXIT_CODES_HELP)(sample.sample)
 app.command("simulate", epilog=EXIT_CODES_HELP)(simulate.simulate)
 app.command("serve", epilog=EXIT_CODES_HELP)(serve.serve)
+app.command("worker", epilog=EXIT_CODES_HELP)(worker.worker)
+app.command("publish", epilog=EXIT_CODES_HELP)(worker.publish)
 app.add_typer(keys.app, name="keys")
 app.add_typer(export.app, name="export")
 app.add_typer(report.app, name="report")

@@ -1,7 +1,8 @@
 """Batch engines: where ``records.decide_record`` runs. One interface, three engines.
 
 - ``serial``: in the calling process (the reference, and the benchmark's baseline).
-- ``local``: a process pool (``spawn``), each worker building its detectors once at start,
+- ``local``: a process pool (``spawn``), each worker building its detectors once at start
+  (and tuned as one core: ``tuning.tune_worker_process``),
   fed chunked batches with at most two batches in flight per worker (backpressure: a manifest
   of millions is never read ahead of the workers).
 - ``ray``: Ray actors that keep their detectors loaded, fed batches (≥ 16 items amortise Ray's
@@ -15,7 +16,6 @@ read the policy, detectors, model files and hash banks, and never write.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from deepscreen.bootstrap import build
 from deepscreen.core.errors import ConfigError
 from deepscreen.scale.records import Decided, UploadRecord, decide_record
+from deepscreen.scale.tuning import tune_worker_process
 from deepscreen.service.scan import Services
 from deepscreen.settings import Settings
 from deepscreen.store.memory import InMemoryEventStore
@@ -93,8 +94,7 @@ _SERVICES: Services | None = None
 
 def _init_worker(settings: Settings) -> None:
     """Process-pool initializer: one thread per library, detectors loaded once."""
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
+    tune_worker_process()
     global _SERVICES
     _SERVICES = worker_services(settings)
 
@@ -215,8 +215,7 @@ class _RayWorker:
     """A Ray actor holding one worker's services."""
 
     def __init__(self, settings: Settings) -> None:
-        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(name, "1")
+        tune_worker_process()
         self._services = worker_services(settings)
 
     def run(self, batch: list[UploadRecord]) -> list[Decided]:
@@ -232,6 +231,7 @@ def make_engine(
     ray_address: str | None = None,
 ) -> Engine:
     if kind is EngineKind.SERIAL:
+        tune_worker_process()  # this process is the one worker
         return SerialEngine(services if services is not None else worker_services(settings))
     if kind is EngineKind.LOCAL:
         return LocalEngine(settings, workers)

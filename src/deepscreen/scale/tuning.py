@@ -1,0 +1,49 @@
+"""Per-process settings of a worker: one core's worth of threads, and glibc malloc thresholds.
+
+A worker is one core: the BLAS/OpenMP pools the imports already started are cut to one thread
+(``threadpoolctl``), so N workers use N cores, not N × cores.
+
+Page faults are expensive on the VMs we measured (PERFORMANCE.md, "malloc caveat"): glibc's
+default malloc returns blocks of 128 KiB or more to the kernel and faults them in again for the
+next image. Raising the mmap threshold to 32 MiB and the trim threshold to 128 MiB (the values
+measured there) keeps decode and FFT buffers on the heap: decide ran at 12.3 ms per 640×480 image
+in a fresh process and 7.5 ms with the thresholds raised, on the benchmark corpus. ``mallopt``
+is glibc-only; elsewhere this is a no-op.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+
+from threadpoolctl import threadpool_limits
+
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 32 * 1024 * 1024
+TRIM_THRESHOLD = 128 * 1024 * 1024
+
+
+def tune_worker_process() -> bool:
+    """One thread per library and raised malloc thresholds; True when mallopt applied."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    threadpool_limits(limits=1)
+    return raise_malloc_thresholds()
+
+
+def raise_malloc_thresholds() -> bool:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(
+        mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    )
