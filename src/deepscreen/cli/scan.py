@@ -21,7 +21,7 @@ from deepscreen.cli.options import ConfigOpt, DbOpt, PolicyOpt, parse_assignment
 from deepscreen.cli.scan_manifest import backfill
 from deepscreen.core.media import AttributeValue
 from deepscreen.core.signals import SignalResult
-from deepscreen.scale.engines import EngineKind
+from deepscreen.scale.engines import MIN_RAY_BATCH, EngineKind
 from deepscreen.service import ScanFailure, ScanOutcome, iter_media_files, scan_paths
 
 
@@ -126,6 +126,12 @@ def scan(
             raise typer.BadParameter(
                 "--attr applies to PATHS; a manifest carries each item's attributes",
                 param_hint="--attr",
+            )
+        if engine is EngineKind.RAY and batch_size < MIN_RAY_BATCH:
+            raise typer.BadParameter(
+                f"Ray needs batches of at least {MIN_RAY_BATCH} records: each task costs about "
+                "0.6 ms of scheduling (PERFORMANCE.md section 9)",
+                param_hint="--batch-size",
             )
         backfill(manifest, engine, workers, batch_size, ray_address, config, db, policy, err)
         return

@@ -145,3 +145,35 @@ def test_a_killed_backfill_resumes_with_nothing_lost_or_duplicated(tmp_path: Pat
     final = decisions(url)
     assert len(final) == 40 and len({item for item, *_ in final}) == 40
     assert set(stored_before) <= set(final)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--manifest", "m.jsonl", "some/path"], "not both"),
+        (["--manifest", "m.jsonl", "--attr", "category=news"], "manifest carries"),
+        (["--manifest", "m.jsonl", "--engine", "ray", "--batch-size", "8"], "at least 16"),
+        ([], "or --manifest"),
+    ],
+)
+def test_bad_backfill_command_lines_are_usage_errors(args: list[str], message: str) -> None:
+    from typer.testing import CliRunner
+
+    from deepscreen.cli.app import app
+
+    result = CliRunner().invoke(app, ["scan", *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+
+
+def test_a_manifest_in_an_unknown_format_is_refused(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from deepscreen.cli.app import app
+
+    (tmp_path / "m.csv").write_text("id,uri\n")
+    result = CliRunner().invoke(
+        app, ["scan", "--manifest", str(tmp_path / "m.csv"), "--engine", "serial"]
+    )
+    assert result.exit_code != 0
+    assert ".jsonl, .ndjson or .parquet" in " ".join(result.output.split())
