@@ -15,9 +15,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from deepscreen.core.errors import CorruptMedia, InvalidInput, MediaTooLarge, UnsupportedMedia
+from deepscreen.core.errors import (
+    ConfigError,
+    CorruptMedia,
+    InvalidInput,
+    MediaTooLarge,
+    UnsupportedMedia,
+)
 from deepscreen.core.media import AttributeValue, ItemId, MediaItem, MediaKind, content_item_id
 from deepscreen.media.containers import first_box_fits, sniff_video
 
@@ -221,10 +227,23 @@ def _decode_first_frame(data: bytes, *, mime: str, source: str, limits: MediaLim
         if image.format not in reported_formats:
             raise CorruptMedia(source, f"sniffed as {mime} but Pillow reads {image.format!r}")
         _check_dimensions(image.size, source=source, limits=limits)
-        # Raises OSError on truncated data: LOAD_TRUNCATED_IMAGES is left at its default False.
+        # Raises OSError on truncated data only while LOAD_TRUNCATED_IMAGES is at its default.
+        _require_truncation_check()
         image.load()
         ImageOps.exif_transpose(image, in_place=True)
         return _to_rgb(image)
+
+
+def _require_truncation_check() -> None:
+    """Refuse to decode when another library in this process switched Pillow's process-wide
+    ``ImageFile.LOAD_TRUNCATED_IMAGES`` on (WeasyPrint does on import): truncated files would
+    then decode silently instead of raising ``CorruptMedia``."""
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        raise ConfigError(
+            "Pillow's ImageFile.LOAD_TRUNCATED_IMAGES was switched on in this process (by "
+            "another library); deepscreen refuses to decode media rather than accept truncated "
+            "files. Set it back to False."
+        )
 
 
 def _check_dimensions(size: tuple[int, int], *, source: str, limits: MediaLimits) -> None:

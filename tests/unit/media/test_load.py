@@ -188,6 +188,21 @@ def test_corrupt_when_jpeg_lacks_only_its_end_marker() -> None:
         load_media(data[:-2], source="no-eoi.jpg")
 
 
+def test_decoding_is_refused_while_another_library_lets_pillow_accept_truncated_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PIL import ImageFile
+
+    from deepscreen.core.errors import ConfigError
+
+    data = _encode(_noise(), "JPEG")
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(ConfigError, match="LOAD_TRUNCATED_IMAGES"):
+        load_media(data[:-2], source="no-eoi.jpg")
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", False)
+    assert load_media(data, source="whole.jpg").width > 0
+
+
 # Bytes kept before the garbage: the signature, plus the fixed header holding the dimensions
 # (random dimensions would rightly be refused as MediaTooLarge instead).
 HEADER_BYTES = {"JPEG": 3, "PNG": 8 + 25, "GIF": 13, "WEBP": 12}
