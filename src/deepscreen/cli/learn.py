@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,12 +9,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from deepscreen.bootstrap import build
 from deepscreen.cli.errors import domain_errors
 from deepscreen.cli.options import ConfigOpt, settings_from
+from deepscreen.cli.progress import progress_bar
 from deepscreen.learn.dataset import LabelledSet, load_labelled
 from deepscreen.learn.metrics import Estimate, EvalReport
 from deepscreen.learn.train import TrainConfig
@@ -138,7 +136,7 @@ def train(
         )
         if stack:
             services = build(settings)
-            with _progress(len(dataset.items), "scoring with detectors") as advance:
+            with progress_bar("scoring with detectors", len(dataset.items)) as advance:
                 run = train_stack(
                     services,
                     dataset,
@@ -157,7 +155,7 @@ def train(
             return
         normalisation = Normalisation(side=side, jpeg_quality=jpeg_quality or None)
         features = make_backbone(backbone.value, model_config=model, threads=threads)
-        with _progress(len(dataset.items), f"{backbone.value} features") as advance:
+        with progress_bar(f"{backbone.value} features", len(dataset.items)) as advance:
             result = train_head(
                 dataset,
                 features,
@@ -230,7 +228,7 @@ def evaluate(
         if head is not None:
             trained = load_head(head)
             features = build_backbone(trained, model_config=model, threads=threads)
-            with _progress(len(dataset.items), "scoring") as advance:
+            with progress_bar("scoring", len(dataset.items)) as advance:
                 run = evaluate_head(
                     dataset,
                     trained,
@@ -245,7 +243,7 @@ def evaluate(
             report = run.to_dict()
         else:
             features = make_backbone(backbone.value, model_config=model, threads=threads)
-            with _progress(len(dataset.items), f"{backbone.value} features") as advance:
+            with progress_bar(f"{backbone.value} features", len(dataset.items)) as advance:
                 result = train_head(
                     dataset,
                     features,
@@ -263,19 +261,6 @@ def evaluate(
         if json_out:
             write_json_atomic(json_out, report)
             console.print(f"wrote {json_out}")
-
-
-@contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    columns = (
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)
 
 
 def _ci(estimate: Estimate | None, percent: bool = False) -> str:

@@ -3,8 +3,6 @@ study of a policy change, rendered from what the impact commands compute."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -13,18 +11,18 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from deepscreen.cli.errors import EXIT_CODES_HELP, CliError, ExitCode, domain_errors
 from deepscreen.cli.impact_compare import parse_when
 from deepscreen.cli.options import ConfigOpt, DbOpt, open_services, settings_from
+from deepscreen.cli.progress import progress_bar
+from deepscreen.core.files import write_bytes_atomic
 from deepscreen.report.html import chart_names
 from deepscreen.service.report import STEPS, ReportRequest, build_report
 from deepscreen.service.report_output import (
     ReportFormat,
     render_case_study,
     render_report,
-    write_atomic,
 )
 
 app = typer.Typer(
@@ -161,7 +159,7 @@ def report(
     with domain_errors():
         doc = _document(config, db, request)
         charts = chart_names(doc) if output_format in (ReportFormat.HTML, ReportFormat.PDF) else []
-        with _progress("rendering", len(charts) + 1) as advance:
+        with progress_bar("rendering", len(charts) + 1) as advance:
             data = render_report(doc, output_format, on_chart=lambda _name: advance(1))
             advance(1)
         _write(target, data)
@@ -257,7 +255,7 @@ def _request(
 def _document(config: Path | None, db: str | None, request: ReportRequest) -> dict[str, Any]:
     settings = settings_from(config, db)
     source = f"{config.name} [costs]" if config else "settings [costs]"
-    with open_services(config, db) as services, _progress("computing", len(STEPS)) as advance:
+    with open_services(config, db) as services, progress_bar("computing", len(STEPS)) as advance:
         seen: list[str] = []
 
         def step(name: str) -> None:
@@ -278,24 +276,8 @@ def _document(config: Path | None, db: str | None, request: ReportRequest) -> di
     return doc
 
 
-@contextmanager
-def _progress(label: str, total: int) -> Iterator[Any]:
-    err = Console(stderr=True)
-    progress = Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not err.is_terminal,
-    )
-    with progress:
-        task = progress.add_task(label, total=total)
-        yield lambda n: progress.advance(task, n)
-
-
 def _write(target: Path, data: bytes) -> None:
     try:
-        write_atomic(target, data)
+        write_bytes_atomic(target, data)
     except OSError as exc:
         raise CliError(f"cannot write {target}: {exc.strerror}", ExitCode.FAILURES) from exc

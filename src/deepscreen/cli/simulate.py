@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,19 +12,13 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from deepscreen.bootstrap import default_policy_dir, signal_names
 from deepscreen.cli.errors import CliError, ExitCode, domain_errors
 from deepscreen.cli.options import ConfigOpt, PolicyOpt, settings_from
+from deepscreen.cli.progress import progress_bar
+from deepscreen.core.files import json_ready
 from deepscreen.policy.bundle import Bundle, load_bundle
 from deepscreen.simulate.scenario import OVERRIDE_ALIASES, Scenario, load_scenario
 from deepscreen.simulate.sweep import (
@@ -163,7 +155,7 @@ def simulate(
         console = Console()
         _print_header(console, base, bundle, candidate, [c.label for c in plan], replications)
         days = sum(c.scenario.days for c in plan) if candidate is None else 2 * base.days
-        with _progress(days * replications) as advance:
+        with progress_bar("simulating days", days * replications) as advance:
             if candidate is None:
                 result = run_sweep(
                     base,
@@ -223,20 +215,6 @@ def _print_header(
         else ""
     )
     console.print(f"replications: {replications} ({span}{paired})")
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None]]:
-    columns = (
-        TextColumn("simulating days"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("simulate", total=total)
-        yield lambda n: bar.advance(task, n)
 
 
 def _metric_names(text: str | None, result: SweepResult) -> list[str]:
@@ -313,7 +291,7 @@ def _report(
     replications: int,
     result: SweepResult,
 ) -> dict[str, Any]:
-    report: dict[str, Any] = _finite(
+    report: dict[str, Any] = json_ready(
         {
             "simulated_note": scenario.simulated_note,
             "scenario": scenario.name,
@@ -337,14 +315,3 @@ def _report(
         }
     )
     return report
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: those become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value

@@ -16,7 +16,14 @@ from typing import Any
 from deepscreen.core.errors import InvalidInput
 from deepscreen.report.formatting import comparison_cells
 from deepscreen.report.sections import Table
-from deepscreen.report.statements import Phrase, Unit, change_body, fmt, significant
+from deepscreen.report.statements import (
+    Phrase,
+    Unit,
+    change_body,
+    fmt,
+    significant,
+    window_rows,
+)
 
 TABLE_METRICS = (
     "review_items_per_day",
@@ -147,11 +154,7 @@ def case_study(doc: Mapping[str, Any]) -> CaseStudy:
 
 
 def _problem(doc: Mapping[str, Any], rows: Mapping[str, Mapping[str, Any]], days: int) -> str:
-    rollup = {
-        r["metric"]: r
-        for r in doc["metrics"]
-        if (r["period"], r["policy_revision"], r["segment"]) == ("all", "all", "all")
-    }
+    rollup = window_rows(doc["metrics"])
     parts = []
     prevalence = rollup.get("violating_per_10k_uploads")
     if prevalence and prevalence["value"] is not None and prevalence["ci_low"] is not None:

@@ -17,8 +17,7 @@ from deepscreen.report.formatting import (
     number,
     signed,
 )
-
-ROLLUP = ("all", "all")
+from deepscreen.report.statements import rollup_rows
 
 HEADLINE_METRICS = (
     "uploads",
@@ -91,15 +90,6 @@ class Section:
     bullets: list[str] = field(default_factory=list)
 
 
-def rollup_rows(doc: Mapping[str, Any], period: str | None = None) -> list[Mapping[str, Any]]:
-    return [
-        r
-        for r in doc["metrics"]
-        if (r["policy_revision"], r["segment"]) == ROLLUP
-        and (period is None or r["period"] == period)
-    ]
-
-
 def sections(doc: Mapping[str, Any]) -> list[Section]:
     """Every section that has data, in reading order."""
     out = [
@@ -131,7 +121,7 @@ def _headline(doc: Mapping[str, Any]) -> Section:
         f"{doc['policy']['name']} {doc['policy']['revision']}."
     )
     section.bullets = [s["text"] for s in doc["statements"] if s["source"] == "measured"]
-    section.tables.append(_metric_table(rollup_rows(doc, "all"), HEADLINE_METRICS))
+    section.tables.append(_metric_table(rollup_rows(doc["metrics"], "all"), HEADLINE_METRICS))
     costs = [r for r in doc["metrics"] if r["metric"].startswith("cost_")]
     if costs:
         currency = doc["costs"]["model"]["currency"]
@@ -154,7 +144,7 @@ def _headline(doc: Mapping[str, Any]) -> Section:
 
 
 def _over_time(doc: Mapping[str, Any]) -> Section | None:
-    rows = [r for r in rollup_rows(doc) if r["period"] != "all"]
+    rows = [r for r in rollup_rows(doc["metrics"]) if r["period"] != "all"]
     periods = sorted({r["period"] for r in rows})
     if not periods:
         return None
@@ -176,7 +166,7 @@ def _over_time(doc: Mapping[str, Any]) -> Section | None:
 
 
 def _exposure(doc: Mapping[str, Any]) -> Section:
-    rows = rollup_rows(doc, "all")
+    rows = rollup_rows(doc["metrics"], "all")
     names = [
         "time_to_detect_median_hours",
         "time_to_action_median_hours",
@@ -193,7 +183,7 @@ def _exposure(doc: Mapping[str, Any]) -> Section:
 
 
 def _review(doc: Mapping[str, Any]) -> Section:
-    rows = rollup_rows(doc, "all")
+    rows = rollup_rows(doc["metrics"], "all")
     return Section(
         "review",
         "Review load and service level",

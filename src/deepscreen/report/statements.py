@@ -214,14 +214,29 @@ def _fpr_clause(fpr: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- metric table
 
 
+def rollup_rows(
+    rows: Sequence[Mapping[str, Any]], period: str | None = None
+) -> list[Mapping[str, Any]]:
+    """The metric-table rows of every policy revision and segment (``all``/``all``), of
+    ``period`` when given."""
+    return [
+        r
+        for r in rows
+        if r["policy_revision"] == "all"
+        and r["segment"] == "all"
+        and (period is None or r["period"] == period)
+    ]
+
+
+def window_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """Metric → its rollup row over the whole window (period ``all``)."""
+    return {r["metric"]: r for r in rollup_rows(rows, "all")}
+
+
 def metric_statements(rows: Sequence[Mapping[str, Any]], *, synthetic: bool) -> list[Statement]:
     """Statements of the state over the whole report window (the ``all``/``all``/``all``
     rollup rows), one per headline metric with a value and an interval."""
-    rollup = {
-        r["metric"]: r
-        for r in rows
-        if r["period"] == "all" and r["policy_revision"] == "all" and r["segment"] == "all"
-    }
+    rollup = window_rows(rows)
     prefix = _prefix(synthetic)
     out: list[Statement] = []
 

@@ -9,7 +9,6 @@ a restricting action. The period selects by the date the restriction started.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +23,7 @@ from deepscreen.core.events import (
     ReviewCompleted,
     Verdict,
 )
+from deepscreen.core.files import write_bytes_atomic
 from deepscreen.impact.items import ENFORCEMENT_ACTIONS
 from deepscreen.report.dsa import Restriction, SorConfig, statement_of_reasons
 from deepscreen.report.dsa_validate import MAX_BATCH, Violation, validate_batch
@@ -155,18 +155,10 @@ def write_batches(
         path = None
         if allow_invalid or not violations:
             path = out_dir / f"sor-{number:05d}.json"
-            _write_json_atomically(path, {"statements": batch})
+            body = json.dumps({"statements": batch}, indent=1, ensure_ascii=False) + "\n"
+            write_bytes_atomic(path, body.encode("utf-8"))
         puids = tuple(str(s.get("puid", "")) for s in batch)
         results.append(BatchResult(path, puids, tuple(violations)))
         if on_batch is not None:
             on_batch(1)
     return ExportResult(tuple(results))
-
-
-def _write_json_atomically(path: Path, body: dict[str, Any]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    try:
-        partial.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", "utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)

@@ -26,7 +26,6 @@ Each file is written atomically (a temporary file, then ``os.replace``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from deepscreen.core.events import AppealResolved, ItemRestored
+from deepscreen.core.files import write_bytes_atomic
 from deepscreen.core.tasks import ReviewTask, TaskKind, TaskStatus
 from deepscreen.impact.items import UTC_US
 from deepscreen.impact.metrics import ANY_ACTION, METRICS, PER_10K, metric_table
@@ -138,18 +138,9 @@ def write_sheets(sheets: Iterable[Sheet], out_dir: Path) -> tuple[WrittenSheet, 
     written = []
     for sheet in sheets:
         path = out_dir / sheet.filename
-        _write_atomically(path, sheet.csv_bytes())
+        write_bytes_atomic(path, sheet.csv_bytes())
         written.append(WrittenSheet(path, len(sheet.rows)))
     return tuple(written)
-
-
-def _write_atomically(path: Path, body: bytes) -> None:
-    partial = path.with_name(path.name + ".partial")
-    try:
-        partial.write_bytes(body)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- complaints

@@ -12,7 +12,6 @@ case study) reads. The only arithmetic here is the per-day scaling of comparison
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -23,8 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from deepscreen.core.errors import InvalidInput
+from deepscreen.core.files import json_ready
 from deepscreen.impact.compare import compare
-from deepscreen.impact.costs import CostModel, cost_report
+from deepscreen.impact.costs import CostModel, CostReport, cost_report
 from deepscreen.impact.items import build_items
 from deepscreen.impact.metrics import metric_table, to_records
 from deepscreen.policy.bundle import Bundle, load_bundle
@@ -96,7 +96,8 @@ def build_report(
         request = replace(request, synthetic=True)
     model = CostModel.from_mapping(costs, source=cost_source)
     tell("metrics")
-    metrics = _metrics(items, model, request, review_sla_hours)
+    figures = cost_report(items, model)
+    metrics = _metrics(items, figures, model, request, review_sla_hours)
     tell("comparison")
     comparison, candidate = _comparison(events, model, request)
     tell("inputs")
@@ -106,8 +107,8 @@ def build_report(
     if evaluation is not None and "evaluation" in evaluation:
         evaluation = evaluation["evaluation"]
     tell("statements")
-    days = _days(items)
-    daily = daily_rows(comparison, days, model) if comparison else []
+    data = _data_section(items, request, simulation)
+    daily = daily_rows(comparison, data["days"], model) if comparison else []
     statements = [
         *metric_statements(metrics, synthetic=request.synthetic),
         *(
@@ -121,7 +122,7 @@ def build_report(
         "report_version": REPORT_VERSION,
         "title": request.title,
         "generated_at": now.isoformat(),
-        "data": _data_section(items, request, days, simulation),
+        "data": data,
         "policy": {
             "revision": services.bundle.revision,
             "name": services.bundle.name,
@@ -131,7 +132,7 @@ def build_report(
         "definitions": {r["metric"]: r["definition"] for r in metrics},
         "costs": {
             "model": model.to_dict(),
-            "figures": cost_report(items, model).to_dict(),
+            "figures": figures.to_dict(),
         },
         "comparison": comparison,
         "daily": daily,
@@ -160,7 +161,11 @@ def _in_window(items: pa.Table, since: datetime | None, until: datetime | None) 
 
 
 def _metrics(
-    items: pa.Table, model: CostModel, request: ReportRequest, review_sla_hours: float | None
+    items: pa.Table,
+    figures: CostReport,
+    model: CostModel,
+    request: ReportRequest,
+    review_sla_hours: float | None,
 ) -> list[dict[str, Any]]:
     """Metric rows over time (``request.period``) and over the whole window (``all``), then the
     computed cost figures."""
@@ -176,7 +181,7 @@ def _metrics(
         )
         for p in periods
     ]
-    tables.append(cost_rows(cost_report(items, model)))
+    tables.append(cost_rows(figures))
     return to_records(pa.concat_tables(tables))
 
 
@@ -199,7 +204,7 @@ def _comparison(
     )
     report = comparison_report(replayed, result, revision)
     report["candidate_name"] = bundle.name
-    return _finite(report), bundle
+    return json_ready(report), bundle
 
 
 def _bundle_info(bundle: Bundle | None) -> dict[str, Any] | None:
@@ -240,12 +245,6 @@ _WRITERS = {
     "simulation": "deepscreen simulate",
     "optimization": "deepscreen impact optimize",
 }
-
-
-def _days(items: pa.Table) -> int:
-    """Calendar days (UTC) from the first to the last ingestion in the window, inclusive."""
-    first, last = pc.min(items["ingested_at"]).as_py(), pc.max(items["ingested_at"]).as_py()
-    return int((last.date() - first.date()).days) + 1
 
 
 DAILY_METRICS = (
@@ -313,8 +312,10 @@ def _scaled(row: Mapping[str, Any], name: str, factor: float, formula: str) -> d
 
 
 def _data_section(
-    items: pa.Table, request: ReportRequest, days: int, simulation: Mapping[str, Any] | None
+    items: pa.Table, request: ReportRequest, simulation: Mapping[str, Any] | None
 ) -> dict[str, Any]:
+    """What the report covers; ``days`` counts calendar days (UTC) from the first to the last
+    ingestion in the window, inclusive."""
     first, last = pc.min(items["ingested_at"]).as_py(), pc.max(items["ingested_at"]).as_py()
     return {
         "synthetic": request.synthetic,
@@ -323,7 +324,7 @@ def _data_section(
         "period": request.period,
         "first_ingested": first.isoformat(),
         "last_ingested": last.isoformat(),
-        "days": days,
+        "days": int((last.date() - first.date()).days) + 1,
         "since": request.since.isoformat() if request.since else None,
         "until": request.until.isoformat() if request.until else None,
     }
@@ -355,14 +356,3 @@ def _assumptions(
         if path is not None:
             lines.append(f"{what} read from {path.name}")
     return lines
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: those become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value

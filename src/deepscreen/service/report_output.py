@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -13,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from deepscreen.core.errors import InvalidInput
+from deepscreen.core.files import write_bytes_atomic
 from deepscreen.report.case_study import case_study
 from deepscreen.report.html import case_study_html, report_html, to_pdf
 from deepscreen.report.markdown import case_study_markdown, report_markdown
@@ -62,21 +61,6 @@ def render_case_study(doc: Mapping[str, Any], fmt: ReportFormat) -> tuple[bytes,
     return pdf, pages
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def demo_candidate_dir() -> Path:
     """The demo's candidate policy bundle, shipped in ``deepscreen.demo``."""
     return Path(str(files("deepscreen.demo") / "candidate"))
@@ -119,6 +103,6 @@ def write_demo_reports(
     }
     written = []
     for name, data in outputs.items():
-        write_atomic(directory / name, data)
+        write_bytes_atomic(directory / name, data)
         written.append(directory / name)
     return written
