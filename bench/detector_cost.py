@@ -119,7 +119,8 @@ def main() -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
-    from deepscreen.service.models import default_models_dir, model_config_path
+    from deepscreen.service.models import model_config_path
+    from deepscreen.signals.model_catalogue import default_models_dir
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -20,10 +20,12 @@ from deepscreen.service.hosted import HostedStores
 from deepscreen.service.scan import BankingRule
 from deepscreen.service.url_fetch import UrlFetcher, address_check
 from deepscreen.settings import EnsembleSettings, ReviewSettings, Settings, VendorSettings
+from deepscreen.signals.cascade import Cascade
 from deepscreen.signals.ensemble import Ensemble, load_stack
 from deepscreen.signals.hash_banks import BankMatcher
 from deepscreen.signals.hashmatch import HashMatchDetector
 from deepscreen.signals.learned import LearnedDetector
+from deepscreen.signals.model_catalogue import default_models_dir
 from deepscreen.signals.ports import Detector
 from deepscreen.signals.registry import load_detectors
 from deepscreen.signals.vendor import VendorConfig, VendorDetector
@@ -114,7 +116,23 @@ def build(
             review_cost_per_item=settings.costs.review_cost_per_item,
             monthly_volume=settings.costs.monthly_volume,
         ),
+        cascade=make_cascade(settings),
     )
+
+
+def make_cascade(settings: Settings) -> Cascade:
+    cascade = settings.cascade
+    return Cascade(
+        enabled=cascade.enabled,
+        expensive=frozenset(cascade.expensive),
+        settle_min_score=cascade.settle_min_score,
+        expensive_share=cascade.expensive_share,
+    )
+
+
+def models_dir(settings: Settings) -> Path:
+    """The model cache: ``models_dir`` or ``$XDG_CACHE_HOME/deepscreen/models``."""
+    return Path(settings.models_dir) if settings.models_dir else default_models_dir()
 
 
 def open_review_queue(settings: Settings) -> ReviewQueueStore:
@@ -181,6 +199,7 @@ def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, 
             Path(learned.head) if learned.head else None,
             model_config=Path(learned.model) if learned.model else None,
             threads=learned.threads,
+            models_dir=models_dir(settings),
         )
     if "vendor" in settings.detectors:
         built["vendor"] = VendorDetector(vendor_config(settings.vendor))

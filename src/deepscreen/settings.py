@@ -83,15 +83,44 @@ class BankingSettings(BaseModel):
 
 
 class LearnedSettings(BaseModel):
-    """The ``learned`` detector: a head from ``deepscreen train`` and, for an ``onnx`` head, the
-    model config (TOML) of the backbone it was trained on."""
+    """The ``learned`` detector: a head from ``deepscreen train`` (default: the shipped AI-image
+    head on CLIP ViT-B/16) and, for an ``onnx`` head, the model config (TOML) of its backbone."""
 
     model_config = ConfigDict(extra="forbid")
-    head: str | None = Field(None, description="Head file (JSON) written by deepscreen train.")
+    head: str | None = Field(
+        None,
+        description="Head file (JSON) written by deepscreen train; default: the shipped "
+        "AI-image head (docs/default-detector.md), which needs `deepscreen models fetch "
+        "clip-vit-b16`.",
+    )
     model: str | None = Field(
         None, description="ONNX model config (TOML); default: the one recorded in the head."
     )
     threads: int = Field(1, ge=1, le=64, description="onnxruntime intra-op threads.")
+
+
+class CascadeSettings(BaseModel):
+    """Expensive detectors run only when cheap ones have not settled the item (a block-bank
+    match, declared AI, a declared camera capture with an intact binding)."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = Field(
+        True, description="false: run every detector on every item (for evaluation)."
+    )
+    expensive: list[str] = Field(
+        default_factory=lambda: ["learned", "vendor"],
+        description="Detectors skipped (abstaining 'settled by <detector>') on settled items.",
+    )
+    settle_min_score: float = Field(
+        0.9, ge=0.0, le=1.0, description="A declaring detector's score that settles an item."
+    )
+    expensive_share: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of unsettled items the expensive detectors score (by item-id hash); "
+        "the rest abstain 'not sampled'. 1 = all.",
+    )
 
 
 class VendorSettings(BaseModel):
@@ -375,8 +404,10 @@ class Settings(BaseSettings):
         "as shadow decisions, never applied (compare with `impact compare --shadow REVISION`).",
     )
     detectors: list[str] = Field(
-        default_factory=lambda: ["c2pa", "hashmatch", "metadata", "watermark"]
+        default_factory=lambda: ["c2pa", "hashmatch", "metadata", "watermark", "learned"],
+        description="Enabled detectors, run in this order (cheap ones first: see [cascade]).",
     )
+    cascade: CascadeSettings = Field(default_factory=lambda: CascadeSettings())
     media: MediaSettings = Field(default_factory=lambda: MediaSettings())
     costs: CostSettings = Field(default_factory=lambda: CostSettings())
     banking: BankingSettings = Field(default_factory=lambda: BankingSettings())

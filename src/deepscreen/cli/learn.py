@@ -11,18 +11,24 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from deepscreen.bootstrap import build
+from deepscreen.bootstrap import build, models_dir
 from deepscreen.cli.errors import domain_errors
 from deepscreen.cli.options import ConfigOpt, settings_from
 from deepscreen.cli.progress import progress_bar
-from deepscreen.learn.dataset import LabelledSet, load_labelled
-from deepscreen.learn.metrics import Estimate, EvalReport
+from deepscreen.core.errors import ConfigError
+from deepscreen.learn.augment import Augmentation
+from deepscreen.learn.dataset import LabelledSet, load_labelled, read_groups, regroup
+from deepscreen.learn.holdout import fits_needed
+from deepscreen.learn.metrics import Estimate, EvalReport, format_estimate
 from deepscreen.learn.train import TrainConfig
 from deepscreen.media import MediaLimits
 from deepscreen.service.learn import evaluate_head, make_backbone, train_head, train_stack
+from deepscreen.service.models import model_config_path
 from deepscreen.signals.head import load_head, save_head, write_json_atomic
-from deepscreen.signals.learned import build_backbone
+from deepscreen.signals.learned import ModelMissing, build_backbone
+from deepscreen.signals.model_catalogue import CATALOGUE, default_models_dir
 from deepscreen.signals.normalise import Normalisation
+from deepscreen.signals.views import Views
 
 DataArg = Annotated[
     Path,
@@ -58,6 +64,17 @@ class CalibrationMethod(StrEnum):
     ISOTONIC = "isotonic"
 
 
+class WeightingScheme(StrEnum):
+    NONE = "none"
+    CLASS = "class"
+    SOURCE = "source"
+
+
+class ViewsKind(StrEnum):
+    GLOBAL = "global"
+    CORNERS = "global+corners"
+
+
 def train(
     data: DataArg,
     out: Annotated[
@@ -68,12 +85,55 @@ def train(
         BackboneKind, typer.Option(help="Feature backbone: spectral (numpy) or onnx (--model).")
     ] = BackboneKind.SPECTRAL,
     model: Annotated[
+        str | None,
+        typer.Option(
+            help="For --backbone onnx: a catalogue model name (e.g. clip-vit-b16, installed by "
+            "`deepscreen models fetch`; the head then finds it in the model cache wherever it "
+            "runs) or the path of an ONNX model config (TOML).",
+        ),
+    ] = None,
+    views: Annotated[
+        ViewsKind,
+        typer.Option(
+            help="What the backbone sees: the whole image, or also its four 224-px corners at "
+            "full resolution (5x the model runs).",
+        ),
+    ] = ViewsKind.GLOBAL,
+    augment: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=8,
+            help="Damaged copies of each training image (downscale 0.5-1x, crop >= 80%, JPEG "
+            "q50-95; drawn per file, reproducibly). Held-out images are never augmented.",
+        ),
+    ] = 0,
+    weights: Annotated[
+        WeightingScheme,
+        typer.Option(
+            help="Sample weights: none, class (each class half), or source (each class half, "
+            "shared equally by its sources).",
+        ),
+    ] = WeightingScheme.NONE,
+    groups: Annotated[
         Path | None,
         typer.Option(
-            help="ONNX model config (TOML) for --backbone onnx, e.g. from `deepscreen models "
-            "fetch clip-vit-b16`.",
+            help="CSV source,group: merge sources into families (e.g. sd15 and sd2x into one) "
+            "for grouped folds, weights and the held-out-family table.",
             dir_okay=False,
+            exists=True,
         ),
+    ] = None,
+    hold_out_families: Annotated[
+        bool,
+        typer.Option(
+            "--hold-out-families",
+            help="Also report leave-one-generator-out: each AI source (family) held out in "
+            "turn, scored against real photos from held-out sources.",
+        ),
+    ] = False,
+    head_id: Annotated[
+        str | None, typer.Option("--id", help="A name for the head, kept in its JSON.")
     ] = None,
     calibration: Annotated[
         CalibrationMethod, typer.Option(help="Probability calibration, cross-validated.")
@@ -126,6 +186,8 @@ def train(
             max_bytes=settings.media.max_bytes, max_pixels=settings.media.max_pixels
         )
         dataset = load_labelled(data, positive=positive, negative=negative)
+        if groups is not None:
+            dataset = regroup(dataset, read_groups(groups))
         train_config = TrainConfig(
             calibration=calibration.value,
             C=c,
@@ -133,6 +195,7 @@ def train(
             target_fpr=target_fpr,
             target_fnr=target_fnr,
             seed=seed,
+            weights=weights.value,
         )
         if stack:
             services = build(settings)
@@ -154,8 +217,12 @@ def train(
             console.print(f'wrote stack {out}  (set [ensemble] method = "stacked", stack = ...)')
             return
         normalisation = Normalisation(side=side, jpeg_quality=jpeg_quality or None)
-        features = make_backbone(backbone.value, model_config=model, threads=threads)
-        with progress_bar(f"{backbone.value} features", len(dataset.items)) as advance:
+        model_name, model_config = resolve_model(model, settings)
+        features = make_backbone(backbone.value, model_config=model_config, threads=threads)
+        augmentation = Augmentation(copies=augment, seed=seed) if augment else None
+        fits = fits_needed(dataset.labels, dataset.sources, folds) if hold_out_families else 0
+        label = f"{backbone.value} features" + (", then held-out fits" if fits else "")
+        with progress_bar(label, len(dataset.items) + fits) as advance:
             result = train_head(
                 dataset,
                 features,
@@ -163,8 +230,14 @@ def train(
                 config=train_config,
                 limits=limits,
                 progress=advance,
-                model_config=model,
+                model_config=model_config,
+                model_name=model_name,
                 n_boot=n_boot,
+                views=Views(views.value),
+                augmentation=augmentation,
+                hold_out_families=hold_out_families,
+                head_id=head_id,
+                fit_progress=advance,
             )
         assert result.head is not None
         save_head(result.head, out)
@@ -177,10 +250,12 @@ def train(
             f"{t.target_fpr:.1%}); likely real < {t.likely_real:.3f} (AI below it "
             f"{t.fnr_at_likely_real:.1%}; target {t.target_fnr:.1%}); between: inconclusive"
         )
+        if result.held_out:
+            _print_held_out(console, result.held_out)
         _print_warnings(console, result.warnings)
         if json_out:
             write_json_atomic(json_out, result.to_dict())
-        console.print(f"wrote head {out} (digest {result.head.digest[:12]})")
+        console.print(f"wrote head {out} (digest {result.head.digest})")
 
 
 def evaluate(
@@ -227,7 +302,9 @@ def evaluate(
         report: dict[str, Any]
         if head is not None:
             trained = load_head(head)
-            features = build_backbone(trained, model_config=model, threads=threads)
+            features = build_backbone(
+                trained, model_config=model, threads=threads, models_dir=models_dir(settings)
+            )
             with progress_bar("scoring", len(dataset.items)) as advance:
                 run = evaluate_head(
                     dataset,
@@ -320,6 +397,42 @@ def _print_evaluation(console: Console, report: EvalReport, title: str) -> None:
                 _ci(row["fpr"], True) if row["fpr"] else "–",
             )
         console.print(by_source)
+
+
+def resolve_model(model: str | None, settings: Any) -> tuple[str | None, Path | None]:
+    """``--model``: a catalogue name (resolved in the model cache) or a model config path."""
+    if model is None:
+        return None, None
+    if model in CATALOGUE:
+        models_dir = Path(settings.models_dir) if settings.models_dir else default_models_dir()
+        path = model_config_path(models_dir, model)
+        if not path.is_file():
+            raise ModelMissing(
+                f"model {model} is not installed in {models_dir}: run "
+                f"`deepscreen models fetch {model}`"
+            )
+        return model, path
+    path = Path(model)
+    if not path.is_file():
+        known = ", ".join(sorted(CATALOGUE))
+        raise ConfigError(f"--model {model!r} is neither a model config file nor one of: {known}")
+    return None, path
+
+
+def _print_held_out(console: Console, rows: list[Any]) -> None:
+    table = Table(title="leave-one-generator-out (family held out, scored against held-out real)")
+    for name in ("held-out family", "AI", "real", "AUC", "TPR @ 1% FPR", "recall @ threshold"):
+        table.add_column(name)
+    for row in rows:
+        table.add_row(
+            escape(row.family),
+            str(row.ai_images),
+            str(row.real_images),
+            format_estimate(row.auc),
+            format_estimate(row.tpr_at_1pct_fpr),
+            format_estimate(row.recall_at_threshold),
+        )
+    console.print(table)
 
 
 def _print_warnings(console: Console, warnings: list[str]) -> None:

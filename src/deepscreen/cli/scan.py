@@ -22,7 +22,13 @@ from deepscreen.cli.scan_manifest import backfill
 from deepscreen.core.media import AttributeValue
 from deepscreen.core.signals import SignalResult
 from deepscreen.scale.engines import MIN_RAY_BATCH, EngineKind
-from deepscreen.service import ScanFailure, ScanOutcome, iter_media_files, scan_paths
+from deepscreen.service import (
+    ScanFailure,
+    ScanOutcome,
+    detector_warnings,
+    iter_media_files,
+    scan_paths,
+)
 
 
 class ScanFormat(StrEnum):
@@ -140,6 +146,8 @@ def scan(
     with domain_errors():
         attributes = scalar_attributes(parse_assignments(attr, "attr"))
         services = services_from(config, db, policy)
+        for warning in detector_warnings(services):
+            err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
         try:
             files = list(iter_media_files(paths))
             missing = [p for p in files if not p.exists()]

@@ -16,6 +16,7 @@ AttributeValue = str | int | float | bool
 class MediaKind(StrEnum):
     IMAGE = "image"
     VIDEO = "video"
+    DOCUMENT = "document"  # PDF: read for Content Credentials only, never rendered
 
 
 def content_item_id(data: bytes) -> ItemId:

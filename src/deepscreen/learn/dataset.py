@@ -13,6 +13,7 @@ file or an unknown label is an error naming the line.
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,3 +135,55 @@ def from_csv(path: Path, *, positive: str = "ai", negative: str = "real") -> Lab
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise DatasetInvalid(f"{path}: {len(problems)} bad line(s): {shown}{more}")
     return LabelledSet(tuple(items), str(path))
+
+
+def dataset_digest(dataset: LabelledSet) -> str:
+    """SHA-256 over each item's path (relative to the set's folder), label, source and bytes,
+    in path order: the same files give the same digest wherever the folder lies."""
+    root = Path(dataset.origin)
+    base = root if root.is_dir() else root.parent
+    digest = hashlib.sha256()
+    entries = []
+    for item in dataset.items:
+        try:
+            relative = item.path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            relative = item.path.name
+        entries.append((relative, item))
+    for relative, item in sorted(entries, key=lambda e: e[0]):
+        content = hashlib.sha256(item.path.read_bytes()).hexdigest()
+        digest.update(f"{relative}\t{item.label}\t{item.source}\t{content}\n".encode())
+    return digest.hexdigest()
+
+
+def read_groups(path: Path) -> dict[str, str]:
+    """A ``source,group`` CSV (header required): which family each source belongs to."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DatasetInvalid(f"cannot read groups file {str(path)!r}: {exc}") from exc
+    if not rows or [c.strip().lower() for c in rows[0][:2]] != ["source", "group"]:
+        raise DatasetInvalid(f"{path}: the first line must be the header source,group")
+    mapping: dict[str, str] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        if len(row) < 2 or not row[0].strip() or not row[1].strip():
+            raise DatasetInvalid(f"{path}: line {number}: expected source,group")
+        source = row[0].strip()
+        if source in mapping:
+            raise DatasetInvalid(f"{path}: line {number}: source {source!r} listed twice")
+        mapping[source] = row[1].strip()
+    return mapping
+
+
+def regroup(dataset: LabelledSet, groups: dict[str, str]) -> LabelledSet:
+    """The same items with each source replaced by its group; every source must be listed."""
+    missing = sorted({i.source for i in dataset.items} - set(groups))
+    if missing:
+        raise DatasetInvalid(
+            f"the groups file does not list source(s) {', '.join(map(repr, missing))}"
+        )
+    items = tuple(LabelledItem(i.path, i.label, groups[i.source]) for i in dataset.items)
+    return LabelledSet(items, dataset.origin)

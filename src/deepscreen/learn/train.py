@@ -1,9 +1,11 @@
 """Fit a calibrated logistic-regression head and estimate how it does on unseen data.
 
-- The head: ``StandardScaler`` → ``LogisticRegression`` inside scikit-learn's
+- The head: a ``StandardScaler``, then ``LogisticRegression`` inside scikit-learn's
   ``CalibratedClassifierCV(ensemble=False)``: the classifier is fitted on all the data, the
-  calibrator (Platt's sigmoid or isotonic) on its cross-validated predictions. It is exported
-  to plain arrays (``signals.head.Head``) and checked to reproduce scikit-learn's probabilities.
+  calibrator (Platt's sigmoid or isotonic) on its cross-validated predictions, both with the
+  configured sample weights (``learn.weights``); augmented copies of each training image are
+  extra training rows with their image's weight. It is exported to plain arrays
+  (``signals.head.Head``) and checked to reproduce scikit-learn's probabilities.
 - The estimate: out-of-fold probabilities of that whole procedure, from folds grouped by
   source when sources are given (every image of a generator or camera is held out together,
   which estimates off-distribution behaviour) and stratified otherwise. Thresholds for "likely
@@ -18,17 +20,12 @@ from typing import Any, Literal
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import (
-    BaseCrossValidator,
-    StratifiedGroupKFold,
-    StratifiedKFold,
-    cross_val_predict,
-)
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.model_selection import BaseCrossValidator, StratifiedGroupKFold, StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
 from deepscreen.core.errors import ConfigError, InvalidInput
 from deepscreen.learn.metrics import Thresholds, choose_thresholds
+from deepscreen.learn.weights import SCHEMES, WeightScheme, sample_weights
 from deepscreen.signals.head import Calibration, HeadThresholds
 
 DEFAULT_C = {"spectral": 0.1, "onnx": 1.0}
@@ -46,9 +43,12 @@ class TrainConfig:
     target_fpr: float = 0.01
     target_fnr: float = 0.05
     seed: int = 0
+    weights: WeightScheme = "none"
 
     def __post_init__(self) -> None:
         problems = []
+        if self.weights not in SCHEMES:
+            problems.append(f"weights {self.weights!r} is not one of {', '.join(SCHEMES)}")
         for name in ("target_fpr", "target_fnr"):
             value = getattr(self, name)
             if not 0 < value <= 0.5:
@@ -80,7 +80,13 @@ class FittedHead:
     coef: np.ndarray
     intercept: float
     calibration: Calibration
+    C: float
     model: CalibratedClassifierCV = field(repr=False)
+    scaler: StandardScaler = field(repr=False)
+
+    def sklearn_proba(self, features: np.ndarray) -> np.ndarray:
+        """scikit-learn's own probabilities (the exported arrays must reproduce them)."""
+        return np.asarray(self.model.predict_proba(self.scaler.transform(features))[:, 1])
 
 
 def plan_cv(labels: np.ndarray, sources: list[str], folds: int, seed: int) -> CvPlan:
@@ -125,24 +131,65 @@ def plan_cv(labels: np.ndarray, sources: list[str], folds: int, seed: int) -> Cv
     )
 
 
-def make_estimator(config: TrainConfig, backbone_kind: str, n_train: int) -> CalibratedClassifierCV:
+def make_estimator(
+    config: TrainConfig, backbone_kind: str, labels: np.ndarray, copies: int = 0
+) -> CalibratedClassifierCV:
+    """The calibrated logistic regression fitted on standardised features.
+
+    The calibrator's folds split images, not rows: an image and its augmented copies (rows
+    ``i + k·n``) always fall on the same side, so calibration never sees a twin of a training
+    row.
+    """
     c = config.C if config.C is not None else DEFAULT_C.get(backbone_kind, 1.0)
-    base = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000))
+    minority = int(min(np.sum(labels == 1), np.sum(labels == 0)))
     inner = StratifiedKFold(
-        n_splits=max(2, min(5, n_train)), shuffle=True, random_state=config.seed
+        n_splits=max(2, min(5, minority)), shuffle=True, random_state=config.seed
     )
-    return CalibratedClassifierCV(base, method=config.calibration, cv=inner, ensemble=False)
+    n = len(labels)
+    splits = [
+        (
+            np.concatenate([train + k * n for k in range(copies + 1)]),
+            np.concatenate([test + k * n for k in range(copies + 1)]),
+        )
+        for train, test in inner.split(np.zeros(n), labels)
+    ]
+    base = LogisticRegression(C=c, max_iter=5000)
+    return CalibratedClassifierCV(base, method=config.calibration, cv=splits, ensemble=False)
+
+
+def training_rows(
+    features: np.ndarray,
+    labels: np.ndarray,
+    groups: list[str],
+    scheme: WeightScheme,
+    augmented: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, labels and weights: every image, then each augmented copy of every image."""
+    weights = sample_weights(labels, groups, scheme)
+    copies = 0 if augmented is None else augmented.shape[0]
+    rows = features if augmented is None else np.concatenate([features, *augmented])
+    return rows, np.tile(labels, copies + 1), np.tile(weights, copies + 1)
 
 
 def fit_head(
-    features: np.ndarray, labels: np.ndarray, config: TrainConfig, backbone_kind: str
+    features: np.ndarray,
+    labels: np.ndarray,
+    config: TrainConfig,
+    backbone_kind: str,
+    *,
+    groups: list[str] | None = None,
+    augmented: np.ndarray | None = None,
 ) -> FittedHead:
     """Fit on everything and export the fitted model to plain arrays."""
-    minority = int(min(np.sum(labels == 1), np.sum(labels == 0)))
-    model = make_estimator(config, backbone_kind, minority)
-    model.fit(features, labels)
-    fitted = _export(model)
-    expected = model.predict_proba(features)[:, 1]
+    groups = groups if groups is not None else [""] * len(labels)
+    rows, targets, weights = training_rows(features, labels, groups, config.weights, augmented)
+    scaler = StandardScaler().fit(rows)
+    copies = 0 if augmented is None else augmented.shape[0]
+    model = make_estimator(config, backbone_kind, labels, copies)
+    standardised = scaler.transform(rows)
+    model.fit(standardised, targets, sample_weight=weights)
+    fitted = _export(model, scaler)
+    expected = fitted.sklearn_proba(features)
     got = _apply(fitted, features)
     if not np.allclose(expected, got, atol=1e-6):  # the export must be exact
         raise AssertionError(
@@ -152,21 +199,53 @@ def fit_head(
 
 
 def out_of_fold(
-    features: np.ndarray, labels: np.ndarray, plan: CvPlan, config: TrainConfig, kind: str
+    features: np.ndarray,
+    labels: np.ndarray,
+    plan: CvPlan,
+    config: TrainConfig,
+    kind: str,
+    *,
+    groups: list[str] | None = None,
+    augmented: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Out-of-fold calibrated probabilities of the whole fit procedure."""
-    for train, _ in plan.splitter.split(features, labels, plan.groups):
+    """Out-of-fold calibrated probabilities of the whole fit procedure (weights and augmented
+    training rows included; held-out images are scored as they are, never augmented)."""
+    groups = groups if groups is not None else [""] * len(labels)
+    folds = list(plan.splitter.split(features, labels, plan.groups))
+    for train, _ in folds:
         if len(set(labels[train].tolist())) < 2:
             raise TrainingFailed(
                 "a cross-validation training fold holds one class only; add sources or images"
             )
-    minority = int(min(np.sum(labels == 1), np.sum(labels == 0)))
-    inner_n = max(2, minority - int(np.ceil(minority / plan.splitter.get_n_splits())))
-    estimator = make_estimator(config, kind, inner_n)
-    scores = cross_val_predict(
-        estimator, features, labels, groups=plan.groups, cv=plan.splitter, method="predict_proba"
+    scores = np.zeros(len(labels), dtype=np.float64)
+    for train, test in folds:
+        scores[test] = fit_and_score(
+            features, labels, train, test, config, kind, groups=groups, augmented=augmented
+        )
+    return scores
+
+
+def fit_and_score(
+    features: np.ndarray,
+    labels: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    config: TrainConfig,
+    kind: str,
+    *,
+    groups: list[str],
+    augmented: np.ndarray | None = None,
+) -> np.ndarray:
+    """Fit the head procedure on the ``train`` rows; calibrated scores of the ``test`` rows."""
+    fitted = fit_head(
+        features[train],
+        labels[train],
+        config,
+        kind,
+        groups=[groups[i] for i in train],
+        augmented=None if augmented is None else augmented[:, train],
     )
-    return np.asarray(scores[:, 1])
+    return _apply(fitted, features[test])
 
 
 def thresholds_for(labels: np.ndarray, oof: np.ndarray, config: TrainConfig) -> Thresholds:
@@ -184,11 +263,9 @@ def head_thresholds(chosen: Thresholds) -> HeadThresholds:
     )
 
 
-def _export(model: CalibratedClassifierCV) -> FittedHead:
+def _export(model: CalibratedClassifierCV, scaler: StandardScaler) -> FittedHead:
     (member,) = model.calibrated_classifiers_
-    pipeline: Pipeline = member.estimator
-    scaler: StandardScaler = pipeline[0]
-    logistic: LogisticRegression = pipeline[-1]
+    logistic: LogisticRegression = member.estimator
     (calibrator,) = member.calibrators
     calibration = _calibration(calibrator)
     scale = np.asarray(scaler.scale_, dtype=np.float64)
@@ -198,7 +275,9 @@ def _export(model: CalibratedClassifierCV) -> FittedHead:
         coef=np.asarray(logistic.coef_[0], dtype=np.float64),
         intercept=float(logistic.intercept_[0]),
         calibration=calibration,
+        C=float(logistic.C),
         model=model,
+        scaler=scaler,
     )
 
 

@@ -108,7 +108,8 @@ def load_media(
     ``UnsupportedMedia`` (not JPEG, PNG, GIF or WebP by its magic bytes) or ``CorruptMedia``
     (empty, truncated or undecodable). Pillow's own exceptions and warnings never escape.
     MP4 and MOV files (by their ``ftyp`` box) become ``MediaKind.VIDEO`` items that are not
-    decoded (``pixels`` None, width and height 0) for container-level detectors such as C2PA.
+    decoded (``pixels`` None, width and height 0) for container-level detectors such as C2PA;
+    PDF files (``%PDF-``) become ``MediaKind.DOCUMENT`` items the same way.
     """
     if len(data) > limits.max_bytes:
         raise MediaTooLarge(source, _too_many_bytes(len(data), limits))
@@ -119,9 +120,12 @@ def load_media(
         video = sniff_video(data)
         if video is not None:
             return _video_item(data, video, source, item_id, attributes)
+        if data.startswith(PDF_MAGIC):
+            return _document_item(data, source, item_id, attributes)
         raise UnsupportedMedia(
             source,
-            f"not a JPEG, PNG, GIF or WebP image or an MP4/MOV video (starts with {data[:12]!r})",
+            "not a JPEG, PNG, GIF or WebP image, an MP4/MOV video or a PDF document "
+            f"(starts with {data[:12]!r})",
         )
     pixels = _decode(data, mime=mime, source=source, limits=limits)
     return MediaItem(
@@ -133,6 +137,31 @@ def load_media(
         data=data,
         source=source,
         pixels=pixels,
+        attributes=dict(attributes or {}),
+    )
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+def _document_item(
+    data: bytes,
+    source: str,
+    item_id: ItemId | None,
+    attributes: Mapping[str, AttributeValue] | None,
+) -> MediaItem:
+    """A PDF, never rendered: container-level detectors (C2PA) read ``data``; no pixel detector
+    examines it. A file without the end-of-file marker is refused as truncated."""
+    if b"%%EOF" not in data[-2048:]:
+        raise CorruptMedia(source, "PDF without its %%EOF end marker (truncated?)")
+    return MediaItem(
+        item_id=item_id if item_id is not None else content_item_id(data),
+        kind=MediaKind.DOCUMENT,
+        mime="application/pdf",
+        width=0,
+        height=0,
+        data=data,
+        source=source,
         attributes=dict(attributes or {}),
     )
 

@@ -56,6 +56,8 @@ class Bundle:
     signal_names: frozenset[str] = field(default_factory=frozenset)
     description: str = ""
     """What the bundle does, in its authors' words (the first file that describes it)."""
+    optional_signals: frozenset[str] = field(default_factory=frozenset)
+    """Detectors read if enabled; absent ones are given as abstentions at evaluation."""
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -98,7 +100,8 @@ def load_bundle(directory: str | Path, *, known_signals: Collection[str] | None 
     contents = {p.name: p.read_bytes() for p in files}
     parsed = [(name, _parse_file(name, data, errors)) for name, data in contents.items()]
     merged = _merge([(n, f) for n, f in parsed if f is not None], errors)
-    checker = _References(merged.params, known_signals)
+    known = None if known_signals is None else {*known_signals, *merged.optional_signals}
+    checker = _References(merged.params, known)
     derived = _compile_derived(merged.derived, checker, errors)
     compiled = _compile_rules(merged.rules, checker, errors)
     if errors:
@@ -115,6 +118,7 @@ def load_bundle(directory: str | Path, *, known_signals: Collection[str] | None 
         on_error=merged.on_error or DEFAULT_ON_ERROR,
         signal_names=frozenset(known_signals or ()),
         description=merged.description,
+        optional_signals=frozenset(merged.optional_signals),
     )
 
 
@@ -157,6 +161,7 @@ class _Merged:
     rules: list[tuple[str, Rule]] = field(default_factory=list)
     default: ActionSpec | None = None
     on_error: ActionSpec | None = None
+    optional_signals: set[str] = field(default_factory=set)
 
 
 def _merge(files: list[tuple[str, PolicyFile]], errors: list[str]) -> _Merged:
@@ -185,6 +190,7 @@ def _merge(files: list[tuple[str, PolicyFile]], errors: list[str]) -> _Merged:
             default_from.append(name)
             merged.default = pf.default
         merged.on_error = pf.on_error or merged.on_error
+        merged.optional_signals.update(pf.optional_signals)
     if len(default_from) > 1:
         errors.append(f"'default' is set in more than one file: {', '.join(default_from)}")
     if files and not default_from:

@@ -105,12 +105,24 @@ def derive(bundle: Bundle, context: cel.Context) -> tuple[dict[str, Any], RuleTr
     return values, None
 
 
+NOT_ENABLED: Mapping[str, Any] = {
+    "abstained": True,
+    "reason": "detector not enabled",
+    "evidence": {},
+}
+"""An optional signal's value when its detector is not enabled."""
+
+
 def context_for(bundle: Bundle, inputs: Mapping[str, Any]) -> cel.Context:
     """The CEL context for one item. Converting Python values to CEL is the costly part of
     evaluation, so it happens once per item and every program then reuses the context."""
+    signals = inputs.get("signals", {})
+    missing = [name for name in sorted(bundle.optional_signals) if name not in signals]
+    if missing:
+        signals = {**signals, **{name: dict(NOT_ENABLED) for name in missing}}
     return cel.Context(
         {
-            "signals": inputs.get("signals", {}),
+            "signals": signals,
             "item": inputs.get("item", {}),
             "params": dict(bundle.params),
             "derived": {},

@@ -91,6 +91,11 @@ class PolicyFile(_Strict):
     rules: list[Rule] = Field(default_factory=list)
     default: ActionSpec | None = None
     on_error: ActionSpec | None = None
+    optional_signals: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(
+        default_factory=list,
+        description="Detectors the rules read if enabled; when one is not, its signal is an "
+        "abstention ('detector not enabled') and rules reading it never match on it.",
+    )
 
     @field_validator("params", "derived")
     @classmethod

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from deepscreen.core.clock import ManualClock
 from deepscreen.core.errors import InvalidInput
@@ -23,6 +25,40 @@ from deepscreen.service.scan import (
 
 GROUND_TRUTH_REVIEWER = "label-import:demo-synthetic-ground-truth"
 Progress = Callable[[int], None]
+
+
+PIXEL_RULE = "review_likely_ai_pixels"
+
+
+def pixel_contribution(
+    items: list[DemoItem], outcomes: list[ScanOutcome], detector: str = "learned"
+) -> dict[str, Any]:
+    """What the pixel detector did in the demo, counted from the scan outcomes: how many items
+    it scored or skipped (and why), and what the rule it drives sent to review — split by the
+    synthetic ground truth, so its contribution (and its false positives) are visible."""
+    truth = {i.path.name: i.label for i in items}
+    skipped: Counter[str] = Counter()
+    scored = likely_ai = 0
+    routed = {"ai_generated": 0, "real": 0}
+    for outcome in outcomes:
+        result = next((r for r in outcome.signals if r.detector == detector), None)
+        if result is None:
+            continue
+        if result.abstained:
+            reason = result.abstain_reason or ""
+            skipped[reason.split(" (")[0] if reason.startswith("not sampled") else reason] += 1
+        else:
+            scored += 1
+            likely_ai += result.evidence.get("verdict") == "likely_ai"
+        if outcome.decision.rule_id == PIXEL_RULE:
+            routed[truth.get(Path(outcome.source).name, "real")] += 1
+    return {
+        "detector": detector,
+        "scored": scored,
+        "likely_ai": likely_ai,
+        "skipped": dict(skipped.most_common()),
+        "sent_to_review_by_pixels": routed,
+    }
 
 
 @dataclass(frozen=True)

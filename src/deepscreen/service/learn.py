@@ -11,14 +11,17 @@ from typing import Any
 import numpy as np
 
 from deepscreen.core.errors import ConfigError, InvalidInput
+from deepscreen.learn.augment import Augmentation
 from deepscreen.learn.confounds import ConfoundFinding, confound_report, warnings_text
-from deepscreen.learn.dataset import LabelledSet
+from deepscreen.learn.dataset import LabelledSet, dataset_digest
 from deepscreen.learn.features import FeatureTable, Progress, extract
+from deepscreen.learn.holdout import HeldOutFamily, leave_one_family_out
 from deepscreen.learn.metrics import EvalReport, Thresholds, evaluate
 from deepscreen.learn.stack import fit_stack
 from deepscreen.learn.train import (
     CvPlan,
     TrainConfig,
+    fit_and_score,
     fit_head,
     head_thresholds,
     out_of_fold,
@@ -33,6 +36,7 @@ from deepscreen.signals.ensemble import StackModel
 from deepscreen.signals.head import Head
 from deepscreen.signals.normalise import Normalisation
 from deepscreen.signals.onnx_backbone import OnnxBackbone, OnnxModelSpec
+from deepscreen.signals.views import Views
 
 __all__ = [
     "EvaluationRun",
@@ -71,9 +75,12 @@ class TrainingRun:
     evaluation: EvalReport
     confounds: list[ConfoundFinding]
     warnings: list[str] = field(default_factory=list)
+    held_out: list[HeldOutFamily] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "head": None if self.head is None else self.head.digest,
+            "leave_one_family_out": [row.to_dict() for row in self.held_out],
             "items": len(self.table.labels),
             "counts": self.table.dataset.counts(),
             "failures": [{"path": p, "reason": r} for p, r in self.table.failures],
@@ -94,28 +101,111 @@ def train_head(
     limits: MediaLimits | None = None,
     progress: Progress | None = None,
     model_config: Path | None = None,
+    model_name: str | None = None,
     n_boot: int = 2000,
     fit: bool = True,
     now: datetime | None = None,
+    views: Views | None = None,
+    augmentation: Augmentation | None = None,
+    hold_out_families: bool = False,
+    head_id: str | None = None,
+    fit_progress: Progress | None = None,
 ) -> TrainingRun:
     """Features → out-of-fold scores (grouped by source when given) → thresholds → metrics,
-    then (``fit``) the head fitted on everything with those thresholds."""
-    table = extract(dataset, backbone, normalisation, limits=limits, progress=progress)
+    then (``fit``) the head fitted on everything with those thresholds.
+
+    ``hold_out_families`` adds the leave-one-generator-out table (``learn.holdout``) at the
+    chosen "likely AI" threshold. The head records what reproduces it — the dataset's digest,
+    never its path; ``model_name`` (a catalogue model) instead of a model file path; the time
+    only when ``now`` is given — so the same data and options give the same head digest.
+    """
+    views = views or Views()
+    table = extract(
+        dataset,
+        backbone,
+        normalisation,
+        limits=limits,
+        progress=progress,
+        views=views,
+        augmentation=augmentation,
+    )
     labels, sources = table.labels, table.sources
     _enough(labels, table)
     plan = plan_cv(labels, sources, config.folds, config.seed)
-    oof = out_of_fold(table.features, labels, plan, config, backbone.kind)
+    oof = out_of_fold(
+        table.features,
+        labels,
+        plan,
+        config,
+        backbone.kind,
+        groups=sources,
+        augmented=table.augmented,
+    )
     chosen = thresholds_for(labels, oof, config)
     report = evaluate(
         labels, oof, sources=sources, threshold=chosen.likely_ai, n_boot=n_boot, seed=config.seed
     )
+    held_out: list[HeldOutFamily] = []
+    if hold_out_families:
+
+        def score(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+            return fit_and_score(
+                table.features,
+                labels,
+                train,
+                test,
+                config,
+                backbone.kind,
+                groups=sources,
+                augmented=table.augmented,
+            )
+
+        held_out = leave_one_family_out(
+            labels,
+            sources,
+            score,
+            threshold=chosen.likely_ai,
+            folds=config.folds,
+            n_boot=n_boot,
+            seed=config.seed,
+            progress=fit_progress,
+        )
     findings = confound_report(table.facts, labels)
     warnings = [*plan.warnings, *warnings_text(findings)]
     if table.failures:
         warnings.append(f"{len(table.failures)} file(s) could not be used (listed in failures)")
     head = None
     if fit:
-        fitted = fit_head(table.features, labels, config, backbone.kind)
+        fitted = fit_head(
+            table.features,
+            labels,
+            config,
+            backbone.kind,
+            groups=sources,
+            augmented=table.augmented,
+        )
+        training: dict[str, Any] = {
+            "dataset_sha256": dataset_digest(table.dataset),
+            "counts": table.dataset.counts(),
+            "sources": sorted({s for s in sources if s}),
+            "cross_validation": plan.description,
+            "calibration": config.calibration,
+            "C": fitted.C,
+            "weights": config.weights,
+            "augmentation": None if augmentation is None else augmentation.to_dict(),
+            "oof_metrics": {k: v.to_dict() for k, v in report.metrics.items()},
+            "confound_warnings": warnings_text(findings),
+        }
+        if head_id:
+            training["id"] = head_id
+        if held_out:
+            training["leave_one_family_out"] = [row.to_dict() for row in held_out]
+        if model_name:
+            training["model"] = model_name
+        elif model_config:
+            training["model_config"] = str(model_config.resolve())
+        if now is not None:
+            training["trained_at"] = now.isoformat(timespec="seconds")
         head = Head(
             backbone_kind=backbone.kind,
             backbone_config=backbone.config(),
@@ -127,20 +217,10 @@ def train_head(
             intercept=fitted.intercept,
             calibration=fitted.calibration,
             thresholds=head_thresholds(chosen),
-            training={
-                "trained_at": (now or datetime.now().astimezone()).isoformat(timespec="seconds"),
-                "dataset": dataset.origin,
-                "counts": table.dataset.counts(),
-                "sources": sorted({s for s in sources if s}),
-                "cross_validation": plan.description,
-                "calibration": config.calibration,
-                "C": fitted.model.estimator[-1].C,
-                "oof_metrics": {k: v.to_dict() for k, v in report.metrics.items()},
-                "confound_warnings": warnings_text(findings),
-                "model_config": str(model_config.resolve()) if model_config else None,
-            },
+            training=training,
+            views=views,
         )
-    return TrainingRun(head, table, plan, oof, chosen, report, findings, warnings)
+    return TrainingRun(head, table, plan, oof, chosen, report, findings, warnings, held_out)
 
 
 @dataclass(frozen=True)
@@ -169,7 +249,9 @@ def evaluate_head(
     seed: int = 0,
 ) -> EvaluationRun:
     """Score a held-out labelled set with a trained head, at the head's own threshold."""
-    table = extract(dataset, backbone, head.normalisation, limits=limits, progress=progress)
+    table = extract(
+        dataset, backbone, head.normalisation, limits=limits, progress=progress, views=head.views
+    )
     _enough(table.labels, table)
     scores = head.predict_proba(table.features)
     report = evaluate(

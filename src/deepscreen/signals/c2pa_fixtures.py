@@ -108,9 +108,9 @@ def _box(kind: bytes, payload: bytes) -> bytes:
 
 @functools.cache
 def ai_created(mime: str = "image/jpeg") -> bytes:
-    """``c2pa.created`` + trainedAlgorithmicMedia; mime is image/jpeg, image/png, image/webp or
-    video/mp4."""
-    fmt = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+    """``c2pa.created`` + trainedAlgorithmicMedia; mime is image/jpeg, image/png, image/webp,
+    video/mp4 or application/pdf."""
+    fmt = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "application/pdf": "PDF"}
     data = minimal_mp4() if mime == "video/mp4" else image(fmt[mime])
     return sign(manifest([action("c2pa.created", "trainedAlgorithmicMedia")]), mime, data)
 

@@ -23,6 +23,7 @@ import numpy as np
 from deepscreen.core.errors import ConfigError
 from deepscreen.core.files import write_bytes_atomic
 from deepscreen.signals.normalise import Normalisation
+from deepscreen.signals.views import Views
 
 FORMAT = "deepscreen.head/1"
 
@@ -106,6 +107,7 @@ class Head:
     thresholds: HeadThresholds
     labels: dict[str, str] = field(default_factory=lambda: {"1": "ai", "0": "real"})
     training: dict[str, Any] = field(default_factory=dict)
+    views: Views = field(default_factory=Views)
 
     def __post_init__(self) -> None:
         dim = self.coef.shape[0]
@@ -148,6 +150,8 @@ class Head:
             },
             "labels": self.labels,
             "training": self.training,
+            # Written only when not the default, so heads from before views keep their digest.
+            **({"views": self.views.to_dict()} if self.views != Views() else {}),
         }
 
     @property
@@ -172,6 +176,7 @@ class Head:
             thresholds=HeadThresholds(**data["thresholds"]),
             labels=dict(data.get("labels", {})),
             training=dict(data.get("training", {})),
+            views=Views.from_dict(data["views"]) if "views" in data else Views(),
         )
 
 

@@ -8,6 +8,7 @@ It abstains on media it cannot normalise (no pixels, too small) rather than gues
 
 from __future__ import annotations
 
+from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,17 +19,40 @@ from deepscreen.core.media import MediaItem, MediaKind
 from deepscreen.core.signals import SignalResult
 from deepscreen.signals.backbones import Backbone, SpectralBackbone
 from deepscreen.signals.examples import encoded_image_item
-from deepscreen.signals.head import Head, load_head
+from deepscreen.signals.head import Head, HeadInvalid, load_head
+from deepscreen.signals.model_catalogue import default_models_dir
 from deepscreen.signals.normalise import CannotNormalise
 
 CODE_VERSION = "1"
+DEFAULT_HEAD_FILE = "ai_image_clip_v1.json"
+"""The shipped AI-image head (``signals/heads/``): docs/default-detector.md is its data card."""
+DEFAULT_HEAD_DIGEST = "a14abfdf2ea5bd498a32955fc2f4c19321f289016a9ea0192cac793daf851b81"
+"""SHA-256 of the shipped head's canonical JSON: a modified file is refused, not used."""
 
 
-def build_backbone(head: Head, *, model_config: Path | None = None, threads: int = 1) -> Backbone:
+class ModelMissing(ConfigError):
+    """The backbone model a head needs is not installed; the message says how to fetch it."""
+
+
+def default_head_path() -> Path:
+    """The AI-image head shipped inside the package."""
+    with as_file(files("deepscreen.signals.heads") / DEFAULT_HEAD_FILE) as path:
+        return Path(path)
+
+
+def build_backbone(
+    head: Head,
+    *,
+    model_config: Path | None = None,
+    threads: int = 1,
+    models_dir: Path | None = None,
+) -> Backbone:
     """The backbone ``head`` was trained on, checked by fingerprint.
 
-    ``model_config`` (an ONNX model TOML) overrides the path recorded in the head at training.
-    Raises ``ConfigError`` when the backbone is unknown, missing, or not the same one.
+    ``model_config`` (an ONNX model TOML) overrides the path recorded in the head at training;
+    a head that names a catalogue model (``training.model``) finds it in ``models_dir``.
+    Raises ``ModelMissing`` when that model is not installed, and ``ConfigError`` when the
+    backbone is unknown, unreadable, or not the same one.
     """
     backbone: Backbone
     if head.backbone_kind == "spectral":
@@ -42,7 +66,7 @@ def build_backbone(head: Head, *, model_config: Path | None = None, threads: int
     elif head.backbone_kind == "onnx":
         from deepscreen.signals.onnx_backbone import OnnxBackbone, OnnxModelSpec
 
-        path = model_config or _recorded_model_config(head)
+        path = model_config or _recorded_model_config(head, models_dir)
         backbone = OnnxBackbone(OnnxModelSpec.from_toml(path), intra_op_threads=threads)
     else:
         raise ConfigError(f"head uses unknown backbone kind {head.backbone_kind!r}")
@@ -52,12 +76,24 @@ def build_backbone(head: Head, *, model_config: Path | None = None, threads: int
             f"{head.backbone_fingerprint[:19]}…, the configured one is "
             f"{backbone.fingerprint[:19]}… (another model file or preprocessing)"
         )
-    if backbone.dim != head.dim:
-        raise ConfigError(f"backbone gives {backbone.dim} features, the head expects {head.dim}")
+    if head.views.feature_dim(backbone.dim) != head.dim:
+        raise ConfigError(
+            f"backbone gives {backbone.dim} features per view ({head.views.name}), the head "
+            f"expects {head.dim} in all"
+        )
     return backbone
 
 
-def _recorded_model_config(head: Head) -> Path:
+def _recorded_model_config(head: Head, models_dir: Path | None) -> Path:
+    name = head.training.get("model")
+    if name and models_dir is not None:
+        path = models_dir / str(name) / "model.toml"
+        if not path.is_file():
+            raise ModelMissing(
+                f"model {name} is not installed in {models_dir}: run "
+                f"`deepscreen models fetch {name}` (scripts/setup does it)"
+            )
+        return path
     recorded = head.training.get("model_config")
     if not recorded:
         raise ConfigError(
@@ -84,32 +120,45 @@ class LearnedDetector:
         model_config: Path | None = None,
         threads: int = 1,
         backbone: Backbone | None = None,
+        models_dir: Path | None = None,
     ) -> None:
         self._head_source, self._model_config, self._threads = head, model_config, threads
-        self._given_backbone = backbone
+        self._given_backbone, self._models_dir = backbone, models_dir
         self.head: Head | None = None
         self.backbone: Backbone | None = None
+        self.missing: str | None = None  # why the detector abstains on everything, if it does
 
     def load(self) -> None:
-        if self._head_source is None:
-            raise ConfigError(
-                "the learned detector needs a head: train one with `deepscreen train` and set "
-                "[learned] head in deepscreen.toml"
+        """Load the head (the shipped AI-image head when none is given) and its backbone.
+
+        A backbone model that is not installed is not an error: every item then abstains with
+        the reason, which names the command that installs it (``missing``).
+        """
+        source = self._head_source if self._head_source is not None else default_head_path()
+        head = source if isinstance(source, Head) else load_head(Path(source))
+        if self._head_source is None and head.digest != DEFAULT_HEAD_DIGEST:
+            raise HeadInvalid(
+                f"the shipped head {source} has digest {head.digest[:12]}…, not the pinned "
+                f"{DEFAULT_HEAD_DIGEST[:12]}…: the file was modified; reinstall deepscreen"
             )
-        head = (
-            self._head_source
-            if isinstance(self._head_source, Head)
-            else load_head(Path(self._head_source))
-        )
-        self.backbone = self._given_backbone or build_backbone(
-            head, model_config=self._model_config, threads=self._threads
-        )
         self.head = head
         self.version = f"{CODE_VERSION}+{head.digest[:12]}"
+        try:
+            self.backbone = self._given_backbone or build_backbone(
+                head,
+                model_config=self._model_config,
+                threads=self._threads,
+                models_dir=self._models_dir or default_models_dir(),
+            )
+        except ModelMissing as exc:
+            self.missing = str(exc)
 
     def detect(self, item: MediaItem) -> SignalResult:
-        if self.head is None or self.backbone is None:
+        if self.head is None:
             raise RuntimeError("LearnedDetector.detect called before load()")
+        if self.missing is not None:
+            return self._abstain(self.missing)
+        assert self.backbone is not None
         if item.kind not in self.media_kinds:
             return self._abstain(f"unsupported media kind {item.kind.value!r}")
         if item.pixels is None:
@@ -118,7 +167,7 @@ class LearnedDetector:
             normalised = self.head.normalisation.apply(item.pixels)
         except CannotNormalise as exc:
             return self._abstain(str(exc))
-        return self.score_features(self.backbone.embed([normalised]))[0]
+        return self.score_features(self.head.views.embed(self.backbone, [normalised]))[0]
 
     def score_features(self, features: np.ndarray) -> list[SignalResult]:
         """Results for a batch of backbone features (the batch path used by benchmarks)."""
@@ -136,6 +185,7 @@ class LearnedDetector:
             "likely_real_threshold": thresholds.likely_real,
             "backbone": self.head.backbone_kind,
             "head": self.head.digest[:12],
+            "head_id": self.head.training.get("id", self.head.digest[:12]),
             "note": "statistical estimate from pixels, not proof",
             "summary": (
                 f"learned {self.head.backbone_kind} classifier: {probability:.2f} "

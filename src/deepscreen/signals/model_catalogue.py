@@ -10,8 +10,9 @@ Nothing else from the package is used: it is never installed or imported.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from deepscreen.signals.onnx_backbone import CLIP_MEAN, CLIP_STD, Preprocessing
 
@@ -112,3 +113,14 @@ def _string(text: str) -> str:
 
 def _floats(values: tuple[float, ...]) -> str:
     return "[" + ", ".join(repr(float(v)) for v in values) + "]"
+
+
+def default_models_dir() -> Path:
+    """``$DEEPSCREEN_MODELS_DIR``, else ``$XDG_CACHE_HOME/deepscreen/models``, else
+    ``~/.cache/deepscreen/models``."""
+    configured = os.environ.get("DEEPSCREEN_MODELS_DIR")
+    if configured:
+        return Path(configured)
+    cache = os.environ.get("XDG_CACHE_HOME")
+    base = Path(cache) if cache and Path(cache).is_absolute() else Path.home() / ".cache"
+    return base / "deepscreen" / "models"

@@ -333,6 +333,9 @@ def test_list_models_reports_tampered_missing_and_broken_entries(
 
 
 def test_default_models_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DEEPSCREEN_MODELS_DIR", str(tmp_path / "set"))
+    assert service.default_models_dir() == tmp_path / "set"
+    monkeypatch.delenv("DEEPSCREEN_MODELS_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert service.default_models_dir() == tmp_path / "xdg" / "deepscreen" / "models"
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")

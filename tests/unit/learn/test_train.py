@@ -44,13 +44,11 @@ def test_exported_head_reproduces_scikit_learn_exactly(method: str) -> None:
         intercept=fitted.intercept,
         calibration=fitted.calibration,
         thresholds=head_thresholds(
-            thresholds_for(labels, fitted.model.predict_proba(features)[:, 1], TrainConfig())
+            thresholds_for(labels, fitted.sklearn_proba(features), TrainConfig())
         ),
     )
     fresh = np.random.default_rng(9).normal(0, 1.5, (40, 6))
-    np.testing.assert_allclose(
-        head.predict_proba(fresh), fitted.model.predict_proba(fresh)[:, 1], atol=1e-9
-    )
+    np.testing.assert_allclose(head.predict_proba(fresh), fitted.sklearn_proba(fresh), atol=1e-9)
     round_trip = Head.from_dict(head.to_dict())
     np.testing.assert_array_equal(round_trip.predict_proba(fresh), head.predict_proba(fresh))
 
@@ -59,8 +57,8 @@ def test_default_regularisation_depends_on_the_backbone() -> None:
     features, labels = blobs()
     spectral = fit_head(features, labels, TrainConfig(), "spectral")
     onnx = fit_head(features, labels, TrainConfig(), "onnx")
-    assert spectral.model.estimator[-1].C == 0.1 and onnx.model.estimator[-1].C == 1.0
-    assert fit_head(features, labels, TrainConfig(C=3.0), "onnx").model.estimator[-1].C == 3.0
+    assert spectral.C == 0.1 and onnx.C == 1.0
+    assert fit_head(features, labels, TrainConfig(C=3.0), "onnx").C == 3.0
 
 
 def test_plan_groups_by_source_when_each_class_has_two_sources() -> None:

@@ -219,3 +219,19 @@ def test_normalisation_refuses_a_broken_icc_profile() -> None:
     image.info["icc_profile"] = b"not a profile"
     with pytest.raises(CannotNormalise, match="ICC profile unusable"):
         Normalisation(side=128).apply(image)
+
+
+def test_onnx_runs_on_cuda_only_when_onnxruntime_has_it() -> None:
+    from deepscreen.signals.onnx_backbone import execution_providers
+
+    class Runtime:
+        def __init__(self, providers: list[str]) -> None:
+            self.providers = providers
+
+        def get_available_providers(self) -> list[str]:
+            return self.providers
+
+    cpu_only = Runtime(["AzureExecutionProvider", "CPUExecutionProvider"])
+    assert execution_providers(cpu_only) == ["CPUExecutionProvider"]
+    gpu = Runtime(["CUDAExecutionProvider", "CPUExecutionProvider"])
+    assert execution_providers(gpu) == ["CUDAExecutionProvider", "CPUExecutionProvider"]

@@ -119,9 +119,10 @@ def test_learned_detector_abstains_on_what_it_cannot_normalise() -> None:
     assert detector.detect(no_pixels).abstain_reason == "no decoded pixels"
 
 
-def test_learned_detector_without_a_head_says_how_to_get_one() -> None:
-    with pytest.raises(ConfigError, match="deepscreen train"):
-        LearnedDetector().load()
+def test_learned_detector_without_a_head_uses_the_shipped_one(tmp_path: Path) -> None:
+    detector = LearnedDetector(models_dir=tmp_path)  # an empty model cache
+    detector.load()
+    assert detector.head is not None and detector.head.training["id"] == "ai-image-clip-v1"
 
 
 def test_build_backbone_refuses_another_backbone(tmp_path: Path) -> None:

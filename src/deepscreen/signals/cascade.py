@@ -1,0 +1,70 @@
+"""The cascade: expensive detectors run only when the cheap ones have not settled the item.
+
+Settled means a signal no pixel statistic should overrule: a block-bank match (``hashmatch``
+1.0), declared AI (``c2pa``, ``metadata`` or ``watermark`` at or above ``settle_min_score``), or
+a camera capture declared in Content Credentials whose binding is intact (``c2pa`` 0.0 with
+origin "captured"). A skipped detector abstains with the reason ``settled by <detector>``, so
+the decision record says why it did not run and replay stays exact.
+
+``expensive_share`` below 1 runs the expensive detectors on that share of unsettled items only,
+chosen by a hash of the item id (the same item is always in or out): cost control, and how the
+demo stays fast on two cores. The others abstain with "not sampled (expensive_share …)".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from deepscreen.core.signals import SignalResult
+
+DECLARING = ("c2pa", "metadata", "watermark")
+
+
+@dataclass(frozen=True, slots=True)
+class Cascade:
+    """``enabled=False`` runs every detector on every item (for evaluation)."""
+
+    enabled: bool = True
+    expensive: frozenset[str] = frozenset({"learned", "vendor"})
+    settle_min_score: float = 0.9
+    expensive_share: float = 1.0
+
+    def skips(
+        self, detector: str, results: Iterable[SignalResult], item_id: str = ""
+    ) -> str | None:
+        """The abstain reason for skipping ``detector`` after ``results``, or None to run it."""
+        if not self.enabled or detector not in self.expensive:
+            return None
+        by = settled_by(results, self.settle_min_score)
+        if by:
+            return f"settled by {by}"
+        if self.expensive_share < 1.0 and not in_share(item_id, self.expensive_share):
+            return f"not sampled (expensive_share {self.expensive_share:g})"
+        return None
+
+
+def in_share(item_id: str, share: float) -> bool:
+    """Whether ``item_id`` falls in the first ``share`` of a uniform hash of ids."""
+    digest = hashlib.sha256(f"deepscreen-cascade\0{item_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") < share * 2**64
+
+
+def settled_by(results: Iterable[SignalResult], settle_min_score: float) -> str | None:
+    """The first cheap detector whose result settles the item, or None."""
+    for result in results:
+        if result.abstained or result.score is None:
+            continue
+        if result.detector == "hashmatch" and result.score >= 1.0:
+            return "hashmatch"
+        if result.detector in DECLARING and result.score >= settle_min_score:
+            return result.detector
+        if (
+            result.detector == "c2pa"
+            and result.score == 0.0
+            and result.evidence.get("origin") == "captured"
+            and result.evidence.get("binding_intact") is True
+        ):
+            return "c2pa"
+    return None

@@ -1,0 +1,1 @@
+"""Heads shipped with deepscreen (JSON); see docs/default-detector.md."""
