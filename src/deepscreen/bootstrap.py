@@ -200,6 +200,9 @@ def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, 
             model_config=Path(learned.model) if learned.model else None,
             threads=learned.threads,
             models_dir=models_dir(settings),
+            max_video_frames=learned.max_video_frames,
+            video_every_s=learned.video_every_s,
+            video_top_k=learned.video_top_k,
         )
     if "vendor" in settings.detectors:
         built["vendor"] = VendorDetector(vendor_config(settings.vendor))

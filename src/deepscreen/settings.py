@@ -97,6 +97,13 @@ class LearnedSettings(BaseModel):
         None, description="ONNX model config (TOML); default: the one recorded in the head."
     )
     threads: int = Field(1, ge=1, le=64, description="onnxruntime intra-op threads.")
+    max_video_frames: int = Field(
+        8, ge=1, le=120, description="Video frames the head scores at most (bounded work)."
+    )
+    video_every_s: float = Field(2.0, gt=0, le=600, description="Seconds between sampled frames.")
+    video_top_k: int = Field(
+        3, ge=1, le=120, description="A video's score: the mean of its k highest frame scores."
+    )
 
 
 class CascadeSettings(BaseModel):

@@ -146,3 +146,43 @@ def test_the_training_script_reproduces_a_head_byte_for_byte(tmp_path: Path) -> 
     head = json.loads(outputs[0])
     assert head["views"] == {"name": "global+corners", "crop": 224}
     assert head["training"]["augmentation"]["copies"] == 1
+
+
+def clip_of(path: Path, seconds: int = 4, fps: int = 4) -> bytes:
+    """A slow zoom into ``path`` encoded as H.264 MP4: frames of one picture."""
+    import io
+
+    import av
+    from PIL import Image
+
+    with Image.open(path) as image:
+        picture = image.convert("RGB")
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width = stream.height = 448
+        stream.pix_fmt = "yuv420p"
+        for i in range(seconds * fps):
+            inset = 2 * i
+            frame = picture.crop((inset, inset, 512 - inset, 512 - inset)).resize((448, 448))
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.asarray(frame), "rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+@needs_pool
+def test_video_frames_of_an_ai_image_go_to_review(
+    runner, installed_models_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ai.mp4").write_bytes(clip_of(POOL / AI_IMAGES[0]))
+    (tmp_path / "real.mp4").write_bytes(clip_of(POOL / REAL_IMAGES[0]))
+    env = {"DEEPSCREEN_MODELS_DIR": str(installed_models_dir)}
+    records, _ = scan_json(runner, [tmp_path / "ai.mp4", tmp_path / "real.mp4"], env)
+    by_name = {Path(r["source"]).name: r for r in records}
+    ai = by_name["ai.mp4"]["signals"]["learned"]
+    assert ai["evidence"]["verdict"] == "likely_ai" and len(ai["evidence"]["frames"]) == 2
+    assert by_name["ai.mp4"]["rule"] == "review_likely_ai_pixels"
+    assert by_name["real.mp4"]["action"] == "allow"

@@ -102,15 +102,22 @@ def from_folders(root: Path, *, positive: str = "ai", negative: str = "real") ->
     return LabelledSet(tuple(items), str(root))
 
 
-def from_csv(path: Path, *, positive: str = "ai", negative: str = "real") -> LabelledSet:
-    values = {positive: 1, "1": 1, negative: 0, "0": 0}
+def _csv_rows(path: Path, header: tuple[str, str], shown: str) -> list[list[str]]:
+    """The rows of a CSV whose first two header cells are ``header``; ``DatasetInvalid`` if
+    it cannot be read or the header differs (``shown`` is the header as the message names it)."""
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             rows = list(csv.reader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DatasetInvalid(f"cannot read {str(path)!r}: {exc}") from exc
-    if not rows or [c.strip().lower() for c in rows[0][:2]] != ["path", "label"]:
-        raise DatasetInvalid(f"{path}: the first line must be the header path,label[,source]")
+    if not rows or tuple(c.strip().lower() for c in rows[0][:2]) != header:
+        raise DatasetInvalid(f"{path}: the first line must be the header {shown}")
+    return rows
+
+
+def from_csv(path: Path, *, positive: str = "ai", negative: str = "real") -> LabelledSet:
+    values = {positive: 1, "1": 1, negative: 0, "0": 0}
+    rows = _csv_rows(path, ("path", "label"), "path,label[,source]")
     has_source = len(rows[0]) > 2 and rows[0][2].strip().lower() == "source"
     items, problems = [], []
     for number, row in enumerate(rows[1:], start=2):
@@ -158,13 +165,7 @@ def dataset_digest(dataset: LabelledSet) -> str:
 
 def read_groups(path: Path) -> dict[str, str]:
     """A ``source,group`` CSV (header required): which family each source belongs to."""
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DatasetInvalid(f"cannot read groups file {str(path)!r}: {exc}") from exc
-    if not rows or [c.strip().lower() for c in rows[0][:2]] != ["source", "group"]:
-        raise DatasetInvalid(f"{path}: the first line must be the header source,group")
+    rows = _csv_rows(path, ("source", "group"), "source,group")
     mapping: dict[str, str] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not row or not any(cell.strip() for cell in row):

@@ -22,6 +22,7 @@ from deepscreen.signals.examples import encoded_image_item
 from deepscreen.signals.head import Head, HeadInvalid, load_head
 from deepscreen.signals.model_catalogue import default_models_dir
 from deepscreen.signals.normalise import CannotNormalise
+from deepscreen.signals.video_frames import VideoUnreadable, sample_frames
 
 CODE_VERSION = "1"
 DEFAULT_HEAD_FILE = "ai_image_clip_v1.json"
@@ -32,6 +33,13 @@ DEFAULT_HEAD_DIGEST = "a14abfdf2ea5bd498a32955fc2f4c19321f289016a9ea0192cac793da
 
 class ModelMissing(ConfigError):
     """The backbone model a head needs is not installed; the message says how to fetch it."""
+
+
+def top_k_mean(scored: list[tuple[float, float]], k: int) -> tuple[float, list[float]]:
+    """The mean of the ``k`` highest ``(time, score)`` scores, and those frames' times in time
+    order (ties: the earlier frame first)."""
+    top = sorted(scored, key=lambda ts: (-ts[1], ts[0]))[: max(1, k)]
+    return sum(p for _, p in top) / len(top), sorted(t for t, _ in top)
 
 
 def default_head_path() -> Path:
@@ -103,15 +111,19 @@ def _recorded_model_config(head: Head, models_dir: Path | None) -> Path:
 
 
 class LearnedDetector:
-    """Scores images with a head from ``deepscreen train``.
+    """Scores images, and sampled frames of videos, with a head from ``deepscreen train``.
 
     ``version`` is ``"1+<first 12 hex of the head digest>"`` once loaded, so decisions record
-    which head scored them; a retrained head is a new version.
+    which head scored them; a retrained head is a new version. A video's score is the mean of
+    its ``video_top_k`` highest frame scores over at most ``max_video_frames`` frames, one every
+    ``video_every_s`` seconds: AI-generated video is often AI in a few shots only, and a mean of
+    the top few is less swayed by one odd frame than the maximum. The evidence lists every
+    frame's time and score and the frames that drove the score.
     """
 
     name: ClassVar[str] = "learned"
     version: str = CODE_VERSION
-    media_kinds: ClassVar[frozenset[MediaKind]] = frozenset({MediaKind.IMAGE})
+    media_kinds: ClassVar[frozenset[MediaKind]] = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
 
     def __init__(
         self,
@@ -121,8 +133,13 @@ class LearnedDetector:
         threads: int = 1,
         backbone: Backbone | None = None,
         models_dir: Path | None = None,
+        max_video_frames: int = 8,
+        video_every_s: float = 2.0,
+        video_top_k: int = 3,
     ) -> None:
         self._head_source, self._model_config, self._threads = head, model_config, threads
+        self.max_video_frames, self.video_every_s = max_video_frames, video_every_s
+        self.video_top_k = video_top_k
         self._given_backbone, self._models_dir = backbone, models_dir
         self.head: Head | None = None
         self.backbone: Backbone | None = None
@@ -161,6 +178,8 @@ class LearnedDetector:
         assert self.backbone is not None
         if item.kind not in self.media_kinds:
             return self._abstain(f"unsupported media kind {item.kind.value!r}")
+        if item.kind is MediaKind.VIDEO:
+            return self._detect_video(item)
         if item.pixels is None:
             return self._abstain("no decoded pixels")
         try:
@@ -168,6 +187,35 @@ class LearnedDetector:
         except CannotNormalise as exc:
             return self._abstain(str(exc))
         return self.score_features(self.head.views.embed(self.backbone, [normalised]))[0]
+
+    def _detect_video(self, item: MediaItem) -> SignalResult:
+        assert self.head is not None and self.backbone is not None
+        try:
+            frames = sample_frames(
+                item.data, every_s=self.video_every_s, max_frames=self.max_video_frames
+            )
+        except VideoUnreadable as exc:
+            return self._abstain(f"video unreadable: {exc}")
+        scored: list[tuple[float, float]] = []
+        for frame in frames:
+            try:
+                normalised = self.head.normalisation.apply(frame.image)
+            except CannotNormalise:
+                continue
+            features = self.head.views.embed(self.backbone, [normalised])
+            scored.append((frame.time_s, float(self.head.predict_proba(features)[0])))
+        if not scored:
+            return self._abstain(f"no usable frame among {len(frames)} sampled")
+        score, driving = top_k_mean(scored, self.video_top_k)
+        result = self._result(score)
+        evidence = {
+            **result.evidence,
+            "frames": [{"t": round(t, 3), "score": round(p, 6)} for t, p in scored],
+            "aggregate": f"mean of the top {len(driving)} of {len(scored)} frame scores",
+            "driving_frames_t": [round(t, 3) for t in driving],
+        }
+        evidence["summary"] = f"{evidence['summary']}; video, {evidence['aggregate']}"
+        return SignalResult.scored(self.name, self.version, score, evidence)
 
     def score_features(self, features: np.ndarray) -> list[SignalResult]:
         """Results for a batch of backbone features (the batch path used by benchmarks)."""
@@ -187,12 +235,18 @@ class LearnedDetector:
             "head": self.head.digest[:12],
             "head_id": self.head.training.get("id", self.head.digest[:12]),
             "note": "statistical estimate from pixels, not proof",
+            "statistical_estimate": True,
             "summary": (
-                f"learned {self.head.backbone_kind} classifier: {probability:.2f} "
-                f"({verdict.replace('_', ' ')}; statistical estimate)"
+                f"{self._label()}: {probability:.2f} "
+                f"({verdict.replace('_', ' ').replace(' ai', ' AI')}; statistical estimate)"
             ),
         }
         return SignalResult.scored(self.name, self.version, probability, evidence)
+
+    def _label(self) -> str:
+        assert self.head is not None
+        head_id = self.head.training.get("id")
+        return f"pixel head {head_id}" if head_id else f"learned {self.head.backbone_kind} head"
 
     def _abstain(self, reason: str) -> SignalResult:
         return SignalResult.abstain(self.name, self.version, reason)

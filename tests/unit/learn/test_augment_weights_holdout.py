@@ -90,3 +90,29 @@ def test_a_held_out_family_and_its_real_fold_never_reach_the_fit() -> None:
 def test_leave_one_family_out_needs_two_families() -> None:
     with pytest.raises(ValueError, match="at least two AI families"):
         leave_one_family_out(np.array([1, 0]), ["a", "b"], lambda tr, te: te * 0.0, threshold=0.5)
+
+
+def test_groups_merge_sources_and_must_cover_every_source(tmp_path) -> None:
+    from pathlib import Path
+
+    from deepscreen.learn.dataset import (
+        DatasetInvalid,
+        LabelledItem,
+        LabelledSet,
+        read_groups,
+        regroup,
+    )
+
+    groups = tmp_path / "groups.csv"
+    groups.write_text("source,group\nsd15,sd\nsd2x,sd\ncam,cam\n")
+    items = tuple(LabelledItem(Path(f"{s}.jpg"), 1, s) for s in ("sd15", "sd2x", "cam"))
+    merged = regroup(LabelledSet(items, "pool"), read_groups(groups))
+    assert merged.sources == ["sd", "sd", "cam"]
+    with pytest.raises(DatasetInvalid, match="does not list source"):
+        regroup(LabelledSet((*items, LabelledItem(Path("x.jpg"), 0, "flux")), "p"), {"sd15": "sd"})
+    (tmp_path / "twice.csv").write_text("source,group\na,b\na,c\n")
+    with pytest.raises(DatasetInvalid, match="listed twice"):
+        read_groups(tmp_path / "twice.csv")
+    (tmp_path / "bad.csv").write_text("name,family\na,b\n")
+    with pytest.raises(DatasetInvalid, match="header source,group"):
+        read_groups(tmp_path / "bad.csv")

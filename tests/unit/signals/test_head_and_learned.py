@@ -114,7 +114,9 @@ def test_learned_detector_abstains_on_what_it_cannot_normalise() -> None:
     small = detector.detect(image_item((40, 200)))
     assert small.abstained and "under 48 px" in (small.abstain_reason or "")
     video = MediaItem("v", MediaKind.VIDEO, "video/mp4", 0, 0, b"\0")
-    assert "unsupported media kind" in (detector.detect(video).abstain_reason or "")
+    assert "video unreadable" in (detector.detect(video).abstain_reason or "")
+    document = MediaItem("d", MediaKind.DOCUMENT, "application/pdf", 0, 0, b"%PDF-")
+    assert "unsupported media kind" in (detector.detect(document).abstain_reason or "")
     no_pixels = MediaItem("x", MediaKind.IMAGE, "image/png", 10, 10, b"\0")
     assert detector.detect(no_pixels).abstain_reason == "no decoded pixels"
 
