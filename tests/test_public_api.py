@@ -16,6 +16,7 @@ def test_service_exports():
         "iter_media_files",
         "record_ground_truth",
         "record_views",
+        "detector_warnings",
         "run_detectors",
         "scan_bytes",
         "scan_file",

@@ -30,6 +30,6 @@ def test_engines_benchmark_compares_every_engine_on_one_corpus(tmp_path: Path) -
     for config in result["configs"]:
         assert config["stored"] == 24 and config["failed"] == 0
         assert config["same_decisions_as_serial"] is True
-        assert config["speedup_vs_serial"] > 0
+        assert config["speedup_vs_serial"] >= 0  # a ratio of wall times: its shape, not its size
     assert result["configs"][0]["speedup_vs_serial"] == 1.0
     assert "× serial" in proc.stdout

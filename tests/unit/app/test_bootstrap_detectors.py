@@ -18,7 +18,9 @@ from deepscreen.signals.vendor import VendorDetector
 
 def test_learned_and_vendor_are_built_only_when_enabled(tmp_path: Path) -> None:
     matcher = BankMatcher()
-    assert set(configured_detectors(Settings(), matcher)) == {"hashmatch"}
+    assert set(configured_detectors(Settings(), matcher)) == {"hashmatch", "learned"}  # default
+    provenance_only = Settings(detectors=["c2pa", "hashmatch", "metadata", "watermark"])
+    assert set(configured_detectors(provenance_only, matcher)) == {"hashmatch"}
     settings = Settings(
         detectors=["learned", "vendor"],
         learned={"head": str(tmp_path / "head.json"), "threads": 2},
