@@ -23,6 +23,16 @@ def test_demo_writes_report_and_summary_from_stored_decisions(runner, tmp_path):
     report = (out / "report.md").read_text()
     assert "SYNTHETIC DATA" in report and "false-positive rate" in report
     assert len(list((out / "items").iterdir())) == 80
+    # The pixel detector's part is counted from the outcomes: every upload is either scored,
+    # settled by a cheaper detector, outside the demo's sample, or (here, with no encoder
+    # installed) abstaining with the command that installs it.
+    pixel = summary["pixel_detector"]
+    assert pixel["expensive_share"] == 0.06
+    scored = sum(pixel["scored"].values())
+    assert scored + sum(pixel["skipped"].values()) == 80
+    assert any(reason.startswith("settled by") for reason in pixel["skipped"])
+    assert "not sampled" in pixel["skipped"]
+    assert "Pixel detector" in result.stdout
 
 
 def test_demo_is_reproducible_with_same_seed(runner, tmp_path):

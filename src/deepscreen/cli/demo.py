@@ -179,14 +179,23 @@ def pixel_lines(pixel: dict[str, Any]) -> str:
     """The pixel detector's part in the demo, in words."""
     share = pixel["expensive_share"]
     skipped = "; ".join(f"{n:,} {reason}" for reason, n in pixel["skipped"].items()) or "none"
-    routed = pixel["sent_to_review_by_pixels"]
-    sampled = f" (it scores a {share:.0%} sample of undeclared uploads here" + (
-        ", to keep the demo under a minute on two cores)" if share < 1 else ")"
+    scored, likely, routed = (
+        pixel["scored"],
+        pixel["likely_ai"],
+        pixel["sent_to_review_by_pixels"],
+    )
+    sample = (
+        f"it scored a fixed {share:.0%} sample of the undeclared uploads, to keep the demo "
+        "under a minute on two cores: "
+        if share < 1
+        else ""
     )
     return (
-        f"pixel detector (learned, statistical estimate){sampled if share < 1 else ''}: scored "
-        f"{pixel['scored']:,} uploads, {pixel['likely_ai']:,} likely AI; skipped: {skipped}. "
-        f"Its rule sent {routed['ai_generated']:,} AI-generated and {routed['real']:,} real "
-        "uploads to review that nothing declared. On the demo's procedural stand-ins this "
-        "says little about real generators: see docs/default-detector.md for that."
+        f"Pixel detector (learned; a statistical estimate): {sample}"
+        f"{scored['ai_generated']:,} AI-generated stand-ins and {scored['real']:,} real photos "
+        f"scored, {likely['ai_generated']:,} and {likely['real']:,} of them likely AI; "
+        f"skipped: {skipped}. Its rule sent {routed['ai_generated']:,} AI-generated and "
+        f"{routed['real']:,} real uploads to review. The demo's AI stand-ins are procedural "
+        "images, not generator output, so this says nothing about real generators: "
+        "docs/default-detector.md measures that."
     )

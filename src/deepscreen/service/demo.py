@@ -38,20 +38,22 @@ def pixel_contribution(
     synthetic ground truth, so its contribution (and its false positives) are visible."""
     truth = {i.path.name: i.label for i in items}
     skipped: Counter[str] = Counter()
-    scored = likely_ai = 0
+    scored = {"ai_generated": 0, "real": 0}
+    likely_ai = {"ai_generated": 0, "real": 0}
     routed = {"ai_generated": 0, "real": 0}
     for outcome in outcomes:
         result = next((r for r in outcome.signals if r.detector == detector), None)
         if result is None:
             continue
+        label = truth.get(Path(outcome.source).name, "real")
         if result.abstained:
             reason = result.abstain_reason or ""
             skipped[reason.split(" (")[0] if reason.startswith("not sampled") else reason] += 1
         else:
-            scored += 1
-            likely_ai += result.evidence.get("verdict") == "likely_ai"
+            scored[label] += 1
+            likely_ai[label] += result.evidence.get("verdict") == "likely_ai"
         if outcome.decision.rule_id == PIXEL_RULE:
-            routed[truth.get(Path(outcome.source).name, "real")] += 1
+            routed[label] += 1
     return {
         "detector": detector,
         "scored": scored,
