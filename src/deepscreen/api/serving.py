@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -10,9 +11,11 @@ from fastapi import FastAPI
 
 from deepscreen.api.app import create_app
 from deepscreen.bootstrap import build, build_hosted
+from deepscreen.service import detector_warnings
 from deepscreen.settings import Settings, load_settings
 from deepscreen.store.banks_memory import InMemoryBankStore
 
+log = logging.getLogger(__name__)
 CONFIG_ENV = "DEEPSCREEN_SERVE_CONFIG"
 """The settings file a worker process loads (set by ``deepscreen serve --workers N``)."""
 
@@ -20,6 +23,8 @@ CONFIG_ENV = "DEEPSCREEN_SERVE_CONFIG"
 def app_from_settings(settings: Settings) -> FastAPI:
     """The server's app: stores opened from the settings, closed when the app shuts down."""
     services = build(settings)
+    for warning in detector_warnings(services):
+        log.warning("%s", warning)
     try:
         stores = build_hosted(settings)
     except BaseException:

@@ -20,6 +20,7 @@ from deepscreen.scale.backfill import run_backfill
 from deepscreen.scale.engines import EngineKind, make_engine
 from deepscreen.scale.manifest import read_manifest
 from deepscreen.scale.writer import Status, Written
+from deepscreen.service import detector_warnings
 
 
 def backfill(
@@ -58,6 +59,8 @@ def backfill(
     with domain_errors():
         settings = settings_from(config, db, policy)
         services = build(settings)
+        for warning in detector_warnings(services):
+            err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
         engine = make_engine(
             engine_kind, settings, workers=workers, services=services, ray_address=ray_address
         )
