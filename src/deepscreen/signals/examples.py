@@ -5,6 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
+import av
 import numpy as np
 from PIL import Image
 
@@ -28,3 +29,20 @@ def encoded_image_item(rgb: np.ndarray, fmt: str, **save_options: Any) -> MediaI
         source=f"example.{fmt.lower()}",
         pixels=pixels,
     )
+
+
+def video_item(still: Image.Image, frames: int = 6, fps: int = 2) -> MediaItem:
+    """``frames`` frames of ``still`` as an H.264 MP4, encoded in memory with PyAV."""
+    buffer = BytesIO()
+    with av.open(buffer, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height = still.size
+        stream.pix_fmt = "yuv420p"
+        for _ in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.asarray(still.convert("RGB")), format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    data = buffer.getvalue()
+    return MediaItem(content_item_id(data), MediaKind.VIDEO, "video/mp4", 0, 0, data, "example")

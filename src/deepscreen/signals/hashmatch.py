@@ -9,13 +9,13 @@ import io
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-import av
 import numpy as np
 from PIL import Image
 
 from deepscreen.core.banks import Bank, BankEntry, BankPurpose
 from deepscreen.core.media import MediaItem, MediaKind, content_item_id
 from deepscreen.core.signals import SignalResult
+from deepscreen.signals.examples import video_item
 from deepscreen.signals.hash_banks import BankMatch, BankMatcher
 from deepscreen.signals.hashmatch_video import detect_video
 from deepscreen.signals.pdq import PDQ_MIN_QUALITY, pdq_hash
@@ -93,7 +93,7 @@ class HashMatchDetector:
         banked, copy, other = _example_image(1), _example_image(1, quality=70), _example_image(2)
         if not self._configured:
             self.matcher = example_matcher(pdq_hash(_decode(banked)).hex)
-        return [_item(banked), _item(copy), _item(other), _video_item(_decode(banked))]
+        return [_item(banked), _item(copy), _item(other), video_item(_decode(banked))]
 
 
 def _summary(kind: str, m: BankMatch, suppressed: int) -> str:
@@ -121,23 +121,6 @@ def _example_image(seed: int, quality: int = 92) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality)
     return buffer.getvalue()
-
-
-def _video_item(still: Image.Image) -> MediaItem:
-    """Three seconds of ``still`` as an H.264 MP4, encoded in memory with PyAV."""
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=2)
-        stream.width, stream.height = still.size
-        stream.pix_fmt = "yuv420p"
-        for _ in range(6):
-            frame = av.VideoFrame.from_ndarray(np.asarray(still), format="rgb24")
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    data = buffer.getvalue()
-    return MediaItem(content_item_id(data), MediaKind.VIDEO, "video/mp4", 0, 0, data, "example")
 
 
 def _decode(data: bytes) -> Image.Image:

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from PIL import Image
 
 from deepscreen.core.errors import ConfigError
 from deepscreen.core.media import MediaItem, MediaKind
 from deepscreen.core.signals import SignalResult
 from deepscreen.signals.backbones import Backbone, SpectralBackbone
-from deepscreen.signals.examples import encoded_image_item
+from deepscreen.signals.examples import encoded_image_item, video_item
 from deepscreen.signals.head import Head, HeadInvalid, load_head
 from deepscreen.signals.model_catalogue import default_models_dir
 from deepscreen.signals.normalise import CannotNormalise
@@ -252,11 +253,13 @@ class LearnedDetector:
         return SignalResult.abstain(self.name, self.version, reason)
 
     def get_examples(self) -> list[MediaItem]:
-        """A textured 96×96 PNG, a JPEG of it, and a 32×32 PNG (too small: abstains)."""
+        """A textured 96×96 PNG, a JPEG of it, a 32×32 PNG (too small: abstains) and a
+        three-second MP4 of the texture."""
         rng = np.random.default_rng(7)
         pixels = rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)
         return [
             encoded_image_item(pixels, "PNG"),
             encoded_image_item(pixels, "JPEG"),
             encoded_image_item(pixels[:32, :32], "PNG"),
+            video_item(Image.fromarray(pixels, "RGB")),
         ]
