@@ -1,4 +1,5 @@
-"""Interop with the reference ``invisible-watermark`` 0.2.0: our dwtDct codec is bit-identical.
+"""Interop with the reference ``invisible-watermark`` 0.2.0: our dwtDct codec gives the same bits
+(uint8 images: identical; float32: within 1e-3 of a pixel level, OpenCV's float rounding).
 
 Needs ``imwatermark`` (torch + opencv, test-only). Skipped without it, except under CI, where the
 import must succeed (``.ci/run`` installs it).
@@ -127,7 +128,11 @@ def test_our_encoder_matches_reference_when_float32(name: str) -> None:
     ours = dwtdct.encode(rgb, SDXL.bits)
     theirs = reference_encode(rgb, SDXL.bits)
     assert ours.dtype == theirs.dtype == np.float32
-    assert np.array_equal(ours.view(np.uint32), theirs.view(np.uint32))  # bit for bit
+    # Within 1e-3 of a pixel level: OpenCV's float32 DWT/DCT kernels round a few values
+    # differently on some CPUs and builds (seen: up to 4.6e-5 on 0.2 % of values, on AMD EPYC
+    # and on an Intel Xeon), far below the 0.5 a saved uint8 pixel would need to change.
+    # Where both agree bit for bit, this is exact equality.
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-3)
     saved = np.clip(np.round(ours), 0, 255).astype(np.uint8)
     assert np.array_equal(reference_decode(saved, 48), dwtdct.decode(saved, 48))
 
