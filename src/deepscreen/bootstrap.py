@@ -132,7 +132,7 @@ def make_cascade(settings: Settings) -> Cascade:
 
 def models_dir(settings: Settings) -> Path:
     """The model cache: ``models_dir`` or ``$XDG_CACHE_HOME/deepscreen/models``."""
-    return Path(settings.models_dir) if settings.models_dir else default_models_dir()
+    return Path(settings.models_dir).expanduser() if settings.models_dir else default_models_dir()
 
 
 def open_review_queue(settings: Settings) -> ReviewQueueStore:

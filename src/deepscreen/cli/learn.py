@@ -23,10 +23,10 @@ from deepscreen.learn.metrics import Estimate, EvalReport, format_estimate
 from deepscreen.learn.train import TrainConfig
 from deepscreen.media import MediaLimits
 from deepscreen.service.learn import evaluate_head, make_backbone, train_head, train_stack
-from deepscreen.service.models import model_config_path
+from deepscreen.settings import Settings
 from deepscreen.signals.head import load_head, save_head, write_json_atomic
-from deepscreen.signals.learned import ModelMissing, build_backbone
-from deepscreen.signals.model_catalogue import CATALOGUE, default_models_dir
+from deepscreen.signals.learned import build_backbone, catalogue_model_config
+from deepscreen.signals.model_catalogue import CATALOGUE
 from deepscreen.signals.normalise import Normalisation
 from deepscreen.signals.views import Views
 
@@ -399,19 +399,12 @@ def _print_evaluation(console: Console, report: EvalReport, title: str) -> None:
         console.print(by_source)
 
 
-def resolve_model(model: str | None, settings: Any) -> tuple[str | None, Path | None]:
+def resolve_model(model: str | None, settings: Settings) -> tuple[str | None, Path | None]:
     """``--model``: a catalogue name (resolved in the model cache) or a model config path."""
     if model is None:
         return None, None
     if model in CATALOGUE:
-        models_dir = Path(settings.models_dir) if settings.models_dir else default_models_dir()
-        path = model_config_path(models_dir, model)
-        if not path.is_file():
-            raise ModelMissing(
-                f"model {model} is not installed in {models_dir}: run "
-                f"`deepscreen models fetch {model}`"
-            )
-        return model, path
+        return model, catalogue_model_config(model, models_dir(settings))
     path = Path(model)
     if not path.is_file():
         known = ", ".join(sorted(CATALOGUE))

@@ -25,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
+from deepscreen.bootstrap import models_dir as settings_models_dir
 from deepscreen.cli.errors import domain_errors
 from deepscreen.cli.options import ConfigOpt, settings_from
 from deepscreen.service import models as service
@@ -79,10 +80,7 @@ ModelsDirOpt = Annotated[
 
 
 def _models_dir(models_dir: Path | None, config: Path | None) -> Path:
-    if models_dir is not None:
-        return models_dir
-    configured = settings_from(config).models_dir
-    return Path(configured).expanduser() if configured else service.default_models_dir()
+    return models_dir if models_dir is not None else settings_models_dir(settings_from(config))
 
 
 @app.command(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,21 +145,21 @@ def from_csv(path: Path, *, positive: str = "ai", negative: str = "real") -> Lab
     return LabelledSet(tuple(items), str(path))
 
 
-def dataset_digest(dataset: LabelledSet) -> str:
-    """SHA-256 over each item's path (relative to the set's folder), label, source and bytes,
-    in path order: the same files give the same digest wherever the folder lies."""
+def dataset_digest(dataset: LabelledSet, content_ids: Sequence[str]) -> str:
+    """SHA-256 over each item's path (relative to the set's folder), label, source and content
+    hash (``content_ids``: ``sha256:<hex>`` of its bytes, one per item, as the loader gave
+    them), in path order: the same files give the same digest wherever the folder lies."""
     root = Path(dataset.origin)
-    base = root if root.is_dir() else root.parent
-    digest = hashlib.sha256()
+    base = (root if root.is_dir() else root.parent).resolve()
     entries = []
-    for item in dataset.items:
+    for item, content_id in zip(dataset.items, content_ids, strict=True):
         try:
-            relative = item.path.resolve().relative_to(base.resolve()).as_posix()
+            relative = item.path.resolve().relative_to(base).as_posix()
         except ValueError:
             relative = item.path.name
-        entries.append((relative, item))
-    for relative, item in sorted(entries, key=lambda e: e[0]):
-        content = hashlib.sha256(item.path.read_bytes()).hexdigest()
+        entries.append((relative, item, content_id.removeprefix("sha256:")))
+    digest = hashlib.sha256()
+    for relative, item, content in sorted(entries, key=lambda e: e[0]):
         digest.update(f"{relative}\t{item.label}\t{item.source}\t{content}\n".encode())
     return digest.hexdigest()
 

@@ -35,6 +35,7 @@ class FeatureTable:
     facts: tuple[FileFacts, ...]
     failures: tuple[tuple[str, str], ...]  # (path, reason)
     augmented: np.ndarray | None = None  # (copies, rows, dim): damaged copies of each row
+    content_ids: tuple[str, ...] = ()  # each row's file as ``sha256:<hex>`` of its bytes
 
     @property
     def labels(self) -> np.ndarray:
@@ -61,6 +62,7 @@ def extract(
     limits, views = limits or MediaLimits(), views or Views()
     copies = augmentation.copies if augmentation is not None else 0
     kept: list[int] = []
+    content_ids: list[str] = []
     facts: list[FileFacts] = []
     failures: list[tuple[str, str]] = []
     parts: list[np.ndarray] = []
@@ -79,6 +81,7 @@ def extract(
                 facts.append(facts_from_image(item.data, header))
             batch.extend(images)
             kept.append(index)
+            content_ids.append(item.item_id)
         except (InvalidInput, CannotNormalise, OSError) as exc:
             failures.append((str(entry.path), str(exc)))
         if len(batch) >= batch_size:
@@ -98,4 +101,5 @@ def extract(
         tuple(facts),
         tuple(failures),
         augmented,
+        tuple(content_ids),
     )

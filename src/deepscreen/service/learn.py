@@ -185,7 +185,7 @@ def train_head(
             augmented=table.augmented,
         )
         training: dict[str, Any] = {
-            "dataset_sha256": dataset_digest(table.dataset),
+            "dataset_sha256": dataset_digest(table.dataset, table.content_ids),
             "counts": table.dataset.counts(),
             "sources": sorted({s for s in sources if s}),
             "cross_validation": plan.description,

@@ -54,7 +54,7 @@ def in_share(item_id: str, share: float) -> bool:
 def settled_by(results: Iterable[SignalResult], settle_min_score: float) -> str | None:
     """The first cheap detector whose result settles the item, or None."""
     for result in results:
-        if result.abstained or result.score is None:
+        if result.score is None:  # abstained
             continue
         if result.detector == "hashmatch" and result.score >= 1.0:
             return "hashmatch"

@@ -93,16 +93,22 @@ def build_backbone(
     return backbone
 
 
+def catalogue_model_config(name: str, models_dir: Path) -> Path:
+    """The config of the catalogue model ``name`` in ``models_dir``; ``ModelMissing`` (naming
+    the command that installs it) when it is not there."""
+    path = models_dir / name / "model.toml"
+    if not path.is_file():
+        raise ModelMissing(
+            f"model {name} is not installed in {models_dir}: run "
+            f"`deepscreen models fetch {name}` (scripts/setup does it)"
+        )
+    return path
+
+
 def _recorded_model_config(head: Head, models_dir: Path | None) -> Path:
     name = head.training.get("model")
     if name and models_dir is not None:
-        path = models_dir / str(name) / "model.toml"
-        if not path.is_file():
-            raise ModelMissing(
-                f"model {name} is not installed in {models_dir}: run "
-                f"`deepscreen models fetch {name}` (scripts/setup does it)"
-            )
-        return path
+        return catalogue_model_config(str(name), models_dir)
     recorded = head.training.get("model_config")
     if not recorded:
         raise ConfigError(
