@@ -22,6 +22,7 @@ from deepscreen.service.url_fetch import UrlFetcher, address_check
 from deepscreen.settings import EnsembleSettings, ReviewSettings, Settings, VendorSettings
 from deepscreen.signals.cascade import Cascade
 from deepscreen.signals.ensemble import Ensemble, load_stack
+from deepscreen.signals.faces import FacesDetector
 from deepscreen.signals.hash_banks import BankMatcher
 from deepscreen.signals.hashmatch import HashMatchDetector
 from deepscreen.signals.learned import LearnedDetector
@@ -203,6 +204,19 @@ def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, 
             max_video_frames=learned.max_video_frames,
             video_every_s=learned.video_every_s,
             video_top_k=learned.video_top_k,
+        )
+    if "faces" in settings.detectors:
+        faces = settings.faces
+        built["faces"] = FacesDetector(
+            Path(faces.head) if faces.head else None,
+            model_config=Path(faces.model) if faces.model else None,
+            threads=faces.threads,
+            models_dir=models_dir(settings),
+            min_confidence=faces.min_confidence,
+            max_faces=faces.max_faces,
+            max_video_frames=faces.max_video_frames,
+            video_every_s=faces.video_every_s,
+            video_top_k=faces.video_top_k,
         )
     if "vendor" in settings.detectors:
         built["vendor"] = VendorDetector(vendor_config(settings.vendor))

@@ -106,6 +106,34 @@ class LearnedSettings(BaseModel):
     )
 
 
+class FacesSettings(BaseModel):
+    """The ``faces`` detector: face boxes for every image and sampled video frame (BlazeFace,
+    `deepscreen models fetch blazeface-full-range`), scored only by a face head you train
+    (`deepscreen train --crop faces`): deepscreen ships none (docs/faces.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    head: str | None = Field(
+        None,
+        description="Face head (JSON) from `deepscreen train --crop faces`; none: faces "
+        "are found and reported, not scored.",
+    )
+    model: str | None = Field(
+        None, description="The face head's ONNX model config (TOML); default: recorded in it."
+    )
+    threads: int = Field(1, ge=1, le=64, description="Threads for the face finder and backbone.")
+    min_confidence: float = Field(
+        0.5, gt=0.0, lt=1.0, description="Face finder confidence floor (a face head's own wins)."
+    )
+    max_faces: int = Field(8, ge=1, le=64, description="Faces kept per image or frame at most.")
+    max_video_frames: int = Field(
+        8, ge=1, le=120, description="Video frames searched for faces at most (bounded work)."
+    )
+    video_every_s: float = Field(2.0, gt=0, le=600, description="Seconds between sampled frames.")
+    video_top_k: int = Field(
+        3, ge=1, le=120, description="A video's score: the mean of its k highest frame scores."
+    )
+
+
 class CascadeSettings(BaseModel):
     """Expensive detectors run only when cheap ones have not settled the item (a block-bank
     match, declared AI, a declared camera capture with an intact binding)."""
@@ -115,7 +143,7 @@ class CascadeSettings(BaseModel):
         True, description="false: run every detector on every item (for evaluation)."
     )
     expensive: list[str] = Field(
-        default_factory=lambda: ["learned", "vendor"],
+        default_factory=lambda: ["learned", "faces", "vendor"],
         description="Detectors skipped (abstaining 'settled by <detector>') on settled items.",
     )
     settle_min_score: float = Field(
@@ -411,7 +439,7 @@ class Settings(BaseSettings):
         "as shadow decisions, never applied (compare with `impact compare --shadow REVISION`).",
     )
     detectors: list[str] = Field(
-        default_factory=lambda: ["c2pa", "hashmatch", "metadata", "watermark", "learned"],
+        default_factory=lambda: ["c2pa", "hashmatch", "metadata", "watermark", "learned", "faces"],
         description="Enabled detectors, run in this order (cheap ones first: see [cascade]).",
     )
     cascade: CascadeSettings = Field(default_factory=lambda: CascadeSettings())
@@ -422,6 +450,7 @@ class Settings(BaseSettings):
         None, description="Model cache; default $XDG_CACHE_HOME/deepscreen/models."
     )
     learned: LearnedSettings = Field(default_factory=lambda: LearnedSettings())
+    faces: FacesSettings = Field(default_factory=lambda: FacesSettings())
     vendor: VendorSettings = Field(default_factory=lambda: VendorSettings())
     ensemble: EnsembleSettings = Field(default_factory=lambda: EnsembleSettings())
     review: ReviewSettings = Field(default_factory=lambda: ReviewSettings())

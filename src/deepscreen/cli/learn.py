@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from PIL import Image
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -18,13 +20,17 @@ from deepscreen.cli.progress import progress_bar
 from deepscreen.core.errors import ConfigError
 from deepscreen.learn.augment import Augmentation
 from deepscreen.learn.dataset import LabelledSet, load_labelled, read_groups, regroup
+from deepscreen.learn.features import FaceRows
 from deepscreen.learn.holdout import fits_needed
 from deepscreen.learn.metrics import Estimate, EvalReport, format_estimate
 from deepscreen.learn.train import TrainConfig
 from deepscreen.media import MediaLimits
 from deepscreen.service.learn import evaluate_head, make_backbone, train_head, train_stack
 from deepscreen.settings import Settings
-from deepscreen.signals.head import load_head, save_head, write_json_atomic
+from deepscreen.signals.blazeface import Face
+from deepscreen.signals.face_crop import FaceCrop
+from deepscreen.signals.faces import load_face_finder
+from deepscreen.signals.head import Head, load_head, save_head, write_json_atomic
 from deepscreen.signals.learned import build_backbone, catalogue_model_config
 from deepscreen.signals.model_catalogue import CATALOGUE
 from deepscreen.signals.normalise import Normalisation
@@ -73,6 +79,39 @@ class WeightingScheme(StrEnum):
 class ViewsKind(StrEnum):
     GLOBAL = "global"
     CORNERS = "global+corners"
+
+
+class CropKind(StrEnum):
+    IMAGE = "image"
+    FACES = "faces"
+
+
+CropOpt = Annotated[
+    CropKind,
+    typer.Option(
+        help="image: one row per image. faces: one row per face found (BlazeFace; needs "
+        "`deepscreen models fetch blazeface-full-range`), cut square with --face-margin; "
+        "metrics are per image on its highest face score. For a face-manipulation head, "
+        "used by the faces detector ([faces] head).",
+    ),
+]
+FaceMarginOpt = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        max=2.0,
+        help="With --crop faces: context around the face box, per side, as a "
+        "share of the box's longer side.",
+    ),
+]
+
+
+def face_rows(crop: CropKind, margin: float, settings: Settings) -> FaceRows | None:
+    """The face-crop mode for ``--crop``, with the face finder from the model cache."""
+    if crop is CropKind.IMAGE:
+        return None
+    face_crop = FaceCrop(margin=margin, min_confidence=settings.faces.min_confidence)
+    return FaceRows(_find_faces(face_crop, settings), face_crop)
 
 
 def train(
@@ -135,6 +174,8 @@ def train(
     head_id: Annotated[
         str | None, typer.Option("--id", help="A name for the head, kept in its JSON.")
     ] = None,
+    crop: CropOpt = CropKind.IMAGE,
+    face_margin: FaceMarginOpt = 0.25,
     calibration: Annotated[
         CalibrationMethod, typer.Option(help="Probability calibration, cross-validated.")
     ] = CalibrationMethod.SIGMOID,
@@ -238,6 +279,7 @@ def train(
                 hold_out_families=hold_out_families,
                 head_id=head_id,
                 fit_progress=advance,
+                faces=face_rows(crop, face_margin, settings),
             )
         assert result.head is not None
         save_head(result.head, out)
@@ -277,6 +319,14 @@ def evaluate(
     ] = BackboneKind.SPECTRAL,
     folds: FoldsOpt = 5,
     side: Annotated[int, typer.Option(help="Normalised side (cross-validation only).")] = 512,
+    crop: Annotated[
+        CropKind,
+        typer.Option(
+            help="Cross-validation only: image, or faces (one row per face found; metrics per "
+            "image on its highest face score). A face head (--head) always scores faces.",
+        ),
+    ] = CropKind.IMAGE,
+    face_margin: FaceMarginOpt = 0.25,
     threads: ThreadsOpt = 1,
     positive: PositiveOpt = "ai",
     negative: NegativeOpt = "real",
@@ -314,6 +364,7 @@ def evaluate(
                     progress=advance,
                     n_boot=n_boot,
                     seed=seed,
+                    find_faces=_finder_for(trained, settings),
                 )
             _print_summary(console, dataset, run.table.failures, "held-out set, trained head")
             _print_evaluation(console, run.evaluation, f"head {trained.digest[:12]}")
@@ -330,6 +381,7 @@ def evaluate(
                     progress=advance,
                     n_boot=n_boot,
                     fit=False,
+                    faces=face_rows(crop, face_margin, settings),
                 )
             _print_summary(console, dataset, result.table.failures, result.cv.description)
             _print_evaluation(console, result.evaluation, f"{backbone.value}, out-of-fold")
@@ -431,3 +483,15 @@ def _print_held_out(console: Console, rows: list[Any]) -> None:
 def _print_warnings(console: Console, warnings: list[str]) -> None:
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+
+
+def _finder_for(head: Head, settings: Settings) -> Callable[[Image.Image], list[Face]] | None:
+    """A face head's face finder, at the head's own confidence floor; None for image heads."""
+    return None if head.faces is None else _find_faces(head.faces, settings)
+
+
+def _find_faces(crop: FaceCrop, settings: Settings) -> Callable[[Image.Image], list[Face]]:
+    finder = load_face_finder(models_dir(settings), threads=settings.faces.threads)
+    return lambda image: finder.find(
+        image, min_confidence=crop.min_confidence, max_faces=settings.faces.max_faces
+    )

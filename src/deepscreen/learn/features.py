@@ -4,11 +4,16 @@ Files that cannot be read or normalised are kept in ``failures`` with their reas
 and shown, never silently dropped. The same pass records each file's trivial facts (size,
 format, JPEG quality) for the confound check, and, with an ``Augmentation``, embeds that many
 damaged copies of every image (``augmented``: training rows only, never scored).
+
+In face-crop mode (``FaceRows``) a row is one face, not one file: every face found is cut
+(``signals.face_crop``) and normalised, ``content_ids`` repeat the file's id once per face,
+and a file with no face is a failure ("no face found"). ``highest_per_image`` turns face
+scores back into one score per file, as the ``faces`` detector does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -21,11 +26,21 @@ from deepscreen.learn.confounds import FileFacts, facts_from_image
 from deepscreen.learn.dataset import LabelledSet
 from deepscreen.media import MediaLimits, read_media_file
 from deepscreen.signals.backbones import Backbone
+from deepscreen.signals.blazeface import Face
+from deepscreen.signals.face_crop import FaceCrop, cut
 from deepscreen.signals.normalise import CannotNormalise, Normalisation
 from deepscreen.signals.views import Views
 
 Progress = Callable[[int], None]
 """Called with the number of files just processed."""
+
+
+@dataclass(frozen=True)
+class FaceRows:
+    """Face-crop mode: ``find`` returns an image's faces; each is cut as ``crop`` says."""
+
+    find: Callable[[Image.Image], list[Face]]
+    crop: FaceCrop
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,17 @@ class FeatureTable:
     failures: tuple[tuple[str, str], ...]  # (path, reason)
     augmented: np.ndarray | None = None  # (copies, rows, dim): damaged copies of each row
     content_ids: tuple[str, ...] = ()  # each row's file as ``sha256:<hex>`` of its bytes
+    face_rows: bool = False  # face-crop mode: a row is a face, several may share a file
+
+    @property
+    def images(self) -> LabelledSet:
+        """One entry per file that gave rows (in face-crop mode, not one per face)."""
+        if not self.face_rows:
+            return self.dataset
+        first: dict[str, int] = {}
+        for row, image in enumerate(self.content_ids):
+            first.setdefault(image, row)
+        return self.dataset.subset(list(first.values()))
 
     @property
     def labels(self) -> np.ndarray:
@@ -56,9 +82,13 @@ def extract(
     progress: Progress | None = None,
     views: Views | None = None,
     augmentation: Augmentation | None = None,
+    faces: FaceRows | None = None,
 ) -> FeatureTable:
     """Features of every readable item: ``views`` of each normalised image (default: the
-    whole image), plus ``augmentation.copies`` damaged copies of each when given."""
+    whole image), plus ``augmentation.copies`` damaged copies of each when given; with
+    ``faces``, of each face found instead (no augmentation)."""
+    if faces is not None and augmentation is not None:
+        raise ValueError("face-crop mode takes no augmentation")
     limits, views = limits or MediaLimits(), views or Views()
     copies = augmentation.copies if augmentation is not None else 0
     kept: list[int] = []
@@ -72,16 +102,21 @@ def extract(
             item = read_media_file(entry.path, limits=limits)
             if item.pixels is None:
                 raise CannotNormalise(f"{item.mime} has no decoded pixels")
-            images = [normalisation.apply(item.pixels)]
+            if faces is not None:
+                images = _face_images(item.pixels, faces, normalisation)
+            else:
+                images = [normalisation.apply(item.pixels)]
             if augmentation is not None:
                 images += [
                     normalisation.apply(v) for v in augmentation.views(item.pixels, item.data)
                 ]
             with Image.open(BytesIO(item.data)) as header:
-                facts.append(facts_from_image(item.data, header))
+                fact = facts_from_image(item.data, header)
+            count = len(images) if faces is not None else 1  # rows this file gives
+            facts.extend([fact] * count)
             batch.extend(images)
-            kept.append(index)
-            content_ids.append(item.item_id)
+            kept.extend([index] * count)
+            content_ids.extend([item.item_id] * count)
         except (InvalidInput, CannotNormalise, OSError) as exc:
             failures.append((str(entry.path), str(exc)))
         if len(batch) >= batch_size:
@@ -102,4 +137,36 @@ def extract(
         tuple(failures),
         augmented,
         tuple(content_ids),
+        faces is not None,
     )
+
+
+def _face_images(
+    pixels: Image.Image, faces: FaceRows, normalisation: Normalisation
+) -> list[np.ndarray]:
+    found = faces.find(pixels)
+    if not found:
+        raise CannotNormalise("no face found")
+    out = []
+    for face in found:
+        try:
+            out.append(normalisation.apply(cut(pixels, face, faces.crop.margin)))
+        except CannotNormalise:
+            continue  # a face too small to normalise: its siblings may still be usable
+    if not out:
+        raise CannotNormalise(f"none of the {len(found)} face(s) is large enough to normalise")
+    return out
+
+
+def highest_per_image(
+    content_ids: Sequence[str], scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For face rows: each file's first row index (in row order) and its highest face score —
+    an item's score in the ``faces`` detector."""
+    first: dict[str, int] = {}
+    best: dict[str, float] = {}
+    for row, (image, score) in enumerate(zip(content_ids, scores, strict=True)):
+        first.setdefault(image, row)
+        best[image] = max(best.get(image, -np.inf), float(score))
+    rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+    return rows, np.array([best[image] for image in first], dtype=np.float64)

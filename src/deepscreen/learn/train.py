@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -89,20 +90,33 @@ class FittedHead:
         return np.asarray(self.model.predict_proba(self.scaler.transform(features))[:, 1])
 
 
-def plan_cv(labels: np.ndarray, sources: list[str], folds: int, seed: int) -> CvPlan:
+def plan_cv(
+    labels: np.ndarray,
+    sources: list[str],
+    folds: int,
+    seed: int,
+    images: Sequence[str] | None = None,
+) -> CvPlan:
     """Grouped folds by source when at least two sources per class exist, else stratified.
 
-    Items without a source are their own group. The number of folds is capped by the smaller
-    class's count of groups, so every training fold keeps both classes.
+    Items without a source are their own group. ``images`` (one id per row) says which rows
+    come from one image — the faces of a face-crop set — so that an image's rows are always
+    held out together. The number of folds is capped by the smaller class's count of groups,
+    so every training fold keeps both classes.
     """
     if folds < 2:
         raise TrainingFailed(f"cross-validation needs at least 2 folds, got {folds}")
-    minority = int(min(np.sum(labels == 1), np.sum(labels == 0)))
+    item = (
+        [f"\0item{i}" for i in range(len(labels))]
+        if images is None
+        else [f"\0image{image}" for image in images]
+    )
+    minority = min(len({item[i] for i in np.flatnonzero(labels == c)}) for c in (0, 1))
     if minority < 2:
         raise TrainingFailed("each class needs at least 2 images for cross-validation")
     named = {s for s in sources if s}
     if named:
-        groups = np.array([s if s else f"\0item{i}" for i, s in enumerate(sources)])
+        groups = np.array([s if s else item[i] for i, s in enumerate(sources)])
         per_class = [len(set(groups[labels == c])) for c in (0, 1)]
         k = min(folds, *per_class)
         if k >= 2:
@@ -117,17 +131,32 @@ def plan_cv(labels: np.ndarray, sources: list[str], folds: int, seed: int) -> Cv
             "cross-validation impossible, fell back to stratified folds (in-distribution "
             "estimate: expect worse on unseen generators)"
         )
+        return _stratified(min(folds, minority), seed, images, item, "", (warning,))
+    note = " (no sources given: an in-distribution estimate)"
+    return _stratified(min(folds, minority), seed, images, item, note, ())
+
+
+def _stratified(
+    k: int,
+    seed: int,
+    images: Sequence[str] | None,
+    item: list[str],
+    note: str,
+    warnings: tuple[str, ...],
+) -> CvPlan:
+    """Stratified folds; by image (rows of one image together) when rows share images."""
+    if images is None:
         return CvPlan(
-            StratifiedKFold(n_splits=min(folds, minority), shuffle=True, random_state=seed),
+            StratifiedKFold(n_splits=k, shuffle=True, random_state=seed),
             None,
-            f"{min(folds, minority)}-fold stratified",
-            (warning,),
+            f"{k}-fold stratified{note}",
+            warnings,
         )
-    k = min(folds, minority)
     return CvPlan(
-        StratifiedKFold(n_splits=k, shuffle=True, random_state=seed),
-        None,
-        f"{k}-fold stratified (no sources given: an in-distribution estimate)",
+        StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed),
+        np.array(item),
+        f"{k}-fold stratified, grouped by image{note}",
+        warnings,
     )
 
 

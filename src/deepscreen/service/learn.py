@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from deepscreen.core.errors import ConfigError, InvalidInput
 from deepscreen.learn.augment import Augmentation
 from deepscreen.learn.confounds import ConfoundFinding, confound_report, warnings_text
 from deepscreen.learn.dataset import LabelledSet, dataset_digest
-from deepscreen.learn.features import FeatureTable, Progress, extract
+from deepscreen.learn.features import (
+    FaceRows,
+    FeatureTable,
+    Progress,
+    extract,
+    highest_per_image,
+)
 from deepscreen.learn.holdout import HeldOutFamily, leave_one_family_out
 from deepscreen.learn.metrics import EvalReport, Thresholds, evaluate
 from deepscreen.learn.stack import fit_stack
@@ -31,6 +38,7 @@ from deepscreen.learn.train import (
 from deepscreen.media import MediaLimits, read_media_file
 from deepscreen.service.scan import Services, run_detectors
 from deepscreen.signals.backbones import Backbone, SpectralBackbone
+from deepscreen.signals.blazeface import Face
 from deepscreen.signals.ensemble import NAME as ENSEMBLE
 from deepscreen.signals.ensemble import StackModel
 from deepscreen.signals.head import Head
@@ -81,8 +89,9 @@ class TrainingRun:
         return {
             "head": None if self.head is None else self.head.digest,
             "leave_one_family_out": [row.to_dict() for row in self.held_out],
-            "items": len(self.table.labels),
-            "counts": self.table.dataset.counts(),
+            "items": len(self.table.images.items),
+            "counts": self.table.images.counts(),
+            **({"faces": len(self.table.labels)} if self.table.face_rows else {}),
             "failures": [{"path": p, "reason": r} for p, r in self.table.failures],
             "cross_validation": self.cv.description,
             "thresholds": self.thresholds.to_dict(),
@@ -110,6 +119,7 @@ def train_head(
     hold_out_families: bool = False,
     head_id: str | None = None,
     fit_progress: Progress | None = None,
+    faces: FaceRows | None = None,
 ) -> TrainingRun:
     """Features → out-of-fold scores (grouped by source when given) → thresholds → metrics,
     then (``fit``) the head fitted on everything with those thresholds.
@@ -118,8 +128,14 @@ def train_head(
     chosen "likely AI" threshold. The head records what reproduces it — the dataset's digest,
     never its path; ``model_name`` (a catalogue model) instead of a model file path; the time
     only when ``now`` is given — so the same data and options give the same head digest.
+
+    With ``faces`` (face-crop mode) the head is fitted on faces, every face of an image in
+    the same fold, while thresholds and metrics are per image on its highest face score —
+    what the ``faces`` detector reports for an item.
     """
     views = views or Views()
+    if faces is not None and (augmentation is not None or hold_out_families):
+        raise ConfigError("face-crop training takes no --augment and no --hold-out-families")
     table = extract(
         dataset,
         backbone,
@@ -128,10 +144,12 @@ def train_head(
         progress=progress,
         views=views,
         augmentation=augmentation,
+        faces=faces,
     )
     labels, sources = table.labels, table.sources
     _enough(labels, table)
-    plan = plan_cv(labels, sources, config.folds, config.seed)
+    images = table.content_ids if faces is not None else None
+    plan = plan_cv(labels, sources, config.folds, config.seed, images=images)
     oof = out_of_fold(
         table.features,
         labels,
@@ -141,9 +159,18 @@ def train_head(
         groups=sources,
         augmented=table.augmented,
     )
-    chosen = thresholds_for(labels, oof, config)
+    item_labels, item_scores, item_sources = labels, oof, sources
+    if faces is not None:
+        rows, item_scores = highest_per_image(table.content_ids, oof)
+        item_labels, item_sources = labels[rows], [sources[i] for i in rows]
+    chosen = thresholds_for(item_labels, item_scores, config)
     report = evaluate(
-        labels, oof, sources=sources, threshold=chosen.likely_ai, n_boot=n_boot, seed=config.seed
+        item_labels,
+        item_scores,
+        sources=item_sources,
+        threshold=chosen.likely_ai,
+        n_boot=n_boot,
+        seed=config.seed,
     )
     held_out: list[HeldOutFamily] = []
     if hold_out_families:
@@ -186,7 +213,7 @@ def train_head(
         )
         training: dict[str, Any] = {
             "dataset_sha256": dataset_digest(table.dataset, table.content_ids),
-            "counts": table.dataset.counts(),
+            "counts": table.images.counts(),
             "sources": sorted({s for s in sources if s}),
             "cross_validation": plan.description,
             "calibration": config.calibration,
@@ -196,6 +223,8 @@ def train_head(
             "oof_metrics": {k: v.to_dict() for k, v in report.metrics.items()},
             "confound_warnings": warnings_text(findings),
         }
+        if faces is not None:
+            training["faces"] = len(labels)
         if head_id:
             training["id"] = head_id
         if held_out:
@@ -219,6 +248,7 @@ def train_head(
             thresholds=head_thresholds(chosen),
             training=training,
             views=views,
+            faces=None if faces is None else faces.crop,
         )
     return TrainingRun(head, table, plan, oof, chosen, report, findings, warnings, held_out)
 
@@ -231,8 +261,9 @@ class EvaluationRun:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "items": len(self.table.labels),
-            "counts": self.table.dataset.counts(),
+            "items": len(self.table.images.items),
+            "counts": self.table.images.counts(),
+            **({"faces": len(self.table.labels)} if self.table.face_rows else {}),
             "failures": [{"path": p, "reason": r} for p, r in self.table.failures],
             "evaluation": self.evaluation.to_dict(),
         }
@@ -247,17 +278,36 @@ def evaluate_head(
     progress: Progress | None = None,
     n_boot: int = 2000,
     seed: int = 0,
+    find_faces: Callable[[Image.Image], list[Face]] | None = None,
 ) -> EvaluationRun:
-    """Score a held-out labelled set with a trained head, at the head's own threshold."""
+    """Score a held-out labelled set with a trained head, at the head's own threshold.
+
+    A face head (``head.faces``) needs ``find_faces``: each image is scored by its highest
+    face score, as the ``faces`` detector scores items; ``scores`` are then per image."""
+    faces = None
+    if head.faces is not None:
+        if find_faces is None:
+            raise ConfigError("a face head needs the face finder to evaluate")
+        faces = FaceRows(find_faces, head.faces)
     table = extract(
-        dataset, backbone, head.normalisation, limits=limits, progress=progress, views=head.views
+        dataset,
+        backbone,
+        head.normalisation,
+        limits=limits,
+        progress=progress,
+        views=head.views,
+        faces=faces,
     )
     _enough(table.labels, table)
     scores = head.predict_proba(table.features)
+    labels, sources = table.labels, table.sources
+    if faces is not None:
+        rows, scores = highest_per_image(table.content_ids, scores)
+        labels, sources = labels[rows], [sources[i] for i in rows]
     report = evaluate(
-        table.labels,
+        labels,
         scores,
-        sources=table.sources,
+        sources=sources,
         threshold=head.thresholds.likely_ai,
         n_boot=n_boot,
         seed=seed,

@@ -22,6 +22,7 @@ import numpy as np
 
 from deepscreen.core.errors import ConfigError
 from deepscreen.core.files import write_bytes_atomic
+from deepscreen.signals.face_crop import FaceCrop
 from deepscreen.signals.normalise import Normalisation
 from deepscreen.signals.views import Views
 
@@ -108,6 +109,7 @@ class Head:
     labels: dict[str, str] = field(default_factory=lambda: {"1": "ai", "0": "real"})
     training: dict[str, Any] = field(default_factory=dict)
     views: Views = field(default_factory=Views)
+    faces: FaceCrop | None = None  # a face head: scores face crops cut this way, not images
 
     def __post_init__(self) -> None:
         dim = self.coef.shape[0]
@@ -152,6 +154,7 @@ class Head:
             "training": self.training,
             # Written only when not the default, so heads from before views keep their digest.
             **({"views": self.views.to_dict()} if self.views != Views() else {}),
+            **({"faces": self.faces.to_dict()} if self.faces is not None else {}),
         }
 
     @property
@@ -177,6 +180,7 @@ class Head:
             labels=dict(data.get("labels", {})),
             training=dict(data.get("training", {})),
             views=Views.from_dict(data["views"]) if "views" in data else Views(),
+            faces=FaceCrop.from_dict(data["faces"]) if "faces" in data else None,
         )
 
 

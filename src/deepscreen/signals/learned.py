@@ -165,6 +165,11 @@ class LearnedDetector:
                 f"the shipped head {source} has digest {head.digest[:12]}…, not the pinned "
                 f"{DEFAULT_HEAD_DIGEST[:12]}…: the file was modified; reinstall deepscreen"
             )
+        if head.faces is not None:
+            raise HeadInvalid(
+                f"{source} is a face head (trained with --crop faces): it scores face crops, "
+                "not whole images; configure it as [faces] head"
+            )
         self.head = head
         self.version = f"{CODE_VERSION}+{head.digest[:12]}"
         try:

