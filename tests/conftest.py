@@ -32,9 +32,19 @@ def _empty_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
 def installed_models_dir() -> Path:
     """The real model cache; under CI a missing CLIP encoder fails the test (setup installs
     it), elsewhere it skips."""
+    return _installed("clip-vit-b16")
+
+
+@pytest.fixture
+def face_models_dir() -> Path:
+    """The real model cache holding the face finder (BlazeFace), as ``installed_models_dir``."""
+    return _installed("blazeface-full-range")
+
+
+def _installed(name: str) -> Path:
     directory = REAL_MODELS_DIR
-    if not (directory / "clip-vit-b16" / "model.toml").is_file():
-        message = f"the CLIP encoder is not installed in {directory} (run scripts/setup)"
+    if not (directory / name / "model.toml").is_file():
+        message = f"model {name} is not installed in {directory} (run scripts/setup)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
