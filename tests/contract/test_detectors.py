@@ -1,20 +1,29 @@
 """Every installed detector passes the conformance kit (deepscreen.signals.testing).
 
 Detectors that need configuration (a trained head, an API endpoint) are checked configured:
-``learned`` with a toy head here, ``vendor`` against a local server in its own tests.
+``learned`` with a toy head here, ``faces`` with a toy face head and a stand-in face finder
+(the real finder on real faces: tests/unit/signals/test_faces.py), ``vendor`` against a local
+server in its own tests.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from deepscreen.signals.faces import FacesDetector
 from deepscreen.signals.learned import LearnedDetector
 from deepscreen.signals.registry import discover
-from deepscreen.signals.testing import parametrize_with_checks, toy_head
+from deepscreen.signals.testing import (
+    CentreFaceFinder,
+    parametrize_with_checks,
+    toy_face_head,
+    toy_head,
+)
 
-NEEDS_CONFIG = {"learned", "vendor"}
+NEEDS_CONFIG = {"learned", "faces", "vendor"}
 DETECTORS = [cls() for name, cls in sorted(discover().items()) if name not in NEEDS_CONFIG]
 DETECTORS.append(LearnedDetector(toy_head()))
+DETECTORS.append(FacesDetector(toy_face_head(), finder=CentreFaceFinder()))
 
 
 @parametrize_with_checks(DETECTORS)

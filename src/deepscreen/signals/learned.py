@@ -21,7 +21,7 @@ from deepscreen.core.signals import SignalResult
 from deepscreen.signals.backbones import Backbone, SpectralBackbone
 from deepscreen.signals.examples import encoded_image_item, video_item
 from deepscreen.signals.head import Head, HeadInvalid, load_head
-from deepscreen.signals.model_catalogue import default_models_dir
+from deepscreen.signals.model_catalogue import CATALOGUE, default_models_dir
 from deepscreen.signals.normalise import CannotNormalise
 from deepscreen.signals.video_frames import VideoUnreadable, sample_frames
 
@@ -95,7 +95,12 @@ def build_backbone(
 
 def catalogue_model_config(name: str, models_dir: Path) -> Path:
     """The config of the catalogue model ``name`` in ``models_dir``; ``ModelMissing`` (naming
-    the command that installs it) when it is not there."""
+    the command that installs it) when it is not there; ``ConfigError`` for a catalogue model
+    that is not an image encoder (the face finder)."""
+    entry = CATALOGUE.get(name)
+    if entry is not None and entry.preprocessing is None:
+        encoders = ", ".join(n for n, m in CATALOGUE.items() if m.preprocessing is not None)
+        raise ConfigError(f"{name} is not an image encoder a head can use; encoders: {encoders}")
     path = models_dir / name / "model.toml"
     if not path.is_file():
         raise ModelMissing(

@@ -331,3 +331,24 @@ def toy_head(seed: int = 0) -> Any:
         thresholds=HeadThresholds(likely_ai=0.7, likely_real=0.3, target_fpr=0.01, target_fnr=0.05),
         training={"note": "toy head with random weights, for tests"},
     )
+
+
+class CentreFaceFinder:
+    """A stand-in face finder: one "face" in the middle half of every image or frame. For
+    conformance and plumbing tests of the ``faces`` detector without the BlazeFace model."""
+
+    def find(self, image: Any, *, min_confidence: float = 0.5, max_faces: int = 8) -> list[Any]:
+        from deepscreen.signals.blazeface import Face
+
+        width, height = image.size
+        box = (width / 4, height / 4, width * 3 / 4, height * 3 / 4)
+        return [Face(box, 0.9)][:max_faces] if min_confidence <= 0.9 else []
+
+
+def toy_face_head(seed: int = 0) -> Any:
+    """``toy_head`` as a face head (default ``FaceCrop``): scores face crops, meaninglessly."""
+    import dataclasses
+
+    from deepscreen.signals.face_crop import FaceCrop
+
+    return dataclasses.replace(toy_head(seed), faces=FaceCrop())

@@ -29,7 +29,7 @@ def test_scan_returns_signals_decision_and_explanation(harness: ApiHarness) -> N
     assert body["item_id"].startswith("sha256:") and body["source"] == "ai.png"
     assert not body["already_stored"]
     signals = {s["detector"]: s for s in body["signals"]}
-    assert set(signals) == {"c2pa", "hashmatch", "metadata", "watermark", "learned"}
+    assert set(signals) == {"c2pa", "hashmatch", "metadata", "watermark", "learned", "faces"}
     assert signals["metadata"]["score"] == 1.0 and "summary" in signals["metadata"]["evidence"]
     assert signals["c2pa"]["abstained"] and signals["c2pa"]["reason"]
     decision = body["decision"]

@@ -10,15 +10,17 @@ from deepscreen.bootstrap import configured_detectors, make_ensemble, vendor_con
 from deepscreen.core.errors import ConfigError
 from deepscreen.settings import EnsembleSettings, Settings, VendorSettings
 from deepscreen.signals.ensemble import StackModel
+from deepscreen.signals.faces import FacesDetector
 from deepscreen.signals.hash_banks import BankMatcher
 from deepscreen.signals.head import write_json_atomic
 from deepscreen.signals.learned import LearnedDetector
 from deepscreen.signals.vendor import VendorDetector
 
 
-def test_learned_and_vendor_are_built_only_when_enabled(tmp_path: Path) -> None:
+def test_learned_faces_and_vendor_are_built_only_when_enabled(tmp_path: Path) -> None:
     matcher = BankMatcher()
-    assert set(configured_detectors(Settings(), matcher)) == {"hashmatch", "learned"}  # default
+    default = configured_detectors(Settings(), matcher)
+    assert set(default) == {"hashmatch", "learned", "faces"}
     provenance_only = Settings(detectors=["c2pa", "hashmatch", "metadata", "watermark"])
     assert set(configured_detectors(provenance_only, matcher)) == {"hashmatch"}
     settings = Settings(
@@ -32,6 +34,10 @@ def test_learned_and_vendor_are_built_only_when_enabled(tmp_path: Path) -> None:
     config = built["vendor"].config
     assert config is not None and config.scale == 100 and config.score == "result.ai"
     assert config.max_response_bytes == 1_000_000
+    faces = configured_detectors(
+        Settings(detectors=["faces"], faces={"head": "face.json", "max_faces": 3}), matcher
+    )["faces"]
+    assert isinstance(faces, FacesDetector) and faces.max_faces == 3
 
 
 def test_vendor_key_comes_from_the_named_environment_variable(

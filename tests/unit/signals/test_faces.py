@@ -3,7 +3,6 @@ it: face evidence, abstention without a face head, scoring with one, a missing m
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from deepscreen.signals.face_crop import FaceCrop
 from deepscreen.signals.faces import FacesDetector, load_face_finder
 from deepscreen.signals.head import HeadInvalid
 from deepscreen.signals.learned import LearnedDetector
-from deepscreen.signals.testing import toy_head
+from deepscreen.signals.testing import toy_face_head, toy_head
 
 ASTRONAUT_FACE = (172.0, 67.0, 277.0, 172.0)  # measured once; checked within 12 px below
 
@@ -31,10 +30,6 @@ def astronaut() -> Image.Image:
 
 def png(image: Image.Image) -> MediaItem:
     return encoded_image_item(np.asarray(image), "PNG")
-
-
-def face_head() -> object:
-    return dataclasses.replace(toy_head(), faces=FaceCrop())
 
 
 def assert_astronaut_face(box: list[float]) -> None:
@@ -89,7 +84,7 @@ def test_video_frames_get_face_evidence_with_their_times(face_models_dir: Path) 
 def test_a_face_head_scores_every_face_and_the_item_takes_the_highest(
     face_models_dir: Path,
 ) -> None:
-    detector = FacesDetector(face_head(), models_dir=face_models_dir)  # type: ignore[arg-type]
+    detector = FacesDetector(toy_face_head(), models_dir=face_models_dir)
     detector.load()
     two = Image.new("RGB", (1024, 512))
     two.paste(astronaut(), (0, 0))
@@ -111,7 +106,7 @@ def test_a_face_head_scores_every_face_and_the_item_takes_the_highest(
 
 def test_a_video_face_score_is_the_top_k_mean_of_frame_scores(face_models_dir: Path) -> None:
     detector = FacesDetector(
-        face_head(),  # type: ignore[arg-type]
+        toy_face_head(),
         models_dir=face_models_dir,
         max_video_frames=4,
         video_every_s=1.0,
@@ -150,7 +145,7 @@ def test_a_face_model_file_that_is_not_the_pinned_one_is_refused(
 
 def test_face_heads_and_image_heads_are_not_interchangeable(tmp_path: Path) -> None:
     with pytest.raises(HeadInvalid, match="face head"):
-        LearnedDetector(face_head(), models_dir=tmp_path).load()  # type: ignore[arg-type]
+        LearnedDetector(toy_face_head(), models_dir=tmp_path).load()
     with pytest.raises(HeadInvalid, match="--crop faces"):
         FacesDetector(toy_head(), models_dir=tmp_path).load()
 
@@ -158,7 +153,14 @@ def test_face_heads_and_image_heads_are_not_interchangeable(tmp_path: Path) -> N
 def test_a_face_head_round_trips_through_json_with_its_crop() -> None:
     from deepscreen.signals.head import Head
 
-    head = face_head()
-    again = Head.from_dict(head.to_dict())  # type: ignore[attr-defined]
-    assert again.faces == FaceCrop() and again.digest == head.digest  # type: ignore[attr-defined]
+    head = toy_face_head()
+    again = Head.from_dict(head.to_dict())
+    assert again.faces == FaceCrop() and again.digest == head.digest
     assert "faces" not in toy_head().to_dict()  # image heads keep their digest
+
+
+def test_the_face_finder_cannot_be_used_as_a_backbone(tmp_path: Path) -> None:
+    from deepscreen.signals.learned import catalogue_model_config
+
+    with pytest.raises(ConfigError, match="not an image encoder.*clip-vit-b16"):
+        catalogue_model_config("blazeface-full-range", tmp_path)

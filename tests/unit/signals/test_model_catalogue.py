@@ -42,8 +42,12 @@ def test_description_says_the_packaged_head_is_not_used_and_why() -> None:
 def test_every_entry_is_well_formed(model) -> None:
     assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", model.name)
     assert re.fullmatch(r"[0-9a-f]{64}", model.sha256)
-    assert model.size_bytes > 0 and model.member.endswith(".onnx")
-    assert model.package in model.member and model.license
+    assert model.size_bytes > 0 and model.member.endswith((".onnx", ".tflite"))
+    assert model.license and model.version
+    # an ONNX embedding model says how to feed it; a face finder's decoding is code
+    assert (
+        (model.preprocessing is None) == (model.output is None) == model.member.endswith(".tflite")
+    )
 
 
 @pytest.mark.parametrize("model", list(CATALOGUE.values()), ids=list(CATALOGUE))
@@ -54,7 +58,7 @@ def test_config_round_trips_through_onnx_model_spec(model, tmp_path: Path) -> No
     assert spec.model == (tmp_path / model.filename).resolve()
     assert spec.sha256 == model.sha256
     assert spec.output == model.output
-    assert spec.preprocessing == model.preprocessing
+    assert spec.preprocessing == (model.preprocessing or Preprocessing())
 
 
 def test_config_records_provenance_in_comments_only() -> None:
