@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from deepscreen.bootstrap import build
 from deepscreen.core.errors import ConfigError
+from deepscreen.scale.orphans import exit_with_parent
 from deepscreen.scale.records import Decided, UploadRecord, decide_record
 from deepscreen.scale.tuning import tune_worker_process
 from deepscreen.service.scan import Services
@@ -93,7 +94,9 @@ _SERVICES: Services | None = None
 
 
 def _init_worker(settings: Settings) -> None:
-    """Process-pool initializer: one thread per library, detectors loaded once."""
+    """Process-pool initializer: end with the parent, one thread per library, detectors
+    loaded once."""
+    exit_with_parent()
     tune_worker_process()
     global _SERVICES
     _SERVICES = worker_services(settings)
