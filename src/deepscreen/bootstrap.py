@@ -30,7 +30,11 @@ from deepscreen.signals.model_catalogue import default_models_dir
 from deepscreen.signals.ports import Detector
 from deepscreen.signals.registry import load_detectors
 from deepscreen.signals.vendor import VendorConfig, VendorDetector
-from deepscreen.store.access_memory import InMemoryAuditLog, InMemoryKeyStore
+from deepscreen.store.access_memory import (
+    InMemoryAuditLog,
+    InMemoryKeyStore,
+    InMemorySessionRevocations,
+)
 from deepscreen.store.audit_sql import SqlAuditLog
 from deepscreen.store.banks_open import open_bank_store
 from deepscreen.store.banks_ports import BankStore
@@ -43,6 +47,7 @@ from deepscreen.store.ports import EventStore
 from deepscreen.store.review_memory import InMemoryReviewQueue
 from deepscreen.store.review_ports import ReviewQueueStore
 from deepscreen.store.review_sql import SqlReviewQueue
+from deepscreen.store.sessions_sql import SqlSessionRevocations
 from deepscreen.store.sql import SqlEventStore
 
 
@@ -82,11 +87,13 @@ def build(
     review_queue: ReviewQueueStore | None = None,
 ) -> Services:
     """Wire everything from settings; tests pass fakes for ``store``, ``banks``,
-    ``detectors``, ``clock`` and ``review_queue``. The bank store and the review queue share
-    the event store's database; with an injected ``store`` and no ``review_queue``, the queue
-    is in memory (it is never written to a database the event store is not in)."""
+    ``detectors``, ``clock`` and ``review_queue``. The bank store shares the event store's
+    database. The review queue is the one the event store writes routed tasks into, in the
+    decision's transaction (``review_queue_of``): a ``review_queue`` passed in must be that
+    queue too, or the tasks of new decisions would not reach it."""
+    store = store if store is not None else open_store(settings.db_url)
     if review_queue is None:
-        review_queue = open_review_queue(settings) if store is None else InMemoryReviewQueue()
+        review_queue = review_queue_of(store)
     banks = banks if banks is not None else open_bank_store(settings.db_url)
     matcher = load_matcher(banks)
     if detectors is None:
@@ -100,12 +107,15 @@ def build(
         banking=BankingRule(
             settings.banking.enabled, settings.banking.bank, frozenset(settings.banking.labels)
         ),
-        store=store if store is not None else open_store(settings.db_url),
+        store=store,
         detectors=detectors,
         bundle=bundle,
         limits=MediaLimits(
-            max_bytes=settings.media.max_bytes, max_pixels=settings.media.max_pixels
+            max_bytes=settings.media.max_bytes,
+            max_pixels=settings.media.max_pixels,
+            max_png_chunks=settings.media.max_png_chunks,
         ),
+        item_budget_s=settings.media.item_budget_s or None,
         clock=clock,
         new_id=new_id,
         ensemble=make_ensemble(settings.ensemble),
@@ -134,6 +144,17 @@ def make_cascade(settings: Settings) -> Cascade:
 def models_dir(settings: Settings) -> Path:
     """The model cache: ``models_dir`` or ``$XDG_CACHE_HOME/deepscreen/models``."""
     return Path(settings.models_dir).expanduser() if settings.models_dir else default_models_dir()
+
+
+def review_queue_of(store: EventStore) -> ReviewQueueStore:
+    """The review queue of the event store's database, where ``record_item`` writes routed
+    tasks: an in-memory store's own queue, or the SQL queue on a SQL store's database. A store
+    of another kind (a test's stand-in) gets an in-memory queue of its own."""
+    if isinstance(store, InMemoryEventStore):
+        return store.review_queue
+    if isinstance(store, SqlEventStore):
+        return store.open_review_queue()
+    return InMemoryReviewQueue()
 
 
 def open_review_queue(settings: Settings) -> ReviewQueueStore:
@@ -250,12 +271,23 @@ def make_ensemble(ensemble: EnsembleSettings) -> Ensemble | None:
 
 
 def build_hosted(settings: Settings) -> HostedStores:
-    """The HTTP service's stores — API keys, audit trail, ingest jobs — in the event store's
-    database (one engine for the three); ``memory://`` gives in-memory fakes."""
+    """The HTTP service's stores — API keys, audit trail, ingest jobs, UI session revocations —
+    in the event store's database (one engine for the four); ``memory://`` gives in-memory
+    fakes."""
     if settings.db_url == "memory://":
-        return HostedStores(InMemoryKeyStore(), InMemoryAuditLog(), InMemoryIngestJobStore())
+        return HostedStores(
+            InMemoryKeyStore(),
+            InMemoryAuditLog(),
+            InMemoryIngestJobStore(),
+            InMemorySessionRevocations(),
+        )
     database = SqlDatabase(settings.db_url)
-    return HostedStores(SqlKeyStore(database), SqlAuditLog(database), SqlIngestJobStore(database))
+    return HostedStores(
+        SqlKeyStore(database),
+        SqlAuditLog(database),
+        SqlIngestJobStore(database),
+        SqlSessionRevocations(database),
+    )
 
 
 def url_fetcher(settings: Settings) -> UrlFetcher | None:
@@ -272,4 +304,5 @@ def url_fetcher(settings: Settings) -> UrlFetcher | None:
         timeout_s=api.url_fetch_timeout_s,
         max_redirects=api.url_fetch_max_redirects,
         is_allowed=check,
+        concurrency=api.url_fetch_concurrency,
     )

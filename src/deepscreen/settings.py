@@ -39,6 +39,16 @@ class MediaSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     max_bytes: int = Field(50 * 1024 * 1024, gt=0, description="Largest file accepted, bytes.")
     max_pixels: int = Field(40_000_000, gt=0, description="Largest width×height accepted.")
+    max_png_chunks: int = Field(
+        1024, gt=0, description="Most PNG chunks besides image data (text, metadata) accepted."
+    )
+    item_budget_s: float = Field(
+        120.0,
+        ge=0,
+        le=86_400,
+        description="Seconds an item's detectors and policy may take before it is abandoned "
+        "(processing_timeout, nothing recorded); 0: no budget.",
+    )
 
 
 class CostSettings(BaseModel):
@@ -245,7 +255,20 @@ class ApiSettings(BaseModel):
     url_fetch_enabled: bool = Field(
         False, description="Allow POST /v1/scan to fetch media from a `url` (off by default)."
     )
-    url_fetch_timeout_s: float = Field(10.0, gt=0, le=120, description="Per fetch, all hops.")
+    url_fetch_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        description="One deadline per fetch: waiting for a fetch thread, name resolution, "
+        "connect, headers and body of every hop, together.",
+    )
+    url_fetch_concurrency: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Fetches running at once, on threads of their own (never the threads that "
+        "serve the other endpoints); more wait, within their deadline.",
+    )
     url_fetch_max_redirects: int = Field(3, ge=0, le=10)
     url_fetch_allowed_networks: list[str] = Field(
         default_factory=list,

@@ -15,6 +15,7 @@ from deepscreen.store.banks_memory import InMemoryBankStore
 from deepscreen.store.banks_ports import BankStore
 from deepscreen.store.banks_sql import SqlBankStore
 from deepscreen.store.banks_testing import BankStoreContract, make_bank, make_entry
+from deepscreen.store.schema import SCHEMA_VERSION
 from deepscreen.store.sql import SqlEventStore
 from deepscreen.store.testing import item_events
 
@@ -60,7 +61,7 @@ def test_version_1_database_without_bank_tables_gets_them(tmp_path: Path) -> Non
     with SqlEventStore(f"sqlite:///{path}") as events:
         assert events.for_item("a") == item_events("a")
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
     conn.close()
 
 

@@ -1,5 +1,5 @@
-"""The service's store contracts (API keys, audit trail, ingest jobs) over every adapter:
-memory, SQLite (file, memory) and PostgreSQL."""
+"""The service's store contracts (API keys, audit trail, ingest jobs, UI session revocations)
+over every adapter: memory, SQLite (file, memory) and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,14 +10,23 @@ from typing import Any
 
 import pytest
 
-from deepscreen.store.access_memory import InMemoryAuditLog, InMemoryKeyStore
-from deepscreen.store.access_testing import AuditLogContract, KeyStoreContract
+from deepscreen.store.access_memory import (
+    InMemoryAuditLog,
+    InMemoryKeyStore,
+    InMemorySessionRevocations,
+)
+from deepscreen.store.access_testing import (
+    AuditLogContract,
+    KeyStoreContract,
+    SessionRevocationsContract,
+)
 from deepscreen.store.audit_sql import SqlAuditLog
 from deepscreen.store.database import SqlDatabase
 from deepscreen.store.ingest_memory import InMemoryIngestJobStore
 from deepscreen.store.ingest_sql import SqlIngestJobStore
 from deepscreen.store.ingest_testing import IngestJobStoreContract
 from deepscreen.store.keys_sql import SqlKeyStore
+from deepscreen.store.sessions_sql import SqlSessionRevocations
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 
@@ -65,5 +74,13 @@ class TestIngestJobStore(IngestJobStoreContract):
     @pytest.fixture(params=BACKENDS)
     def store(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
         store = _open(request, tmp_path, InMemoryIngestJobStore, SqlIngestJobStore)
+        yield store
+        store.close()
+
+
+class TestSessionRevocations(SessionRevocationsContract):
+    @pytest.fixture(params=BACKENDS)
+    def store(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+        store = _open(request, tmp_path, InMemorySessionRevocations, SqlSessionRevocations)
         yield store
         store.close()

@@ -146,6 +146,40 @@ def test_unknown_and_taken_bank_names_exit_1_with_a_message(bank, tmp_path: Path
     assert "lower_snake_case" in bad.stderr
 
 
+def test_first_import_into_the_closed_loop_bank_creates_it(bank, tmp_path: Path) -> None:
+    """Issue 17: on a fresh database `bank import confirmed_deepfakes` failed, the bank only
+    appearing after the first banking review."""
+    hashes = tmp_path / "shared.txt"
+    hashes.write_text("".join(f"{n:064x}\n" for n in range(1, 4)))
+    imported = bank("import", "confirmed_deepfakes", str(hashes), "--format", "hma", "--by", "ana")
+    assert "read 3 entries, added 3" in imported.stderr
+    [row] = json.loads(bank("list", "--format", "json").stdout)
+    assert (row["name"], row["purpose"], row["entries"], row["created_by"]) == (
+        "confirmed_deepfakes",
+        "block",
+        3,
+        "ana",
+    )
+    again = bank("import", "confirmed_deepfakes", str(hashes), "--format", "hma")
+    assert "added 0, skipped 3 already held" in again.stderr
+
+
+def test_an_unknown_bank_still_fails_saying_how_to_create_it(bank, tmp_path: Path) -> None:
+    hashes = tmp_path / "shared.txt"
+    hashes.write_text(f"{1:064x}\n")
+    typo = bank("import", "confirmed_deepfake", str(hashes), "--format", "hma", code=1)
+    assert "bank 'confirmed_deepfake' does not exist: create it first with" in typo.stderr
+    assert "`deepscreen bank create confirmed_deepfake --purpose block`" in typo.stderr
+    assert "only confirmed_deepfakes (the closed loop's) is created on first use" in typo.stderr
+    assert counts(bank) == {}  # no bank made from a typo
+    refused = tmp_path / "bad.txt"
+    refused.write_text("not a hash\n")
+    bank("import", "confirmed_deepfakes", str(refused), "--format", "hma", code=1)
+    assert counts(bank) == {}  # a refused file creates nothing either
+    bank("add", "confirmed_deepfakes", str(picture(tmp_path / "a.png", 1)))
+    assert counts(bank) == {"confirmed_deepfakes": 1}
+
+
 def test_list_shows_purpose_threshold_and_counts(bank) -> None:
     bank("create", "originals", "--purpose", "allow", "--threshold", "20", "--by", "ana")
     table = bank("list").stdout
@@ -163,3 +197,14 @@ def test_import_prints_no_progress_when_piped(bank, tmp_path: Path) -> None:
     assert (
         result.stderr == "bank partner: read 50000 entries, added 50000, skipped 0 already held\n"
     )
+
+
+def test_a_badly_named_closed_loop_bank_is_a_settings_error(runner, tmp_path: Path) -> None:
+    config = tmp_path / "deepscreen.toml"
+    config.write_text('[banking]\nbank = "Confirmed-Deepfakes"\n')
+    hashes = tmp_path / "shared.txt"
+    hashes.write_text(f"{1:064x}\n")
+    db = f"sqlite:///{tmp_path / 'ds.db'}"
+    args = ["bank", "import", "Confirmed-Deepfakes", str(hashes), "--format", "hma"]
+    result = runner.invoke(app, [*args, "--config", str(config), "--db", db])
+    assert result.exit_code == 3 and "[banking] bank: bank name" in result.output

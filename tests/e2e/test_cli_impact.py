@@ -106,6 +106,56 @@ def test_import_views_adds_events_or_refuses_the_whole_file(runner, demo_db: str
     store.close()
 
 
+def test_import_is_idempotent_bounded_and_refuses_malformed_files_typed(
+    runner, demo_db: str, tmp_path
+) -> None:
+    """Issue 17: a second import doubled the views; 5e18 views broke `impact` for good; a
+    duplicated column or a Parquet list column ended in a traceback."""
+    import pyarrow as pa
+
+    from deepscreen.store.sql import SqlEventStore
+
+    with SqlEventStore(demo_db) as store:
+        item_id = next(iter(store.read(kinds=["item_ingested"]))).item_id
+        before = sum(1 for _ in store.read(kinds=["views_observed"]))
+
+    def run(*args: str):
+        return runner.invoke(app, ["impact", "import", *args, "--db", demo_db])
+
+    path = tmp_path / "weekly.csv"
+    path.write_text(f"item_id,occurred_at,views\n{item_id},2026-12-08T00:00Z,7\n")
+    assert run("views", str(path)).exit_code == 0
+    again = run("views", str(path))
+    assert again.exit_code == 0, again.output
+    assert "already imported on" in again.stdout and "nothing applied" in again.stdout
+
+    huge = tmp_path / "huge.csv"
+    huge.write_text(
+        f"item_id,occurred_at,views\n{item_id},2026-12-09T00:00Z,5000000000000000000\n"
+        f"{item_id},2026-12-10T00:00Z,5000000000000000000\n"
+    )
+    refused = run("views", str(huge))
+    assert refused.exit_code == 1 and "line 2: views 5,000,000,000,000,000,000" in refused.output
+    duplicated = tmp_path / "dup.csv"
+    duplicated.write_text(f"item_id,occurred_at,views,views\n{item_id},2026-12-09T00:00Z,1,2\n")
+    listed = tmp_path / "list.parquet"
+    pq.write_table(
+        pa.table({"item_id": [item_id], "occurred_at": ["2026-12-09T00:00Z"], "views": [[1]]}),
+        listed,
+    )
+    for bad, message in [
+        (duplicated, "column(s) 'views' appear more than once"),
+        (listed, "column 'views' holds list<element: int64> values"),
+    ]:
+        result = run("views", str(bad))
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert isinstance(result.exception, SystemExit)  # a message, no traceback
+    with SqlEventStore(demo_db) as store:
+        assert sum(1 for _ in store.read(kinds=["views_observed"])) == before + 1
+    table = runner.invoke(app, ["impact", "--db", demo_db, "--period", "all", "--n-boot", "100"])
+    assert table.exit_code == 0, table.output
+
+
 def test_compare_and_optimize_are_impact_subcommands(runner) -> None:
     for command in ("compare", "optimize", "import"):
         result = runner.invoke(app, ["impact", command, "--help"])

@@ -77,3 +77,60 @@ def test_errors_are_one_line_with_an_exit_code(runner, tmp_path: Path):
     assert accuracy == []
     _, empty = run(runner, "review", "claim", "--reviewer", "ann", "--seed", "1", *db)
     assert empty is None
+
+
+def test_a_reversed_appeal_unbanks_the_item_from_the_command_line(runner, tmp_path: Path):
+    """Issue 17: scan → confirm deepfake (banked) → appeal → reversed: the hash leaves
+    `confirmed_deepfakes` (export, audit trail) and a re-upload is no longer removed."""
+    from importlib.resources import files
+
+    from PIL import Image, PngImagePlugin
+
+    from deepscreen.store.audit_sql import SqlAuditLog
+    from deepscreen.store.database import SqlDatabase
+
+    url = f"sqlite:///{tmp_path / 'loop.db'}"
+    db = ("--db", url)
+    with Image.open(files("skimage.data") / "astronaut.png") as image:
+        photo = image.convert("RGB")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a portrait\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1")
+    photo.save(tmp_path / "upload.png", pnginfo=info)
+    photo.resize((384, 384)).save(tmp_path / "repost-1.jpg", quality=80)
+    photo.resize((320, 320)).save(tmp_path / "repost-2.jpg", quality=75)
+
+    _, line = run(runner, "scan", str(tmp_path / "upload.png"), "--attr", "category=news", *db)
+    _, task = run(runner, "review", "claim", "--reviewer", "ann", *db)
+    decided, _ = run(
+        runner, "review", "decide", task["task_id"], "--reviewer", "ann", "--verdict",
+        "violating", "--reason", "manipulated_media", "--label", "deepfake", *db,
+    )  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    _, removed = run(runner, "scan", str(tmp_path / "repost-1.jpg"), *db)
+    assert removed["action"] == "remove"
+
+    _, appeal = run(runner, "appeal", "open", line["item_id"], "--statement", "my photo", *db)
+    run(runner, "review", "claim", "--reviewer", "bo", "--queue", "appeals", *db)
+    result, resolved = run(
+        runner, "appeal", "resolve", appeal["task_id"], "--reviewer", "bo",
+        "--outcome", "reversed", "--reason", "authentic_media", *db,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [unbanked] = resolved["unbanked"]
+    assert unbanked["bank"] == "confirmed_deepfakes" and unbanked["removed_by"] == "bo"
+    assert unbanked["reason"] == f"appeal {appeal['task_id']} reversed (authentic_media)"
+
+    exported = runner.invoke(app, ["bank", "export", "confirmed_deepfakes", "--format", "hma", *db])
+    assert exported.exit_code == 0 and exported.stdout == ""  # removed entries are not exported
+    _, kept = run(runner, "scan", str(tmp_path / "repost-2.jpg"), *db)
+    assert kept["action"] == "allow"  # the old code removed the restored photo again
+    _, retried = run(runner, "appeal", "unbank", appeal["task_id"], *db)
+    assert retried == {"task_id": appeal["task_id"], "unbanked": []}
+
+    audit = SqlAuditLog(SqlDatabase(url))
+    [entry] = [e for e in audit.entries() if e.action == "bank.unbank"]
+    audit.close()
+    assert (entry.actor, entry.target) == ("cli", line["item_id"])
+    assert entry.details["hashes"] == [unbanked["hash"]]
+    assert entry.details["banks"] == ["confirmed_deepfakes"]
+    assert entry.details["task_id"] == appeal["task_id"]

@@ -1,26 +1,33 @@
 """The closed loop through the service functions: a reviewer confirms a deepfake, its hash is
-banked, and a resized, recompressed, lightly cropped re-upload is removed by the shipped policy.
+banked, and a resized, recompressed, lightly cropped re-upload is removed by the shipped policy;
+an appeal that reverses the confirmation unbanks it, and re-uploads are then left up.
 """
 
 from __future__ import annotations
 
 import io
+import random
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from deepscreen.bootstrap import build
 from deepscreen.core.banks import Bank, BankEntry, BankPurpose
 from deepscreen.core.clock import ManualClock
 from deepscreen.core.decisions import Action
-from deepscreen.core.events import ReviewCompleted, Verdict
+from deepscreen.core.errors import InvalidInput
+from deepscreen.core.events import AppealOutcome, ReviewCompleted, Verdict
 from deepscreen.service import scan_bytes
+from deepscreen.service.appeals import open_appeal, resolve_appeal, retry_unbanking
 from deepscreen.service.review import record_review
+from deepscreen.service.review_queue import claim_next, decide
 from deepscreen.settings import load_settings
 
 T0 = datetime(2026, 5, 1, 9, tzinfo=UTC)
+H = timedelta(hours=1)
+M = timedelta(minutes=10)  # within the 15-minute default lease
 
 
 def photo(name: str = "astronaut.png") -> Image.Image:
@@ -128,3 +135,92 @@ def test_low_quality_pictures_are_not_banked(label):
     flat = scan_bytes(svc, jpeg(Image.new("RGB", (300, 300), (90, 90, 90)), 90), source="f.jpg")
     recorded = confirm(svc, flat, label)
     assert recorded.banked == [] and "quality" in recorded.not_banked_because
+
+
+def declared_ai_png(image: Image.Image) -> bytes:
+    """The photo as an upload declaring an AI tool (A1111 ``parameters``): in a sensitive
+    category the shipped policy routes it to review."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a portrait\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+def test_a_reversed_appeal_unbanks_the_item_so_reuploads_stay_up(tmp_path):
+    """Issue 17: a reversed appeal left the item's hash in ``confirmed_deepfakes``, so every
+    re-upload of the restored photo was removed again."""
+    db = f"sqlite:///{tmp_path / 'loop.db'}"
+    settings = load_settings(None, db_url=db, review={"gold_share": 0.0})
+    svc = build(settings, clock=ManualClock(T0))
+    rng = random.Random(0)
+    upload = scan_bytes(
+        svc, declared_ai_png(photo()), source="u.png", attributes={"category": "news"}
+    )
+    assert upload.decision.action is Action.REVIEW
+
+    task = claim_next(svc, "ann", now=T0, rng=rng)
+    assert task is not None and task.item_id == upload.item_id
+    decided = decide(
+        svc, task.task_id, "ann", verdict=Verdict.VIOLATING, reason_code="manipulated_media",
+        now=T0, label="deepfake",
+    )  # fmt: skip
+    assert decided.banked == 1
+    before = scan_bytes(svc, reupload(photo()), source="repost-1.jpg")
+    assert before.decision.action is Action.REMOVE  # the loop works: the re-upload is removed
+
+    appeal = open_appeal(svc, upload.item_id, "this is my own photo", now=T0 + H)
+    assert claim_next(svc, "bo", now=T0 + H, rng=rng, queues=["appeals"]) is not None
+    resolved = resolve_appeal(
+        svc, appeal.task_id, "bo", outcome=AppealOutcome.REVERSED, reason_code="authentic_media",
+        now=T0 + H + M,
+    )  # fmt: skip
+    [removal] = resolved.unbanked
+    assert removal.entry.item_id == upload.item_id and removal.entry.bank == "confirmed_deepfakes"
+    assert (removal.removed_by, removal.removed_at) == ("bo", T0 + H + M)
+    assert removal.reason == f"appeal {appeal.task_id} reversed (authentic_media)"
+
+    after = scan_bytes(svc, jpeg(photo().resize((400, 400)), 80), source="repost-2.jpg")
+    assert after.decision.action is Action.ALLOW  # the old code removed it again
+    match = next(s for s in after.signals if s.detector == "hashmatch")
+    assert match.score is None and "no bank match" in (match.abstain_reason or "")
+
+    # A new process rebuilds its matcher from the database: the entry is gone there too.
+    fresh = build(settings, clock=ManualClock(T0 + 3 * H))
+    third = scan_bytes(fresh, jpeg(photo().resize((300, 300)), 75), source="repost-3.jpg")
+    assert third.decision.action is Action.ALLOW
+    assert list(fresh.banks.entries("confirmed_deepfakes")) == []
+    assert fresh.banks.removals("confirmed_deepfakes") == [removal]
+    assert retry_unbanking(fresh, appeal.task_id, now=T0 + 4 * H) == []  # idempotent
+
+
+def test_upheld_appeals_and_allow_banks_keep_their_entries():
+    svc = build(
+        load_settings(None, db_url="memory://", review={"gold_share": 0.0}), clock=ManualClock(T0)
+    )
+    rng = random.Random(0)
+    upload = scan_bytes(
+        svc, declared_ai_png(photo()), source="u.png", attributes={"category": "news"}
+    )
+    task = claim_next(svc, "ann", now=T0, rng=rng)
+    assert task is not None
+    decide(
+        svc, task.task_id, "ann", verdict=Verdict.VIOLATING, reason_code="manipulated_media",
+        now=T0, label="deepfake",
+    )  # fmt: skip
+    pdq = next(s for s in upload.signals if s.detector == "hashmatch").evidence["pdq"]
+    agency = Bank("agency_originals", BankPurpose.ALLOW, T0, "trust-and-safety")
+    svc.banks.create_bank(agency)
+    svc.banks.add_entries(
+        "agency_originals", [BankEntry("agency_originals", pdq, T0, "t&s", item_id=upload.item_id)]
+    )
+    appeal = open_appeal(svc, upload.item_id, "satire", now=T0 + H)
+    claim_next(svc, "bo", now=T0 + H, rng=rng, queues=["appeals"])
+    upheld = resolve_appeal(
+        svc, appeal.task_id, "bo", outcome=AppealOutcome.UPHELD, reason_code="manipulated_media",
+        now=T0 + H + M,
+    )  # fmt: skip
+    assert upheld.unbanked == ()
+    assert [n for b, n in svc.banks.list_banks()] == [1, 1]
+    with pytest.raises(InvalidInput, match="not reversed"):
+        retry_unbanking(svc, appeal.task_id, now=T0 + 3 * H)

@@ -77,6 +77,8 @@ def create_app(
             yield
         finally:
             await run_in_threadpool(context.worker.stop)
+            if context.fetcher is not None:
+                context.fetcher.close()  # its fetch threads; running fetches end by deadline
             if close_on_shutdown:
                 close_all(services, stores)
 

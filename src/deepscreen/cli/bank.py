@@ -1,5 +1,9 @@
 """``deepscreen bank create|add|import|export|list|match``: PDQ hash banks in the store's database.
 
+The closed loop's bank (`[banking] bank`, default `confirmed_deepfakes`) is created by its first
+use — a banking review, `bank import` or `bank add`; any other bank by `bank create`. Entries an
+appeal's reversal removed are no longer matched nor exported (`appeal resolve`).
+
 Exit codes: 0 ok; 1 a file refused (bad lines listed, nothing imported), an unknown bank or a
 name already taken, or some media unreadable; 3 invalid settings; 4 store unavailable.
 """
@@ -62,8 +66,11 @@ NameArg = Annotated[str, typer.Argument(help="Bank name (lower_snake_case).")]
 
 
 @contextmanager
-def _bank_store(config: Path | None, db: str | None) -> Iterator[tuple[BankStore, MediaLimits]]:
-    """The bank store in the event store's database (``--db`` or settings), and media limits.
+def _bank_store(
+    config: Path | None, db: str | None
+) -> Iterator[tuple[BankStore, MediaLimits, frozenset[str]]]:
+    """The bank store in the event store's database (``--db`` or settings), media limits, and
+    the bank names the settings declare (created on first use: ``[banking] bank``).
 
     Opened here until ``bootstrap`` offers it; the commands only call ``service.banks``.
     """
@@ -71,7 +78,7 @@ def _bank_store(config: Path | None, db: str | None) -> Iterator[tuple[BankStore
     limits = MediaLimits(max_bytes=settings.media.max_bytes, max_pixels=settings.media.max_pixels)
     store = open_bank_store(settings.db_url)
     try:
-        yield store, limits
+        yield store, limits, frozenset({settings.banking.bank})
     finally:
         store.close()
 
@@ -89,7 +96,7 @@ def create_cmd(
     db: DbOpt = None,
 ) -> None:
     """Create an empty bank."""
-    with domain_errors(), _bank_store(config, db) as (store, _limits):
+    with domain_errors(), _bank_store(config, db) as (store, _limits, _declared):
         bank = service.create_bank(
             store,
             name,
@@ -113,7 +120,7 @@ def add_cmd(
 ) -> None:
     """Hash images with PDQ and add them to a bank (quality below 50 is refused)."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    with domain_errors(), _bank_store(config, db) as (store, limits):
+    with domain_errors(), _bank_store(config, db) as (store, limits, declared):
         result = service.add_media_to_bank(
             store,
             paths,
@@ -122,6 +129,7 @@ def add_cmd(
             added_by=by or _user(),
             now=system_clock(),
             limits=limits,
+            declared=declared,
         )
     for entry in result.entries:
         typer.echo(f"{entry.hash_hex}  quality {entry.quality}  {entry.metadata['filename']}")
@@ -148,7 +156,8 @@ def import_cmd(
 ) -> None:
     """Import a bank file: every line is checked first; one bad line and nothing is imported.
 
-    Hashes already in the bank are skipped, so re-importing a file adds nothing.
+    Hashes already in the bank are skipped, so re-importing a file adds nothing. The first
+    import into the closed loop's bank (`[banking] bank`) creates it; other banks must exist.
     """
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     size = path.stat().st_size if path.is_file() else None
@@ -160,7 +169,7 @@ def import_cmd(
         console=err,
         disable=not err.is_terminal,
     )
-    with domain_errors(), _bank_store(config, db) as (store, _limits), progress:
+    with domain_errors(), _bank_store(config, db) as (store, _limits, declared), progress:
         task = progress.add_task("checking", total=size)
 
         def advance(stage: str, done: int) -> None:
@@ -178,6 +187,7 @@ def import_cmd(
             system_clock(),
             reason=reason,
             on_progress=advance,
+            declared=declared,
         )
     err.print(
         f"bank {name}: read {result.read} entries, added {result.added},"
@@ -196,8 +206,9 @@ def export_cmd(
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Export a bank's entries in insertion order."""
-    with domain_errors(), _bank_store(config, db) as (store, _limits):
+    """Export the entries in force of a bank, in insertion order: entries an appeal's reversal
+    removed are left out, as a consumer that replaces its copy with the file expects."""
+    with domain_errors(), _bank_store(config, db) as (store, _limits, _declared):
         service.get_bank(store, name)
         if output is None:
             count = service.export_bank(store, name, file_format, sys.stdout)
@@ -218,7 +229,7 @@ def list_cmd(
     output_format: OutputOpt = OutputFormat.TABLE, config: ConfigOpt = None, db: DbOpt = None
 ) -> None:
     """List banks with their purpose, threshold and number of entries."""
-    with domain_errors(), _bank_store(config, db) as (store, _limits):
+    with domain_errors(), _bank_store(config, db) as (store, _limits, _declared):
         banks = service.list_banks(store)
     if output_format is OutputFormat.JSON:
         rows = [
@@ -251,7 +262,7 @@ def match_cmd(
     db: DbOpt = None,
 ) -> None:
     """Hash images with PDQ and show every bank entry within its bank's threshold."""
-    with domain_errors(), _bank_store(config, db) as (store, limits):
+    with domain_errors(), _bank_store(config, db) as (store, limits, _declared):
         results = service.match_media(store, paths, limits=limits)
     if output_format is OutputFormat.JSON:
         typer.echo(json.dumps([_match_record(r) for r in results], indent=2))

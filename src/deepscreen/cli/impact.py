@@ -157,7 +157,7 @@ app.command("compare", epilog=EXIT_CODES_HELP)(compare)
 app.command("optimize", epilog=EXIT_CODES_HELP)(optimize)
 
 
-@app.command("import")
+@app.command("import", epilog=EXIT_CODES_HELP)
 def import_cmd(
     kind: Annotated[ImportKind, typer.Argument(help="What the file holds.")],
     path: Annotated[
@@ -166,15 +166,25 @@ def import_cmd(
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Import views, labels, appeals or notices as events (whole file or nothing).
+    """Import views, labels, appeals or notices as events (whole file or nothing, and once:
+    the same content imported again is reported and not applied).
 
     Columns — views: item_id, occurred_at, views (new views in the window ending then);
     labels: item_id, violating (true/false) [, occurred_at, label, reviewer] (ground truth,
     recorded as reviews by `label-import:FILE`); appeals: item_id, received_at, decided_at,
     outcome (upheld, partially_reversed, reversed, omitted) [, decision_id]; notices: item_id,
-    occurred_at [, notifier: user, trusted_flagger, authority]. Times are ISO 8601 with a zone.
+    occurred_at [, notifier: user, trusted_flagger, authority]. Times are ISO 8601 with a zone,
+    in 1970–2099; views are 0..10^12 a row and at most 10^15 an item; text cells at most 256
+    characters. A refused file exits 1 naming its problem (bad rows by line), nothing written.
     """
     with domain_errors():
         services = services_from(config, db, None)
         result = import_file(services, kind, path)
+    if result.already is not None:
+        earlier = result.already
+        typer.echo(
+            f"{path}: already imported on {earlier.imported_at:%Y-%m-%d %H:%M:%S} UTC "
+            f"(from {earlier.source}, {earlier.events} event(s)), nothing applied"
+        )
+        return
     typer.echo(f"imported {result.events} {kind.value} event(s) from {path}")

@@ -156,7 +156,9 @@ def scan(
             present = [p for p in files if p.exists()]
             results = _run(services, present, attributes, err, output_format)
         finally:
-            services.store.close()
+            for store in (services.store, services.review_queue, services.banks):
+                if store is not None:
+                    store.close()
     failures = sum(1 for r in results if isinstance(r, ScanFailure)) + len(missing)
     _print_summary(err, results, failures)
     if failures:
@@ -236,7 +238,9 @@ def _print_summary(err: Console, results: list[ScanOutcome | ScanFailure], failu
     actions = Counter(r.decision.action.value for r in outcomes)
     stored = sum(1 for r in outcomes if r.already_stored)
     mix = ", ".join(f"{a}={n}" for a, n in sorted(actions.items())) or "none"
+    restored = sum(1 for r in outcomes if r.review_task_restored)
+    healed = f"; restored {restored} lost review task(s)" if restored else ""
     err.print(
         f"scanned {len(outcomes) + failures} files: {len(outcomes) - stored} new, "
-        f"{stored} already stored, {failures} unreadable; actions: {mix}"
+        f"{stored} already stored, {failures} unreadable; actions: {mix}{healed}"
     )

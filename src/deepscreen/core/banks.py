@@ -56,3 +56,15 @@ class BankEntry:
     def __post_init__(self) -> None:
         if not PDQ_HEX.match(self.hash_hex):
             raise ValueError(f"{self.hash_hex!r} is not a PDQ hash (64 lowercase hex characters)")
+
+
+@dataclass(frozen=True, slots=True)
+class BankRemoval:
+    """An entry taken out of its bank, kept with who removed it, when and why (e.g. an appeal
+    reversed the decision that banked it). A removed hash no longer matches nor is exported;
+    adding it again later makes a new entry."""
+
+    entry: BankEntry
+    removed_at: datetime
+    removed_by: str
+    reason: str

@@ -5,7 +5,11 @@ DeepscreenError
  │    ├── UnsupportedMedia        not a format we read (sniffed from bytes)
  │    ├── MediaTooLarge           over the byte or pixel limit (decompression bombs)
  │    ├── CorruptMedia            truncated or undecodable file
- │    └── UrlRefused              a media URL not fetched (disabled, address, redirect, failure)
+ │    ├── ProcessingTimeout       over the per-item work budget (abandoned, nothing recorded)
+ │    ├── UrlRefused              a media URL not fetched (disabled, address, redirect, failure)
+ │    │    └── UrlFetchTimedOut    the fetch did not end within its one deadline
+ │    ├── BankFileInvalid         a bank file refused whole, its bad lines listed
+ │    └── ImportFileInvalid       an impact import file refused whole, its problems listed
  ├── NotFound                     an id that names nothing stored (item, ingest job, API key)
  ├── Conflict                     the request contradicts what is stored
  │    └── IdempotencyConflict     an idempotency key reused with a different request
@@ -64,6 +68,13 @@ class CorruptMedia(_MediaError):
     code = "corrupt_media"
 
 
+class ProcessingTimeout(_MediaError):
+    """The item's detectors and policy did not finish within the per-item work budget
+    (``media.item_budget_s``): abandoned, nothing recorded, the run goes on."""
+
+    code = "processing_timeout"
+
+
 class BankFileInvalid(InvalidInput):
     """A bank import file was refused whole; ``errors`` lists 'line N: message' entries."""
 
@@ -76,6 +87,30 @@ class BankFileInvalid(InvalidInput):
         shown = "\n".join(f"  - {e}" for e in self.errors)
         more = f"\n  … and {count - len(self.errors)} more" if count > len(self.errors) else ""
         super().__init__(f"{source}: refused, nothing imported ({count} bad lines):\n{shown}{more}")
+
+
+class ImportFileInvalid(InvalidInput):
+    """An impact import file (views, labels, appeals, notices) was refused whole: nothing was
+    imported. ``problems`` lists what is wrong — ``line N: …`` (CSV) or ``row N: …`` (Parquet)
+    for bad rows, else one problem with the file itself (unreadable, empty, a duplicated,
+    nested or missing column) — the first few of ``total``."""
+
+    code = "import_file_invalid"
+
+    def __init__(
+        self, source: str, problems: Sequence[str], *, total: int | None = None, rows: bool = False
+    ) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        self.total = total if total is not None else len(self.problems)
+        shown = "; ".join(self.problems)
+        more = self.total - len(self.problems)
+        tail = f" (and {more} more)" if more > 0 else ""
+        if rows:
+            message = f"{source}: {self.total} bad row(s), nothing imported: {shown}{tail}"
+        else:
+            message = f"{source}: {shown}{tail}; nothing imported"
+        super().__init__(message)
 
 
 class BankError(DeepscreenError):
@@ -95,6 +130,13 @@ class UrlRefused(InvalidInput):
     is not allowed, or the fetch failed."""
 
     code = "url_refused"
+
+
+class UrlFetchTimedOut(UrlRefused):
+    """A media URL was not fetched within the fetch's one deadline (resolution, connect,
+    headers and body together): a slow or trickling server cannot hold a request longer."""
+
+    code = "url_fetch_timeout"
 
 
 class NotFound(DeepscreenError):

@@ -123,10 +123,16 @@ def load_bundle(directory: str | Path, *, known_signals: Collection[str] | None 
 
 
 def _parse_file(name: str, data: bytes, errors: list[str]) -> PolicyFile | None:
+    if len(data) > MAX_POLICY_FILE_BYTES:
+        errors.append(f"{name}: {len(data):,} bytes, over the {MAX_POLICY_FILE_BYTES:,} allowed")
+        return None
     try:
         raw = yaml.safe_load(data)
     except yaml.YAMLError as exc:
         errors.append(f"{name}: YAML syntax error: {exc}".replace("\n", " "))
+        return None
+    except RecursionError:
+        errors.append(f"{name}: YAML nested too deeply to read (a pathological file)")
         return None
     if raw is None:
         raw = {}
@@ -224,6 +230,10 @@ class _References:
 
 
 def _compile(expression: str, where: str, errors: list[str]) -> Any | None:
+    problem = expression_limits(expression)
+    if problem:
+        errors.append(f"{where}: {problem}")
+        return None
     try:
         return cel.compile(expression)
     except (ValueError, RuntimeError) as exc:
@@ -256,6 +266,43 @@ def _compile_rules(
             errors.extend(f"{where}: {p}" for p in refs.problems(rule.when, program))
             compiled.append(CompiledRule(rule=rule, program=program, file=file))
     return compiled
+
+
+MAX_POLICY_FILE_BYTES = 1024 * 1024
+MAX_COMPREHENSION_DEPTH = 2
+_MACRO = re.compile(r"\.(?:all|exists|exists_one|map|filter)\s*\(")
+
+
+def expression_limits(expression: str) -> str | None:
+    """Why ``expression`` is refused before it is compiled, or None.
+
+    CEL cannot be interrupted once it runs, so the cost of an expression is bounded by its
+    shape: at most 4,000 characters (the policy model's limit), and comprehension macros (``all``,
+    ``exists``, ``exists_one``, ``map``, ``filter``) nested at most ``MAX_COMPREHENSION_DEPTH``
+    deep — four nested comprehensions over 100-element lists ran past 90 s; two cost
+    milliseconds on the lists a policy sees (detector evidence is bounded)."""
+    depth = comprehension_depth(expression)
+    if depth > MAX_COMPREHENSION_DEPTH:
+        return (
+            f"comprehensions (all/exists/map/filter) nested {depth} deep, over the "
+            f"{MAX_COMPREHENSION_DEPTH} allowed: the cost grows as the product of the lists"
+        )
+    return None
+
+
+def comprehension_depth(expression: str) -> int:
+    """How deeply comprehension macros nest in ``expression`` (string literals included:
+    an over-estimate is safe)."""
+    macro_at = {m.end() - 1 for m in _MACRO.finditer(expression)}  # their opening "("
+    stack: list[bool] = []
+    deepest = 0
+    for index, char in enumerate(expression):
+        if char in "([{":
+            stack.append(index in macro_at)
+            deepest = max(deepest, sum(stack))
+        elif char in ")]}" and stack:
+            stack.pop()
+    return deepest
 
 
 def _bound_names(expression: str) -> set[str]:

@@ -86,7 +86,11 @@ def normalise_signals(signals: Mapping[str, Any], expected: Iterable[str] = ()) 
     return out
 
 
-_EVAL_ERRORS = (KeyError, TypeError, ValueError, RuntimeError, OverflowError)
+_EVAL_ERRORS = (Exception,)
+"""Whatever the CEL engine raises while evaluating one expression is that expression's error:
+division or modulo by zero (``ZeroDivisionError``), an index out of range (``IndexError``), a
+missing key, a type mismatch, an overflow, a recursion or memory limit. Evaluation is pure, so
+nothing else can fail here; the decision takes the bundle's ``on_error`` action."""
 
 
 def derive(bundle: Bundle, context: cel.Context) -> tuple[dict[str, Any], RuleTrace | None]:

@@ -111,6 +111,9 @@ def _load_cases(path: Path) -> list[PolicyTestCase]:
 def _run_file(bundle: Bundle, path: Path) -> list[CaseResult]:
     try:
         cases = _load_cases(path)
+    except RecursionError:
+        message = "YAML nested too deeply to read (a pathological file)"
+        return [CaseResult(path.name, "(file)", CaseStatus.ERROR, f"cannot load tests: {message}")]
     except (yaml.YAMLError, ValueError, ValidationError) as exc:
         message = str(exc).replace("\n", " ")
         return [CaseResult(path.name, "(file)", CaseStatus.ERROR, f"cannot load tests: {message}")]

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from deepscreen.core.decisions import Action, Decision
-from deepscreen.core.events import Event, ViewsObserved
+from deepscreen.core.events import DecisionMade, Event, ViewsObserved
 from deepscreen.core.tasks import ReviewTask, TaskKind
 from deepscreen.review.config import ReviewConfig
 from deepscreen.review.priority import harm_averted_per_minute, priority_inputs
@@ -49,6 +49,20 @@ def route_for_review(
     )
 
 
+def route_as_decided(
+    decision: Decision, config: ReviewConfig, events: Iterable[Event]
+) -> ReviewTask | None:
+    """The review task of ``decision`` as routed when it was made (None for any action but
+    ``review``): created, and its SLA clock started, at ``decided_at``, its priority from the
+    views recorded before the decision in the item's log ``events``.
+
+    Every path computes the same task: a scan before writing the decision (``events`` then
+    end with the new decision's batch), a re-scan or ``db check --repair`` restoring a task a
+    crash of an older deepscreen lost, long after."""
+    views = views_before(events, decision.decision_id)
+    return route_for_review(decision, config, views_so_far=views, now=decision.decided_at)
+
+
 def decision_context(decision: Decision) -> dict[str, Any]:
     """What a reviewer sees of the decision: the rule, the revision, the action and its
     parameters (the signal values stay in the event log, one lookup away)."""
@@ -59,6 +73,18 @@ def decision_context(decision: Decision) -> dict[str, Any]:
         "action": decision.action.value,
         "action_params": dict(decision.action_params),
     }
+
+
+def views_before(events: Iterable[Event], decision_id: str) -> int | None:
+    """Views recorded for an item before its decision ``decision_id`` in log order (all of
+    them when the decision is not among ``events``); None when none were."""
+    windows = []
+    for event in events:
+        if isinstance(event, DecisionMade) and event.decision.decision_id == decision_id:
+            break
+        if isinstance(event, ViewsObserved):
+            windows.append(event.views)
+    return sum(windows) if windows else None
 
 
 def views_so_far(events: Iterable[Event]) -> int | None:

@@ -147,7 +147,7 @@ def decide_record(services: Services, record: UploadRecord) -> Decided:
     failed ``Decided``, not an exception, so a batch goes on."""
     try:
         item = load_record(services, record)
-    except InvalidInput as exc:
+        events, _decision, _signals = decide(services, item)
+    except InvalidInput as exc:  # bad media, or over the per-item work budget
         return Decided(record.source, record.item_id, error=str(exc), error_code=exc.code)
-    events, _decision, _signals = decide(services, item)
     return Decided(record.source, item.item_id, tuple(events))

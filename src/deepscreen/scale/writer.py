@@ -1,9 +1,11 @@
-"""Store what the workers decided: one transaction per batch, idempotent, then review tasks.
+"""Store what the workers decided: one transaction per batch, idempotent, review tasks included.
 
 The driver of a batch engine and the streaming worker both end here, so an item is written the
 same way whichever engine decided it: ``EventStore.record_items`` skips item ids already stored
-(a resumed backfill, a redelivered message), and a decision routed to review is queued after
-its events are durable, as ``service.scan.scan_item`` does.
+(a resumed backfill, a redelivered message), and a decision routed to review has its task
+written in the same transaction as its events, as ``service.scan.scan_item`` does — a crash
+keeps both or neither. An item already stored whose ``review`` decision lost its task (a crash
+of an older deepscreen) gets it back.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from deepscreen.core.events import DecisionMade
+from deepscreen.core.decisions import Action
 from deepscreen.scale.records import Decided
-from deepscreen.service.review_enqueue import enqueue_routed
-from deepscreen.service.scan import Services
+from deepscreen.service.scan import Services, restore_review_task, review_tasks
 
 
 class Status(StrEnum):
@@ -54,10 +55,11 @@ class Tally:
 
 
 def store_decided(services: Services, batch: Sequence[Decided]) -> list[Written]:
-    """Write every decided record of ``batch`` in one transaction; failed ones are passed
-    through. Returns one ``Written`` per input, in order."""
+    """Write every decided record of ``batch``, with the review tasks of its decisions, in one
+    transaction; failed ones are passed through. Returns one ``Written`` per input, in order."""
     ok = [d for d in batch if d.error is None]
-    flags = iter(services.store.record_items([d.events for d in ok]) if ok else [])
+    tasks = [review_tasks(services, d.events) for d in ok]
+    flags = iter(services.store.record_items([d.events for d in ok], tasks=tasks) if ok else [])
     out: list[Written] = []
     for decided in batch:
         if decided.error is not None:
@@ -65,21 +67,13 @@ def store_decided(services: Services, batch: Sequence[Decided]) -> list[Written]
             continue
         stored = next(flags)
         out.append(Written(decided, Status.STORED if stored else Status.ALREADY_STORED))
-        if stored:
-            _enqueue(services, decided)
+        if not stored and decided.item_id is not None:
+            _restore(services, decided.item_id)
     return out
 
 
-def _enqueue(services: Services, decided: Decided) -> None:
-    if services.review_queue is None or services.review is None:
-        return
-    for event in decided.events:
-        if isinstance(event, DecisionMade):
-            decision = event.decision
-            enqueue_routed(
-                services.review_queue,
-                services.review,
-                services.store,
-                decision,
-                now=decision.decided_at,
-            )
+def _restore(services: Services, item_id: str) -> None:
+    """Give an item already stored its lost review task: reads only, unless it was lost."""
+    decision = services.store.latest_decision(item_id)
+    if decision is not None and decision.action is Action.REVIEW:
+        restore_review_task(services, decision, services.store.for_item(item_id))

@@ -1,11 +1,14 @@
 """Hash-bank use cases: create and list banks, import and export bank files, bank media, match.
 
 Every shell calls these; none of them opens a store: the caller passes its ``BankStore``.
+A bank the settings declare (``[banking] bank``, the closed loop's) exists from its first use:
+the first banking, ``bank import`` or ``bank add`` into it creates it; any other bank must be
+created first (``create_bank``), so that a typo in a bank name never makes a new bank.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +21,7 @@ from deepscreen.banks.formats import (
     parse_bank_file,
 )
 from deepscreen.core.banks import DEFAULT_PDQ_THRESHOLD, Bank, BankEntry, BankPurpose
-from deepscreen.core.errors import InvalidInput
+from deepscreen.core.errors import BankExists, BankNotFound, ConfigError, InvalidInput
 from deepscreen.media import MediaLimits, read_media_file
 from deepscreen.service.scan import ScanFailure, iter_media_files
 from deepscreen.signals.hash_banks import BankMatch, BankMatcher
@@ -26,6 +29,7 @@ from deepscreen.signals.pdq import PDQ_MIN_QUALITY, PdqHash, pdq_hash
 from deepscreen.store.banks_ports import BankStore
 
 _PROGRESS_EVERY = 20_000  # lines
+CLOSED_LOOP_DESCRIPTION = "hashes of items reviewers confirmed (closed loop)"
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,51 @@ def create_bank(
     return bank
 
 
+def closed_loop_bank(name: str, *, created_by: str, now: datetime) -> Bank:
+    """The declared block bank as it is created on first use (banking, import or add);
+    ``ConfigError`` when the settings name it badly."""
+    try:
+        return Bank(name, BankPurpose.BLOCK, now, created_by, description=CLOSED_LOOP_DESCRIPTION)
+    except ValueError as exc:
+        raise ConfigError(f"[banking] bank: {exc}") from exc
+
+
+def check_writable(store: BankStore, name: str, declared: Collection[str]) -> None:
+    """Nothing when the bank exists or is declared (it will be created on first write);
+    else ``BankNotFound`` saying how to create it."""
+    if name in declared:
+        return
+    try:
+        store.get_bank(name)
+    except BankNotFound:
+        hint = (
+            f"; only {' and '.join(sorted(declared))} (the closed loop's) is created on first use"
+            if declared
+            else ""
+        )
+        raise BankNotFound(
+            f"bank {name!r} does not exist: create it first with `deepscreen bank create "
+            f"{name} --purpose block` (or `--purpose allow`){hint}"
+        ) from None
+
+
+def bank_for_writing(
+    store: BankStore, name: str, declared: Collection[str], *, created_by: str, now: datetime
+) -> Bank:
+    """The bank ``name``, creating a declared one that does not exist yet (a concurrent
+    creator may win: its bank is returned). ``BankNotFound`` for an undeclared unknown name."""
+    check_writable(store, name, declared)
+    try:
+        return store.get_bank(name)
+    except BankNotFound:
+        try:
+            bank = closed_loop_bank(name, created_by=created_by, now=now)
+            store.create_bank(bank)
+            return bank
+        except BankExists:
+            return store.get_bank(name)
+
+
 def get_bank(store: BankStore, name: str) -> Bank:
     """The bank named ``name``, or ``BankNotFound``."""
     return store.get_bank(name)
@@ -101,14 +150,16 @@ def import_bank_file(
     *,
     reason: str = "",
     on_progress: Callable[[str, int], None] | None = None,
+    declared: Collection[str] = (),
 ) -> ImportResult:
     """Check every line of ``path``, then add all its entries in one transaction, or none.
 
-    Raises ``BankNotFound`` before reading, ``BankFileInvalid`` listing the bad lines, and
-    ``InvalidInput`` for a file that cannot be read as UTF-8 text. ``on_progress`` hears
+    Raises ``BankNotFound`` before reading (unless ``bank`` is ``declared``: then the first
+    import creates it, once the file is checked), ``BankFileInvalid`` listing the bad lines,
+    and ``InvalidInput`` for a file that cannot be read as UTF-8 text. ``on_progress`` hears
     ``("checking", characters read so far)`` (about the bytes), then ``("writing", entries)``.
     """
-    store.get_bank(bank)
+    check_writable(store, bank, declared)
     source = str(path)
     try:
         with path.open(encoding="utf-8-sig", newline="") as file:
@@ -122,6 +173,7 @@ def import_bank_file(
         raise InvalidInput(f"{source}: cannot read: {exc.strerror or exc}") from exc
     if on_progress:
         on_progress("writing", len(entries))
+    bank_for_writing(store, bank, declared, created_by=added_by, now=now)
     return ImportResult(bank, len(entries), store.add_entries(bank, entries))
 
 
@@ -150,13 +202,15 @@ def add_media_to_bank(
     added_by: str,
     now: datetime,
     limits: MediaLimits | None = None,
+    declared: Collection[str] = (),
 ) -> AddMediaResult:
     """Hash each image file (directories: recursively) and bank the usable hashes at once.
 
     A file that cannot be read, is not an image, or hashes below quality 50 is refused with a
-    message naming it; the other files are still banked. ``item_id`` is the content id.
+    message naming it; the other files are still banked. ``item_id`` is the content id. A
+    ``declared`` bank that does not exist yet is created when there is something to bank.
     """
-    store.get_bank(bank)
+    check_writable(store, bank, declared)
     entries: list[BankEntry] = []
     failures: list[ScanFailure] = []
     for path in iter_media_files(paths):
@@ -177,7 +231,10 @@ def add_media_to_bank(
                 metadata={"filename": path.name},
             )
         )
-    added = store.add_entries(bank, entries) if entries else 0
+    added = 0
+    if entries:
+        bank_for_writing(store, bank, declared, created_by=added_by, now=now)
+        added = store.add_entries(bank, entries)
     return AddMediaResult(bank, tuple(entries), added, tuple(failures))
 
 

@@ -1,12 +1,13 @@
 """``HostedStores``: what the HTTP service keeps besides the event log — API keys, the audit
-trail and the acknowledged ingest jobs — wired by ``deepscreen.bootstrap.build_hosted``."""
+trail, the acknowledged ingest jobs and the reviewer UI sessions ended by logout — wired by
+``deepscreen.bootstrap.build_hosted``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from deepscreen.service.scan import Services
-from deepscreen.store.access_ports import AuditLog, KeyStore
+from deepscreen.store.access_ports import AuditLog, KeyStore, SessionRevocations
 from deepscreen.store.ingest_ports import IngestJobStore
 
 
@@ -15,9 +16,10 @@ class HostedStores:
     keys: KeyStore
     audit: AuditLog
     jobs: IngestJobStore
+    sessions: SessionRevocations  # in the same database: a logout holds in every process
 
     def close(self) -> None:
-        for store in (self.keys, self.audit, self.jobs):
+        for store in (self.keys, self.audit, self.jobs, self.sessions):
             store.close()
 
 

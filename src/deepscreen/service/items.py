@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from deepscreen.core.decisions import Action, Decision
-from deepscreen.core.errors import NotFound
+from deepscreen.core.errors import InvalidInput, NotFound
 from deepscreen.core.events import (
     AppealResolved,
     DecisionMade,
@@ -21,6 +21,9 @@ from deepscreen.policy.explain import Explanation, explain
 from deepscreen.service.scan import ScanOutcome, Services
 
 MAX_PAGE = 1000
+MAX_OFFSET = 2**53 - 1
+"""The largest offset into the decision log: exact in every JSON client (an IEEE double), and
+far inside the 64-bit integers SQLite and PostgreSQL take (a larger one was an HTTP 500)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ def decision_page(
     offset: int = 0,
 ) -> DecisionPage:
     """Decisions in the order they were recorded, filtered; ``has_more`` when a next page exists."""
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"offset must lie in [0, {MAX_OFFSET}], got {offset}")
     limit = max(0, min(limit, MAX_PAGE))
     found = services.store.decisions(
         action=action,

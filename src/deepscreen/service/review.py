@@ -1,13 +1,15 @@
-"""Review outcomes as events, and the closed loop that banks confirmed deepfakes."""
+"""Review outcomes as events, and the closed loop that banks confirmed deepfakes — and takes
+them out of the block banks again when an appeal reverses the decision (``unbank_item``)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
-from deepscreen.core.banks import Bank, BankEntry, BankPurpose
-from deepscreen.core.errors import BankNotFound
+from deepscreen.core.banks import Bank, BankEntry, BankPurpose, BankRemoval
 from deepscreen.core.events import ReviewCompleted, SignalsComputed, Verdict
+from deepscreen.service.banks import bank_for_writing
 from deepscreen.service.scan import Services
 from deepscreen.signals.hashmatch import MIN_QUALITY
 
@@ -96,16 +98,34 @@ def stored_pdq(services: Services, item_id: str) -> list[tuple[str, int, float |
 
 
 def ensure_bank(services: Services, name: str, review: ReviewCompleted) -> Bank:
+    """The closed loop's bank, created at the first banking (as a first ``bank import`` into
+    it would)."""
     assert services.banks is not None
-    try:
-        return services.banks.get_bank(name)
-    except BankNotFound:
-        bank = Bank(
-            name,
-            BankPurpose.BLOCK,
-            review.occurred_at,
-            AUTO_CREATOR,
-            description="hashes of items reviewers confirmed (closed loop)",
-        )
-        services.banks.create_bank(bank)
-        return bank
+    return bank_for_writing(
+        services.banks, name, {name}, created_by=AUTO_CREATOR, now=review.occurred_at
+    )
+
+
+def unbank_item(
+    services: Services, item_id: str, *, removed_by: str, reason: str, now: datetime
+) -> list[BankRemoval]:
+    """Take the item's entries out of every *block* bank, so that re-uploads of it are no
+    longer matched, and return them (kept by the bank store with who, when and why).
+
+    An entry belongs to the item when it was banked under the item's id: the closed loop's
+    (one hash an image, one per frame a video) or a ``bank add`` of the same file. Entries of
+    *other* items that the item's hash also matches stay: that other item may be the deepfake
+    made from this authentic photo (an allow bank of originals is the tool there). Allow
+    banks are not touched. Idempotent: once removed, nothing is left to remove. Runs whether
+    or not banking is enabled — entries banked earlier would still remove re-uploads.
+    """
+    if services.banks is None:
+        return []
+    removed = services.banks.remove_item_entries(
+        item_id, purpose=BankPurpose.BLOCK, removed_at=now, removed_by=removed_by, reason=reason
+    )
+    if removed and services.matcher is not None:
+        services.matcher.remove(r.entry for r in removed)  # this process stops matching now
+    if removed:
+        log.info("unbanked %s (%d hashes): %s", item_id, len(removed), reason)
+    return removed

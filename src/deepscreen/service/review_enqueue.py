@@ -2,16 +2,28 @@
 
 Kept apart from ``service.review_queue`` so that ``service.scan`` can call it without an
 import cycle: it takes its collaborators, not ``Services``.
+
+A new decision's task is computed before the write and handed to the event store, which writes
+both in one transaction (``routed_tasks``): a crash can no longer store a ``review`` decision
+without its task. ``restore_task`` adds the task a crash of an older deepscreen lost.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from deepscreen.core.decisions import Action, Decision
+from deepscreen.core.errors import TaskNotFound
+from deepscreen.core.events import DecisionMade, Event
 from deepscreen.core.tasks import ReviewTask
 from deepscreen.review.config import ReviewConfig
-from deepscreen.review.routing import route_for_review, views_so_far
+from deepscreen.review.routing import (
+    review_task_id,
+    route_as_decided,
+    route_for_review,
+    views_so_far,
+)
 from deepscreen.store.ports import EventStore
 from deepscreen.store.review_ports import ReviewQueueStore
 
@@ -35,3 +47,43 @@ def enqueue_routed(
     assert task is not None, "a review decision always routes to a task"
     queue.add([task])
     return task
+
+
+def routed_tasks(
+    config: ReviewConfig, store: EventStore, events: Sequence[Event]
+) -> tuple[ReviewTask, ...]:
+    """The review tasks to record with a new item's ``events`` (``EventStore.record_item``'s
+    ``tasks``): its decision's task when the decision goes to review, else none.
+
+    Only a ``review`` decision costs a read: the item's stored events, whose views (recorded
+    before the item was ingested) count towards the priority as they did when the task was
+    enqueued after the write."""
+    decision = next((e.decision for e in events if isinstance(e, DecisionMade)), None)
+    if decision is None or decision.action is not Action.REVIEW:
+        return ()
+    task = route_as_decided(decision, config, [*store.for_item(decision.item_id), *events])
+    return () if task is None else (task,)
+
+
+def restore_task(
+    queue: ReviewQueueStore,
+    config: ReviewConfig,
+    decision: Decision,
+    events: Sequence[Event],
+) -> ReviewTask | None:
+    """Add the task of a stored ``review`` decision that has none (a crash between the two
+    writes of an older deepscreen), routed as decided from the item's stored ``events``.
+
+    Returns the task added; None when the decision is not ``review``, or already has its task
+    (looked up first: a re-scan of a healthy item reads, it does not write). Idempotent: the
+    task id derives from the decision id."""
+    if decision.action is not Action.REVIEW:
+        return None
+    try:
+        queue.get(review_task_id(decision.decision_id))
+        return None
+    except TaskNotFound:
+        pass
+    task = route_as_decided(decision, config, events)
+    assert task is not None, "a review decision always routes to a task"
+    return task if queue.add([task]) else None

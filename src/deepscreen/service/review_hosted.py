@@ -114,6 +114,14 @@ def resolve_appeal(
     )
     details = {"outcome": outcome.value, "reason_code": reason_code}
     _audit(services, stores, principal, "appeal.resolve", task_id, details)
+    appeals.audit_unbanking(
+        stores.audit,
+        resolution.unbanked,
+        actor=principal.key_id,
+        item_id=resolution.task.item_id,
+        task_id=task_id,
+        clock=services.clock,
+    )
     return resolution
 
 

@@ -23,12 +23,14 @@ from deepscreen.core.events import (
 )
 from deepscreen.core.media import AttributeValue, MediaItem
 from deepscreen.core.signals import SignalResult
+from deepscreen.core.tasks import ReviewTask
 from deepscreen.impact.summary import CostInputs, ImpactSummary, summarise
 from deepscreen.media import MediaLimits, load_media, read_media_file
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, item_inputs, signal_inputs
 from deepscreen.review.config import ReviewConfig
-from deepscreen.service.review_enqueue import enqueue_routed
+from deepscreen.service.budget import within_budget
+from deepscreen.service.review_enqueue import restore_task, routed_tasks
 from deepscreen.signals.cascade import Cascade
 from deepscreen.signals.ensemble import Ensemble
 from deepscreen.signals.hash_banks import BankMatcher
@@ -68,17 +70,20 @@ class Services:
     review_queue: ReviewQueueStore | None = None  # decisions routed to review are queued here
     review: ReviewConfig | None = None  # the queue's priority, SLA, lease and gold parameters
     cascade: Cascade = Cascade()  # expensive detectors skip items cheap ones settled
+    item_budget_s: float | None = None  # an item's detectors and policy, then abandoned
 
 
 @dataclass(frozen=True)
 class ScanOutcome:
-    """The decision for one item; ``already_stored`` means nothing new was written."""
+    """The decision for one item; ``already_stored`` means no new decision was written
+    (``review_task_restored``: but its missing review task was, see ``restore_review_task``)."""
 
     item_id: str
     source: str
     decision: Decision
     signals: tuple[SignalResult, ...]
     already_stored: bool = False
+    review_task_restored: bool = False
 
 
 def detector_warnings(services: Services) -> list[str]:
@@ -125,7 +130,14 @@ def run_detectors(
 def decide(
     services: Services, item: MediaItem
 ) -> tuple[list[Event], Decision, tuple[SignalResult, ...]]:
-    """Signals → decision → the events that record them (nothing is written here)."""
+    """Signals → decision → the events that record them (nothing is written here), within the
+    per-item work budget: ``ProcessingTimeout`` past ``services.item_budget_s``."""
+    return within_budget(services.item_budget_s, item.source, lambda: _decide(services, item))
+
+
+def _decide(
+    services: Services, item: MediaItem
+) -> tuple[list[Event], Decision, tuple[SignalResult, ...]]:
     results = run_detectors(services.detectors, item, services.cascade)
     if services.ensemble is not None:
         results = (*results, services.ensemble.combine(results))
@@ -171,21 +183,43 @@ def decide(
 
 
 def scan_item(services: Services, item: MediaItem) -> ScanOutcome:
-    """Decide and record one loaded item; an item id already stored returns its stored decision."""
+    """Decide and record one loaded item; an item id already stored returns its stored decision
+    (and restores its review task if a crash of an older deepscreen lost it).
+
+    The decision and its review task are written in one transaction, so a crash keeps both
+    or neither: the task is routed before the write."""
     stored = _stored_outcome(services, item.item_id, item.source)
     if stored is not None:
         return stored
     events, decision, results = decide(services, item)
-    if not services.store.record_item(events):  # a concurrent writer won the race
+    tasks = review_tasks(services, events)
+    if not services.store.record_item(events, tasks=tasks):  # a concurrent writer won the race
         stored = _stored_outcome(services, item.item_id, item.source)
         assert stored is not None, "record_item refused an item it does not hold"
         return stored
-    if services.review_queue is not None and services.review is not None:
-        # After the decision is stored: a queue failure leaves a recorded decision whose task
-        # a later enqueue (idempotent on the decision id) adds.
-        queue, config = services.review_queue, services.review
-        enqueue_routed(queue, config, services.store, decision, now=decision.decided_at)
     return ScanOutcome(item.item_id, item.source, decision, results)
+
+
+def review_tasks(services: Services, events: Sequence[Event]) -> tuple[ReviewTask, ...]:
+    """The review tasks to write with a new item's ``events``, in their transaction: none
+    without a configured review queue."""
+    if services.review_queue is None or services.review is None:
+        return ()
+    return routed_tasks(services.review, services.store, events)
+
+
+def restore_review_task(
+    services: Services, decision: Decision, events: Sequence[Event]
+) -> ReviewTask | None:
+    """Add the missing task of a stored ``review`` decision (None if it has one, is not
+    ``review``, or no queue is configured): how re-running a scan heals a database written by
+    a deepscreen that stored the decision and its task in two transactions."""
+    if services.review_queue is None or services.review is None:
+        return None
+    task = restore_task(services.review_queue, services.review, decision, events)
+    if task is not None:
+        log.warning("restored the missing review task %s of item %s", task.task_id, task.item_id)
+    return task
 
 
 def scan_bytes(
@@ -250,7 +284,15 @@ def _stored_outcome(services: Services, item_id: str, source: str) -> ScanOutcom
         return None
     events = services.store.for_item(item_id)
     signals = next((e.results for e in reversed(events) if isinstance(e, SignalsComputed)), ())
-    return ScanOutcome(item_id, source, decision, tuple(signals), already_stored=True)
+    restored = restore_review_task(services, decision, events) is not None
+    return ScanOutcome(
+        item_id,
+        source,
+        decision,
+        tuple(signals),
+        already_stored=True,
+        review_task_restored=restored,
+    )
 
 
 def impact_summary(services: Services) -> ImpactSummary:

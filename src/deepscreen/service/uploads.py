@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from deepscreen.core.media import AttributeValue
 from deepscreen.service.audit import record_action
 from deepscreen.service.hosted import HostedStores
 from deepscreen.service.scan import ScanOutcome, Services, record_views, scan_bytes
-from deepscreen.service.url_fetch import UrlFetcher
+from deepscreen.service.url_fetch import FetchedMedia, UrlFetcher
 
 MAX_VIEW_OBSERVATIONS = 1000
 
@@ -48,27 +49,13 @@ def scan_upload(
     return outcome
 
 
-def scan_url(
-    services: Services,
-    stores: HostedStores,
-    fetcher: UrlFetcher | None,
-    *,
-    principal: Principal,
-    url: str,
-    attributes: Mapping[str, AttributeValue],
-) -> ScanOutcome:
-    """Fetch media from ``url`` (``fetcher`` None: fetching is disabled) and scan it."""
+def start_url_fetch(fetcher: UrlFetcher | None, url: str) -> Future[FetchedMedia]:
+    """Start fetching media from ``url`` on the fetcher's own threads (``fetcher`` None:
+    fetching is disabled). The caller waits for the future off its own threads, so a slow
+    media host holds a fetch thread, never a thread that serves other requests."""
     if fetcher is None:
         raise UrlRefused("fetching media from a URL is disabled ([api] url_fetch_enabled)")
-    fetched = fetcher.fetch(url)
-    return scan_upload(
-        services,
-        stores,
-        principal=principal,
-        media=fetched.content,
-        source=fetched.url,
-        attributes=attributes,
-    )
+    return fetcher.submit(url)
 
 
 @dataclass(frozen=True)

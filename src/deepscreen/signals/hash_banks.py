@@ -46,6 +46,7 @@ class BankMatcher:
     def __init__(self) -> None:
         self._banks: dict[str, Bank] = {}
         self._entries: list[BankEntry] = []
+        self._withdrawn: set[int] = set()  # positions of removed entries, skipped by match
         self._index = BinaryHashIndex(merge_in_background=True)
         self._lock = threading.Lock()
 
@@ -68,6 +69,22 @@ class BankMatcher:
             self._index.add(bits, list(range(first, first + len(batch))))
         return len(batch)
 
+    def remove(self, entries: Iterable[BankEntry]) -> int:
+        """Stop matching ``entries`` (by bank and hash: e.g. those an appeal's reversal took
+        out of the bank store); returns how many indexed entries were withdrawn. The index
+        keeps their bits — removals are rare — and ``match`` skips them."""
+        gone = {(e.bank, e.hash_hex) for e in entries}
+        if not gone:
+            return 0
+        with self._lock:
+            found = {
+                i
+                for i, e in enumerate(self._entries)
+                if (e.bank, e.hash_hex) in gone and i not in self._withdrawn
+            }
+            self._withdrawn |= found
+        return len(found)
+
     def compact(self) -> None:
         """Merge recent adds into the main index (after a bulk load; safe while searching)."""
         self._index.rebuild()
@@ -77,17 +94,17 @@ class BankMatcher:
         return len(self._banks)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._entries) - len(self._withdrawn)
 
     def match(self, hash_hex: str) -> list[BankMatch]:
         """Entries within their bank's threshold, nearest first."""
-        if not self._banks or not self._entries:
+        if not self._banks or len(self) == 0:
             return []
         radius = max(b.threshold for b in self._banks.values())
         query = hex_to_bits(hash_hex)[np.newaxis, :]
         with self._lock:
             hits = self._index.search(query, radius)[0]
-            found = [(self._entries[i], d) for i, d in hits]
+            found = [(self._entries[i], d) for i, d in hits if i not in self._withdrawn]
         matches = []
         for entry, distance in found:
             bank = self._banks[entry.bank]

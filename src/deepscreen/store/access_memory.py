@@ -1,4 +1,5 @@
-"""In-memory fakes of the access ports: ``InMemoryKeyStore`` and ``InMemoryAuditLog``."""
+"""In-memory fakes of the access ports: ``InMemoryKeyStore``, ``InMemoryAuditLog`` and
+``InMemorySessionRevocations``."""
 
 from __future__ import annotations
 
@@ -96,6 +97,37 @@ class InMemoryAuditLog:
     def _check_open(self) -> None:
         if self._closed:
             raise StoreUnavailable("in-memory audit log is closed")
+
+
+class InMemorySessionRevocations:
+    """Revoked session ids and their expiries in a dict, behind a lock (one process only: a
+    server with several processes and a ``memory://`` database has nothing to share)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._revoked: dict[str, datetime] = {}
+        self._closed = False
+
+    def revoke(self, session_id: str, expires_at: datetime, now: datetime) -> None:
+        _aware(expires_at, "expires_at")
+        _aware(now, "now")
+        with self._lock:
+            self._check_open()
+            for expired in [s for s, at in self._revoked.items() if at < now]:
+                del self._revoked[expired]
+            self._revoked.setdefault(session_id, expires_at.astimezone(UTC))
+
+    def is_revoked(self, session_id: str) -> bool:
+        with self._lock:
+            self._check_open()
+            return session_id in self._revoked
+
+    def close(self) -> None:
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreUnavailable("in-memory session revocations are closed")
 
 
 def _aware(value: datetime, what: str) -> None:

@@ -1,5 +1,5 @@
-"""Ports of the service's access records: API keys (``KeyStore``) and the audit trail
-(``AuditLog``)."""
+"""Ports of the service's access records: API keys (``KeyStore``), the audit trail
+(``AuditLog``) and reviewer UI sessions ended by logout (``SessionRevocations``)."""
 
 from __future__ import annotations
 
@@ -47,5 +47,26 @@ class AuditLog(Protocol):
     def entries(
         self, *, actor: str | None = None, limit: int = 100, offset: int = 0
     ) -> list[AuditEntry]: ...
+
+    def close(self) -> None: ...
+
+
+class SessionRevocations(Protocol):
+    """Reviewer UI sessions ended before their expiry (logout). The session cookie is signed
+    and nothing else about a session is stored, so this is what makes a logout end the session
+    on the server: in every process that shares the store, not only for the browser that
+    dropped its cookie.
+
+    Obligations:
+    - ``revoke`` records ``session_id`` as ended until ``expires_at`` (aware; a naive time is
+      ``InvalidInput``); revoking again is a no-op. It may forget ids whose ``expires_at`` is
+      before ``now`` (their cookies are refused as expired anyway), and no others.
+    - ``is_revoked`` is True for every id revoked and not yet forgotten.
+    Don't: swallow backend errors (raise ``StoreUnavailable``).
+    """
+
+    def revoke(self, session_id: str, expires_at: datetime, now: datetime) -> None: ...
+
+    def is_revoked(self, session_id: str) -> bool: ...
 
     def close(self) -> None: ...

@@ -1,4 +1,5 @@
-"""Conformance kits of the access ports: ``KeyStoreContract`` and ``AuditLogContract``.
+"""Conformance kits of the access ports: ``KeyStoreContract``, ``AuditLogContract`` and
+``SessionRevocationsContract``.
 
 Subclass one and provide a ``store`` fixture yielding a fresh, empty store.
 """
@@ -11,7 +12,7 @@ import pytest
 
 from deepscreen.core.access import ApiKey, AuditEntry, Role
 from deepscreen.core.errors import InvalidInput, NotFound, StoreUnavailable
-from deepscreen.store.access_ports import AuditLog, KeyStore
+from deepscreen.store.access_ports import AuditLog, KeyStore, SessionRevocations
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, 250_000, tzinfo=UTC)
 
@@ -106,3 +107,40 @@ class AuditLogContract:
     def test_naive_time_is_refused(self, store: AuditLog) -> None:
         with pytest.raises(InvalidInput):
             store.append(AuditEntry(datetime(2025, 1, 1), "k1", "x", "y"))
+
+
+class SessionRevocationsContract:
+    def test_a_revoked_session_is_revoked_and_no_other(self, store: SessionRevocations) -> None:
+        assert not store.is_revoked("s1")
+        store.revoke("s1", T0 + timedelta(hours=8), T0)
+        assert store.is_revoked("s1")
+        assert not store.is_revoked("s2")
+
+    def test_revoking_again_is_a_no_op(self, store: SessionRevocations) -> None:
+        store.revoke("s1", T0 + timedelta(hours=8), T0)
+        store.revoke("s1", T0 + timedelta(hours=9), T0 + timedelta(minutes=5))
+        assert store.is_revoked("s1")
+
+    def test_forgetting_expired_ids_keeps_every_live_one(self, store: SessionRevocations) -> None:
+        store.revoke("old", T0 + timedelta(hours=1), T0)
+        store.revoke("live", T0 + timedelta(hours=8), T0)
+        store.revoke("new", T0 + timedelta(hours=10), T0 + timedelta(hours=2))
+        assert store.is_revoked("live") and store.is_revoked("new")
+        # "old" may be forgotten: its cookie expired at T0 + 1 h and is refused for that
+
+    def test_times_in_any_zone_are_compared_as_instants(self, store: SessionRevocations) -> None:
+        store.revoke("s1", datetime(2025, 3, 1, 14, 0, tzinfo=UTC), T0)
+        paris = timezone(timedelta(hours=2))
+        # 15:30 in Paris is 13:30 UTC, before s1's expiry: s1 must be kept
+        store.revoke("s2", T0 + timedelta(hours=8), datetime(2025, 3, 1, 15, 30, tzinfo=paris))
+        assert store.is_revoked("s1")
+
+    def test_naive_times_are_refused(self, store: SessionRevocations) -> None:
+        with pytest.raises(InvalidInput):
+            store.revoke("s1", datetime(2025, 1, 1), T0)
+        assert not store.is_revoked("s1")
+
+    def test_closed_store_is_unavailable(self, store: SessionRevocations) -> None:
+        store.close()
+        with pytest.raises(StoreUnavailable):
+            store.is_revoked("s1")

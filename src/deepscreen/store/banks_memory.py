@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
-from deepscreen.core.banks import Bank, BankEntry
+from deepscreen.core.banks import Bank, BankEntry, BankPurpose, BankRemoval
 from deepscreen.core.errors import BankExists, BankNotFound, StoreUnavailable
-from deepscreen.store.banks_rows import ENTRY_COLUMNS, check_bank, entry_rows, row_entry
+from deepscreen.store.banks_rows import (
+    ENTRY_COLUMNS,
+    check_bank,
+    check_removal,
+    entry_rows,
+    row_entry,
+)
 
 
 class InMemoryBankStore:
@@ -18,6 +25,8 @@ class InMemoryBankStore:
         self._banks: dict[str, Bank] = {}
         self._hashes: dict[str, dict[str, int]] = {}  # bank -> hash_hex -> seq
         self._log: list[tuple[int, BankEntry]] = []
+        self._last_seq = 0  # never reused, even once the last entries are removed
+        self._removed: list[BankRemoval] = []
         self._closed = False
 
     def __repr__(self) -> str:
@@ -48,14 +57,13 @@ class InMemoryBankStore:
             self._check_open()
             self._bank(bank_name)
             held = self._hashes[bank_name]
-            seq = self._log[-1][0] if self._log else 0
             added = 0
             for row in rows:
                 if row["hash_hex"] in held:
                     continue
-                seq += 1
-                held[row["hash_hex"]] = seq
-                self._log.append((seq, row_entry(row)))
+                self._last_seq += 1
+                held[row["hash_hex"]] = self._last_seq
+                self._log.append((self._last_seq, row_entry(row)))
                 added += 1
             return added
 
@@ -71,6 +79,40 @@ class InMemoryBankStore:
             self._check_open()
             log = list(self._log)
         return ((s, e) for s, e in log if seq is None or s > seq)
+
+    def remove_item_entries(
+        self,
+        item_id: str,
+        *,
+        purpose: BankPurpose,
+        removed_at: datetime,
+        removed_by: str,
+        reason: str,
+    ) -> list[BankRemoval]:
+        at = check_removal(removed_at, removed_by, reason)
+        with self._lock:
+            self._check_open()
+            gone = {
+                seq
+                for seq, e in self._log
+                if e.item_id == item_id and self._banks[e.bank].purpose is BankPurpose(purpose)
+            }
+            removed = [
+                BankRemoval(entry, at, removed_by, reason)
+                for seq, entry in self._log
+                if seq in gone
+            ]
+            for removal in removed:
+                del self._hashes[removal.entry.bank][removal.entry.hash_hex]
+            self._log = [(seq, e) for seq, e in self._log if seq not in gone]
+            self._removed.extend(removed)
+            return removed
+
+    def removals(self, bank_name: str) -> list[BankRemoval]:
+        with self._lock:
+            self._check_open()
+            self._bank(bank_name)
+            return [r for r in self._removed if r.entry.bank == bank_name]
 
     def close(self) -> None:
         with self._lock:

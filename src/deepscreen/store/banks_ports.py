@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Protocol
 
-from deepscreen.core.banks import Bank, BankEntry
+from deepscreen.core.banks import Bank, BankEntry, BankPurpose, BankRemoval
 
 
 class BankStore(Protocol):
@@ -22,7 +23,12 @@ class BankStore(Protocol):
     - ``entries`` streams one bank in insertion order; ``entries_since`` streams every bank's
       entries after an exclusive sequence number (``None``: from the start), in increasing
       ``seq`` order, for incremental index updates. Numbers increase but may have gaps.
-    - Nothing is updated or deleted. After ``close`` every call raises ``StoreUnavailable``.
+    - ``remove_item_entries`` takes every entry of ``item_id`` out of the banks of ``purpose``
+      in one transaction, keeping each as a ``BankRemoval`` (who, when, why; read back by
+      ``removals``); it returns them, and nothing when there are none (so it is idempotent).
+      A removed entry is no longer counted, streamed by ``entries``/``entries_since`` or held:
+      adding its hash again makes a new entry. Entries are never otherwise updated or deleted.
+    - After ``close`` every call raises ``StoreUnavailable``.
     Don't: hold a transaction open across calls; swallow backend errors (raise
     ``StoreUnavailable``).
     """
@@ -40,5 +46,19 @@ class BankStore(Protocol):
     def entries(self, bank_name: str) -> Iterator[BankEntry]: ...
 
     def entries_since(self, seq: int | None) -> Iterator[tuple[int, BankEntry]]: ...
+
+    def remove_item_entries(
+        self,
+        item_id: str,
+        *,
+        purpose: BankPurpose,
+        removed_at: datetime,
+        removed_by: str,
+        reason: str,
+    ) -> list[BankRemoval]: ...
+
+    def removals(self, bank_name: str) -> list[BankRemoval]:
+        """The entries removed from ``bank``, in the order they were removed."""
+        ...
 
     def close(self) -> None: ...

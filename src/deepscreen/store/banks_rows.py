@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from deepscreen.core.banks import Bank, BankEntry, BankPurpose
+from deepscreen.core.banks import Bank, BankEntry, BankPurpose, BankRemoval
 from deepscreen.core.errors import InvalidInput
 
 
@@ -133,6 +133,35 @@ def row_entry(row: Mapping[Any, Any], times: dict[datetime, datetime] | None = N
         item_id=row["item_id"],
         quality=row["quality"],
         metadata={} if row["metadata"] == "{}" else json.loads(row["metadata"]),
+    )
+
+
+def check_removal(removed_at: datetime, removed_by: str, reason: str) -> datetime:
+    """``removed_at`` in UTC once who and why are checked, or ``InvalidInput``."""
+    _check_text(removed_by, "removal: removed_by")
+    _check_text(reason, "removal: reason")
+    return utc(removed_at, "removal: removed_at")
+
+
+def removal_values(
+    row: Mapping[Any, Any], removed_at: datetime, removed_by: str, reason: str
+) -> dict[str, Any]:
+    """The ``bank_removals`` row of a ``bank_entries`` row taken out of its bank."""
+    return {
+        **{column: row[column] for column in ENTRY_COLUMNS},
+        "removed_at": removed_at,
+        "removed_by": removed_by,
+        "removal_reason": reason,
+    }
+
+
+def row_removal(row: Mapping[Any, Any]) -> BankRemoval:
+    """A ``bank_removals`` row (or ``removal_values``) as reads return it."""
+    return BankRemoval(
+        entry=row_entry(row),
+        removed_at=_read_utc(row["removed_at"]),
+        removed_by=row["removed_by"],
+        reason=row["removal_reason"],
     )
 
 

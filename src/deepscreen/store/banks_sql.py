@@ -8,19 +8,22 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
-from deepscreen.core.banks import Bank, BankEntry
+from deepscreen.core.banks import Bank, BankEntry, BankPurpose, BankRemoval
 from deepscreen.core.errors import BankExists, BankNotFound, StoreUnavailable
 from deepscreen.store import schema as s
 from deepscreen.store.banks_rows import (
     ENTRY_COLUMNS,
     check_bank,
+    check_removal,
     entry_rows,
+    removal_values,
     row_bank,
     row_entry,
+    row_removal,
 )
 from deepscreen.store.engine import backend_errors, make_engine, parse_url
 from deepscreen.store.migrations import refuse_message
@@ -133,6 +136,44 @@ class SqlBankStore:
             query = query.where(e.c.seq > seq)
         self._check_open()
         return self._stream(query)
+
+    def remove_item_entries(
+        self,
+        item_id: str,
+        *,
+        purpose: BankPurpose,
+        removed_at: datetime,
+        removed_by: str,
+        reason: str,
+    ) -> list[BankRemoval]:
+        """Move the item's entries to ``bank_removals`` (copied, then deleted) in one
+        transaction. ``bank_entries`` has no index on ``item_id`` (every index slows bulk
+        imports): this scans the table, which is fine for an appeal's rare reversal."""
+        at = check_removal(removed_at, removed_by, reason)
+        e, b = s.bank_entries, s.banks
+        query = (
+            select(e)
+            .join(b, b.c.name == e.c.bank)
+            .where(e.c.item_id == item_id, b.c.purpose == BankPurpose(purpose).value)
+            .order_by(e.c.seq)
+        )
+        with self._errors(), self._write_lock, self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_ENTRIES_LOCK})
+            rows = conn.execute(query).mappings().all()
+            if not rows:
+                return []
+            values = [removal_values(row, at, removed_by, reason) for row in rows]
+            conn.execute(insert(s.bank_removals), values)
+            conn.execute(delete(e).where(e.c.seq.in_([row["seq"] for row in rows])))
+        return [row_removal(v) for v in values]
+
+    def removals(self, bank_name: str) -> list[BankRemoval]:
+        r = s.bank_removals
+        query = select(r).where(r.c.bank == bank_name).order_by(r.c.seq)
+        with self._errors(), self._engine.connect() as conn:
+            _bank(conn, bank_name)
+            return [row_removal(row) for row in conn.execute(query).mappings()]
 
     def close(self) -> None:
         self._closed = True

@@ -191,6 +191,76 @@ class BankStoreContract:
             added = [f.result() for f in [pool.submit(add), pool.submit(add)]]
         assert sum(added) == 200 and _count(store, "deepfakes") == 200
 
+    def test_remove_item_entries_takes_the_items_block_entries_out(self, store: BankStore) -> None:
+        store.create_bank(make_bank("deepfakes"))
+        store.create_bank(make_bank("other_block"))
+        store.create_bank(make_bank("originals", BankPurpose.ALLOW))
+        item = f"sha256:{1:064x}"  # make_entry(…, 1) carries this item id
+        frame = dataclasses.replace(make_entry("deepfakes", 3), item_id=item)
+        store.add_entries(
+            "deepfakes", [make_entry("deepfakes", 1), make_entry("deepfakes", 2), frame]
+        )
+        store.add_entries("other_block", [make_entry("other_block", 1)])
+        store.add_entries("originals", [make_entry("originals", 1)])
+        paris = timezone(timedelta(hours=2))
+        at = (T0 + timedelta(days=3)).astimezone(paris)
+
+        removed = store.remove_item_entries(
+            item,
+            purpose=BankPurpose.BLOCK,
+            removed_at=at,
+            removed_by="bo",
+            reason="appeal reversed",
+        )
+        assert sorted((r.entry.bank, r.entry.hash_hex[-1]) for r in removed) == [
+            ("deepfakes", "1"),
+            ("deepfakes", "3"),
+            ("other_block", "1"),
+        ]
+        assert {(r.removed_at, r.removed_by, r.reason) for r in removed} == {
+            (T0 + timedelta(days=3), "bo", "appeal reversed")
+        }
+        assert removed[0].removed_at.tzinfo == UTC
+        assert _hashes(store.entries("deepfakes")) == [make_entry("deepfakes", 2).hash_hex]
+        assert _count(store, "deepfakes") == 1 and _count(store, "other_block") == 0
+        assert _count(store, "originals") == 1  # allow banks are not touched
+        assert all(e.item_id != item or e.bank == "originals" for _, e in store.entries_since(None))
+        assert store.removals("deepfakes") == [r for r in removed if r.entry.bank == "deepfakes"]
+        assert store.removals("deepfakes")[0].entry == make_entry("deepfakes", 1)
+        assert store.removals("originals") == []
+        again = store.remove_item_entries(
+            item, purpose=BankPurpose.BLOCK, removed_at=at, removed_by="bo", reason="again"
+        )
+        assert again == [] and len(store.removals("deepfakes")) == 2
+
+    def test_a_removed_hash_can_be_banked_again_as_a_new_entry(self, store: BankStore) -> None:
+        store.create_bank(make_bank())
+        store.add_entries("deepfakes", [make_entry("deepfakes", 1), make_entry("deepfakes", 2)])
+        last = max(seq for seq, _ in store.entries_since(None))
+        store.remove_item_entries(
+            f"sha256:{1:064x}",
+            purpose=BankPurpose.BLOCK,
+            removed_at=T0,
+            removed_by="bo",
+            reason="appeal reversed",
+        )
+        assert store.add_entries("deepfakes", [make_entry("deepfakes", 1)]) == 1
+        [(seq, entry)] = list(store.entries_since(last))
+        assert seq > last and entry == make_entry("deepfakes", 1)
+
+    def test_remove_item_entries_refuses_naive_times_and_bad_text(self, store: BankStore) -> None:
+        store.create_bank(make_bank())
+        store.add_entries("deepfakes", [make_entry("deepfakes", 1)])
+        item = f"sha256:{1:064x}"
+        for at, by in [(datetime(2025, 1, 1), "bo"), (T0, "b\x00o")]:
+            with pytest.raises(InvalidInput):
+                store.remove_item_entries(
+                    item, purpose=BankPurpose.BLOCK, removed_at=at, removed_by=by, reason="r"
+                )
+        assert _count(store, "deepfakes") == 1 and store.removals("deepfakes") == []
+        with pytest.raises(BankNotFound):
+            store.removals("nope")
+
     def test_calls_after_close_raise_store_unavailable(self, store: BankStore) -> None:
         store.create_bank(make_bank())
         store.close()

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
+from functools import partial
 
 from deepscreen.core.decisions import Decision
 from deepscreen.core.errors import InvalidInput, StoreUnavailable
 from deepscreen.core.events import DecisionMade, Event
+from deepscreen.core.imports import ImportRecord
 from deepscreen.core.media import ItemId
+from deepscreen.core.tasks import ReviewTask
+from deepscreen.store.import_rows import import_record, import_values
 from deepscreen.store.ports import EventRecord
 from deepscreen.store.records import (
     EventRow,
@@ -18,22 +23,29 @@ from deepscreen.store.records import (
     check_time_range,
     encode_batch,
     encode_item_batch,
+    item_tasks,
 )
+from deepscreen.store.review_memory import InMemoryReviewQueue
+from deepscreen.store.review_rows import item_task_rows, row_task
 
 
 class InMemoryEventStore:
     """The event log in a list, behind a lock.
 
     Events go through the same codec as ``SqlEventStore``, so the same inputs are refused and
-    reads return the same (UTC-normalised) values.
+    reads return the same (UTC-normalised) values. ``review_queue`` (its own by default) is the
+    queue of this "database": routed tasks are added to it with their item's events.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, review_queue: InMemoryReviewQueue | None = None) -> None:
+        # Where ``record_item`` adds an item's routed tasks, atomically with its events.
+        self.review_queue = review_queue if review_queue is not None else InMemoryReviewQueue()
         self._lock = threading.Lock()
         self._log: list[tuple[int, Event]] = []
         self._payloads: list[str] = []  # the codec's text of each logged event, in order
         self._items: set[ItemId] = set()
         self._decision_ids: set[str] = set()
+        self._imports: dict[tuple[str, str], ImportRecord] = {}  # (kind, digest) -> record
         self._closed = False
 
     def __repr__(self) -> str:
@@ -45,24 +57,37 @@ class InMemoryEventStore:
             self._check_open()
             self._write(rows)
 
-    def record_item(self, events: Sequence[Event]) -> bool:
-        rows = encode_item_batch(events)
+    def append_import(self, record: ImportRecord, events: Sequence[Event]) -> ImportRecord | None:
+        rows = encode_batch(events)
+        stored = import_record(import_values(record))
         with self._lock:
             self._check_open()
-            if rows[0].item_id in self._items:
-                return False
-            self._write(rows)
-            return True
+            earlier = self._imports.get((stored.kind, stored.digest))
+            if earlier is not None:
+                return earlier
+            self._write(rows)  # raises before the record is kept: both or neither
+            self._imports[stored.kind, stored.digest] = stored
+            return None
 
-    def record_items(self, items: Sequence[Sequence[Event]]) -> list[bool]:
+    def record_item(self, events: Sequence[Event], *, tasks: Sequence[ReviewTask] = ()) -> bool:
+        return self.record_items([events], tasks=[tasks])[0]
+
+    def record_items(
+        self,
+        items: Sequence[Sequence[Event]],
+        *,
+        tasks: Sequence[Sequence[ReviewTask]] | None = None,
+    ) -> list[bool]:
+        per_item = item_tasks(items, tasks)
         batches = [encode_item_batch(events) for events in items]  # all checked first
-        with self._lock:
+        staged = [_staged(rows[0].item_id, t) for rows, t in zip(batches, per_item, strict=True)]
+        with self._lock, self._tasks_put(any(staged)) as put:
             self._check_open()
             written = []
-            for rows in batches:
+            for rows, item_tasks_ in zip(batches, staged, strict=True):
                 new = rows[0].item_id not in self._items
                 if new:
-                    self._write(rows)
+                    self._write(rows, partial(put, item_tasks_))
                 written.append(new)
             return written
 
@@ -144,8 +169,14 @@ class InMemoryEventStore:
             self._check_open()
             return [e.decision for _, e in self._log if isinstance(e, DecisionMade)]
 
-    def _write(self, rows: Sequence[EventRow]) -> None:
-        """Check the constraints the SQL schema enforces, then write every row; hold the lock."""
+    def _tasks_put(self, needed: bool) -> AbstractContextManager[Callable[[list[ReviewTask]], int]]:
+        """The review queue's locked ``put`` when tasks are to be written (else a no-op, so a
+        closed queue does not stop an item without tasks); lock order: events, then tasks."""
+        return self.review_queue.holding() if needed else nullcontext(lambda _tasks: 0)
+
+    def _write(self, rows: Sequence[EventRow], then: Callable[[], object] = lambda: None) -> None:
+        """Check the constraints the SQL schema enforces, run ``then`` (the item's tasks), then
+        write every row: a failure of either leaves nothing written. Hold the lock."""
         items = [r.item_id for r in rows if r.event_type == "item_ingested"]
         decision_ids = [r.decision.decision_id for r in rows if r.decision is not None]
         for kind, new, old in (
@@ -156,8 +187,14 @@ class InMemoryEventStore:
                 raise InvalidInput(
                     f"in-memory event store refused the batch: a {kind} recorded twice in {new!r}"
                 )
+        then()
         first = self._log[-1][0] + 1 if self._log else 1
         self._log.extend((first + i, r.event) for i, r in enumerate(rows))
         self._payloads.extend(r.payload for r in rows)
         self._items.update(items)
         self._decision_ids.update(decision_ids)
+
+
+def _staged(item_id: ItemId, tasks: Sequence[ReviewTask]) -> list[ReviewTask]:
+    """An item's tasks checked and round-tripped as the review queue stores them."""
+    return [row_task(row) for row in item_task_rows(item_id, tasks)]

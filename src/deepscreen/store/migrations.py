@@ -44,6 +44,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "acknowledged ingests (ingest_jobs)",
         _tables(s.review_tasks, s.api_keys, s.audit_log, s.ingest_jobs),
     ),
+    Migration(
+        3,
+        "applied impact imports (imports), entries removed from banks (bank_removals), "
+        "reviewer UI sessions ended by logout (ui_session_revocations)",
+        _tables(s.imports, s.bank_removals, s.ui_session_revocations),
+    ),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, s.SCHEMA_VERSION + 1))
 

@@ -16,6 +16,7 @@ from deepscreen.core.events import (
     ShadowDecisionMade,
 )
 from deepscreen.core.media import ItemId
+from deepscreen.core.tasks import ReviewTask
 from deepscreen.store.codec import encode_decision, encode_event
 
 _ACTIONS = frozenset(a.value for a in Action)
@@ -73,6 +74,18 @@ def encode_item_batch(events: Sequence[Event]) -> list[EventRow]:
                 f" not {first.item_id!r}"
             )
     return encode_batch(events)
+
+
+def item_tasks(
+    items: Sequence[Sequence[Event]], tasks: Sequence[Sequence[ReviewTask]] | None
+) -> list[Sequence[ReviewTask]]:
+    """Per item of a ``record_items`` batch, the review tasks to write with it (none when
+    ``tasks`` is None); ``tasks`` of another length than ``items`` is refused."""
+    if tasks is None:
+        return [() for _ in items]
+    if len(tasks) != len(items):
+        raise InvalidInput(f"record_items: {len(tasks)} task lists for {len(items)} items")
+    return list(tasks)
 
 
 def check_kinds(kinds: Collection[str] | None) -> None:

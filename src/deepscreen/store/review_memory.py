@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,9 +47,16 @@ class InMemoryReviewQueue:
     def add(self, tasks: Sequence[ReviewTask]) -> int:
         stored = [row_task(new_task_row(t)) for t in tasks]
         with self._open():
-            new = {t.task_id: t for t in reversed(stored) if t.task_id not in self._tasks}
-            self._tasks.update(new)
-            return len(new)
+            return self._put(stored)
+
+    @contextmanager
+    def holding(self) -> Iterator[Callable[[Sequence[ReviewTask]], int]]:
+        """Hold the queue's lock and give the function that adds checked tasks (as ``add``
+        stores them: ``row_task(new_task_row(task))``) under it. ``InMemoryEventStore``
+        writes an item's events and its routed tasks inside this: the in-memory twin of the
+        one transaction of ``SqlEventStore.record_item``."""
+        with self._open():
+            yield self._put
 
     def claim_next(
         self,
@@ -216,6 +223,12 @@ class InMemoryReviewQueue:
             updated = _replace(task, **changes)
             self._tasks[task_id] = updated
             return updated
+
+    def _put(self, stored: Sequence[ReviewTask]) -> int:
+        """Add checked tasks, leaving an id already stored as it is; hold the lock."""
+        new = {t.task_id: t for t in reversed(stored) if t.task_id not in self._tasks}
+        self._tasks.update(new)
+        return len(new)
 
     def _get(self, task_id: str) -> ReviewTask:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -95,6 +95,18 @@ def new_task_row(task: ReviewTask) -> dict[str, Any]:
         "completed_by": None,
         "payload": payload_text(task.payload, where),
     }
+
+
+def item_task_rows(item_id: str, tasks: Sequence[ReviewTask]) -> list[dict[str, Any]]:
+    """The rows of the tasks an event store writes with an item's events (checked as by
+    ``new_task_row``); a task of another item is refused: it would be written, or skipped,
+    with the wrong item."""
+    for task in tasks:
+        if task.item_id != item_id:
+            raise InvalidInput(
+                f"task {task.task_id!r} is for item {task.item_id!r}, recorded with {item_id!r}"
+            )
+    return [new_task_row(task) for task in tasks]
 
 
 def row_task(row: Mapping[Any, Any]) -> ReviewTask:

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, case, event, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import StaticPool
 
 from deepscreen.core.errors import StoreUnavailable
@@ -43,6 +42,7 @@ from deepscreen.store.review_statements import (
     fetch_task,
     filtered,
     held_task,
+    insert_new_tasks,
     late,
     lease_task,
     locked_task,
@@ -93,11 +93,7 @@ class SqlReviewQueue:
         if not rows:
             return 0
         with self._write() as conn:
-            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-            statement = insert(t).on_conflict_do_nothing(index_elements=["task_id"])
-            return sum(
-                len(conn.execute(statement.returning(t.c.task_id), row).all()) for row in rows
-            )
+            return insert_new_tasks(conn, rows)
 
     def claim_next(
         self,

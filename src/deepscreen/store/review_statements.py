@@ -3,10 +3,12 @@ and the row-locked read-check-update steps every write runs inside one transacti
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from deepscreen.core.errors import TaskNotFound
 from deepscreen.core.tasks import ReviewTask, TaskStatus
@@ -16,6 +18,15 @@ from deepscreen.store.review_rows import lease_error, row_task
 t = s.review_tasks
 CLAIM_ORDER = (t.c.priority.desc(), t.c.created_at, t.c.task_id)
 """Highest priority first, then the oldest, then the smallest task id."""
+
+
+def insert_new_tasks(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert task rows (``review_rows.new_task_row``), skipping a task id already stored;
+    returns how many were new. The one way a task row is written: ``SqlReviewQueue.add`` and
+    ``SqlEventStore.record_item`` (a routed task in its decision's transaction) both use it."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(t).on_conflict_do_nothing(index_elements=["task_id"]).returning(t.c.task_id)
+    return sum(len(conn.execute(statement, dict(row)).all()) for row in rows)
 
 
 def claimable(reviewer: str, now: datetime) -> Select[Any]:

@@ -5,7 +5,9 @@ refused until ``deepscreen db upgrade`` applies the ordered migrations of
 ``deepscreen.store.migrations``; a newer one (from a later deepscreen) is refused. Version 1:
 the event log (``events``, ``items``, ``decisions``) and hash banks (``banks``,
 ``bank_entries``); version 2: the review queue (``review_tasks``), API keys (``api_keys``), the
-audit trail (``audit_log``) and acknowledged asynchronous ingests (``ingest_jobs``).
+audit trail (``audit_log``) and acknowledged asynchronous ingests (``ingest_jobs``); version 3:
+applied impact imports (``imports``), entries removed from banks (``bank_removals``) and
+reviewer UI sessions ended by logout (``ui_session_revocations``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Any constant key: it serialises concurrent first opens of one PostgreSQL database.
 _PG_LOCK_KEY = 0x6465_6570_7363_72
 
@@ -172,6 +174,51 @@ ingest_jobs = Table(
     Column("result", Text, nullable=True),  # a JSON object
     Column("error", Text, nullable=True),
     Index("ix_ingest_jobs_status_created", "status", "created_at"),
+)
+
+# --- version 3: applied impact imports, entries removed from banks
+
+# One row per applied impact import file, written in the transaction of its events: the primary
+# key makes a second import of the same content (kind, digest of its normalised rows) a no-op.
+imports = Table(
+    "imports",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("digest", String(64), primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("events", Integer, nullable=False),
+)
+
+# Entries taken out of ``bank_entries`` (e.g. an appeal reversed the decision that banked them),
+# moved here in the same transaction with who, when and why: ``bank_entries`` keeps only the
+# entries in force, so matching, export and the unique (hash, bank) key are unchanged.
+bank_removals = Table(
+    "bank_removals",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("bank", String(63), ForeignKey("banks.name"), nullable=False),
+    Column("hash_hex", String(64), nullable=False),
+    Column("item_id", String, nullable=True, index=True),
+    Column("added_by", String, nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("quality", Integer, nullable=True),
+    Column("metadata", Text, nullable=False),
+    Column("removed_at", DateTime(timezone=True), nullable=False),
+    Column("removed_by", String, nullable=False),
+    Column("removal_reason", Text, nullable=False),
+    Index("ix_bank_removals_bank_seq", "bank", "seq"),
+)
+
+# Reviewer UI sessions ended by logout before they expire. The session cookie is signed, not
+# stored: without this row a copied cookie would keep working until its expiry. A row is
+# needed only until that expiry (``expires_at``), then deleted by the next logout.
+ui_session_revocations = Table(
+    "ui_session_revocations",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 schema_version = Table(

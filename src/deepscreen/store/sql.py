@@ -17,10 +17,13 @@ from sqlalchemy.pool import StaticPool
 from deepscreen.core.decisions import Decision
 from deepscreen.core.errors import StoreUnavailable
 from deepscreen.core.events import Event
+from deepscreen.core.imports import ImportRecord
 from deepscreen.core.media import ItemId
+from deepscreen.core.tasks import ReviewTask
 from deepscreen.store import schema as s
 from deepscreen.store.codec import decode_decision, decode_event
 from deepscreen.store.engine import backend_errors, make_engine, parse_url
+from deepscreen.store.import_rows import import_record, import_values
 from deepscreen.store.migrations import refuse_message
 from deepscreen.store.ports import EventRecord
 from deepscreen.store.records import (
@@ -30,7 +33,11 @@ from deepscreen.store.records import (
     check_time_range,
     encode_batch,
     encode_item_batch,
+    item_tasks,
 )
+from deepscreen.store.review_rows import item_task_rows
+from deepscreen.store.review_sql import SqlReviewQueue
+from deepscreen.store.review_statements import insert_new_tasks
 
 _CHUNK = 1000
 _PG_APPEND_LOCK = 0x6465_6570_7363_73
@@ -40,8 +47,13 @@ class _ItemExists(Exception):
     """Raised inside a transaction so that leaving it rolls back."""
 
 
+class _ImportExists(Exception):
+    """A concurrent import of the same content committed first: roll this one back."""
+
+
 class SqlEventStore:
-    """The ``EventStore`` over SQLAlchemy Core; every write method is one transaction.
+    """The ``EventStore`` over SQLAlchemy Core; every write method is one transaction, which
+    holds an item's review tasks too (the ``review_tasks`` table of the same database).
 
     ``url`` is ``sqlite:///path.db``, ``sqlite:///:memory:`` or ``postgresql://...`` (psycopg 3).
     ``schema`` (PostgreSQL only) puts the tables in that schema, creating it if needed.
@@ -50,6 +62,7 @@ class SqlEventStore:
     def __init__(self, url: str, *, schema: str | None = None) -> None:
         parsed = parse_url(url)
         self.url = parsed.render_as_string(hide_password=True)
+        self._url, self._schema = url, schema  # to open the review queue on this database
         self._closed = False
         self._engine = make_engine(parsed, schema)
         # One shared connection (":memory:") cannot interleave two transactions; reads on it
@@ -80,18 +93,32 @@ class SqlEventStore:
         if not rows:
             return
         with self._errors(), self._write_lock, self._engine.begin() as conn:
-            seqs = _insert_events(conn, rows)
-            ingests = [
-                (r, q) for r, q in zip(rows, seqs, strict=True) if r.event_type == "item_ingested"
-            ]
-            if ingests:
-                conn.execute(
-                    insert(s.items), [{"item_id": r.item_id, "seq": q} for r, q in ingests]
-                )
-            _insert_decisions(conn, rows, seqs)
+            _append_rows(conn, rows)
 
-    def record_item(self, events: Sequence[Event]) -> bool:
+    def append_import(self, record: ImportRecord, events: Sequence[Event]) -> ImportRecord | None:
+        """The events and the import's row in one transaction; the (kind, digest) primary key,
+        not the prior SELECT, decides between concurrent imports of the same content."""
+        rows = encode_batch(events)
+        values = import_values(record)
+        try:
+            with self._errors(), self._write_lock, self._engine.begin() as conn:
+                earlier = _find_import(conn, record.kind, record.digest)
+                if earlier is not None:
+                    return earlier
+                if rows:
+                    _append_rows(conn, rows)
+                try:
+                    conn.execute(insert(s.imports).values(**values))
+                except IntegrityError:
+                    raise _ImportExists from None  # leaving the block rolls the events back
+        except _ImportExists:
+            with self._errors(), self._engine.connect() as conn:
+                return _find_import(conn, record.kind, record.digest)
+        return None
+
+    def record_item(self, events: Sequence[Event], *, tasks: Sequence[ReviewTask] = ()) -> bool:
         rows = encode_item_batch(events)
+        task_rows = item_task_rows(rows[0].item_id, tasks)
         try:
             with self._errors(), self._write_lock, self._engine.begin() as conn:
                 seqs = _insert_events(conn, rows)
@@ -101,15 +128,26 @@ class SqlEventStore:
                     # The primary key, not a prior SELECT, decides: safe with concurrent writers.
                     raise _ItemExists from None
                 _insert_decisions(conn, rows, seqs)
+                insert_new_tasks(conn, task_rows)  # the decision and its task commit together
         except _ItemExists:
             return False
         return True
 
-    def record_items(self, items: Sequence[Sequence[Event]]) -> list[bool]:
+    def record_items(
+        self,
+        items: Sequence[Sequence[Event]],
+        *,
+        tasks: Sequence[Sequence[ReviewTask]] | None = None,
+    ) -> list[bool]:
         """One transaction for the whole batch: the ids already stored are read first and
         skipped; if a concurrent writer stores one of the others meanwhile, the transaction
         rolls back and the items are recorded one by one (each idempotent)."""
+        per_item = item_tasks(items, tasks)
         batches = [encode_item_batch(events) for events in items]  # all checked first
+        task_rows = [
+            item_task_rows(rows[0].item_id, item_tasks_)
+            for rows, item_tasks_ in zip(batches, per_item, strict=True)
+        ]
         if not batches:
             return []
         ids = {rows[0].item_id for rows in batches}
@@ -118,24 +156,35 @@ class SqlEventStore:
                 query = select(s.items.c.item_id).where(s.items.c.item_id.in_(ids))
                 seen = set(conn.execute(query).scalars())
                 fresh, written = [], []
-                for rows in batches:
+                for rows, new_tasks in zip(batches, task_rows, strict=True):
                     new = rows[0].item_id not in seen
                     seen.add(rows[0].item_id)
                     written.append(new)
                     if new:
-                        fresh.append(rows)
+                        fresh.append((rows, new_tasks))
                 if fresh:
                     self._insert_items(conn, fresh)
             return written
         except _ItemExists:
-            return [self.record_item(events) for events in items]
+            return [
+                self.record_item(events, tasks=t) for events, t in zip(items, per_item, strict=True)
+            ]
+
+    def open_review_queue(self) -> SqlReviewQueue:
+        """A review queue on this store's database: the queue ``record_item`` writes routed
+        tasks into. (An in-memory SQLite database is one per engine, so there it is another,
+        empty database: use a file or ``memory://``.)"""
+        self._check_open()
+        return SqlReviewQueue(self._url, schema=self._schema)
 
     @staticmethod
-    def _insert_items(conn: Connection, fresh: Sequence[Sequence[EventRow]]) -> None:
-        flat = [row for rows in fresh for row in rows]
+    def _insert_items(
+        conn: Connection, fresh: Sequence[tuple[Sequence[EventRow], Sequence[dict[str, Any]]]]
+    ) -> None:
+        flat = [row for rows, _ in fresh for row in rows]
         seqs = _insert_events(conn, flat)
         firsts, at = [], 0
-        for rows in fresh:
+        for rows, _ in fresh:
             firsts.append({"item_id": rows[0].item_id, "seq": seqs[at]})
             at += len(rows)
         try:
@@ -143,6 +192,7 @@ class SqlEventStore:
         except IntegrityError:
             raise _ItemExists from None
         _insert_decisions(conn, flat, seqs)
+        insert_new_tasks(conn, [row for _, task_rows in fresh for row in task_rows])
 
     def has_item(self, item_id: ItemId) -> bool:
         query = select(s.items.c.item_id).where(s.items.c.item_id == item_id)
@@ -241,6 +291,22 @@ class SqlEventStore:
             closed=self._closed,
             integrity="refused the batch (an item recorded twice or a decision_id already used)",
         )
+
+
+def _append_rows(conn: Connection, rows: Sequence[EventRow]) -> None:
+    """Write an ``append`` batch: events, the items it ingests, its decisions."""
+    seqs = _insert_events(conn, rows)
+    ingests = [(r, q) for r, q in zip(rows, seqs, strict=True) if r.event_type == "item_ingested"]
+    if ingests:
+        conn.execute(insert(s.items), [{"item_id": r.item_id, "seq": q} for r, q in ingests])
+    _insert_decisions(conn, rows, seqs)
+
+
+def _find_import(conn: Connection, kind: str, digest: str) -> ImportRecord | None:
+    i = s.imports.c
+    query = select(s.imports).where(i.kind == kind, i.digest == digest)
+    row = conn.execute(query).mappings().first()
+    return None if row is None else import_record(row)
 
 
 def _insert_events(conn: Connection, rows: Sequence[EventRow]) -> list[int]:

@@ -27,6 +27,7 @@ from deepscreen.core.events import (
     Verdict,
     ViewsObserved,
 )
+from deepscreen.core.imports import ImportRecord
 from deepscreen.core.media import MediaKind
 from deepscreen.core.signals import SignalResult
 from deepscreen.store.ports import EventStore
@@ -141,6 +142,12 @@ def every_event_type(item_id: str = "item-all", *, at: datetime = T0) -> list[Ev
         ),
         ItemRestored(item_id=item_id, occurred_at=at + timedelta(days=2), decision_id=decision_id),
     ]
+
+
+def import_record(
+    kind: str, digest: str, *, events: int, at: datetime = T0, source: str = "in.csv"
+) -> ImportRecord:
+    return ImportRecord(kind=kind, digest=digest, source=source, imported_at=at, events=events)
 
 
 def _count(store: EventStore) -> int:
@@ -338,6 +345,45 @@ class EventStoreContract:
         for round_ in range(5):
             assert sorted(_race_record_item(store, f"race-{round_}")) == [False, True]
         assert _count(store) == 15
+
+    def test_append_import_applies_the_same_content_once(self, store: EventStore) -> None:
+        first = import_record("views", "a" * 64, events=2)
+        assert store.append_import(first, [views_event("a", 1), views_event("b", 2)]) is None
+        again = import_record("views", "a" * 64, events=2, at=T0 + timedelta(days=1))
+        assert store.append_import(again, [views_event("a", 1), views_event("b", 2)]) == first
+        assert [e.views for e in store.read(kinds=["views_observed"])] == [1, 2]  # type: ignore[union-attr]
+        other_kind = import_record("labels", "a" * 64, events=1)
+        assert store.append_import(other_kind, [review_event("a", "d-1")]) is None
+        assert _count(store) == 3
+
+    def test_append_import_writes_neither_events_nor_record_on_a_bad_batch(
+        self, store: EventStore
+    ) -> None:
+        record = import_record("views", "b" * 64, events=2)
+        naive = ViewsObserved(item_id="a", occurred_at=datetime(2025, 1, 1), views=3)
+        with pytest.raises(InvalidInput):
+            store.append_import(record, [views_event("a", 1), naive])
+        assert _count(store) == 0
+        assert store.append_import(record, [views_event("a", 1)]) is None  # not marked applied
+        assert _count(store) == 1
+        with pytest.raises(InvalidInput, match="naive"):
+            store.append_import(
+                import_record("views", "c" * 64, events=0, at=datetime(2025, 1, 1)), []
+            )
+
+    def test_concurrent_imports_of_one_content_apply_it_once(self, store: EventStore) -> None:
+        writers = 4
+        barrier = threading.Barrier(writers)
+
+        def apply(n: int) -> ImportRecord | None:
+            barrier.wait()
+            record = import_record("views", "d" * 64, events=1, source=f"copy-{n}.csv")
+            return store.append_import(record, [views_event("a", 5)])
+
+        with ThreadPoolExecutor(writers) as pool:
+            results = list(pool.map(apply, range(writers)))
+        assert sum(r is None for r in results) == 1 and _count(store) == 1
+        assert len({r.source for r in results if r is not None}) == 1
 
     def test_calls_after_close_raise_store_unavailable(self, store: EventStore) -> None:
         store.append(item_events("a"))

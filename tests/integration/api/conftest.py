@@ -20,6 +20,7 @@ from deepscreen.store.audit_sql import SqlAuditLog
 from deepscreen.store.database import SqlDatabase
 from deepscreen.store.ingest_sql import SqlIngestJobStore
 from deepscreen.store.keys_sql import SqlKeyStore
+from deepscreen.store.sessions_sql import SqlSessionRevocations
 from deepscreen.store.sql import SqlEventStore
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
@@ -35,7 +36,9 @@ class Database:
 
     def hosted(self) -> HostedStores:
         db = SqlDatabase(self.url, schema=self.schema)
-        return HostedStores(SqlKeyStore(db), SqlAuditLog(db), SqlIngestJobStore(db))
+        return HostedStores(
+            SqlKeyStore(db), SqlAuditLog(db), SqlIngestJobStore(db), SqlSessionRevocations(db)
+        )
 
 
 @pytest.fixture(params=["sqlite-file", pytest.param("postgres", marks=pytest.mark.postgres)])

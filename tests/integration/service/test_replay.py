@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -59,9 +60,9 @@ class WatchedStore(InMemoryEventStore):
         self.writes += 1
         super().append(events)
 
-    def record_item(self, events: Sequence[Event]) -> bool:
+    def record_item(self, events: Sequence[Event], **options: Any) -> bool:
         self.writes += 1
-        return super().record_item(events)
+        return super().record_item(events, **options)
 
 
 def services(store: InMemoryEventStore, clock: ManualClock, policy: Path | None = None):

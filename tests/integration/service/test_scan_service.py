@@ -107,11 +107,11 @@ class FailingAfter(InMemoryEventStore):
         super().__init__()
         self.ok = ok
 
-    def record_item(self, events: Sequence[Event]) -> bool:
+    def record_item(self, events: Sequence[Event], **options) -> bool:
         if self.ok == 0:
             raise StoreUnavailable("database went away")
         self.ok -= 1
-        return super().record_item(events)
+        return super().record_item(events, **options)
 
 
 def test_store_failure_stops_run_and_leaves_no_half_item(tmp_path):

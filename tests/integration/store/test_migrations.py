@@ -1,5 +1,6 @@
-"""Schema migrations on SQLite and PostgreSQL: a version-1 database is refused until
-``deepscreen db upgrade`` migrates it, keeping its events; upgrading again changes nothing."""
+"""Schema migrations on SQLite and PostgreSQL: a version-1 or version-2 database is refused
+until ``deepscreen db upgrade`` migrates it, keeping its events; upgrading again changes
+nothing."""
 
 from __future__ import annotations
 
@@ -22,17 +23,27 @@ from deepscreen.store.testing import item_events
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 V2_TABLES = {"review_tasks", "api_keys", "audit_log", "ingest_jobs"}
+V3_TABLES = {"imports", "bank_removals"}
 
 
 def make_version_1(url: str, schema: str | None = None) -> None:
     """A database as deepscreen 0.x (schema version 1) left it, with one item's events."""
+    make_version(url, schema, 1, V2_TABLES | V3_TABLES)
+
+
+def make_version_2(url: str, schema: str | None = None) -> None:
+    """A database as deepscreen before applied imports and bank removals (schema version 2)."""
+    make_version(url, schema, 2, V3_TABLES)
+
+
+def make_version(url: str, schema: str | None, version: int, newer: set[str]) -> None:
     with SqlEventStore(url, schema=schema) as store:
         store.record_item(item_events("a"))
     engine = sa.create_engine(_driver(url), connect_args=_search_path(schema))
     with engine.begin() as conn:
-        for table in V2_TABLES:
+        for table in sorted(newer):
             conn.exec_driver_sql(f"DROP TABLE {table}")
-        conn.exec_driver_sql("UPDATE schema_version SET version = 1")
+        conn.exec_driver_sql(f"UPDATE schema_version SET version = {version}")
     engine.dispose()
 
 
@@ -77,9 +88,13 @@ def test_migrations_are_numbered_in_order_up_to_the_schema_version() -> None:
 def test_a_new_database_opens_at_the_latest_version(database: tuple[str, str | None]) -> None:
     url, schema = database
     SqlEventStore(url, schema=schema).close()
-    assert V2_TABLES | {"events", "items", "decisions", "banks", "bank_entries"} <= tables(
-        url, schema
-    )
+    assert V2_TABLES | V3_TABLES | {
+        "events",
+        "items",
+        "decisions",
+        "banks",
+        "bank_entries",
+    } <= tables(url, schema)
     result = upgrade_url(url, schema=schema)
     assert result.before == result.after == s.SCHEMA_VERSION and result.applied == ()
 
@@ -94,14 +109,29 @@ def test_version_1_is_refused_then_upgraded_keeping_every_event(
         SqlEventStore(url, schema=schema)
 
     result = upgrade_url(url, schema=schema)
-    assert (result.before, result.after) == (1, 2)
-    assert [m.version for m in result.applied] == [2]
-    assert V2_TABLES <= tables(url, schema)
+    assert (result.before, result.after) == (1, 3)
+    assert [m.version for m in result.applied] == [2, 3]
+    assert V2_TABLES | V3_TABLES <= tables(url, schema)
     with SqlEventStore(url, schema=schema) as store:
         assert store.for_item("a") == item_events("a")
 
     again = upgrade_url(url, schema=schema)
-    assert again.before == 2 and again.applied == ()
+    assert again.before == 3 and again.applied == ()
+
+
+def test_version_2_is_refused_then_upgraded_to_record_imports_and_bank_removals(
+    database: tuple[str, str | None],
+) -> None:
+    url, schema = database
+    make_version_2(url, schema)
+    assert not V3_TABLES & tables(url, schema)
+    with pytest.raises(StoreUnavailable, match="schema version 2.*deepscreen db upgrade"):
+        SqlEventStore(url, schema=schema)
+    result = upgrade_url(url, schema=schema)
+    assert (result.before, result.after) == (2, 3) and [m.version for m in result.applied] == [3]
+    assert V3_TABLES <= tables(url, schema)
+    with SqlEventStore(url, schema=schema) as store:
+        assert store.for_item("a") == item_events("a")
 
 
 def test_a_newer_database_is_refused_by_stores_and_by_upgrade(tmp_path: Path) -> None:
@@ -121,7 +151,7 @@ def test_upgrade_of_a_new_database_applies_every_migration(tmp_path: Path) -> No
     with engine.begin() as conn:
         result = upgrade(conn)
     engine.dispose()
-    assert result.before is None and [m.version for m in result.applied] == [1, 2]
+    assert result.before is None and [m.version for m in result.applied] == [1, 2, 3]
 
 
 def test_db_upgrade_command_reports_what_it_applied(tmp_path: Path) -> None:
@@ -130,7 +160,8 @@ def test_db_upgrade_command_reports_what_it_applied(tmp_path: Path) -> None:
     runner = CliRunner()
     first = runner.invoke(app, ["db", "upgrade", "--db", url])
     assert first.exit_code == 0, first.output
-    assert "version 1 → version 2" in first.output and "applied 2: review queue" in first.output
+    assert "version 1 → version 3" in first.output and "applied 2: review queue" in first.output
+    assert "applied 3: applied impact imports" in first.output
     second = runner.invoke(app, ["db", "upgrade", "--db", url])
     assert second.exit_code == 0 and "up to date, nothing to do" in second.output
     refused = runner.invoke(app, ["db", "upgrade", "--db", "memory://"])

@@ -203,11 +203,11 @@ class FlakyStore:
         self._store = store
         self.outages = outages
 
-    def record_items(self, items: Any) -> list[bool]:
+    def record_items(self, items: Any, **options: Any) -> list[bool]:
         if self.outages > 0:
             self.outages -= 1
             raise StoreUnavailable("event store is unavailable: simulated outage")
-        return list(self._store.record_items(items))
+        return list(self._store.record_items(items, **options))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)

@@ -105,6 +105,27 @@ def test_sign_out_ends_the_session(harness: ApiHarness) -> None:
         assert client.get("/ui/queue").url.path == "/ui/login"
 
 
+def test_a_cookie_copied_before_sign_out_is_refused_after_it(harness: ApiHarness) -> None:
+    """Sign-out ends the session on the server: a copy of the cookie (another browser, a
+    stolen one) is refused like no session at all, not accepted until its expiry."""
+    with _client(harness) as client:
+        csrf = sign_in(client, harness.tokens[Role.REVIEWER])
+        copied = client.cookies[COOKIE]
+        with _client(harness) as other:
+            other.cookies.set(COOKIE, copied)
+            assert other.get("/ui/queue").url.path == "/ui/queue"  # the copy works, for now
+            client.post("/ui/logout", data={"csrf_token": csrf})
+            page = other.get("/ui/queue", follow_redirects=False)
+            assert page.status_code == 303
+            assert page.headers["location"].startswith("/ui/login?msg=expired")
+            script = other.get("/ui/queue", headers={"Accept": "application/json"})
+            assert script.status_code == 401
+            refused = other.post("/ui/claim", data={"csrf_token": csrf}, follow_redirects=False)
+            assert refused.status_code == 303 and refused.headers["location"].startswith(
+                "/ui/login"
+            )
+
+
 @pytest.mark.parametrize(
     ("token", "status", "text"),
     [

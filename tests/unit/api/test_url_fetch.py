@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
+import threading
 
 import httpx
 import pytest
 
 from deepscreen.bootstrap import url_fetcher
-from deepscreen.core.errors import ConfigError, MediaTooLarge, UrlRefused
-from deepscreen.service.url_fetch import UrlFetcher, address_check, is_public_address
+from deepscreen.core.errors import ConfigError, MediaTooLarge, UrlFetchTimedOut, UrlRefused
+from deepscreen.service.url_fetch import (
+    UrlFetcher,
+    address_check,
+    embedded_ipv4,
+    is_public_address,
+)
+from deepscreen.service.url_fetch_deadline import Deadline
 from deepscreen.settings import ApiSettings, Settings
 
 PUBLIC = ipaddress.ip_address("93.184.216.34")
@@ -59,6 +67,24 @@ def never(request: httpx.Request) -> httpx.Response:
         ("ff02::1", False),
         ("::ffff:127.0.0.1", False),
         ("::ffff:10.0.0.1", False),
+        ("::ffff:93.184.216.34", True),
+        # IPv6 transition forms are judged by the IPv4 address they carry, too
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("2002:a9fe:a9fe::", False),  # 6to4 of 169.254.169.254
+        ("2002:a00:1::", False),  # 6to4 of 10.0.0.1
+        ("2002:5db8:d822::1", True),  # 6to4 of 93.184.216.34
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo
+        ("2001::1", False),  # Teredo, 0.0.0.0 server
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("64:ff9b::5db8:d822", True),  # NAT64 of 93.184.216.34 (DNS64 networks)
+        ("64:ff9b:1::a00:1", False),  # local-use NAT64
+        ("64:ff9b:1::5db8:d822", False),  # local-use NAT64, whatever it embeds
+        ("::127.0.0.1", False),  # IPv4-compatible
+        ("::93.184.216.34", False),  # IPv4-compatible: deprecated, reserved
+        ("::ffff:0:7f00:1", False),  # IPv4-translated
+        ("fec0::1", False),  # site-local
+        ("3fff::1", False),  # documentation
     ],
 )
 def test_only_global_unicast_addresses_are_public(address: str, public: bool) -> None:
@@ -76,6 +102,13 @@ def test_only_global_unicast_addresses_are_public(address: str, public: bool) ->
         "http://inside.example/a.png",
         "http://metadata.example/",
         "http://mixed.example/a.png",  # one bad address is enough
+        "http://[2002:7f00:1::]/",
+        "http://[2002:a9fe:a9fe::]/latest/meta-data/",
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+        "http://[64:ff9b::7f00:1]/",
+        "http://[64:ff9b:1::a00:1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::127.0.0.1]/",
     ],
 )
 def test_private_and_local_addresses_are_refused_before_any_request(url: str) -> None:
@@ -200,3 +233,100 @@ def test_the_fetcher_comes_from_settings_and_is_off_by_default() -> None:
     bad = ApiSettings(url_fetch_enabled=True, url_fetch_allowed_networks=["not-a-network"])
     with pytest.raises(ConfigError, match="url_fetch_allowed_networks"):
         url_fetcher(Settings(db_url="memory://", api=bad))
+
+
+def test_the_embedded_ipv4_addresses_of_transition_forms() -> None:
+    def v4s(address: str) -> list[str]:
+        return [str(v4) for v4 in embedded_ipv4(ipaddress.IPv6Address(address))]
+
+    assert v4s("2002:7f00:1::") == ["127.0.0.1"]
+    assert v4s("2001:0:4136:e378:8000:63bf:3fff:fdd2") == ["65.54.227.120", "192.0.2.45"]
+    assert v4s("64:ff9b::a9fe:a9fe") == ["169.254.169.254"]
+    assert v4s("::ffff:0:a00:1") == ["10.0.0.1"]
+    assert v4s("::10.0.0.1") == ["10.0.0.1"]
+    assert v4s("::ffff:10.0.0.1") == ["10.0.0.1"]
+    assert v4s("2606:2800:220:1:248:1893:25c8:1946") == []
+
+
+def test_name_resolution_is_cut_off_by_the_deadline() -> None:
+    release = threading.Event()
+
+    def hanging(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        release.wait(60)  # getaddrinfo stuck on a dead resolver
+        return [PUBLIC]
+
+    stuck = UrlFetcher(
+        max_bytes=10,
+        timeout_s=0.3,
+        max_redirects=0,
+        resolve=hanging,
+        transport=httpx.MockTransport(never),
+    )
+    try:
+        with pytest.raises(UrlFetchTimedOut, match="name resolution"):
+            stuck.fetch("http://cdn.example/a.png")
+    finally:
+        release.set()
+
+
+def test_waiting_for_a_fetch_thread_counts_against_the_deadline() -> None:
+    """The deadline starts when the fetch is submitted: a fetch that waited for a free
+    thread past it ends at once (so queued requests never wait longer than one deadline)."""
+    now = [0.0]
+    both_submitted = threading.Event()
+
+    def slow_and_refused(
+        host: str, port: int
+    ) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        both_submitted.wait(60)
+        now[0] += 100.0  # the first fetch takes 100 s of the (fake) clock
+        return [ipaddress.ip_address("10.0.0.1")]
+
+    one_thread = UrlFetcher(
+        max_bytes=10,
+        timeout_s=30.0,
+        max_redirects=0,
+        resolve=slow_and_refused,
+        transport=httpx.MockTransport(never),
+        concurrency=1,
+        clock=lambda: now[0],
+    )
+    try:
+        first = one_thread.submit("http://cdn.example/a.png")
+        second = one_thread.submit("http://cdn.example/b.png")  # queued behind the first
+        both_submitted.set()
+        with pytest.raises(UrlRefused, match="not allowed"):
+            first.result(timeout=60)
+        with pytest.raises(UrlFetchTimedOut, match="no fetch thread free"):
+            second.result(timeout=60)
+    finally:
+        one_thread.close()
+
+
+def test_the_watchdog_ends_a_read_blocked_past_the_deadline() -> None:
+    """The backstop for calls that read several times under one timeout (a TLS handshake):
+    at the deadline the socket is shut down, and the blocked read returns."""
+    ours, theirs = socket.socketpair()
+    ours.settimeout(60)  # a safety net only: the watchdog must end the read long before
+    deadline = Deadline(0.2)
+    try:
+        deadline.watch(ours)
+        assert ours.recv(1) == b""  # shut down by the watchdog, not timed out
+    finally:
+        deadline.close()
+        ours.close()
+        theirs.close()
+
+
+def test_a_closed_deadline_never_shuts_a_socket_down() -> None:
+    ours, theirs = socket.socketpair()
+    deadline = Deadline(0.05)
+    deadline.watch(ours)
+    deadline.close()  # the fetch ended before its deadline
+    try:
+        theirs.sendall(b"x")
+        threading.Event().wait(0.2)  # past the deadline: nothing may happen to the socket
+        assert ours.recv(1) == b"x"
+    finally:
+        ours.close()
+        theirs.close()

@@ -46,3 +46,21 @@ def test_match_hash_applies_each_banks_threshold_nearest_first() -> None:
 def test_match_hash_finds_nothing_in_empty_banks() -> None:
     assert match_hash(PROBE, []) == []
     assert match_hash(PROBE, [bank("fakes", BankPurpose.BLOCK, 31)]) == []
+
+
+def test_removed_entries_stop_matching_and_a_readded_hash_matches_again() -> None:
+    fakes, entries = bank("fakes", BankPurpose.BLOCK, 31, 3, 5)
+    originals, kept = bank("originals", BankPurpose.ALLOW, 31, 3)
+    matcher = BankMatcher()
+    for b, e in [(fakes, entries), (originals, kept)]:
+        matcher.set_bank(b)
+        matcher.add(e)
+    assert matcher.remove([entries[0]]) == 1 and len(matcher) == 2
+    assert [(m.bank, m.distance) for m in matcher.match(PROBE)] == [("originals", 3), ("fakes", 5)]
+    assert matcher.remove([entries[0]]) == 0  # already withdrawn
+    matcher.add([entries[0]])  # banked again (say, a new confirmation): matched again
+    assert sorted((m.bank, m.distance) for m in matcher.match(PROBE)) == [
+        ("fakes", 3),
+        ("fakes", 5),
+        ("originals", 3),
+    ]

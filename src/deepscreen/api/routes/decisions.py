@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime
 
 from deepscreen.api.context import Context, get_principal
 from deepscreen.api.errors import error_responses
 from deepscreen.api.schemas.decisions import DecisionList, DecisionOut
+from deepscreen.api.schemas.inputs import UtcDatetime
 from deepscreen.core.decisions import Action
-from deepscreen.service.items import MAX_PAGE, decision_page
+from deepscreen.service.items import MAX_OFFSET, MAX_PAGE, decision_page
 
 router = APIRouter(
     tags=["decisions"],
@@ -29,11 +29,11 @@ def list_decisions(
         str | None, Query(max_length=128, description="Only this policy revision.")
     ] = None,
     since: Annotated[
-        AwareDatetime | None, Query(description="Decided at or after (ISO 8601 with a zone).")
+        UtcDatetime | None, Query(description="Decided at or after (ISO 8601 with a zone).")
     ] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Decided before.")] = None,
+    until: Annotated[UtcDatetime | None, Query(description="Decided before.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Decisions to skip.")] = 0,
 ) -> DecisionList:
     """Decisions in the order they were recorded (the log only grows at the end, so pages are
     stable); follow ``next`` for the following page."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from deepscreen.api.context import Context, get_principal
 from deepscreen.api.errors import error_responses
+from deepscreen.api.schemas.inputs import MAX_SAFE_INTEGER
 from deepscreen.api.schemas.reports import MetricRow, MetricsOut
 from deepscreen.impact.metrics import to_records
 from deepscreen.service.impact import impact_report
@@ -33,7 +34,7 @@ def get_metrics(
         bool, Query(description="Bootstrap intervals for means and medians.")
     ] = True,
     n_boot: Annotated[int, Query(ge=100, le=10_000, description="Bootstrap replicates.")] = 2000,
-    seed: Annotated[int, Query(ge=0, description="Bootstrap seed.")] = 0,
+    seed: Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER, description="Bootstrap seed.")] = 0,
 ) -> MetricsOut:
     """One row per (period, policy revision, segment, metric) with its value, 95% interval,
     sample size and definition, computed from the event log, then the cost figures the

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
+from starlette.concurrency import run_in_threadpool
 
-from deepscreen.api.context import Caller, Context, get_principal
+from deepscreen.api.context import ApiContext, Caller, Context, get_principal
 from deepscreen.api.errors import error_responses
 from deepscreen.api.schemas.decisions import ScanResult
 from deepscreen.api.schemas.inputs import ATTRIBUTES_HELP, parse_attributes
 from deepscreen.api.uploads import read_upload, upload_name
+from deepscreen.core.access import Principal
 from deepscreen.core.errors import InvalidInput
+from deepscreen.core.media import AttributeValue
 from deepscreen.service.items import explain_decision
-from deepscreen.service.uploads import scan_upload, scan_url
+from deepscreen.service.uploads import scan_upload, start_url_fetch
 
 router = APIRouter(
     tags=["scan"],
@@ -23,7 +27,7 @@ router = APIRouter(
 
 
 @router.post("/v1/scan", name="scan_media", operation_id="scan_media")
-def scan_media(
+async def scan_media(
     ctx: Context,
     caller: Caller,
     media: Annotated[UploadFile | None, File(description="The media file.")] = None,
@@ -32,7 +36,8 @@ def scan_media(
         Form(
             max_length=2048,
             description="Fetch the media from this http(s) URL instead (only when the server "
-            "enables it; private and local addresses are always refused).",
+            "enables it; private and local addresses are always refused; the whole fetch has "
+            "one deadline).",
         ),
     ] = None,
     attributes: Annotated[str | None, Form(description=ATTRIBUTES_HELP)] = None,
@@ -40,19 +45,26 @@ def scan_media(
     """Scan one item synchronously and record it: every detector's signal with its evidence,
     the decision, and the policy's explanation. An item already stored (same content hash)
     returns its stored decision and records nothing."""
+    # Async on purpose: a fetch waits on the fetcher's own threads, so slow media hosts never
+    # hold the threadpool that serves every other endpoint; the blocking work runs there.
     attrs = parse_attributes(attributes)
     if (media is None) == (url is None):
         raise InvalidInput("send exactly one of a `media` file or a `url`")
-    services, stores = ctx.services, ctx.stores
     if media is not None:
-        data = read_upload(media, services.limits.max_bytes)
+        data = await run_in_threadpool(read_upload, media, ctx.services.limits.max_bytes)
         source = upload_name(media)
-        outcome = scan_upload(
-            services, stores, principal=caller, media=data, source=source, attributes=attrs
-        )
     else:
         assert url is not None
-        outcome = scan_url(
-            services, stores, ctx.fetcher, principal=caller, url=url, attributes=attrs
-        )
-    return ScanResult.of(outcome, explain_decision(services, outcome.decision))
+        fetched = await asyncio.wrap_future(start_url_fetch(ctx.fetcher, url))
+        data, source = fetched.content, fetched.url
+    return await run_in_threadpool(scanned, ctx, caller, data, source, attrs)
+
+
+def scanned(
+    ctx: ApiContext, caller: Principal, data: bytes, source: str, attrs: dict[str, AttributeValue]
+) -> ScanResult:
+    """Scan and record ``data`` and explain its decision (blocking: run off the event loop)."""
+    outcome = scan_upload(
+        ctx.services, ctx.stores, principal=caller, media=data, source=source, attributes=attrs
+    )
+    return ScanResult.of(outcome, explain_decision(ctx.services, outcome.decision))

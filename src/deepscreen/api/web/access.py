@@ -45,7 +45,8 @@ _ADMIN_ONLY: frozenset[Role] = frozenset()
 
 
 class LoginRequired(Exception):
-    """No valid session (none, forged, expired, or its key revoked): sign in first."""
+    """No valid session (none, forged, expired, logged out, or its key revoked): sign in
+    first."""
 
 
 class Forbidden(Exception):
@@ -82,12 +83,17 @@ def check_every_route_listed(app: FastAPI) -> None:
 
 
 def current_session(request: Request) -> Session | None:
-    """The cookie's session if it is genuine, unexpired and its API key still active."""
+    """The cookie's session if it is genuine, unexpired, not ended by a logout (checked in the
+    database every process shares: a copied cookie dies with the logout) and its API key
+    still active."""
     web = get_web(request)
     session = web.signer.loads(request.cookies.get(COOKIE), web.now())
     if session is None or session.principal is None:
         return session
-    key = web.context.stores.keys.get(session.principal.key_id)
+    stores = web.context.stores
+    if stores.sessions.is_revoked(session.session_id):
+        return None
+    key = stores.keys.get(session.principal.key_id)
     if key is None or key.revoked or key.role is not session.principal.role:
         return None
     return session

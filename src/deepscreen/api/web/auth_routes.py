@@ -7,6 +7,7 @@ planted before login is worthless afterwards).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -94,9 +95,15 @@ def login(
 
 @router.post("/ui/logout", name="logout")
 def logout(request: Request, web: Web) -> Response:
-    principal = signed_in(request)
+    """End the session on the server, not only in this browser: its id is recorded as revoked
+    until the cookie would have expired, so a copy of the cookie is refused from now on."""
+    session = request_session(request)
+    assert session is not None and session.principal is not None  # authorize() checked
+    expires_at = datetime.fromtimestamp(session.expires_at, UTC)
+    web.context.stores.sessions.revoke(session.session_id, expires_at, web.now())
     response = redirect(request, "login_page", "signed_out")
     clear_session_cookie(request, response)
+    principal = session.principal
     _audit(web, principal.key_id, "ui.logout", principal.role.value)
     return response
 

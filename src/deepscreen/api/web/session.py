@@ -3,8 +3,10 @@
 A cookie is ``<payload>.<mac>``: the payload is base64url JSON (session id, expiry, and for a
 signed-in session the API key id and role — never the key itself), the MAC an HMAC-SHA256 of
 the payload. A form's CSRF token is an HMAC of the session id, so it is valid only with the
-cookie it was issued for. Not a store: nothing is kept server-side, so a session ends when it
-expires, when its key is revoked (checked on every request), or when the cookie is dropped.
+cookie it was issued for. Not a store: the signer keeps nothing. A session ends when it
+expires, when its key is revoked, or when it is logged out — the logout records the session id
+in the database's revoked sessions (``HostedStores.sessions``), so a copy of the cookie is
+refused too; ``web.access.current_session`` checks both on every request.
 """
 
 from __future__ import annotations

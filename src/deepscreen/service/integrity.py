@@ -1,0 +1,169 @@
+"""``deepscreen db check``: the invariants between decisions and review tasks, and the repairs
+that are safe.
+
+Since the decision and its review task are written in one transaction, a crash can no longer
+break them; a database written by an older deepscreen (two transactions) may hold ``review``
+decisions without a task. Three checks:
+
+- ``review_without_task``: repaired by adding the task, routed as decided
+  (``review.routing.route_as_decided``: created and due as of the decision, priority from the
+  views recorded before it, the current ``[review]`` settings). Idempotent, like every add.
+- ``duplicate_decisions`` (an item decided twice under one policy revision): reported only.
+  The log is append-only and each decision may already have been acted on (enforced,
+  exported, reviewed, appealed); ``latest_decision`` already reads the later one. Dropping one
+  would rewrite history that others have seen.
+- ``task_without_decision``: reported only. The task may hold a reviewer's work (claimed, or
+  done with its outcome), and a missing decision cannot be rebuilt from a task; the usual
+  cause is a restore of the events older than the queue, which the operator must resolve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from deepscreen.core.decisions import Decision
+from deepscreen.review.config import ReviewConfig
+from deepscreen.review.routing import route_as_decided
+from deepscreen.store.integrity_sql import DuplicateDecisions, OrphanTask, SqlIntegrity
+from deepscreen.store.review_sql import SqlReviewQueue
+from deepscreen.store.sql import SqlEventStore
+
+PAGE = 500
+
+
+class Check(StrEnum):
+    REVIEW_WITHOUT_TASK = "review_without_task"
+    DUPLICATE_DECISIONS = "duplicate_decisions"
+    TASK_WITHOUT_DECISION = "task_without_decision"
+
+
+CHECKS: dict[Check, tuple[str, str]] = {
+    Check.REVIEW_WITHOUT_TASK: (
+        "review decisions with no review task",
+        "add the task, routed as decided",
+    ),
+    Check.DUPLICATE_DECISIONS: (
+        "items with more than one decision under one policy revision",
+        "report only: the log is append-only and both decisions may have been acted on",
+    ),
+    Check.TASK_WITHOUT_DECISION: (
+        "review-queue tasks naming a decision that is not stored",
+        "report only: the task may hold a reviewer's work; the decision cannot be rebuilt",
+    ),
+}
+"""Per check: what it counts, and what ``--repair`` does about it."""
+
+REPAIRABLE = frozenset({Check.REVIEW_WITHOUT_TASK})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's result: how many violations, and the first few in words."""
+
+    check: Check
+    violations: int
+    examples: tuple[str, ...] = ()
+
+    @property
+    def description(self) -> str:
+        return CHECKS[self.check][0]
+
+    @property
+    def repair(self) -> str:
+        return CHECKS[self.check][1]
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    database: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def violations(self) -> int:
+        return sum(f.violations for f in self.findings)
+
+    @property
+    def clean(self) -> bool:
+        return self.violations == 0
+
+    def count(self, check: Check) -> int:
+        return next(f.violations for f in self.findings if f.check is check)
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    """The report before, the tasks ``--repair`` added, and the report after."""
+
+    before: IntegrityReport
+    tasks_added: int
+    after: IntegrityReport
+
+
+def check_database(url: str, *, schema: str | None = None, examples: int = 5) -> IntegrityReport:
+    """Every check on the database at ``url``; nothing is written."""
+    with SqlIntegrity(_checked(url), schema=schema) as integrity:
+        return _report(integrity, examples)
+
+
+def repair_database(
+    url: str, config: ReviewConfig, *, schema: str | None = None, examples: int = 5
+) -> RepairResult:
+    """Check, add the missing review tasks (a page at a time, each page one transaction), and
+    check again. Safe to run while scans write: every add is idempotent on the task id."""
+    url = _checked(url)
+    with (
+        SqlIntegrity(url, schema=schema) as integrity,
+        SqlEventStore(url, schema=schema) as store,
+        SqlReviewQueue(url, schema=schema) as queue,
+    ):
+        before = _report(integrity, examples)
+        added, after_seq = 0, 0
+        while page := integrity.untasked_reviews(after=after_seq, limit=PAGE):
+            tasks = [route_as_decided(d, config, store.for_item(d.item_id)) for _, d in page]
+            added += queue.add([task for task in tasks if task is not None])
+            after_seq = page[-1][0]
+        return RepairResult(before, added, _report(integrity, examples))
+
+
+def _report(integrity: SqlIntegrity, examples: int) -> IntegrityReport:
+    untasked = integrity.count_untasked_reviews()
+    shown = integrity.untasked_reviews(limit=examples) if examples else []
+    duplicates, groups = integrity.duplicate_decisions(limit=examples)
+    orphans, tasks = integrity.orphan_tasks(limit=examples)
+    return IntegrityReport(
+        integrity.url,
+        (
+            Finding(Check.REVIEW_WITHOUT_TASK, untasked, tuple(map(_untasked, shown))),
+            Finding(Check.DUPLICATE_DECISIONS, duplicates, tuple(map(_duplicate, groups))),
+            Finding(Check.TASK_WITHOUT_DECISION, orphans, tuple(map(_orphan, tasks))),
+        ),
+    )
+
+
+def _untasked(row: tuple[int, Decision]) -> str:
+    decision = row[1]
+    return (
+        f"decision {decision.decision_id} of item {decision.item_id} "
+        f"(rule {decision.rule_id or 'default'}, decided {decision.decided_at.isoformat()})"
+    )
+
+
+def _duplicate(group: DuplicateDecisions) -> str:
+    return (
+        f"item {group.item_id}, policy revision {group.policy_revision}: "
+        f"decisions {', '.join(group.decision_ids)}"
+    )
+
+
+def _orphan(task: OrphanTask) -> str:
+    return (
+        f"task {task.task_id} ({task.kind}, {task.status}) of item {task.item_id}: "
+        f"decision {task.decision_id} is not stored"
+    )
+
+
+def _checked(url: str) -> str:
+    if url == "memory://":
+        raise ValueError("memory:// keeps nothing between runs: there is nothing to check")
+    return url
