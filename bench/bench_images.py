@@ -14,7 +14,7 @@ SIZE = (1024, 768)
 
 def make_images(directory: Path, count: int, seed: int = 7) -> list[Path]:
     """``count`` JPEGs (q90) and as many PNGs: crops of scikit-image's bundled photos, Lanczos
-    resized, with Gaussian 'sensor' noise (σ = 4), as PERFORMANCE.md's inputs."""
+    resized, with Gaussian 'sensor' noise (σ = 4), as the inputs of docs/performance.md."""
     rng = np.random.default_rng(seed)
     paths = []
     for i in range(count):

@@ -3,7 +3,7 @@
 On one pinned core (onnxruntime with one intra-op thread), over generated 1024×768 JPEG q90
 photos (bench_images.py): bare decode, the shared normalisation (short side 512, centre crop,
 JPEG q90 re-encode), then per backbone the features of normalised images one at a time and in
-batches: ``spectral`` (NumPy/SciPy), ``tiny-onnx`` (PERFORMANCE.md §6's tiny CNN: four 3×3
+batches: ``spectral`` (NumPy/SciPy), ``tiny-onnx`` (the tiny CNN of docs/performance.md: four 3×3
 stride-2 convs 3→16→32→64→128, global pool, FC 128; random weights, built here with onnx) and
 ``clip-vit-b16`` (the INT8 encoder from `deepscreen models fetch clip-vit-b16`) when it is in
 the model cache. Prints ms/image and ratios measured in this run; writes

@@ -29,6 +29,7 @@ from deepscreen.policy.testing import run_policy_tests
 from deepscreen.signals.registry import discover
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
+DEMO_TOML = Path(__file__).parents[2] / "src" / "deepscreen" / "demo" / "demo.toml"
 WIDE = {"COLUMNS": "200", "NO_COLOR": "1"}
 CONFIG = """
 [ensemble]
@@ -55,7 +56,10 @@ def impact_app() -> typer.Typer:
     return app
 
 
-def item_events(item_id: str, score: float, violating: bool | None, views: int) -> list[Event]:
+def item_events(
+    item_id: str, score: float, violating: bool | None, views: int | None
+) -> list[Event]:
+    """One scanned item's events; ``views`` None: no ViewsObserved recorded."""
     decision = Decision(f"d-{item_id}", item_id, "r-base", None, Action.ALLOW, T0)
     events: list[Event] = [
         ItemIngested(
@@ -72,8 +76,11 @@ def item_events(item_id: str, score: float, violating: bool | None, views: int) 
             item_id=item_id, occurred_at=T0, results=(SignalResult.scored("ensemble", "1", score),)
         ),
         DecisionMade(item_id=item_id, occurred_at=T0, decision=decision),
-        ViewsObserved(item_id=item_id, occurred_at=T0 + timedelta(hours=1), views=views),
     ]
+    if views is not None:
+        events.append(
+            ViewsObserved(item_id=item_id, occurred_at=T0 + timedelta(hours=1), views=views)
+        )
     if violating is not None:
         verdict = Verdict.VIOLATING if violating else Verdict.NOT_VIOLATING
         events.append(
@@ -139,19 +146,86 @@ def test_optimize_prints_thresholds_frontier_assumptions_and_writes_a_candidate(
     assert run_policy_tests(out, known_signals=known).ok
 
 
-def test_optimize_json(runner, db: str, config: Path, tmp_path: Path) -> None:
-    out = tmp_path / "candidate"
-    args = ["optimize", "--db", db, "--config", str(config), "--out", str(out), "--json"]
+def test_optimize_json_file_and_stdout(runner, db: str, config: Path, tmp_path: Path) -> None:
+    out, path = tmp_path / "candidate", tmp_path / "opt.json"
+    args = ["optimize", "--db", db, "--config", str(config), "--out", str(out), "--json", str(path)]
     result = runner.invoke(impact_app(), [*args, "--harm-prevented", "label=0.5"], env=WIDE)
     assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    thresholds = data["optimum"]["thresholds"]
+    assert "chosen thresholds" in result.stdout  # --json FILE keeps the readable output
+    data = json.loads(path.read_text())
+    assert (data["kind"], data["version"]) == ("deepscreen.threshold_optimization", 1)
+    thresholds = data["thresholds"]
     assert set(thresholds) == {"remove", "label", "review"}
     bundle = load_bundle(out, known_signals=[*discover(), "ensemble"])
     assert {a: bundle.params[f"{a}_min_score"] for a in thresholds} == thresholds
     assert data["candidate"]["tests"]["summary"]["fail"] == 0
     assert data["costs"]["currency"] == "EUR"
-    assert any("a label prevents 50%" in a for a in data["optimum"]["assumptions"])
+    assert any("a label prevents 50%" in a for a in data["assumptions"])
+    assert [r["thresholds"] for r in data["frontier"] if r["chosen"]] == [thresholds]
+    again = tmp_path / "again"
+    args = ["optimize", "--db", db, "--config", str(config), "--out", str(again)]
+    result = runner.invoke(
+        impact_app(), [*args, "--harm-prevented", "label=0.5", "--format", "json"], env=WIDE
+    )
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)  # --format json: the same document on stdout
+    assert printed["frontier"] == data["frontier"] and printed["chosen"] == data["chosen"]
+
+
+def test_optimize_names_missing_views_and_what_supplies_them(
+    runner, config: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'no-views.db'}"
+    store = open_store(url)
+    try:
+        for n, score in enumerate((0.9, 0.7, 0.4, 0.2)):
+            store.append(item_events(f"i{n}", score, n % 2 == 0, None))
+    finally:
+        store.close()
+    args = ["optimize", "--db", url, "--config", str(config), "--out", str(tmp_path / "c")]
+    result = runner.invoke(impact_app(), args, env=WIDE)
+    assert result.exit_code == 1, result.output
+    message = " ".join(result.output.split())
+    assert "1 input(s) missing" in message
+    assert "none of the 4 scored labelled items has views recorded" in message
+    assert "every threshold would be off" in message
+    assert "deepscreen impact import views FILE" in message
+    assert "chosen thresholds" not in message
+    assert not (tmp_path / "c").exists()
+
+
+def test_optimize_names_missing_labels(runner, config: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'no-labels.db'}"
+    store = open_store(url)
+    try:
+        for n, score in enumerate((0.9, 0.4)):
+            store.append(item_events(f"i{n}", score, None, 10))
+    finally:
+        store.close()
+    args = ["optimize", "--db", url, "--config", str(config), "--out", str(tmp_path / "c")]
+    result = runner.invoke(impact_app(), args, env=WIDE)
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert "ground-truth labels: no scored labelled items (2 scored, 0 labelled of 2" in message
+    assert "deepscreen impact import labels FILE" in message
+
+
+def test_optimize_on_the_demo_names_the_missing_harm_setting(
+    runner, demo_dir: Path, tmp_path: Path
+) -> None:
+    """The demo's own settings price reviews and wrongful actions but not harm: the optimiser
+    says so (and where to set it) instead of answering "every threshold off"."""
+    db = f"sqlite:///{demo_dir / 'deepscreen-demo.db'}"
+    args = ["optimize", "--db", db, "--config", str(DEMO_TOML), "--out", str(tmp_path / "c")]
+    result = runner.invoke(impact_app(), args, env=WIDE)
+    assert result.exit_code == 3 and "enable the ensemble" in result.output
+    result = runner.invoke(impact_app(), args, env={**WIDE, "DEEPSCREEN_ENSEMBLE__ENABLED": "1"})
+    assert result.exit_code == 1, result.output
+    message = " ".join(result.output.split())
+    assert "harm_per_violating_view.default: no harm per violating view" in message
+    assert "deepscreen costs init" in message
+    assert "1 input(s) missing" in message and "views recorded" not in message  # it has views
+    assert not (tmp_path / "c").exists()
 
 
 def test_optimize_needs_the_ensemble(runner, db: str, tmp_path: Path) -> None:

@@ -27,15 +27,8 @@ DEMO_TOML = Path(__file__).parents[2] / "src" / "deepscreen" / "demo" / "demo.to
 FIXED_NOW = "2026-11-25T00:00:00+00:00"
 
 
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--items", "150"])
-    assert result.exit_code == 0, result.output
-    return out
-
-
 def _db(demo_dir: Path) -> str:
+    """The ``demo_dir`` fixture (tests/e2e/conftest.py) is one session-wide demo."""
     return f"sqlite:///{demo_dir / 'deepscreen-demo.db'}"
 
 
@@ -179,43 +172,89 @@ def _evaluation_json(path: Path) -> Path:
     return path
 
 
-def _optimization_json(path: Path) -> Path:
-    """A threshold optimisation as `deepscreen impact optimize --json` prints it."""
-    from datetime import UTC, datetime
+OPTIMIZE_ENV = {
+    "DEEPSCREEN_ENSEMBLE__ENABLED": "true",  # the thresholds bundle acts on signals.ensemble
+    "DEEPSCREEN_COSTS__HARM_PER_VIOLATING_VIEW__DEFAULT": "0.002",  # not in the demo's costs
+    "COLUMNS": "200",
+}
 
-    import numpy as np
-    import pyarrow as pa
 
-    from deepscreen.impact.costs import CostModel
-    from deepscreen.impact.items import ITEM_SCHEMA
-    from deepscreen.impact.optimize import optimize_thresholds
-
-    rng = np.random.default_rng(3)
-    rows = [
-        {
-            "item_id": f"i{n}",
-            "ingested_at": datetime(2026, 10, 1 + n % 20, tzinfo=UTC),
-            "score": float(score),
-            "violating": bool(rng.random() < score),
-            "views_total": int(rng.integers(1, 5000)),
-            "segment": "",
-            "enforced": False,
-        }
-        for n, score in enumerate(rng.random(300))
-    ]
-    model = CostModel(
-        currency="USD",
-        review_cost_per_item=0.65,
-        wrongful_action_cost={"default": 0.65},
-        harm_per_violating_view={"default": 0.001},
-    )
-    result = optimize_thresholds(pa.Table.from_pylist(rows, schema=ITEM_SCHEMA), model)
-    path.write_text(json.dumps(result.to_dict(), default=str))
+@pytest.fixture(scope="module")
+def optimization_json(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documented chain's first half, run for real on the demo database: `deepscreen costs
+    init`, then `deepscreen impact optimize --json FILE` with those costs."""
+    work = tmp_path_factory.mktemp("optimize")
+    runner = CliRunner()
+    costs = work / "costs.toml"
+    result = runner.invoke(app, ["costs", "init", str(costs)])
+    assert result.exit_code == 0, result.output
+    path = work / "opt.json"
+    args = ["impact", "optimize", "--db", _db(demo_dir), "--config", str(costs)]
+    args += ["--out", str(work / "candidate"), "--json", str(path)]
+    result = runner.invoke(app, args, env=OPTIMIZE_ENV)
+    assert result.exit_code == 0, result.output
+    assert "chosen thresholds" in result.stdout  # the human output stays on stdout
     return path
 
 
+def test_optimize_json_file_is_the_report_input(
+    runner: CliRunner, demo_dir: Path, optimization_json: Path, tmp_path: Path
+) -> None:
+    from deepscreen.report.formatting import number
+    from deepscreen.report.sections import threshold_cell
+
+    data = json.loads(optimization_json.read_text())
+    assert (data["kind"], data["version"]) == ("deepscreen.threshold_optimization", 1)
+    assert data["frontier"] and sum(r["chosen"] for r in data["frontier"]) == 1
+    base = ["--n-boot", "200", "--db", _db(demo_dir), "--optimization", str(optimization_json)]
+    out = tmp_path / "report.json"
+    result = runner.invoke(app, ["report", "--format", "json", "-o", str(out), *base])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["optimization"] == data  # the same numbers, not a re-computation
+    md = tmp_path / "report.md"
+    result = runner.invoke(app, ["report", "--format", "md", "-o", str(md), *base])
+    assert result.exit_code == 0, result.output
+    text = md.read_text()
+    assert "## Cost trade-off frontier" in text
+    assert f"expected cost ({data['currency']})" in text
+    for row in data["frontier"]:
+        cells = [
+            ", ".join(threshold_cell(a, t) for a, t in row["thresholds"].items()),
+            number(row["expected_cost"]),
+            number(row["false_positive_rate"], share=True),
+            number(row["review_per_day"]),
+            "yes" if row["meets_constraints"] else "no",
+            "chosen" if row["chosen"] else "",
+        ]
+        assert "| " + " | ".join(cells) + " |" in text, cells
+
+
+def test_report_refuses_a_file_that_is_not_an_optimisation_result(
+    runner: CliRunner, demo_dir: Path, optimization_json: Path, tmp_path: Path
+) -> None:
+    data = json.loads(optimization_json.read_text())
+    cases = {
+        "old.json": ({"optimum": data, "candidate": {}, "costs": {}}, "earlier deepscreen"),
+        "sim.json": ({"rows": [], "combinations": []}, "deepscreen simulate --json"),
+        "v2.json": ({**data, "version": 2}, "version 2: this deepscreen reads version 1"),
+        "other.json": ({**data, "kind": "x"}, "kind is 'x'"),
+        "bad.json": ({**data, "frontier": [{"thresholds": {}}]}, "frontier.0.expected_cost"),
+        "list.json": ([1], "holds a JSON list, not an object"),
+    }
+    for name, (content, expected) in cases.items():
+        path = tmp_path / name
+        path.write_text(json.dumps(content))
+        args = ["report", "--optimization", str(path), "-o", str(tmp_path / "r.md")]
+        result = runner.invoke(app, [*args, "--format", "md", "--db", _db(demo_dir)])
+        assert result.exit_code == 1, (name, result.output)
+        message = " ".join(result.output.split())
+        assert f"{path}: not a threshold optimisation result" in message, name
+        assert expected in message, (name, message)
+
+
 def test_report_sections_from_evaluation_simulation_and_optimization(
-    runner: CliRunner, demo_dir: Path, tmp_path: Path
+    runner: CliRunner, demo_dir: Path, optimization_json: Path, tmp_path: Path
 ) -> None:
     from importlib.resources import files
 
@@ -233,7 +272,7 @@ def test_report_sections_from_evaluation_simulation_and_optimization(
     args = ["report", "-o", str(out), "--n-boot", "200", "--db", _db(demo_dir)]
     args += ["--evaluation", str(_evaluation_json(tmp_path / "eval.json"))]
     args += ["--simulation", str(sim), "--policy", str(CANDIDATE)]
-    args += ["--optimization", str(_optimization_json(tmp_path / "opt.json"))]
+    args += ["--optimization", str(optimization_json)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     html = out.read_text()

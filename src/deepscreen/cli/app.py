@@ -8,6 +8,7 @@ from deepscreen import __version__
 from deepscreen.cli import (
     appeal,
     bank,
+    costs,
     db,
     demo,
     export,
@@ -54,6 +55,7 @@ app.command("publish", epilog=EXIT_CODES_HELP)(worker.publish)
 app.add_typer(keys.app, name="keys")
 app.add_typer(export.app, name="export")
 app.add_typer(report.app, name="report")
+app.add_typer(costs.app, name="costs")
 
 
 def _version(value: bool) -> None:

@@ -17,6 +17,7 @@ from deepscreen.cli.errors import EXIT_CODES_HELP, CliError, ExitCode, domain_er
 from deepscreen.cli.impact_compare import compare
 from deepscreen.cli.impact_optimize import optimize
 from deepscreen.cli.options import ConfigOpt, DbOpt, services_from, settings_from
+from deepscreen.core.numbers import format_number
 from deepscreen.impact.metrics import to_csv, to_json, to_parquet, to_records
 from deepscreen.service.impact import impact_report
 from deepscreen.service.impact_import import ImportKind, import_file
@@ -79,7 +80,7 @@ def impact(
     db: DbOpt = None,
 ) -> None:
     """The metric table: one row per (period, policy revision, segment, metric) with value,
-    95% interval, sample size and definition (METRICS.md). Proportions carry Wilson intervals
+    95% interval, sample size and definition (docs/metrics.md). Proportions carry Wilson intervals
     (a rule-of-three upper bound when nothing was observed), means and medians a bootstrap over
     items. Quality metrics use labelled items only (reviews and imported labels).
     """
@@ -144,13 +145,7 @@ def _print(table: object, items: int) -> None:
 
 
 def _fmt(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if float(value).is_integer() and abs(value) >= 1:
-        return f"{int(value):,}"
-    if abs(value) >= 100:
-        return f"{value:,.1f}"
-    return f"{value:.4g}"
+    return format_number(value, missing="n/a")
 
 
 app.command("compare", epilog=EXIT_CODES_HELP)(compare)

@@ -3,7 +3,6 @@ stored decisions (paired bootstrap)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,7 +15,14 @@ from rich.table import Table
 
 from deepscreen.bootstrap import open_store
 from deepscreen.cli.errors import CliError, ExitCode, domain_errors
-from deepscreen.cli.options import ConfigOpt, DbOpt, settings_from
+from deepscreen.cli.options import (
+    ConfigOpt,
+    DbOpt,
+    json_file_option,
+    settings_from,
+    write_json_file,
+)
+from deepscreen.core.numbers import format_number
 from deepscreen.impact.compare import Comparison, MetricRow
 from deepscreen.impact.compare import compare as compare_policies
 from deepscreen.impact.costs import CostModel
@@ -60,10 +66,7 @@ UntilOpt = Annotated[
         help="Items ingested before this ISO date/time; a bare date includes that whole day.",
     ),
 ]
-JsonOpt = Annotated[
-    Path | None,
-    typer.Option("--json", help="Also write the comparison as JSON to this file.", dir_okay=False),
-]
+JsonOpt = Annotated[Path | None, json_file_option("the comparison (every metric row)")]
 BootOpt = Annotated[
     int, typer.Option("--n-boot", min=100, help="Paired bootstrap replicates for the delta CIs.")
 ]
@@ -136,7 +139,7 @@ def compare(
         )
     report = comparison_report(replayed, result, revision)
     if json_out is not None:
-        json_out.write_text(json.dumps(report, indent=2, default=str) + "\n")
+        write_json_file(json_out, report)
     _print(Console(), report, result)
 
 
@@ -226,10 +229,4 @@ def _cells(row: MetricRow) -> tuple[str, str, str, str]:
 
 
 def _fmt(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:,.1f}"
-    return f"{value:.4g}"
+    return format_number(value)

@@ -4,6 +4,7 @@ costs, and write them into a candidate policy bundle."""
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,14 +12,26 @@ import typer
 
 from deepscreen.bootstrap import open_store
 from deepscreen.cli.errors import CliError, ExitCode, domain_errors
-from deepscreen.cli.options import ConfigOpt, DbOpt, settings_from
+from deepscreen.cli.options import (
+    ConfigOpt,
+    DbOpt,
+    json_file_option,
+    settings_from,
+    write_json_file,
+)
 from deepscreen.service.optimize import (
     PolicyOptimization,
     default_thresholds_dir,
+    optimization_document,
     optimize_policy,
 )
 
 SCORE_SIGNAL = "ensemble"
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
 
 
 def optimize(
@@ -73,11 +86,20 @@ def optimize(
     ] = [],  # noqa: B006 - typer idiom
     config: ConfigOpt = None,
     db: DbOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    json_out: Annotated[
+        Path | None,
+        json_file_option("the result (read by `deepscreen report --optimization FILE`)"),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format", help="table: the readable result; json: the result file's JSON on stdout."
+        ),
+    ] = OutputFormat.TABLE,
 ) -> None:
     """Choose the score thresholds of a threshold bundle that minimise expected cost.
 
-    **Rule** (METRICS.md §5.4): acting on an item with action *a* costs
+    **Rule** (docs/metrics.md, 'Threshold optimiser'): acting on an item with action *a* costs
     `(1 − p)·c_FP[a] + p·(1 − prevented[a])·h·V`; not acting costs `p·h·V`; reviewing costs the
     review cost per item and resolves the item. `p` is the item's score, `c_FP[a]` the
     configured wrongful-action cost, `h` the harm per violating view of the item's segment's
@@ -91,13 +113,19 @@ def optimize(
     false-positive rate use the scored labelled items, the review load all scored items over
     the period; provenance rules that run before the thresholds are not modelled.
 
-    Costs come only from the `[costs]` settings (wrongful_action_cost per action, a review cost,
-    harm_per_violating_view); a missing one is named and nothing is chosen. The thresholds act
-    on `signals.ensemble`, so `[ensemble]` must be enabled. The candidate is a copy of the base
+    **Inputs**: scored items with ground-truth labels (`deepscreen impact import labels`, or
+    `deepscreen sample` then `deepscreen review`), their views (`deepscreen impact import
+    views`) and the `[costs]` settings (wrongful_action_cost per action, a review cost,
+    harm_per_violating_view; `deepscreen costs init` writes a file with every key). A missing
+    input is named with what supplies it, and nothing is chosen. The thresholds act on
+    `signals.ensemble`, so `[ensemble]` must be enabled. The candidate is a copy of the base
     bundle with the params set; its tests are run as `deepscreen policy test` runs them.
 
-    Exit codes: 0 candidate written and its tests pass; 1 refused (no scored labelled items,
-    no combination meets the constraints) or the candidate's tests fail; 3 invalid settings,
+    **Output**: the result on stdout (`--format json`: as JSON); `--json FILE` also writes it
+    to FILE, the input of `deepscreen report --optimization FILE`.
+
+    Exit codes: 0 candidate written and its tests pass; 1 refused (a missing input, no
+    combination meets the constraints) or the candidate's tests fail; 3 invalid settings,
     costs or bundle.
     """
     if days is not None and not days > 0:
@@ -128,11 +156,14 @@ def optimize(
             )
         finally:
             store.close()
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    document = optimization_document(result)
+    if output_format is OutputFormat.JSON:
+        typer.echo(json.dumps(document, indent=2, allow_nan=False))
     else:
         for line in report_lines(result):
             typer.echo(line)
+    if json_out is not None:
+        write_json_file(json_out, document)
     if not result.candidate.ok:
         raise typer.Exit(int(ExitCode.FAILURES))
 

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from deepscreen.bootstrap import build, models_dir
 from deepscreen.cli.errors import domain_errors
-from deepscreen.cli.options import ConfigOpt, settings_from
+from deepscreen.cli.options import ConfigOpt, json_file_option, settings_from, write_json_file
 from deepscreen.cli.progress import progress_bar
 from deepscreen.core.errors import ConfigError
 from deepscreen.learn.augment import Augmentation
@@ -46,11 +46,7 @@ DataArg = Annotated[
 ]
 JsonOpt = Annotated[
     Path | None,
-    typer.Option(
-        "--json",
-        help="Write the full report (metrics with CIs, per-source, reliability, ROC/PR data).",
-        dir_okay=False,
-    ),
+    json_file_option("the full report (metrics with CIs, per-source, reliability, ROC/PR data)"),
 ]
 BootOpt = Annotated[int, typer.Option("--n-boot", min=100, help="Bootstrap resamples for CIs.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for folds and bootstrap.")]
@@ -254,7 +250,7 @@ def train(
             console.print(f"cross-validation: {run.cv.description}")
             _print_failures(console, run.failures)
             if json_out:
-                write_json_atomic(json_out, run.to_dict())
+                write_json_file(json_out, run.to_dict())
             console.print(f'wrote stack {out}  (set [ensemble] method = "stacked", stack = ...)')
             return
         normalisation = Normalisation(side=side, jpeg_quality=jpeg_quality or None)
@@ -296,7 +292,7 @@ def train(
             _print_held_out(console, result.held_out)
         _print_warnings(console, result.warnings)
         if json_out:
-            write_json_atomic(json_out, result.to_dict())
+            write_json_file(json_out, result.to_dict())
         console.print(f"wrote head {out} (digest {result.head.digest})")
 
 
@@ -340,7 +336,7 @@ def evaluate(
 
     With --head: score a held-out set with that head at its stored "likely AI" threshold.
     Without: grouped (by source) cross-validation of a new head on the set — what `train`
-    reports, without writing a head. --json writes reliability-diagram and ROC/PR data too.
+    reports, without writing a head. --json FILE writes reliability-diagram and ROC/PR data too.
     """
     console = Console()
     with domain_errors():
@@ -388,8 +384,7 @@ def evaluate(
             _print_warnings(console, result.warnings)
             report = result.to_dict()
         if json_out:
-            write_json_atomic(json_out, report)
-            console.print(f"wrote {json_out}")
+            write_json_file(json_out, report)
 
 
 def _ci(estimate: Estimate | None, percent: bool = False) -> str:

@@ -9,9 +9,12 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from rich.console import Console
+from rich.markup import escape
 
 from deepscreen.bootstrap import build
-from deepscreen.cli.errors import CliError, ExitCode
+from deepscreen.cli.errors import CliError, ExitCode, domain_errors
+from deepscreen.core.files import write_json_atomic
 from deepscreen.service import Services
 from deepscreen.settings import Settings, load_settings
 
@@ -34,6 +37,31 @@ PolicyOpt = Annotated[
         "--policy", help="Policy bundle directory (default: the shipped bundle).", file_okay=False
     ),
 ]
+
+
+def json_file_option(what: str) -> Any:
+    """The one ``--json FILE`` option: every command that has it takes a file path and writes
+    ``what`` there as JSON (whole or not at all), keeping its human output on stdout. Printing
+    JSON to stdout instead is ``--format json``, where a command offers it."""
+    return typer.Option(
+        "--json",
+        metavar="FILE",
+        help=f"Also write {what} as JSON to FILE (written whole or not at all).",
+        dir_okay=False,
+        show_default=False,
+    )
+
+
+def write_json_file(path: Path, data: Any) -> None:
+    """Write a ``--json FILE`` result atomically and say so on stderr; a failure to write is
+    exit 1 with the reason, not a traceback."""
+    with domain_errors():
+        try:
+            write_json_atomic(path, data)
+        except OSError as exc:
+            message = f"cannot write {path}: {exc.strerror or exc}"
+            raise CliError(message, ExitCode.FAILURES) from exc
+    Console(stderr=True).print(f"wrote {escape(str(path))}")
 
 
 def settings_from(

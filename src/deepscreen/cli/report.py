@@ -94,8 +94,8 @@ def report(
         Path | None,
         typer.Option(
             "--evaluation",
-            help="Detector evaluation JSON (`deepscreen eval --json`): the detector quality "
-            "section (ROC/PR, reliability, per-source recall).",
+            help="Detector evaluation JSON (the FILE of `deepscreen eval --json FILE`): the "
+            "detector quality section (ROC/PR, reliability, per-source recall).",
             exists=True,
             dir_okay=False,
         ),
@@ -104,7 +104,8 @@ def report(
         Path | None,
         typer.Option(
             "--simulation",
-            help="Simulation JSON (`deepscreen simulate --json`): the what-if section.",
+            help="Simulation JSON (the FILE of `deepscreen simulate --json FILE`): the "
+            "what-if section.",
             exists=True,
             dir_okay=False,
         ),
@@ -113,8 +114,8 @@ def report(
         Path | None,
         typer.Option(
             "--optimization",
-            help="Threshold optimisation JSON (`deepscreen impact optimize --json`): the cost "
-            "trade-off frontier.",
+            help="Threshold optimisation result (the FILE of `deepscreen impact optimize --json "
+            "FILE`): the cost trade-off frontier; a file of another kind or version is refused.",
             exists=True,
             dir_okay=False,
         ),

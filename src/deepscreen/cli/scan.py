@@ -136,7 +136,7 @@ def scan(
         if engine is EngineKind.RAY and batch_size < MIN_RAY_BATCH:
             raise typer.BadParameter(
                 f"Ray needs batches of at least {MIN_RAY_BATCH} records: each task costs about "
-                "0.6 ms of scheduling (PERFORMANCE.md section 9)",
+                "0.6 ms of scheduling (docs/performance.md, 'Library reference measurements')",
                 param_hint="--batch-size",
             )
         backfill(manifest, engine, workers, batch_size, ray_address, config, db, policy, err)

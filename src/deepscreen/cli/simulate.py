@@ -3,8 +3,6 @@ with what-if sweeps or a candidate policy; every figure printed is simulated."""
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,10 +13,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from deepscreen.bootstrap import default_policy_dir, signal_names
-from deepscreen.cli.errors import CliError, ExitCode, domain_errors
-from deepscreen.cli.options import ConfigOpt, PolicyOpt, settings_from
+from deepscreen.cli.errors import domain_errors
+from deepscreen.cli.options import (
+    ConfigOpt,
+    PolicyOpt,
+    json_file_option,
+    settings_from,
+    write_json_file,
+)
 from deepscreen.cli.progress import progress_bar
 from deepscreen.core.files import json_ready
+from deepscreen.core.numbers import format_number
 from deepscreen.policy.bundle import Bundle, load_bundle
 from deepscreen.simulate.scenario import OVERRIDE_ALIASES, Scenario, load_scenario
 from deepscreen.simulate.sweep import (
@@ -97,15 +102,7 @@ MetricsOpt = Annotated[
         show_default=False,
     ),
 ]
-JsonOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--json",
-        help="Also write every row (all metrics) and the frontier as JSON to this file.",
-        dir_okay=False,
-        show_default=False,
-    ),
-]
+JsonOpt = Annotated[Path | None, json_file_option("every row (all metrics) and the frontier")]
 
 
 def simulate(
@@ -176,13 +173,7 @@ def simulate(
                 )
     _print_table(console, result, _metric_names(metrics, result), replications)
     if json_out is not None:
-        report = _report(base, bundle, candidate, sweeps, replications, result)
-        with domain_errors():
-            try:
-                json_out.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
-            except OSError as exc:
-                raise CliError(f"cannot write {json_out}: {exc}", ExitCode.FAILURES) from exc
-        console.print(f"wrote {escape(str(json_out))}")
+        write_json_file(json_out, _report(base, bundle, candidate, sweeps, replications, result))
 
 
 def _print_header(
@@ -274,13 +265,7 @@ def _with_ci(value: float | None, low: float | None, high: float | None) -> str:
 
 
 def _fmt(value: float) -> str:
-    if not math.isfinite(value):
-        return str(value)
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:,.1f}"
-    return f"{value:.4g}"
+    return format_number(value)
 
 
 def _report(

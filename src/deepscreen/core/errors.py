@@ -9,7 +9,8 @@ DeepscreenError
  │    ├── UrlRefused              a media URL not fetched (disabled, address, redirect, failure)
  │    │    └── UrlFetchTimedOut    the fetch did not end within its one deadline
  │    ├── BankFileInvalid         a bank file refused whole, its bad lines listed
- │    └── ImportFileInvalid       an impact import file refused whole, its problems listed
+ │    ├── ImportFileInvalid       an impact import file refused whole, its problems listed
+ │    └── ResultFileInvalid       a result file (--json FILE) not what its reader expects
  ├── NotFound                     an id that names nothing stored (item, ingest job, API key)
  ├── Conflict                     the request contradicts what is stored
  │    └── IdempotencyConflict     an idempotency key reused with a different request
@@ -111,6 +112,21 @@ class ImportFileInvalid(InvalidInput):
         else:
             message = f"{source}: {shown}{tail}; nothing imported"
         super().__init__(message)
+
+
+class ResultFileInvalid(InvalidInput):
+    """A result file one deepscreen command wrote (``--json FILE``) and another reads is not
+    what the reader expects: not JSON, another command's result, an unsupported version, or
+    missing or mistyped fields. ``problems`` names each, so the user knows which file and
+    which command to run again."""
+
+    code = "result_file_invalid"
+
+    def __init__(self, source: str, expected: str, problems: Sequence[str]) -> None:
+        self.source = source
+        self.expected = expected
+        self.problems = tuple(problems)
+        super().__init__(f"{source}: not {expected}: {'; '.join(self.problems)}")
 
 
 class BankError(DeepscreenError):

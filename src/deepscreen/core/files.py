@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -35,3 +36,11 @@ def json_ready(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_ready(v) for v in value]
     return value
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """``data`` as indented JSON, written as ``write_bytes_atomic`` writes: a reader of a
+    ``--json FILE`` result never sees half a file. Non-finite floats become null
+    (``json_ready``); dates and paths are written as strings."""
+    text = json.dumps(json_ready(data), indent=2, allow_nan=False, default=str) + "\n"
+    write_bytes_atomic(path, text.encode("utf-8"))

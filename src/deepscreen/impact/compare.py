@@ -4,8 +4,8 @@ Both inputs are item tables (``ITEM_SCHEMA``) over the same items — typically 
 decisions and a counterfactual replay of a candidate policy (``deepscreen.service.replay``).
 Every metric is a ratio of sums over items (or a sum), so one bootstrap replicate is a vector
 of per-item resampling counts ``w`` and every metric of both tables follows from ``w @ X``,
-where ``X`` holds one column per per-item quantity. The resampling is paired (METRICS.md §5.3
-item 8, §5.5): the same item indices are drawn for the baseline and the candidate in each
+where ``X`` holds one column per per-item quantity. The resampling is paired (docs/metrics.md,
+'Interval methods'): the same item indices are drawn for the baseline and the candidate in each
 replicate, so the delta's interval reflects only how the two policies differ on the items.
 
 Metrics needing ground truth (precision, recall, false-positive rate, unactioned violating
@@ -78,7 +78,7 @@ DEFINITIONS: dict[str, str] = {
         "review cost + wrongful-action cost + harm (not computed when any of them is not)"
     ),
 }
-"""What every metric means; versioned with the code (METRICS.md asks for definitions)."""
+"""What every metric means; versioned with the code (docs/metrics.md, 'Policy comparison')."""
 
 
 def definition(metric: str) -> str:

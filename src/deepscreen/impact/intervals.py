@@ -1,6 +1,7 @@
 """Interval estimates for impact metrics: proportions, bootstraps over items, paired differences.
 
-Everything here is pure numpy/scipy and vectorised; METRICS.md §5.3 is the reference.
+Everything here is pure numpy/scipy and vectorised; docs/metrics.md, 'Interval methods', describes
+them for users.
 
 Proportions (``proportion``, ``rate_per``, ``proportion_bounds``)
     Wilson score (default) or Clopper–Pearson intervals. When no success is observed (k = 0,

@@ -26,8 +26,8 @@ Every impact metric is a query over this table. Its columns (``ITEM_SCHEMA``):
 An appeal that reverses an action (and the ``ItemRestored`` recorded with it) leaves
 ``enforced`` true: the action was applied, and the rates built on this table count it as such —
 appeal rate = enforced items appealed ÷ enforced items, overturn rate = reversed ÷ decided
-appeals, restored content is a count of its own (METRICS.md §1.1, §1.6: "restoring a post
-doesn't necessarily mean a mistake was made"). Views before action are unaffected.
+appeals, restored content is a count of its own (docs/metrics.md, 'Enforcement'; Meta: "restoring a
+post doesn't necessarily mean a mistake was made"). Views before action are unaffected.
 """
 
 from __future__ import annotations

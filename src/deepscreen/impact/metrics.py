@@ -3,7 +3,7 @@
 ``metric_table(items)`` turns the item table (``deepscreen.impact.items.ITEM_SCHEMA``, one row per
 item) into a long table, one row per (period, policy_revision, segment, metric), with the value, a
 95% interval where one is meaningful, the sample size the estimate rests on and the metric's
-definition (``METRICS``, following METRICS.md §1.6, §5.2, §5.3). Conventions:
+definition (``METRICS``, documented in docs/metrics.md, 'Impact metric table'). Conventions:
 
 - **Cohorts by ingestion.** Every metric of a row is computed over the items *ingested* in the
   row's period (UTC): an item uploaded on 30 September and removed on 1 October counts, with its
@@ -17,10 +17,11 @@ definition (``METRICS``, following METRICS.md §1.6, §5.2, §5.3). Conventions:
 - **Ground truth** is ``violating`` (the latest review or imported label); unlabelled items are
   left out of every quality metric. When a labelled item carries an ``inclusion_probability`` π
   (it was drawn by a recorded sample design), it weighs 1/π and estimates are Hájek ratios
-  (METRICS.md §5.3.3); labelled items without π weigh 1, i.e. they are treated as labelled with
-  certainty (every queued item is reviewed). Without any π, plain shares over labelled items
-  assume the unlabelled items are missing at random — which review-queue labels are not (they are
-  selected by score), so unweighted precision/recall then describe the labelled items only.
+  (docs/metrics.md, 'How to read a metric row'); labelled items without π weigh 1, i.e. they are
+  treated as labelled with certainty (every queued item is reviewed). Without any π, plain shares
+  over labelled items assume the unlabelled items are missing at random — which review-queue labels
+  are not (they are selected by score), so unweighted precision/recall then describe the labelled
+  items only.
 - **n** is the number of items the estimate rests on (never views). A value is null, with n = 0,
   when there is nothing to estimate from: numbers are never invented.
 - **Intervals.** Proportions: Wilson 95%, and at k = 0 the rule of three (lower 0, upper
@@ -113,7 +114,7 @@ _QUANTILE_CI = (
 _TTA = (
     "time to action in hours over enforced items: enforced_at − notice_at when a notice was "
     "received at or before the action (notice-and-action, DSA), else enforced_at − "
-    "max(ingested_at, detected_at) (own initiative, from first detection; METRICS.md §5.2)."
+    "max(ingested_at, detected_at) (own initiative, from first detection; docs/metrics.md, 'Time')."
 )
 
 
@@ -242,6 +243,16 @@ def _registry() -> dict[str, str]:
 
 
 METRICS: Mapping[str, str] = MappingProxyType(_registry())
+
+
+def is_proportion(name: str) -> bool:
+    """Whether metric ``name`` is a share of items (in [0, 1]): the metrics whose definition
+    carries a Wilson interval (precision, recall, false-positive rate, views-before-action
+    buckets, queue precision, review within SLA)."""
+    definition = METRICS.get(name, "")
+    return _WILSON in definition or _QUALITY_CI in definition
+
+
 """Metric name → definition, in the table's metric order (this text fills ``definition``).
 
 ``precision_/recall_/false_positive_rate_<action>`` rows appear for ``any_action`` and for each

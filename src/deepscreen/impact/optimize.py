@@ -1,7 +1,7 @@
 """Score thresholds per action that minimise expected cost under FPR and review-capacity limits.
 
-The rule is METRICS.md §5.4's expected-cost rule, applied to the three bands a threshold
-policy makes (``remove ≥ label ≥ review`` thresholds; ``score ≥ t`` acts):
+The rule is the expected-cost rule of docs/metrics.md, 'Threshold optimiser', applied to the three
+bands a threshold policy makes (``remove ≥ label ≥ review`` thresholds; ``score ≥ t`` acts):
 
 - acting on item *i* with action *a* costs ``(1 − p_i)·c_FP[a] + p_i·(1 − prevented[a])·h_i·V̂_i``
   (``prevented[a]`` = share of the item's harm the action stops; 1 unless given, which is
@@ -52,10 +52,40 @@ def per_day(value: float) -> str:
     return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
+SUPPLY_COSTS = (
+    "in the [costs] settings (`deepscreen costs init` writes a file with every key; "
+    "DEEPSCREEN_COSTS__* variables override it)"
+)
+
+
+@dataclass(frozen=True)
+class MissingInput:
+    """An input the optimiser cannot choose without: which, what was found, and the command or
+    setting that supplies it. Without it the search would still run and answer "every
+    threshold off" (nothing at stake, or nothing to cost), which reads like a finding."""
+
+    name: str
+    found: str
+    supply: str
+
+    def line(self) -> str:
+        return f"{self.name}: {self.found} — supply it: {self.supply}"
+
+
 class OptimizationRefused(InvalidInput):
-    """No thresholds can be chosen from these items and inputs; the message says why."""
+    """No thresholds can be chosen from these items and inputs; the message says why and
+    ``missing`` lists the inputs to supply (empty when a constraint cannot be met)."""
 
     code = "optimization_refused"
+
+    def __init__(self, message: str, missing: Sequence[MissingInput] = ()) -> None:
+        self.missing = tuple(missing)
+        super().__init__(message)
+
+    @classmethod
+    def for_missing(cls, missing: Sequence[MissingInput]) -> OptimizationRefused:
+        lines = "\n".join(f"  - {m.line()}" for m in missing)
+        return cls(f"cannot choose thresholds: {len(missing)} input(s) missing:\n{lines}", missing)
 
 
 @dataclass(frozen=True)
@@ -106,6 +136,8 @@ class ThresholdOptimum:
     currency: str
     assumptions: tuple[str, ...]
     baseline: Candidate | None = None
+    notes: tuple[str, ...] = ()
+    """What a reader must know about the choice itself (e.g. why every action is off)."""
 
     def frontier_table(self) -> pa.Table:
         rows = self.frontier
@@ -143,8 +175,9 @@ class ThresholdOptimum:
             "grid_size": self.grid_size,
             "combinations": self.combinations,
             "currency": self.currency,
-            "frontier": [r.to_dict() for r in self.frontier],
+            "frontier": [{**r.to_dict(), "chosen": r == self.chosen} for r in self.frontier],
             "assumptions": list(self.assumptions),
+            "notes": list(self.notes),
         }
 
     def describe(self, candidate: Candidate) -> str:
@@ -184,6 +217,7 @@ class ThresholdOptimum:
             )
         for message in self.binding:
             lines.append(f"binding: {message}")
+        lines += [f"note: {note}" for note in self.notes]
         lines.append(
             "frontier (no other combination has lower cost, FPR and review load at once; "
             "✗ = breaks a constraint):"
@@ -226,6 +260,7 @@ class _Data:
     p: np.ndarray  # clipped to [0, 1]
     violating: np.ndarray
     harm: np.ndarray  # h_i · V̂_i
+    views: np.ndarray  # V̂_i
     costs: Mapping[str, np.ndarray] = field(default_factory=dict)  # per item, per band + none
 
 
@@ -260,6 +295,9 @@ def optimize_thresholds(
     if max_grid < 2:
         raise ValueError("max_grid must be at least 2")
     prevented = _prevented(chosen_actions, harm_prevented)
+    missing = missing_inputs(items, model, chosen_actions)
+    if missing:
+        raise OptimizationRefused.for_missing(missing)
     data = _data(items, model, chosen_actions, prevented)
     clean = int((~data.violating).sum())
     if max_fpr is not None and clean == 0:
@@ -309,6 +347,7 @@ def optimize_thresholds(
         currency=model.currency,
         assumptions=tuple(model.assumptions()) + assumptions,
         baseline=base,
+        notes=_notes(chosen, unconstrained, model.currency),
     )
 
 
@@ -333,21 +372,14 @@ def _data(
         for s, y, v, g in zip(scores, truth, views, segments, strict=True)
         if s is not None and y is not None
     ]
-    if not rows:
-        raise OptimizationRefused(
-            f"no scored labelled items ({len(all_scores)} scored, "
-            f"{sum(y is not None for y in truth)} labelled of {items.num_rows}): label a sample "
-            "of scored items first (deepscreen review record, or import labels)"
-        )
+    assert rows, "missing_inputs refuses items without scored labelled rows"
     rows.sort(key=lambda r: r[0])
-    missing = _missing_costs(model, actions, {r[3] for r in rows})
-    if missing:
-        raise OptimizationRefused("cannot cost the actions: " + "; ".join(missing))
     score = np.array([r[0] for r in rows], np.float64)
     p = np.clip(score, 0.0, 1.0)
     violating = np.array([r[1] for r in rows], bool)
     rate = np.array([model.harm_per_view(r[3]) for r in rows], np.float64)
-    harm = rate * np.array([r[2] for r in rows], np.float64)
+    seen = np.array([r[2] for r in rows], np.float64)
+    harm = rate * seen
     costs = {"none": p * harm}
     for action in actions:
         if action == "review":
@@ -358,19 +390,89 @@ def _data(
             c_fp = model.wrongful_cost(action)
             assert c_fp is not None
             costs[action] = (1.0 - p) * c_fp + p * (1.0 - prevented[action]) * harm
-    return _Data(all_scores, score, p, violating, harm, costs)
+    return _Data(all_scores, score, p, violating, harm, seen, costs)
 
 
-def _missing_costs(model: CostModel, actions: Sequence[str], segments: set[str]) -> list[str]:
+def missing_inputs(
+    items: pa.Table, model: CostModel, actions: Sequence[str] = ACTIONS
+) -> tuple[MissingInput, ...]:
+    """Every input the choice needs and the items or costs lack, all at once: scores,
+    ground-truth labels on scored items, views (the harm at stake), and the cost settings the
+    ``actions`` read. Empty when the search can run."""
+    scores = items.column("score").to_pylist()
+    truth = items.column("violating").to_pylist()
+    views = items.column("views_total").to_pylist()
+    segments = items.column("segment").to_pylist()
+    scored = sum(s is not None for s in scores)
+    labelled = sum(y is not None for y in truth)
+    both = [
+        (v or 0, str(g or ""))
+        for s, y, v, g in zip(scores, truth, views, segments, strict=True)
+        if s is not None and y is not None
+    ]
+    missing = [*_missing_data(items.num_rows, scored, labelled, both)]
+    known = {g for _, g in both} if both else {str(g or "") for g in segments}
+    missing += _missing_costs(model, actions, known)
+    return tuple(missing)
+
+
+def _missing_data(
+    n: int, scored: int, labelled: int, both: Sequence[tuple[int, str]]
+) -> list[MissingInput]:
+    label_it = (
+        "import labels (deepscreen impact import labels FILE), or draw a sample of scored items "
+        "and review it (deepscreen sample N FILE, then deepscreen review)"
+    )
+    found = f"{scored:,} scored, {labelled:,} labelled of {n:,} items"
+    missing = []
+    if scored == 0:
+        missing.append(
+            MissingInput(
+                "scores",
+                f"no scored labelled items ({found}): no item has a score",
+                "scan with a scoring detector (deepscreen scan); the thresholds act on "
+                "signals.ensemble, so set [ensemble] enabled = true",
+            )
+        )
+    if labelled == 0 or (scored and not both):
+        missing.append(
+            MissingInput("ground-truth labels", f"no scored labelled items ({found})", label_it)
+        )
+    if both and not any(v > 0 for v, _ in both):
+        missing.append(
+            MissingInput(
+                "views",
+                f"none of the {len(both):,} scored labelled items has views recorded: the harm "
+                "at stake (p × harm per view × views) is 0 for each, so every threshold would "
+                "be off",
+                "import views (deepscreen impact import views FILE: item_id, views per window)",
+            )
+        )
+    return missing
+
+
+def _missing_costs(
+    model: CostModel, actions: Sequence[str], segments: set[str]
+) -> list[MissingInput]:
     missing = []
     for action in actions:
         if action in ENFORCEMENT and model.wrongful_cost(action) is None:
             where = f"{model.source}.wrongful_action_cost.{action}"
-            missing.append(f"no wrongful-action cost for {action} ({where})")
+            missing.append(
+                MissingInput(
+                    f"wrongful_action_cost.{action}",
+                    f"no wrongful-action cost for {action} ({where})",
+                    f"set wrongful_action_cost.{action} (or .default) {SUPPLY_COSTS}",
+                )
+            )
     if "review" in actions and model.review_cost_per_item_effective is None:
         missing.append(
-            f"no review cost ({model.source}.review_cost_per_item, or reviewer_cost_per_hour "
-            "with review_minutes_per_item)"
+            MissingInput(
+                "review cost",
+                f"no review cost ({model.source}.review_cost_per_item)",
+                "set review_cost_per_item, or reviewer_cost_per_hour with "
+                f"review_minutes_per_item, {SUPPLY_COSTS}",
+            )
         )
     lacking: dict[str, list[str]] = {}
     for segment in sorted(segments):
@@ -378,10 +480,37 @@ def _missing_costs(model: CostModel, actions: Sequence[str], segments: set[str])
             lacking.setdefault(model.severity(segment), []).append(segment or "(none)")
     for severity, names in sorted(lacking.items()):
         missing.append(
-            f"no harm per violating view for severity {severity!r} (segments "
-            f"{', '.join(names)}; {model.source}.harm_per_violating_view.{severity})"
+            MissingInput(
+                f"harm_per_violating_view.{severity}",
+                f"no harm per violating view for severity {severity!r} (segments "
+                f"{', '.join(names)}; {model.source}.harm_per_violating_view.{severity})",
+                f"set harm_per_violating_view.{severity} {SUPPLY_COSTS}",
+            )
         )
     return missing
+
+
+def _notes(chosen: Candidate, unconstrained: Candidate, currency: str) -> tuple[str, ...]:
+    """Why the choice is what it is, when it could be mistaken for a data gap: every action
+    off means either that the constraints allow nothing else, or that not acting was the
+    cheapest combination on these inputs."""
+
+    def acts(candidate: Candidate) -> bool:
+        return any(t < OFF for t in candidate.thresholds.values())
+
+    if acts(chosen):
+        return ()
+    if acts(unconstrained):
+        return (
+            "every action is off because of the constraints: every combination that acts "
+            "breaks one of them (see binding); loosen --max-fpr or --review-capacity to act",
+        )
+    return (
+        "every action is off: no threshold combination costs less than not acting (expected "
+        f"harm {money(chosen.expected_cost, currency)}) under these costs; if that is wrong, "
+        "check harm_per_violating_view and the views, or lower wrongful_action_cost and the "
+        "review cost",
+    )
 
 
 def _period(items: pa.Table, given: float | None) -> tuple[float, str]:
@@ -674,7 +803,7 @@ def _assumptions(
         "detector score)",
         "expected cost of acting with an action: (1 − p)·wrongful-action cost + "
         "p·(1 − share of harm prevented)·harm per view·views; of not acting: "
-        "p·harm per view·views (METRICS.md §5.4)",
+        "p·harm per view·views (docs/metrics.md, 'Threshold optimiser')",
         "views (V̂) = the item's realised views_total, standing in for the views it would get "
         "without action; harm per view is that of the segment's severity",
     ]
@@ -689,6 +818,12 @@ def _assumptions(
         lines.append(
             "review costs the review cost per item and resolves the item: the reviewer is "
             "right and in time (no wrongful action, no harm)"
+        )
+    no_views = int((data.views == 0).sum())
+    if no_views:
+        lines.append(
+            f"{no_views:,} of the {len(data.score):,} scored labelled items have no views "
+            "recorded: counted as 0 views, so no harm is at stake on them"
         )
     lines += [
         f"expected cost and false-positive rate over the {len(data.score):,} scored labelled "

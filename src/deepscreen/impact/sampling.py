@@ -1,5 +1,5 @@
 """Score-stratified labelling samples: which items to label so that precision, recall and
-prevalence can be estimated without labelling everything (METRICS.md §5.3 items 2, 4, 5).
+prevalence can be estimated without labelling everything (docs/metrics.md, 'Labelling samples').
 
 Design. The item table splits into two populations: **actioned** (``enforced``, or the policy
 sent the item to review) and **non-actioned**. Each is cut into score bins (explicit

@@ -1,5 +1,5 @@
 """Design-based estimates from labelled sample units: stratified and Hájek proportions, and
-the precision and recall of an automated action (METRICS.md §5.3 items 2–5).
+the precision and recall of an automated action (docs/metrics.md, 'Labelling samples').
 
 Inputs are per-stratum counts (``StratumCounts``: ``N_h`` items, ``n_h`` labelled, ``k_h``
 violating), built from labelled units with ``stratum_counts``. Every stratum of the population

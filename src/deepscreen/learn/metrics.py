@@ -517,7 +517,7 @@ def _boot_metric_values(
 
 
 def _rate_estimate(hits: BoolArray, level: float) -> Estimate:
-    """Fraction of ``hits`` with a Wilson score interval (METRICS.md §5.3.1).
+    """Fraction of ``hits`` with a Wilson score interval (docs/metrics.md, 'Detector evaluation').
 
     Not a bootstrap: a percentile bootstrap of a proportion collapses to [0, 0] at 0/n and to
     [1, 1] at n/n — "0 false positives among 20 photos, CI 0–0 %" — where Wilson's interval

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from deepscreen.core.decisions import Action
 from deepscreen.core.errors import BundleInvalid
 from deepscreen.policy.model import ActionSpec, ParamSpec, ParamValue, PolicyFile, Rule
+from deepscreen.policy.shipped import SHIPPED, resolve_bundle_dir
 
 TEST_SUFFIX = "_test.yaml"
 ROOT_VARIABLES = frozenset({"signals", "item", "params", "derived"})
@@ -87,12 +88,18 @@ def compute_revision(contents: Mapping[str, bytes]) -> str:
 def load_bundle(directory: str | Path, *, known_signals: Collection[str] | None = None) -> Bundle:
     """Load and validate a bundle; raise ``BundleInvalid`` listing every problem found.
 
+    ``directory`` may also name a shipped bundle (``default``, ``thresholds``, ``label-first``:
+    ``policy.shipped``) when no such directory exists here.
+
     ``known_signals`` are the detector names that will be enabled; a rule reading any other
     ``signals.<name>`` is an error. ``None`` skips that check.
     """
-    root = Path(directory)
+    root = resolve_bundle_dir(directory)
     if not root.is_dir():
-        raise BundleInvalid(str(root), [f"{root}: not a directory"])
+        shipped = ", ".join(SHIPPED)
+        raise BundleInvalid(
+            str(root), [f"{root}: not a directory, nor a shipped bundle name ({shipped})"]
+        )
     files = policy_files(root)
     if not files:
         raise BundleInvalid(str(root), [f"{root}: no policy files (*.yaml) found"])

@@ -89,7 +89,7 @@ def run_policy_tests(
     """Load the bundle (raising ``BundleInvalid`` if it is invalid) and run every test file."""
     bundle = load_bundle(directory, known_signals=known_signals)
     results: list[CaseResult] = []
-    for path in sorted(Path(directory).glob("*" + TEST_SUFFIX)):
+    for path in sorted(Path(bundle.directory).glob("*" + TEST_SUFFIX)):
         results.extend(_run_file(bundle, path))
     covered = frozenset(
         r.rule_id for r in results if r.rule_id and r.status is not CaseStatus.ERROR

@@ -1,4 +1,5 @@
-"""Map one restricting decision to an EU DSA statement of reasons (METRICS.md §2.2).
+"""Map one restricting decision to an EU DSA statement of reasons (docs/metrics.md, 'Statements of
+reasons').
 
 Pure: the caller passes plain data (``Restriction``) and the platform's values (``SorConfig``).
 What is never exported: reviewer identities, uploader ids, item ids, signal values (DSA Art. 24(5)
@@ -100,7 +101,8 @@ def puid_for(decision_id: str, prefix: str = "") -> str:
 
 def automated_decision_for(restriction: Restriction) -> str:
     """Fully automated unless a person confirmed or chose the action (then partially: the
-    detection and routing were automated, the judgement human — METRICS.md §2.5)."""
+    detection and routing were automated, the judgement human — docs/metrics.md, 'Statements of
+    reasons')."""
     if restriction.human_reviewed or restriction.human_decided:
         return "AUTOMATED_DECISION_PARTIALLY"
     return "AUTOMATED_DECISION_FULLY"
@@ -163,7 +165,8 @@ def statement_of_reasons(restriction: Restriction, config: SorConfig) -> dict[st
         "category_specification_other": config.category_specification_other,
         "content_language": config.content_language,
         "account_type": config.account_type,
-        # The database drops source_identity for voluntary decisions (METRICS.md §2.2).
+        # The database drops source_identity for voluntary decisions (docs/metrics.md, 'Statements
+        # of reasons').
         "source_identity": None
         if config.source_type == "SOURCE_VOLUNTARY"
         else config.source_identity,

@@ -1,4 +1,5 @@
-"""The EU DSA Transparency Database's accepted codes, verbatim (METRICS.md §2.3, §2.3 notes).
+"""The EU DSA Transparency Database's accepted codes, verbatim (docs/metrics.md, 'Statements of
+reasons').
 
 Source: ``app/Models/Statement.php`` and ``EuropeanCountriesService`` of
 ``digital-services-act/transparency-database`` (commit ``69e80a0b``), schema of 1 July 2025.
@@ -189,7 +190,8 @@ EU_COUNTRY_CODES: tuple[str, ...] = tuple(
 EEA_COUNTRY_CODES: frozenset[str] = frozenset((*EU_COUNTRY_CODES, "IS", "LI", "NO"))
 """``territorial_scope`` values accepted: the 30 EEA codes (Greece is ``GR``)."""
 
-# The category → keyword hierarchy (METRICS.md §2.4), shared with the transparency templates.
+# The category → keyword hierarchy (docs/metrics.md, 'Statements of reasons'), shared with the
+# transparency templates.
 
 TAXONOMY: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -337,7 +339,8 @@ TAXONOMY: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
 )
-"""Category → keywords, in the order of the templates' rows (METRICS.md §2.4)."""
+"""Category → keywords, in the order of the templates' rows (docs/metrics.md, 'Statements of
+reasons')."""
 
 ILLEGAL_TAXONOMY = TAXONOMY[:14]
 """Sheet 5 lists categories 1–14; sheet 6 adds 15 (other violation of the terms)."""

@@ -5,9 +5,10 @@ Pure: the caller passes plain data — statements of reasons as the API dicts of
 (``ClassifierQuality``, computed outside: this module never estimates a quality metric) and
 per-quarter figures (``QuarterFigures``) — and gets ``Sheet`` values back, one per CSV file.
 
-Sheets built (METRICS.md §3.2): ``Part_1_summary``, ``Part_5_own_initiative_illegal``,
-``Part_6_own_initiative_TC``, ``Part_7_appeals_and_recidivism``, ``Part_8_automated_means``, and a
-CSER-style quarterly table (METRICS.md §1.1), which is deepscreen's own format, not a DSA sheet.
+Sheets built (docs/metrics.md, 'Transparency report'): ``Part_1_summary``,
+``Part_5_own_initiative_illegal``, ``Part_6_own_initiative_TC``, ``Part_7_appeals_and_recidivism``,
+``Part_8_automated_means``, and a CSER-style quarterly table (same section), which is
+deepscreen's own format, not a DSA sheet.
 Sheets 2–4 and 9–11 are not built: sheet 4 counts notices, which need a notice log (§3.2 note),
 and the others hold names, orders, staff, user counts or prose deepscreen has no data for.
 
@@ -15,7 +16,8 @@ Headers are verbatim from the Commission's English CSV templates (``4_EN_Annex_I
 Transparency_Reports_CSV_Part_N_*.csv``, as vendored by ``johnou/dsa-transparency-report-
 generator`` at commit ``338c3d5a``), trailing spaces included; the "Contextual Information on …"
 column names of sheets 5/6 and the sheet 7/8 row labels (Applicability, Section, Indicator,
-Scope) come from the same files. Format rules of Annex II Part I §4–5 (METRICS.md §3.1):
+Scope) come from the same files. Format rules of Annex II Part I §4–5 (docs/metrics.md,
+'Transparency report'):
 
 - RFC 4180 CSV (``\\r\\n`` line ends, minimal quoting), UTF-8 without a byte-order mark;
 - counts are integers; rates are floats in [0, 1]; median times are floats in hours;
@@ -102,7 +104,8 @@ RESTRICTION_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "Account restriction Suspension": ("DECISION_ACCOUNT_SUSPENDED",),
     "Account restriction Termination": ("DECISION_ACCOUNT_TERMINATED",),
 }
-"""Sheet 5/6 restriction column → the SoR ``decision_*`` codes it counts (METRICS.md §3.3)."""
+"""Sheet 5/6 restriction column → the SoR ``decision_*`` codes it counts (docs/metrics.md,
+'Transparency report')."""
 
 RESTRICTION_FIELDS = (
     "decision_visibility",
@@ -228,7 +231,8 @@ CSER_HEADER = (
     "restored_with_appeal",
     "restored_without_appeal",
 )
-"""deepscreen's CSER-style quarterly table (Meta's five metrics, METRICS.md §1.1)."""
+"""deepscreen's CSER-style quarterly table (Meta's five metrics, docs/metrics.md, 'Transparency
+report')."""
 
 # --------------------------------------------------------------------------- inputs
 

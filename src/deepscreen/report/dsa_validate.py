@@ -1,11 +1,11 @@
 """A local check of statements of reasons against the Transparency Database's rules.
 
-Re-implements METRICS.md §2.2 (``StatementStoreRequest::rules()``, batch ``multi_rules()``):
-required fields, enumerations, conditional requirements, lengths, formats, date bounds and puid
-uniqueness in a batch. Every violation is reported, not only the first. Stricter than the
-database in two places, on purpose: unknown fields and fields the database would silently drop
-(e.g. ``illegal_content_*`` under an incompatible-content ground) are reported, since either
-means the mapping is wrong.
+Re-implements the rules summarised in docs/metrics.md, 'Statements of reasons'
+(``StatementStoreRequest::rules()``, batch ``multi_rules()``): required fields, enumerations,
+conditional requirements, lengths, formats, date bounds and puid uniqueness in a batch. Every
+violation is reported, not only the first. Stricter than the database in two places, on purpose:
+unknown fields and fields the database would silently drop (e.g. ``illegal_content_*`` under an
+incompatible-content ground) are reported, since either means the mapping is wrong.
 """
 
 from __future__ import annotations

@@ -273,11 +273,12 @@ def _frontier(doc: Mapping[str, Any]) -> Section | None:
     currency = opt.get("currency", "")
     body = tuple(
         (
-            ", ".join(f"{a} ≥ {number(t)}" for a, t in row["thresholds"].items()),
+            ", ".join(threshold_cell(a, t) for a, t in row["thresholds"].items()),
             number(row["expected_cost"]),
             number(row.get("false_positive_rate"), share=True),
             number(row["review_per_day"]),
             "yes" if row.get("meets_constraints") else "no",
+            "chosen" if row.get("chosen") else "",
         )
         for row in opt["frontier"]
     )
@@ -296,12 +297,19 @@ def _frontier(doc: Mapping[str, Any]) -> Section | None:
                     "false-positive rate",
                     "review / day",
                     "meets constraints",
+                    "",
                 ),
                 body,
             )
         ],
         charts=["frontier_chart"],
     )
+
+
+def threshold_cell(action: str, threshold: float) -> str:
+    """``remove ≥ 0.8``, or ``remove off`` at 1.0 (the optimiser's "off": scores are ≤ 1 and a
+    threshold of 1 is written for an action that never fires)."""
+    return f"{action} off" if threshold >= 1.0 else f"{action} ≥ {number(threshold)}"
 
 
 def _simulation(doc: Mapping[str, Any]) -> Section | None:

@@ -1,4 +1,5 @@
-"""Review priority: expected harm averted per review minute (METRICS.md §5.4 item 3),
+"""Review priority: expected harm averted per review minute (docs/metrics.md, 'Review priority and
+reviewer quality'),
 
     priority = p × severity_weight × predicted_views ÷ handling_minutes
 

@@ -6,7 +6,8 @@
   fed chunked batches with at most two batches in flight per worker (backpressure: a manifest
   of millions is never read ahead of the workers).
 - ``ray``: Ray actors that keep their detectors loaded, fed batches (≥ 16 items amortise Ray's
-  ~0.6 ms per task, PERFORMANCE.md §9), on a local Ray instance or the cluster at ``address``.
+  ~0.6 ms per task, docs/performance.md, 'Library reference measurements'), on a local Ray instance
+  or the cluster at ``address``.
 
 Every engine runs the same pure step on the same records and returns ``Decided`` values; only
 the driver writes (``writer.store_decided``), so the decisions do not depend on the engine.

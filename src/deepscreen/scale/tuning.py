@@ -3,7 +3,7 @@
 A worker is one core: the BLAS/OpenMP pools the imports already started are cut to one thread
 (``threadpoolctl``), so N workers use N cores, not N × cores.
 
-Page faults are expensive on the VMs we measured (PERFORMANCE.md, "malloc caveat"): glibc's
+Page faults are expensive on the VMs we measured (docs/performance.md, "Tuning notes"): glibc's
 default malloc returns blocks of 128 KiB or more to the kernel and faults them in again for the
 next image. Raising the mmap threshold to 32 MiB and the trim threshold to 128 MiB (the values
 measured there) keeps decode and FFT buffers on the heap: decide ran at 12.3 ms per 640×480 image

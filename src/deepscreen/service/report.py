@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from deepscreen.core.errors import InvalidInput
+from deepscreen.core.errors import InvalidInput, ResultFileInvalid
 from deepscreen.core.files import json_ready
 from deepscreen.impact.compare import compare
 from deepscreen.impact.costs import CostModel, CostReport, cost_report
@@ -35,6 +35,7 @@ from deepscreen.report.statements import (
 )
 from deepscreen.service.demo import GROUND_TRUTH_REVIEWER
 from deepscreen.service.impact import cost_rows
+from deepscreen.service.optimize import read_optimization
 from deepscreen.service.replay import comparison_report, latest_revision, load_events, select_items
 from deepscreen.service.scan import Services
 
@@ -103,7 +104,7 @@ def build_report(
     tell("inputs")
     evaluation = _read_input(request.evaluation, "evaluation", ("metrics", "roc", "pr"))
     simulation = _read_input(request.simulation, "simulation", ("rows", "combinations"))
-    optimization = _read_input(request.optimization, "optimization", ("frontier", "chosen"))
+    optimization = None if request.optimization is None else read_optimization(request.optimization)
     if evaluation is not None and "evaluation" in evaluation:
         evaluation = evaluation["evaluation"]
     tell("statements")
@@ -219,31 +220,29 @@ def _bundle_info(bundle: Bundle | None) -> dict[str, Any] | None:
 
 
 def _read_input(path: Path | None, what: str, keys: Sequence[str]) -> dict[str, Any] | None:
-    """A JSON result file written by another deepscreen command, checked for its keys."""
+    """A JSON result file written by another deepscreen command, checked for its keys (the
+    optimisation result has a schema of its own: ``service.optimize.read_optimization``)."""
     if path is None:
         return None
+    expected = f"{what} JSON (the --json FILE of {_WRITERS[what]})"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InvalidInput(f"cannot read the {what} file {path}: {exc.strerror}") from exc
+        raise ResultFileInvalid(str(path), expected, [f"cannot read: {exc.strerror}"]) from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"the {what} file {path} is not JSON: {exc}") from exc
+        raise ResultFileInvalid(str(path), expected, [f"not JSON ({exc})"]) from exc
     if not isinstance(data, dict):
-        raise InvalidInput(f"the {what} file {path} must hold a JSON object")
+        raise ResultFileInvalid(str(path), expected, ["must hold a JSON object"])
     body = data.get("evaluation", data) if what == "evaluation" else data
     missing = [k for k in keys if not isinstance(body, dict) or k not in body]
     if missing:
-        raise InvalidInput(
-            f"the {what} file {path} lacks {', '.join(missing)}: is it the --json output of "
-            f"{_WRITERS[what]}?"
-        )
+        raise ResultFileInvalid(str(path), expected, [f"lacks {', '.join(missing)}"])
     return data
 
 
 _WRITERS = {
     "evaluation": "deepscreen eval (or deepscreen train)",
     "simulation": "deepscreen simulate",
-    "optimization": "deepscreen impact optimize",
 }
 
 

@@ -1,5 +1,6 @@
 """Gold items and reviewer quality: serve an already-labelled item as a blind task, and report
-per-reviewer accuracy and pairwise agreement with Wilson intervals (METRICS.md §5.2)."""
+per-reviewer accuracy and pairwise agreement with Wilson intervals (docs/metrics.md, 'Review
+priority and reviewer quality')."""
 
 from __future__ import annotations
 

@@ -49,7 +49,8 @@ class SpectralBackbone:
     - 64 values: per-coefficient mean log magnitude of the 8×8 block DCT of the same patch
       (Frank et al. 2020), which sees JPEG grids and GAN checkerboards.
 
-    Uses ``scipy.fft.rfft2`` on float32 with one worker (PERFORMANCE.md §5: 0.4 ms/image).
+    Uses ``scipy.fft.rfft2`` on float32 with one worker (docs/performance.md, 'Library reference
+    measurements': 0.4 ms/image).
     """
 
     kind: ClassVar[str] = "spectral"

@@ -12,8 +12,8 @@ never used. What it did is here, after MediaPipe's ``face_detection_full_range``
 - boxes at or over ``min_confidence`` are kept and overlapping ones (IoU > 0.3) suppressed, the
   most confident first (``suppress``), then mapped back from the letterbox to image pixels.
 
-Measured on scikit-image's astronaut: found at 512 px (confidence 0.91), and at 45 px wide in a
-1600×1200 frame (0.51); smaller faces are missed (docs/faces.md).
+Measured on scikit-image's astronaut (``bench/faces.py``): found at 512 px (confidence 0.91) and
+100 px wide in a 1600×1200 frame (0.79); 80 px and smaller are missed (docs/faces.md).
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ _URL = re.compile(r"https?://[^\s\"']+")
 
 
 class C2paDetector:
-    """Reads the C2PA manifest store embedded in ``item.data`` (SIGNALS.md §1, §7.1).
+    """Reads the C2PA manifest store embedded in ``item.data`` (docs/signals.md, 'Content
+    Credentials').
 
     Score: 1.0 when any manifest in the store (ingredients included) declares AI origin
     (``c2pa_store.StoreReading.origin`` says which claim wins when manifests disagree):

@@ -1,5 +1,6 @@
-"""Interpretation of a C2PA manifest store (the reader's JSON, SIGNALS.md §1.3): declared origin and
-validation flags. Pure functions over untrusted JSON; reading the file is ``signals.c2pa``'s job.
+"""Interpretation of a C2PA manifest store (the reader's JSON; docs/signals.md, 'Content
+Credentials'): declared origin and validation flags. Pure functions over untrusted JSON; reading the
+file is ``signals.c2pa``'s job.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ Origin = Literal["ai_created", "ai_edited", "algorithmic", "captured", "unknown"
 MAX_LIST = 32
 MAX_CHARS = 200
 
-# Digital source types (IPTC + C2PA vocabularies, SIGNALS.md §1.5), by the term after the last "/".
+# Digital source types (IPTC + C2PA vocabularies, docs/signals.md, 'Content Credentials'), by the
+# term after the last "/".
 AI_CREATED_TYPES = frozenset({"trainedAlgorithmicMedia", "trainedAlgorithmicData"})
 AI_EDITED_TYPES = frozenset({"compositeWithTrainedAlgorithmicMedia", "compositeSynthetic"})
 # Procedural media made "purely by an algorithm not based on any sampled training data" (IPTC).

@@ -22,7 +22,8 @@ NO_METADATA = "no generator metadata found"
 
 
 class MetadataDetector:
-    """Reads generator metadata (SIGNALS.md §2) from ``item.data`` without decoding pixels.
+    """Reads generator metadata (docs/signals.md, 'Generator metadata') from ``item.data`` without
+    decoding pixels.
 
     Sources: PNG tEXt/zTXt/iTXt (A1111/Forge ``parameters``, ComfyUI ``prompt``/``workflow``,
     Fooocus, InvokeAI, NovelAI, Midjourney), EXIF Software/UserComment/ImageDescription, XMP

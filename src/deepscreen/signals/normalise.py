@@ -1,10 +1,10 @@
 """One normalisation for every image a learned detector sees, in training and in production.
 
 Detector evaluations most often lie because the two classes differ in something trivial — size,
-format, JPEG tables — and the model learns that instead of the content (SIGNALS.md §5.3, §6).
-So both classes, and every scanned item, go through the same steps: RGB (EXIF orientation was
-applied when the media was loaded) converted from an embedded ICC profile to sRGB (a phone's
-Display P3 must not look different from a generator's sRGB), short side resized to ``side``,
+format, JPEG tables — and the model learns that instead of the content (docs/signals.md, 'Learned
+detector'). So both classes, and every scanned item, go through the same steps: RGB (EXIF
+orientation was applied when the media was loaded) converted from an embedded ICC profile to sRGB (a
+phone's Display P3 must not look different from a generator's sRGB), short side resized to ``side``,
 centre crop to a square, and optionally one JPEG re-encode at a fixed quality.
 """
 

@@ -41,12 +41,12 @@ def _message(key: str, payload: bytes | str, min_matched: int, source: str) -> K
 
 
 # Thresholds. Clean images decode to near-constant bit patterns, so they match about as many
-# bits as the message has ones or zeros. SIGNALS.md §3.1 measured at most 34/48 (SDXL) and 22/32
-# (SDV2) on 136 unmarked images; our 3,200 clean variants (test_watermark_detector.py's
-# generator, more seeds, plus noise, flat and gradient images) reached 36/48, 25/32 and 86/136.
-# SDXL 42/48 (0.875) and SDV2 29/32 (0.906) follow SIGNALS.md. SD1 has no upstream measurement:
-# 119/136 (0.875) is 33 bits above our clean maximum and 8.7 standard deviations above the 68
-# that independent random bits would match.
+# bits as the message has ones or zeros. docs/signals.md ('Invisible watermarks') gives the
+# reference measurement: at most 34/48 (SDXL) and 22/32 (SDV2) on 136 unmarked images; our 3,200
+# clean variants (test_watermark_detector.py's generator, more seeds, plus noise, flat and gradient
+# images) reached 36/48, 25/32 and 86/136. SDXL 42/48 (0.875) and SDV2 29/32 (0.906) follow that
+# reference. SD1 has no upstream measurement: 119/136 (0.875) is 33 bits above our clean maximum and
+# 8.7 standard deviations above the 68 that independent random bits would match.
 KNOWN_MESSAGES: tuple[KnownMessage, ...] = (
     _message(
         "sdxl",
@@ -60,7 +60,8 @@ KNOWN_MESSAGES: tuple[KnownMessage, ...] = (
 
 
 class WatermarkDetector:
-    """Decodes invisible-watermark's dwtDct scheme (SIGNALS.md §3.1) from ``item.pixels``.
+    """Decodes invisible-watermark's dwtDct scheme (docs/signals.md, 'Invisible watermarks') from
+    ``item.pixels``.
 
     Runs only on lossless files (PNG, lossless WebP) at least 256 px on each side; abstains on
     JPEG, lossy WebP and GIF, where the mark cannot survive. Decodes the pixels in both channel

@@ -20,7 +20,7 @@ Model (per item, independent across items):
 - **Moderation** applied ``a`` hours after upload with damping ``d ∈ [0, 1]`` (the fraction of
   the still-to-come views it prevents: 1 for removal, less for a label or a demotion) gives
   views before action ``V·F(a)``, realised views after ``V·(1 − F(a))·(1 − d)`` and prevented
-  views ``V·(1 − F(a))·d`` (METRICS.md §5.2: views before action, views prevented).
+  views ``V·(1 − F(a))·d`` (docs/metrics.md: views before action, views prevented).
 
 Why this model: Schneider & Rizoiu (PNAS 120(34) e2307360120, 2023) model engagement as a
 self-exciting (Hawkes) process, where each view or share triggers more, and compute harm

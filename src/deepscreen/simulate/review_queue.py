@@ -1,5 +1,5 @@
 """Human review as a discrete-time queue: hourly reviewer capacity, FIFO or priority service
-(METRICS.md §5.2 time-to-action and SLA adherence, §5.4 item 3 review band under capacity;
+(docs/metrics.md: time to action, review within SLA, review priority under capacity;
 the QUEST idea of simulating the review system as a queue). Pure numpy; simulated output.
 
 Time is in hours since the simulation start; simulation hour ``h`` is the interval

@@ -35,6 +35,7 @@ from scipy import stats
 from deepscreen.impact.costs import CostModel, cost_report, fp_review_cost
 from deepscreen.impact.items import ITEM_SCHEMA
 from deepscreen.impact.metric_stream import MetricAccumulator
+from deepscreen.impact.metrics import is_proportion
 from deepscreen.policy.bundle import Bundle
 from deepscreen.simulate.arrivals import upload_hours
 from deepscreen.simulate.engagement import (
@@ -444,12 +445,18 @@ class Replicated:
         rows = []
         for name in names:
             values = np.asarray([s[name] for s in summaries if name in s], dtype=float)
-            rows.append({"metric": name, **interval(values)})
+            rows.append({"metric": name, **interval(values, bounds=summary_bounds(name))})
         return rows
 
 
-def interval(values: np.ndarray, confidence: float = 0.95) -> dict[str, float | int | None]:
-    """Mean and a t-interval across independent replications (n = replications)."""
+def interval(
+    values: np.ndarray,
+    confidence: float = 0.95,
+    bounds: tuple[float | None, float | None] = (None, None),
+) -> dict[str, float | int | None]:
+    """Mean and a t-interval across independent replications (n = replications), clipped to
+    ``bounds``, the range the quantity can take: a symmetric t-interval around a small count
+    reaches below zero ("viral deepfakes stopped [-0.28, 1.08]"), which no count can."""
     n = int(values.size)
     if n == 0:
         return {"value": None, "ci_low": None, "ci_high": None, "n": 0}
@@ -457,7 +464,19 @@ def interval(values: np.ndarray, confidence: float = 0.95) -> dict[str, float | 
     if n < 2:
         return {"value": mean, "ci_low": None, "ci_high": None, "n": n}
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
-    return {"value": mean, "ci_low": mean - half, "ci_high": mean + half, "n": n}
+    low, high = mean - half, mean + half
+    floor, ceiling = bounds
+    if floor is not None:
+        low = max(low, floor)
+    if ceiling is not None:
+        high = min(high, ceiling)
+    return {"value": mean, "ci_low": low, "ci_high": high, "n": n}
+
+
+def summary_bounds(name: str) -> tuple[float | None, float | None]:
+    """The range of a run summary quantity: every one is a count, a time, views, money or a
+    rate, so none is below zero; shares of items are at most one."""
+    return (0.0, 1.0) if is_proportion(name) else (0.0, None)
 
 
 def replicate(

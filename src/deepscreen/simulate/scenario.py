@@ -8,10 +8,11 @@ output prints.
 
 **No number without provenance.** Every section carries ``sources``, a mapping from each of its
 numeric fields to a one-line source of the form ``"<reference>: <text>"`` — e.g.
-``"METRICS.md §5.1: …"``, ``"SIGNALS.md §5.4: …"`` — or ``"assumption: <why>"`` (at least five
-words of reasoning). Each category carries its own ``sources``; cost inputs are sourced in the
-top-level ``cost_sources``. A scenario where a numeric field has no source, or a source names a
-field that is not numeric, is refused with the field named. The run controls ``days`` and
+``"docs/metrics.md, 'Published figures': …"``, ``"docs/signals.md, 'Learned detector': …"`` — or
+``"assumption: <why>"`` (at least five words of reasoning). Each category carries its own
+``sources``; cost inputs are sourced in the top-level ``cost_sources``. A scenario where a numeric
+field has no source, or a source names a field that is not numeric, is refused with the field named.
+The run controls ``days`` and
 ``seed`` are not claims about a platform and need no source.
 
 ``load_scenario`` refuses a bad file with one ``ConfigError`` listing every problem with its
@@ -86,7 +87,8 @@ OVERRIDE_ALIASES: Mapping[str, str] = {
 
 _ASSUMPTION_MIN_WORDS = 5
 _SOURCE_FORMAT = (
-    "a one-line '<reference>: <text>' such as 'METRICS.md §5.1: …', 'SIGNALS.md §5.4: …', "
+    "a one-line '<reference>: <text>' such as \"docs/metrics.md, 'Published figures': …\", "
+    "\"docs/signals.md, 'Learned detector': …\", "
     f"or 'assumption: <why, in at least {_ASSUMPTION_MIN_WORDS} words>'"
 )
 _SOURCE_RE = re.compile(r"^(?P<ref>[^:\n]*[^:\s][^:\n]*):(?P<text>.*)$")
@@ -158,8 +160,8 @@ class _Sourced(_Model):
 
     sources: dict[str, str] = Field(
         default_factory=dict,
-        description="Provenance: numeric field name → one-line source ('METRICS.md §…: …', "
-        "'SIGNALS.md §…: …' or 'assumption: <why>'). Every numeric field needs one.",
+        description="Provenance: numeric field name → one-line source ('docs/metrics.md, …: …', "
+        "'docs/signals.md, …: …' or 'assumption: <why>'). Every numeric field needs one.",
     )
 
     @model_validator(mode="after")
@@ -326,8 +328,8 @@ class ReviewSection(_Sourced):
         description="Local hours of day (0..23, unique) with reviewers on shift; sorted on load."
     )
     priority: Literal["score", "fifo"] = Field(
-        description="Queue order: 'score' = highest detector score first (METRICS.md §5.4), "
-        "'fifo' = oldest first."
+        description="Queue order: 'score' = highest detector score first (docs/metrics.md, "
+        "'Review priority and reviewer quality'), 'fifo' = oldest first."
     )
 
     @field_validator("staffed_hours")

@@ -32,7 +32,7 @@ import numpy as np
 
 from deepscreen.core.errors import ConfigError
 from deepscreen.policy.bundle import Bundle
-from deepscreen.simulate.run import Replicated, interval, replicate
+from deepscreen.simulate.run import Replicated, interval, replicate, summary_bounds
 from deepscreen.simulate.scenario import Scenario
 
 __all__ = [
@@ -209,7 +209,7 @@ class SweepResult:
                 row: dict[str, Any] = {
                     "combination": label,
                     "metric": name,
-                    **interval(np.asarray(present, dtype=float)),
+                    **interval(np.asarray(present, dtype=float), bounds=summary_bounds(name)),
                 }
                 delta: dict[str, Any] = {"value": None, "ci_low": None, "ci_high": None}
                 if index > 0:

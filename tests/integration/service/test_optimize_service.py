@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from deepscreen.core.decisions import Action, Decision
-from deepscreen.core.errors import InvalidInput, PolicyError
+from deepscreen.core.errors import InvalidInput, PolicyError, ResultFileInvalid
 from deepscreen.core.events import (
     DecisionMade,
     Event,
@@ -29,7 +29,9 @@ from deepscreen.service.optimize import (
     GENERATED_TESTS,
     default_thresholds_dir,
     expected_action,
+    optimization_document,
     optimize_policy,
+    parse_optimization,
     set_params,
     threshold_params,
     threshold_tests,
@@ -297,3 +299,19 @@ def test_optimize_policy_refuses_before_writing(tmp_path: Path) -> None:
             known_signals=KNOWN,
         )
     assert not (tmp_path / "cand").exists()
+
+
+def test_the_result_file_is_written_and_read_by_one_schema(
+    store: InMemoryEventStore, tmp_path: Path
+) -> None:
+    result = optimize_policy(
+        store, COSTS, base_dir=default_thresholds_dir(), out_dir=tmp_path / "c", known_signals=KNOWN
+    )
+    document = optimization_document(result)
+    assert parse_optimization(document, "opt.json") == document
+    assert document["frontier"] == result.optimum.to_dict()["frontier"]
+    broken = {**document, "chosen": {**document["chosen"], "expected_cost": "a lot"}}
+    with pytest.raises(ResultFileInvalid, match=r"opt.json: not a threshold optimisation result"):
+        parse_optimization(broken, "opt.json")
+    with pytest.raises(ResultFileInvalid, match=r"chosen.expected_cost: Input should be"):
+        parse_optimization(broken, "opt.json")

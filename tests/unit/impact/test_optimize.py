@@ -15,6 +15,7 @@ from deepscreen.impact.items import ITEM_SCHEMA
 from deepscreen.impact.optimize import (
     OFF,
     OptimizationRefused,
+    missing_inputs,
     optimize_thresholds,
     shortest_between,
 )
@@ -160,6 +161,47 @@ def test_refuses_naming_missing_costs() -> None:
     assert "no review cost" in message and "harm_per_violating_view.default" in message
 
 
+def test_refuses_without_views_naming_the_import() -> None:
+    rows = [(0.9, True, 0), (0.6, False, 0), (0.2, False, 0)]
+    with pytest.raises(OptimizationRefused) as info:
+        optimize_thresholds(items(rows), costs())
+    assert [m.name for m in info.value.missing] == ["views"]
+    assert "deepscreen impact import views" in str(info.value)
+
+
+def test_missing_inputs_are_listed_together() -> None:
+    rows = [(0.9, True, 0), (0.2, False, 0)]
+    missing = missing_inputs(items(rows), CostModel(review_cost_per_item=1.0))
+    assert [m.name for m in missing] == [
+        "views",
+        "wrongful_action_cost.remove",
+        "wrongful_action_cost.label",
+        "harm_per_violating_view.default",
+    ]
+    assert all(m.supply for m in missing)
+    unlabelled = missing_inputs(items([(0.9, None, 10)]), costs())
+    assert [m.name for m in unlabelled] == ["ground-truth labels"]
+    assert "deepscreen impact import labels" in unlabelled[0].supply
+    unscored = missing_inputs(items([(None, True, 10)]), costs())
+    assert [m.name for m in unscored] == ["scores"]
+
+
+def test_every_action_off_says_why() -> None:
+    rows = [(0.1, True, 1), (0.05, False, 1)]
+    result = optimize_thresholds(items(rows), costs(remove=100, label=100, review=100))
+    assert all(t == OFF for t in result.chosen.thresholds.values())
+    assert result.notes and "every action is off" in result.notes[0]
+    assert any(line.startswith("note: every action is off") for line in result.format_lines())
+    assert result.to_dict()["notes"] == list(result.notes)
+    assert not optimize_thresholds(items(FOUR), costs()).notes
+    # removing the clean 0.9 item is cheap (1 < 90 of harm) but breaks FPR 0: off is forced
+    rows = [(0.9, False, 100), (0.3, True, 1)]
+    forced = optimize_thresholds(items(rows), costs(), max_fpr=0.0, actions=["remove"])
+    assert forced.chosen.thresholds == {"remove": OFF}
+    assert forced.unconstrained.thresholds["remove"] < OFF
+    assert len(forced.notes) == 1 and "because of the constraints" in forced.notes[0]
+
+
 def test_refuses_an_unreachable_constraint_saying_which_binds() -> None:
     with pytest.raises(OptimizationRefused, match="max_fpr -0.1 binds: the lowest reachable FPR"):
         optimize_thresholds(items(FOUR), costs(), max_fpr=-0.1)
@@ -234,7 +276,10 @@ def test_grid_is_capped() -> None:
 SCORES = st.integers(0, 16).map(lambda n: n / 16)  # exact binary fractions: no rounding ties
 ROWS = st.lists(
     st.tuples(SCORES, st.booleans(), st.integers(0, 40)), min_size=1, max_size=14
-).filter(lambda rows: any(not violating for _, violating, _ in rows))
+).filter(
+    # a non-violating item (for the FPR) and some views: without views the optimiser refuses
+    lambda rows: any(not violating for _, violating, _ in rows) and any(v for _, _, v in rows)
+)
 COST = st.integers(0, 64).map(float)
 
 

@@ -31,7 +31,7 @@ from deepscreen.simulate.scenario import (
 SHIPPED = ["large", "small"]
 SECTIONS = ["uploads", "engagement", "detector", "latency", "review", "actions", "appeals"]
 # What a shipped source may cite: a section of the project's reference notes, or an assumption.
-CITED = re.compile(r"^(METRICS\.md §|SIGNALS\.md §|PERFORMANCE\.md|assumption:)")
+CITED = re.compile(r"^(docs/(metrics|signals|performance)\.md, '|assumption:)")
 HATEFUL_TWEET_SHARE = 0.0042  # METRICS.md §5.1, the bound the shipped sources cite
 
 
@@ -135,7 +135,8 @@ def test_every_shipped_number_cites_a_reference_note_or_an_assumption(name: str)
     uncited = {k: v for k, v in sources.items() if not CITED.match(v)}
     assert uncited == {}
     cited = " ".join(sources.values())
-    assert "METRICS.md §5.1" in cited and "SIGNALS.md §5.4" in cited
+    assert "docs/metrics.md, 'Published figures'" in cited
+    assert "docs/signals.md, 'Learned detector'" in cited
 
 
 @pytest.mark.parametrize("name", SHIPPED)
