@@ -52,10 +52,7 @@ def face_model_path(models_dir: Path) -> Path:
     entry = CATALOGUE[FACE_FINDER]
     path = models_dir / entry.name / entry.filename
     if not path.is_file():
-        raise ModelMissing(
-            f"model {entry.name} is not installed in {models_dir}: run "
-            f"`deepscreen models fetch {entry.name}` (scripts/setup does it)"
-        )
+        raise ModelMissing.for_model(entry.name, models_dir)
     if file_sha256(path) != entry.sha256:
         raise ConfigError(
             f"{path} is not the pinned {entry.name} model (SHA-256 differs): run "

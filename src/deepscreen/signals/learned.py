@@ -35,6 +35,14 @@ DEFAULT_HEAD_DIGEST = "a14abfdf2ea5bd498a32955fc2f4c19321f289016a9ea0192cac793da
 class ModelMissing(ConfigError):
     """The backbone model a head needs is not installed; the message says how to fetch it."""
 
+    @classmethod
+    def for_model(cls, name: str, models_dir: Path) -> ModelMissing:
+        """The error for catalogue model ``name`` absent from ``models_dir``."""
+        return cls(
+            f"model {name} is not installed in {models_dir}: run "
+            f"`deepscreen models fetch {name}` (scripts/setup does it)"
+        )
+
 
 def top_k_mean(scored: list[tuple[float, float]], k: int) -> tuple[float, list[float]]:
     """The mean of the ``k`` highest ``(time, score)`` scores, and those frames' times in time
@@ -103,10 +111,7 @@ def catalogue_model_config(name: str, models_dir: Path) -> Path:
         raise ConfigError(f"{name} is not an image encoder a head can use; encoders: {encoders}")
     path = models_dir / name / "model.toml"
     if not path.is_file():
-        raise ModelMissing(
-            f"model {name} is not installed in {models_dir}: run "
-            f"`deepscreen models fetch {name}` (scripts/setup does it)"
-        )
+        raise ModelMissing.for_model(name, models_dir)
     return path
 
 
