@@ -95,8 +95,8 @@ def test_compare_prints_both_revisions_and_writes_json(runner, store, tmp_path) 
     assert rows["action_share.label"]["baseline"] == 0.5
     assert rows["action_share.label"]["candidate"] == 0.0
     assert rows["action_share.remove"]["delta"] == 0.5
-    assert rows["review_items"]["delta"] == 0.0
-    assert rows["precision"]["verdict"] == "not estimable"  # nothing is labelled
+    assert rows["sent_to_review"]["delta"] == 0.0
+    assert rows["precision_any_action"]["verdict"] == "not estimable"  # nothing is labelled
     assert "review_cost" not in rows and "total_cost" not in rows
     # nothing is labelled: no wrongful action, no violating view, so those costs are exactly 0
     assert rows["wrongful_action_cost"]["baseline"] == rows["harm"]["candidate"] == 0.0

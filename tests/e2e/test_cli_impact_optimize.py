@@ -210,22 +210,29 @@ def test_optimize_names_missing_labels(runner, config: Path, tmp_path: Path) -> 
     assert "deepscreen impact import labels FILE" in message
 
 
-def test_optimize_on_the_demo_names_the_missing_harm_setting(
+def test_optimize_on_the_demo_chooses_and_names_a_missing_harm_setting(
     runner, demo_dir: Path, tmp_path: Path
 ) -> None:
-    """The demo's own settings price reviews and wrongful actions but not harm: the optimiser
-    says so (and where to set it) instead of answering "every threshold off"."""
+    """With the demo's settings (harm per view and the ensemble included) the optimiser
+    chooses; without a harm per view it says so (and where to set it) instead of answering
+    "every threshold off"."""
     db = f"sqlite:///{demo_dir / 'deepscreen-demo.db'}"
     args = ["optimize", "--db", db, "--config", str(DEMO_TOML), "--out", str(tmp_path / "c")]
     result = runner.invoke(impact_app(), args, env=WIDE)
-    assert result.exit_code == 3 and "enable the ensemble" in result.output
-    result = runner.invoke(impact_app(), args, env={**WIDE, "DEEPSCREEN_ENSEMBLE__ENABLED": "1"})
+    assert result.exit_code == 0, result.output
+    assert "chosen thresholds" in result.output and (tmp_path / "c" / "policy.yaml").exists()
+    no_harm = tmp_path / "no-harm.toml"
+    text = DEMO_TOML.read_text()
+    no_harm.write_text(text.replace("[costs.harm_per_violating_view]\ndefault = 0.002\n", ""))
+    assert "[costs.harm_per_violating_view]" not in no_harm.read_text()
+    args = ["optimize", "--db", db, "--config", str(no_harm), "--out", str(tmp_path / "d")]
+    result = runner.invoke(impact_app(), args, env=WIDE)
     assert result.exit_code == 1, result.output
     message = " ".join(result.output.split())
     assert "harm_per_violating_view.default: no harm per violating view" in message
     assert "deepscreen costs init" in message
     assert "1 input(s) missing" in message and "views recorded" not in message  # it has views
-    assert not (tmp_path / "c").exists()
+    assert not (tmp_path / "d").exists()
 
 
 def test_optimize_needs_the_ensemble(runner, db: str, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -88,15 +89,88 @@ def test_markdown_case_study_matches_its_golden_file(
     _check_golden("case_study_demo.md", text)
 
 
-def test_case_study_pdf_is_one_a4_page(runner: CliRunner, demo_dir: Path, tmp_path) -> None:
+@pytest.mark.parametrize("costs", [False, True], ids=["default-settings", "demo-costs"])
+def test_case_study_pdf_is_one_a4_page(
+    runner: CliRunner, demo_dir: Path, tmp_path, costs: bool
+) -> None:
+    """One A4 page with its chart, with or without the cost inputs (with them, the per-day and
+    per-month cost rows and their scaling formulas are on the page too)."""
     out = tmp_path / "case.pdf"
     args = ["report", "case-study", "--policy", str(CANDIDATE), "--format", "pdf", "-o", str(out)]
+    args += ["--config", str(DEMO_TOML)] if costs else []
     result = runner.invoke(app, [*args, "--n-boot", "200", "--db", _db(demo_dir)])
     assert result.exit_code == 0, result.output
     pages = PdfReader(out).pages
     assert len(pages) == 1
     width, height = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
     assert (round(width), round(height)) == (595, 842)  # A4 in points
+    text = " ".join(pages[0].extract_text().split())
+    assert "Before and after, with the 95% interval of the change" in text  # the one chart
+    if costs:  # the per-month row says how it was scaled
+        assert "scaled: review cost ÷ 150 items × 3,000,000 uploads/month" in text
+
+
+MINUTES = re.compile(r"\d\s*(min|minutes?)\b")
+"""A duration in minutes: reports print every duration in hours."""
+
+
+class _Cells(HTMLParser):
+    """(attributes, visible text) of every table cell; raw-name code spans left out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[tuple[dict[str, str | None], str]] = []
+        self._cell: tuple[dict[str, str | None], list[str]] | None = None
+        self._code = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("td", "th"):
+            self._cell = (dict(attrs), [])
+        elif tag == "code" and ("class", "id") in attrs:
+            self._code = True
+        elif tag == "br" and self._cell is not None:
+            self._cell[1].append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.cells.append((self._cell[0], " ".join("".join(self._cell[1]).split())))
+            self._cell = None
+        elif tag == "code":
+            self._code = False
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None and not self._code:
+            self._cell[1].append(data)
+
+
+def test_demo_report_is_readable(demo_dir: Path) -> None:
+    """Issue 18, readable output: labels not raw ids in every table, units on chart axes, per-
+    month figures with their scaling formula, durations in hours, no float noise."""
+    from deepscreen.core.metrics import REGISTRY, label
+
+    doc = json.loads((demo_dir / "report.json").read_text())
+    ids = set(REGISTRY) | {r["metric"] for r in doc["metrics"]}
+    ids |= {r["metric"] for r in [*doc["comparison"]["metrics"], *doc["daily"]]}
+    html = (demo_dir / "report.html").read_text()
+    parser = _Cells()
+    parser.feed(re.sub(r"<svg.*?</svg>", "", html, flags=re.S))
+    assert not [text for _, text in parser.cells if text in ids]
+    tagged = [(a["data-metric"], t) for a, t in parser.cells if a.get("data-metric")]
+    assert len(tagged) > 40
+    for metric, text in tagged:
+        assert text.startswith(label(metric)) and label(metric) != metric, metric
+    month = [t for a, t in parser.cells if a.get("data-metric") == "review_cost_per_month"]
+    assert month and "scaled: review cost ÷" in month[0] and "uploads/month" in month[0]
+    titles = re.findall(r'role-axis-title"[^>]*><text[^>]*>([^<]+)</text>', html)
+    units = ("%", "hours", "per 10,000", "(count)", "views", "USD", "Upload ")
+    assert titles and all(any(u in t for u in units) for t in titles), titles
+    assert not re.search(r"\d[eE]-\d", re.sub(r"<svg.*?</svg>", "", html, flags=re.S))
+    case = (demo_dir / "case-study.md").read_text()
+    assert not MINUTES.search(case) and " h " in case
+    assert "review cost a month (= review cost ÷" in case
+    assert not re.search(r"\d[eE]-\d", case)
+    statements = " ".join(s["text"] for s in doc["statements"])
+    assert not MINUTES.search(statements)
 
 
 def test_markdown_and_pdf_reports_and_refusals(runner: CliRunner, demo_dir: Path, tmp_path) -> None:
@@ -217,7 +291,7 @@ def test_optimize_json_file_is_the_report_input(
     assert result.exit_code == 0, result.output
     text = md.read_text()
     assert "## Cost trade-off frontier" in text
-    assert f"expected cost ({data['currency']})" in text
+    assert f"Expected cost ({data['currency']})" in text
     for row in data["frontier"]:
         cells = [
             ", ".join(threshold_cell(a, t) for a, t in row["thresholds"].items()),

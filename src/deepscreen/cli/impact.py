@@ -17,7 +17,8 @@ from deepscreen.cli.errors import EXIT_CODES_HELP, CliError, ExitCode, domain_er
 from deepscreen.cli.impact_compare import compare
 from deepscreen.cli.impact_optimize import optimize
 from deepscreen.cli.options import ConfigOpt, DbOpt, services_from, settings_from
-from deepscreen.core.numbers import format_number
+from deepscreen.core import metrics as definitions
+from deepscreen.core.numbers import format_value
 from deepscreen.impact.metrics import to_csv, to_json, to_parquet, to_records
 from deepscreen.service.impact import impact_report
 from deepscreen.service.impact_import import ImportKind, import_file
@@ -105,7 +106,7 @@ def impact(
         )
         table = report.table
         if output_format is Format.TABLE:
-            _print(table, report.items.num_rows)
+            _print(table, report.items.num_rows, settings.costs.currency)
             for line in report.costs.format_lines():
                 typer.echo(line)
             if out is not None:
@@ -125,27 +126,36 @@ def impact(
             Console(stderr=True).print(f"wrote {table.num_rows} rows to {escape(str(out))}")
 
 
-def _print(table: object, items: int) -> None:
+def _print(table: object, items: int, currency: str) -> None:
     import pyarrow as pa
 
     assert isinstance(table, pa.Table)
     console = Console()
     rows = [r for r in table.to_pylist() if r["policy_revision"] == "all" and r["segment"] == "all"]
     view = Table(
-        title=f"impact of {items} items (all policies, all segments; --format json for every row)"
+        title=f"impact of {items:,} items (all policies, all segments; --format json for every "
+        "row, with the metric ids of docs/metrics.md)"
     )
     for column in ("period", "metric", "value", "95% interval", "n"):
         view.add_column(column, justify="left" if column in ("period", "metric") else "right")
     for row in rows:
-        value = row["value"]
+        name = row["metric"]
+        unit = definitions.unit(name)
         low, high = row["ci_low"], row["ci_high"]
-        interval = "" if low is None or high is None else f"[{_fmt(low)}, {_fmt(high)}]"
-        view.add_row(row["period"], row["metric"], _fmt(value), interval, str(row["n"]))
+        interval = (
+            ""
+            if low is None or high is None
+            else f"[{format_value(low, unit, currency=currency)}, "
+            f"{format_value(high, unit, currency=currency)}]"
+        )
+        view.add_row(
+            row["period"],
+            definitions.label(name),
+            format_value(row["value"], unit, currency=currency, missing="n/a"),
+            interval,
+            f"{row['n']:,}",
+        )
     console.print(view)
-
-
-def _fmt(value: float | None) -> str:
-    return format_number(value, missing="n/a")
 
 
 app.command("compare", epilog=EXIT_CODES_HELP)(compare)

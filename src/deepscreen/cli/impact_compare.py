@@ -22,7 +22,8 @@ from deepscreen.cli.options import (
     settings_from,
     write_json_file,
 )
-from deepscreen.core.numbers import format_number
+from deepscreen.core import metrics as definitions
+from deepscreen.core.numbers import format_change, format_value
 from deepscreen.impact.compare import Comparison, MetricRow
 from deepscreen.impact.compare import compare as compare_policies
 from deepscreen.impact.costs import CostModel
@@ -32,8 +33,8 @@ from deepscreen.service.replay import comparison_report, latest_revision, load_e
 CandidateArg = Annotated[
     Path | None,
     typer.Argument(
-        help="Candidate policy bundle directory (its *_test.yaml files are not run here).",
-        exists=True,
+        help="Candidate policy bundle: a directory, or a shipped bundle's name (default, "
+        "thresholds, label-first). Its *_test.yaml files are not run here.",
         file_okay=False,
     ),
 ]
@@ -189,13 +190,14 @@ def _print(console: Console, report: dict[str, Any], result: Comparison) -> None
         title=f"paired bootstrap, {result.n_boot} replicates, seed {result.seed}",
         box=box.SIMPLE,
     )
-    table.add_column("metric", no_wrap=True)
+    table.add_column("metric")
     table.add_column("baseline", justify="right")
     table.add_column("candidate", justify="right")
     table.add_column(f"delta [{result.confidence:.0%} CI]", justify="right")
     table.add_column("verdict")
+    currency = result.costs.currency if result.costs is not None else ""
     for row in result.rows:
-        table.add_row(row.metric, *_cells(row))
+        table.add_row(definitions.label(row.metric), *_cells(row, currency))
     console.print(table)
     _print_costs(console, result)
 
@@ -221,12 +223,16 @@ def _print_costs(console: Console, result: Comparison) -> None:
         console.print(f"  - {escape(line)}", soft_wrap=True)
 
 
-def _cells(row: MetricRow) -> tuple[str, str, str, str]:
-    delta = _fmt(row.delta)
+def _cells(row: MetricRow, currency: str = "") -> tuple[str, str, str, str]:
+    unit = definitions.unit(row.metric)
+
+    def fmt(value: float | None) -> str:
+        return format_value(value, unit, currency=currency)
+
+    def bound(value: float) -> str:  # the unit is printed once, after the change
+        return format_change(value, unit).removesuffix(" pp")
+
+    delta = format_change(row.delta, unit, currency=currency)
     if row.ci_low is not None and row.ci_high is not None:
-        delta += f" [{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]"
-    return _fmt(row.baseline), _fmt(row.candidate), delta, row.verdict
-
-
-def _fmt(value: float | None) -> str:
-    return format_number(value)
+        delta += f" [{bound(row.ci_low)}, {bound(row.ci_high)}]"
+    return fmt(row.baseline), fmt(row.candidate), delta, row.verdict

@@ -62,9 +62,9 @@ def optimize(
         typer.Option(
             "--policy",
             help="Base bundle declaring remove_min_score, label_min_score and/or "
-            "review_min_score (default: the shipped thresholds bundle).",
+            "review_min_score: a directory or a shipped bundle's name (default: the shipped "
+            "thresholds bundle).",
             file_okay=False,
-            exists=True,
         ),
     ] = None,
     days: Annotated[

@@ -50,9 +50,9 @@ PolicyArg = Annotated[
     Path | None,
     typer.Option(
         "--policy",
-        help="Candidate policy directory: replayed on the stored items and compared with the "
-        "stored decisions (the policy comparison section and the case study).",
-        exists=True,
+        help="Candidate policy: a directory, or a shipped bundle's name (default, thresholds, "
+        "label-first); replayed on the stored items and compared with the stored decisions "
+        "(the policy comparison section and the case study).",
         file_okay=False,
     ),
 ]
@@ -78,7 +78,10 @@ def report(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", "-o", help="File to write (default: report.<format>).", dir_okay=False
+            "--out",
+            "-o",
+            help="File to write (default: report.html, .md, .pdf or .json, after --format).",
+            dir_okay=False,
         ),
     ] = None,
     output_format: Annotated[
@@ -173,15 +176,18 @@ def case_study_cmd(
         Path,
         typer.Option(
             "--policy",
-            help="The candidate policy directory (the change the case study is about).",
-            exists=True,
+            help="The candidate policy (the change the case study is about): a directory, or a "
+            "shipped bundle's name (default, thresholds, label-first).",
             file_okay=False,
         ),
     ],
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", "-o", help="File to write (default: case-study.<format>).", dir_okay=False
+            "--out",
+            "-o",
+            help="File to write (default: case-study.md, .html or .pdf, after --format).",
+            dir_okay=False,
         ),
     ] = None,
     output_format: Annotated[CaseFormat, typer.Option("--format", help="md, html or pdf.")] = (

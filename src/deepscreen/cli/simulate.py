@@ -23,6 +23,7 @@ from deepscreen.cli.options import (
 )
 from deepscreen.cli.progress import progress_bar
 from deepscreen.core.files import json_ready
+from deepscreen.core.metrics import label
 from deepscreen.core.numbers import format_number
 from deepscreen.policy.bundle import Bundle, load_bundle
 from deepscreen.simulate.scenario import OVERRIDE_ALIASES, Scenario, load_scenario
@@ -37,6 +38,13 @@ from deepscreen.simulate.sweep import (
 
 SIMULATED_SIGNALS = ("learned", "ensemble")
 """Signals the simulator provides whatever the settings enable (``PolicyBridge``)."""
+
+GROUND_TRUTH = (
+    "violating = AI-generated items that break the policy (the scenario's "
+    "violating_share_of_ai per category), not every AI-generated item; a policy that labels "
+    "all AI media counts its labels on benign AI items as false positives. (The demo's ground "
+    "truth is different: there every AI-generated item is violating.)"
+)
 
 HEADLINE_METRICS = (
     "violating_views_realised",
@@ -76,9 +84,8 @@ CompareOpt = Annotated[
     typer.Option(
         "--compare",
         metavar="DIR",
-        help="Candidate policy bundle to compare with --policy on the same simulated items "
-        "(not with --sweep).",
-        exists=True,
+        help="Candidate policy bundle (a directory or a shipped bundle's name) to compare with "
+        "--policy on the same simulated items (not with --sweep).",
         file_okay=False,
         show_default=False,
     ),
@@ -206,6 +213,7 @@ def _print_header(
         else ""
     )
     console.print(f"replications: {replications} ({span}{paired})")
+    console.print(f"ground truth: {GROUND_TRUTH}", soft_wrap=True)
 
 
 def _metric_names(text: str | None, result: SweepResult) -> list[str]:
@@ -226,7 +234,7 @@ def _print_table(
         box=box.SIMPLE,
     )
     table.add_column("combination", no_wrap=True)
-    table.add_column("metric", no_wrap=True)
+    table.add_column("metric")
     table.add_column("value [95% CI]", justify="right")
     table.add_column(f"delta vs {escape(result.labels[0])} [95% CI]", justify="right")
     by_metric: dict[str, list[dict[str, Any]]] = {}
@@ -244,7 +252,7 @@ def _print_table(
             )
             table.add_row(
                 escape(row["combination"]),
-                escape(name),
+                escape(label(name)),
                 _with_ci(row["value"], row["ci_low"], row["ci_high"]),
                 delta,
             )
@@ -279,6 +287,8 @@ def _report(
     report: dict[str, Any] = json_ready(
         {
             "simulated_note": scenario.simulated_note,
+            "ground_truth": GROUND_TRUTH,
+            "labels": {name: label(name) for name in result.metric_names()},
             "scenario": scenario.name,
             "days": scenario.days,
             "uploads_per_day": scenario.uploads.per_day,

@@ -31,63 +31,36 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from deepscreen.core import metrics as definitions
 from deepscreen.core.decisions import Action
 from deepscreen.impact.costs import DEFAULT_KEY, CostModel
 
 ACTIONS: tuple[str, ...] = tuple(a.value for a in Action)
 
-DEFINITIONS: dict[str, str] = {
-    **{
-        f"action_share.{a}": f"items whose automated decision is {a} ÷ items compared"
-        for a in ACTIONS
-    },
-    "review_items": "items the automated decision sent to human review (the review load)",
-    "enforced_items": (
-        "items enforced: the automated action restricts or annotates the item, or a human "
-        "review of an item sent to review confirmed a violation (as recorded)"
-    ),
-    "precision": "labelled enforced items that are violating ÷ labelled enforced items",
-    "recall": "labelled violating items enforced ÷ labelled violating items",
-    "false_positive_rate": ("labelled non-violating items enforced ÷ labelled non-violating items"),
-    "violating_unactioned_per_10k": (
-        "labelled violating items never enforced ÷ labelled items × 10,000 (violating content "
-        "left unactioned)"
-    ),
-    "mean_views_before_action": (
-        "mean views observed up to enforcement, over enforced labelled violating items"
-    ),
-    "violating_exposure": (
-        "views of labelled violating items before enforcement, or all their recorded views "
-        "when never enforced (exposure to violating content)"
-    ),
-    "review_cost": (
-        "items sent to review × review cost per item (review_cost_per_item, else "
-        "reviewer_cost_per_hour × review_minutes_per_item / 60)"
-    ),
-    "wrongful_action_cost": (
-        "Σ over enforced labelled non-violating items of the wrongful-action cost of the "
-        "action applied ('default' for actions without their own cost; not computed when an "
-        "applied action has neither)"
-    ),
-    "harm": (
-        "Σ over labelled violating items of their exposure × harm per violating view of the "
-        "severity of the item's segment ('default' only for segments without a severity; not "
-        "computed when a severity has no rate)"
-    ),
-    "total_cost": (
-        "review cost + wrongful-action cost + harm (not computed when any of them is not)"
-    ),
-}
-"""What every metric means; versioned with the code (docs/metrics.md, 'Policy comparison')."""
+COMPARED: tuple[str, ...] = (
+    "sent_to_review",
+    "actioned_total",
+    "precision_any_action",
+    "recall_any_action",
+    "false_positive_rate_any_action",
+    "violating_unactioned_per_10k",
+    "views_before_action_mean_violating",
+    "violating_exposure",
+    "review_cost",
+    "wrongful_action_cost",
+    "harm",
+    "total_cost",
+)
+"""The comparison's metrics after the action shares; names shared with the metric table
+(``sent_to_review``, ``actioned_total``, ``*_any_action``) mean the same there."""
+
+DEFINITIONS: Mapping[str, str] = {name: definitions.definition(name) for name in COMPARED}
+"""What every metric means, from ``core.metrics`` (docs/metrics.md, 'Policy comparison')."""
 
 
 def definition(metric: str) -> str:
-    """The metric's definition; action shares of actions outside ``Action`` are defined too."""
-    if metric in DEFINITIONS:
-        return DEFINITIONS[metric]
-    if metric.startswith("action_share."):
-        return f"items whose automated decision is {metric.removeprefix('action_share.')} ÷ items"
-    raise KeyError(metric)
+    """The metric's definition; action shares of any action are defined too."""
+    return definitions.definition(metric)
 
 
 SIGNIFICANT = "significant"
@@ -470,13 +443,13 @@ def _metrics(baseline: pa.Table, candidate: pa.Table, cost_rows: tuple[str, ...]
     actions.sort(key=lambda a: (ACTIONS.index(a) if a in ACTIONS else len(ACTIONS), a))
     metrics = [_Metric(f"action_share.{a}", f"action.{a}", "one") for a in actions]
     metrics += [
-        _Metric("review_items", "action.review"),
-        _Metric("enforced_items", "enforced"),
-        _Metric("precision", "true_positive", "enforced_labelled"),
-        _Metric("recall", "true_positive", "violating"),
-        _Metric("false_positive_rate", "false_positive", "clean"),
+        _Metric("sent_to_review", "action.review"),
+        _Metric("actioned_total", "enforced"),
+        _Metric("precision_any_action", "true_positive", "enforced_labelled"),
+        _Metric("recall_any_action", "true_positive", "violating"),
+        _Metric("false_positive_rate_any_action", "false_positive", "clean"),
         _Metric("violating_unactioned_per_10k", "missed", "labelled", 10_000.0),
-        _Metric("mean_views_before_action", "views_before_tp", "true_positive"),
+        _Metric("views_before_action_mean_violating", "views_before_tp", "true_positive"),
         _Metric("violating_exposure", "exposure"),
     ]
     metrics += [_Metric(name, name) for name in cost_rows]

@@ -6,8 +6,9 @@ inputs it used, with their values and units, so a reader can redo the arithmetic
 
 Figures (``cost_report``):
 
-- ``fp_review_cost`` — the seed formula: false-positive rate × review cost per item × monthly
-  volume (per month);
+- ``fp_review_cost`` — the seed formula: ``false_positive_rate_flagged`` (the metric table's
+  row: labelled non-violating items the automated decision did not allow ÷ labelled
+  non-violating items) × review cost per item × monthly volume (per month);
 - ``review_labour`` — items a person reviewed (``label_source = 'review'``) × review cost per
   item; imported labels cost nothing here;
 - ``wrongful_actions`` — labelled non-violating enforced items, per action × the action's
@@ -37,16 +38,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from deepscreen.core.numbers import format_number, format_value
+
 DEFAULT_SOURCE = "settings [costs]"
 DEFAULT_KEY = "default"
 
 
 def money(value: float, currency: str) -> str:
-    return f"{value:,.2f} {currency}"
+    return format_value(value, "money", currency=currency)
 
 
 def _number(value: float) -> str:
-    return f"{value:,.6g}" if value != int(value) else f"{int(value):,}"
+    return format_number(value)
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,7 @@ class CostFigure:
         value = (
             f"{_number(self.value)} {self.unit}"
             if self.unit in ("incidents",)
-            else f"{self.value:,.2f} {self.unit}"
+            else format_value(self.value, "money", currency=self.unit)
         )
         basis = f" [{self.basis}]" if self.basis else ""
         used = f"; inputs: {'; '.join(self.inputs)}" if self.inputs else ""
@@ -347,12 +350,12 @@ class _Columns:
 
 
 def observed_false_positive_rate(items: pa.Table) -> tuple[float | None, int, int]:
-    """(rate, k, n): labelled non-violating items with a decision other than allow ÷ labelled
-    non-violating items with a decision (``impact.summary``'s definition)."""
+    """(rate, k, n): the metric table's ``false_positive_rate_flagged`` over these items —
+    labelled non-violating items whose automated decision is anything but allow (review
+    included; no decision counts as allow) ÷ labelled non-violating items."""
     cols = _Columns.of(items)
-    decided = cols.action.present
-    flagged = decided & ~cols.action.equals("allow")
-    n = int((cols.clean_mask & decided).sum())
+    flagged = cols.action.present & ~cols.action.equals("allow")
+    n = int(cols.clean_mask.sum())
     k = int((cols.clean_mask & flagged).sum())
     return (k / n if n else None), k, n
 
@@ -444,7 +447,10 @@ def _fp_review_cost(
         return fp_review_cost(model, given, given_source or "given for the period")
     rate, k, n = observed_false_positive_rate(items)
     return fp_review_cost(
-        model, rate, f"{k} of {n} labelled non-violating items flagged in the item table"
+        model,
+        rate,
+        f"false_positive_rate_flagged: {k:,} of {n:,} labelled non-violating items flagged "
+        "(any decision but allow, review included)",
     )
 
 
@@ -452,7 +458,7 @@ def fp_review_cost(model: CostModel, rate: float | None, rate_source: str) -> Co
     """The seed formula: false-positive rate × review cost per item × monthly volume (per
     month); ``rate_source`` says where the rate came from (None: not known)."""
     name, unit = "false-positive review cost", f"{model.currency}/month"
-    formula = "false-positive rate × review cost per item × monthly volume"
+    formula = "false_positive_rate_flagged × review cost per item × monthly volume"
     missing = []
     if rate is None:
         missing.append("no labelled non-violating item with a decision (false-positive rate)")
@@ -464,7 +470,7 @@ def fp_review_cost(model: CostModel, rate: float | None, rate_source: str) -> Co
     if missing or rate is None or review is None or model.monthly_volume is None:
         return CostFigure(name, None, unit, formula, reason="; ".join(missing))
     inputs = (
-        f"false-positive rate: {rate:.4g} ({rate_source})",
+        f"false-positive rate (flagged): {format_value(rate, 'share')} ({rate_source})",
         model.review_cost_input() or "",
         f"monthly volume: {model.monthly_volume:,} uploads/month ({model.source}.monthly_volume)",
     )

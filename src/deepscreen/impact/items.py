@@ -15,8 +15,9 @@ Every impact metric is a query over this table. Its columns (``ITEM_SCHEMA``):
 - ``inclusion_probability`` and ``sample_stratum`` from the latest ``LabelSampled`` (null: the
   item was not drawn by a recorded sample design);
 - enforcement: ``enforced`` (a restricting action was applied: the automated action is one, or
-  a human review the item was sent to confirmed a violation — imported labels are ground truth,
-  not enforcement), ``enforced_at``, ``enforced_action``,
+  a human review confirmed a violation of an item the decision sent to review or a user
+  reported (a notice received before the review: notice-and-action) — imported labels are
+  ground truth, not enforcement), ``enforced_at``, ``enforced_action``,
   ``automated`` (enforced by the automated decision alone);
 - exposure: ``views_total`` and ``views_before_action`` (views in windows ending at or before
   ``enforced_at``; null when never enforced);
@@ -35,6 +36,8 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from deepscreen.core.metrics import ENFORCEMENT_ACTIONS
+
 UTC_US = pa.timestamp("us", tz="UTC")
 
 EVENTS_SCHEMA = pa.schema(
@@ -47,6 +50,8 @@ EVENTS_SCHEMA = pa.schema(
     ]
 )
 """What ``build_items`` reads: the event log as the stores export it (JSON payloads)."""
+
+__all__ = ["ENFORCEMENT_ACTIONS", "EVENTS_SCHEMA", "ITEM_SCHEMA", "UTC_US", "build_items"]
 
 ITEM_SCHEMA = pa.schema(
     [
@@ -78,8 +83,6 @@ ITEM_SCHEMA = pa.schema(
         ("appeal_outcome", pa.string()),
     ]
 )
-
-ENFORCEMENT_ACTIONS = ("label", "downrank", "age_gate", "remove")
 
 _QUERY = """
 WITH ev AS (SELECT * FROM events),
@@ -159,19 +162,24 @@ joined AS (
     LEFT JOIN samples sp USING (item_id)
     LEFT JOIN appeals a USING (item_id)
 ),
+confirmed AS (
+    SELECT *,
+        coalesce(violating AND label_source = 'review'
+                 AND (action = 'review' OR reviewed_at >= notice_at), FALSE) AS review_confirmed
+    FROM joined
+),
 enforcement AS (
     SELECT *,
         CASE WHEN action IN ('label', 'downrank', 'age_gate', 'remove') THEN TRUE
-             WHEN action = 'review' AND violating AND label_source = 'review' THEN TRUE
+             WHEN review_confirmed THEN TRUE
              ELSE FALSE END AS enforced,
         CASE WHEN action IN ('label', 'downrank', 'age_gate', 'remove') THEN decided_at
-             WHEN action = 'review' AND violating AND label_source = 'review'
-                 THEN reviewed_at END AS enforced_at,
+             WHEN review_confirmed THEN reviewed_at END AS enforced_at,
         CASE WHEN action IN ('label', 'downrank', 'age_gate', 'remove') THEN action
-             WHEN action = 'review' AND violating AND label_source = 'review'
+             WHEN review_confirmed
                  THEN coalesce(review_action, 'unspecified') END AS enforced_action,
         action IN ('label', 'downrank', 'age_gate', 'remove') AS automated
-    FROM joined
+    FROM confirmed
 ),
 views AS (
     SELECT v.item_id,

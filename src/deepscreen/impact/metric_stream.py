@@ -13,11 +13,11 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from deepscreen.core.metrics import QUEUE_KS
 from deepscreen.impact.metrics import (
     _QUANTILES,
     _QUEUE_FIELDS,
     ALL,
-    QUEUE_KS,
     TABLE_SCHEMA,
     Period,
     _assemble_table,

@@ -58,6 +58,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from deepscreen.core import metrics as definitions
+from deepscreen.core.metrics import (
+    ANY_ACTION,
+    ENFORCEMENT_ACTIONS,
+    FLAGGED,
+    QUEUE_KS,
+    VBA_BUCKETS,
+)
 from deepscreen.impact.intervals import (
     bootstrap_mean,
     bootstrap_ratio,
@@ -66,22 +74,13 @@ from deepscreen.impact.intervals import (
     quantile_interval_ranks,
     quantile_ranks,
 )
-from deepscreen.impact.items import ENFORCEMENT_ACTIONS, ITEM_SCHEMA
+from deepscreen.impact.items import ITEM_SCHEMA
 
 Period = Literal["day", "week", "month", "all"]
 PERIODS: tuple[str, ...] = ("day", "week", "month", "all")
 ALL = "all"
 PER_10K = 10_000.0
 CONFIDENCE = 0.95
-QUEUE_KS: tuple[int, ...] = (10, 100)
-VBA_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("0", 0, 0),
-    ("1_10", 1, 10),
-    ("11_100", 11, 100),
-    ("101_1000", 101, 1000),
-    ("over_1000", 1001, None),
-)
-ANY_ACTION = "any_action"
 OVERTURNED = ("reversed", "partially_reversed")
 
 TABLE_SCHEMA = pa.schema(
@@ -99,167 +98,22 @@ TABLE_SCHEMA = pa.schema(
 )
 """The columns of ``metric_table``'s result."""
 
-_WILSON = (
-    "95% Wilson interval; when none qualifies (k = 0), the rule of three: [0, 1 − 0.05^(1/n)]."
+METRICS: Mapping[str, str] = MappingProxyType(
+    {m.name: m.definition for m in definitions.table_metrics()}
 )
-_QUALITY_CI = (
-    "Unweighted: 95% Wilson interval (rule of three at k = 0). When labelled items of the group "
-    "carry inclusion probabilities: Hájek-weighted by 1/π with a 95% percentile bootstrap over "
-    "labelled items (at an estimate of exactly 0 or 1, Wilson/rule of three on the Kish effective "
-    "sample size). Unlabelled items are left out; null with n = 0 when no item qualifies."
-)
-_QUANTILE_CI = (
-    "95% interval: exact bootstrap percentile interval of the order statistics (over items)."
-)
-_TTA = (
-    "time to action in hours over enforced items: enforced_at − notice_at when a notice was "
-    "received at or before the action (notice-and-action, DSA), else enforced_at − "
-    "max(ingested_at, detected_at) (own initiative, from first detection; docs/metrics.md, 'Time')."
-)
+"""Metric name → definition, in the table's metric order (this text fills ``definition``);
+the labels, units and parts of each are in ``core.metrics``.
 
-
-def _quality_definitions(action: str) -> dict[str, str]:
-    acted = (
-        "enforced (any action)"
-        if action == ANY_ACTION
-        else f"enforced with action {action!r} (enforced_action)"
-    )
-    return {
-        f"precision_{action}": (
-            f"Labelled items {acted} that are violating ÷ labelled items {acted}. {_QUALITY_CI} "
-            "n = labelled items with the action."
-        ),
-        f"recall_{action}": (
-            f"Labelled violating items {acted} ÷ labelled violating items. {_QUALITY_CI} "
-            "n = labelled violating items. Needs labelled items the policy did not act on (a "
-            "non-actioned sample, `deepscreen sample`): without any it is null, n = 0."
-        ),
-        f"false_positive_rate_{action}": (
-            f"Labelled non-violating items {acted} ÷ labelled non-violating items. {_QUALITY_CI} "
-            "n = labelled non-violating items."
-        ),
-    }
-
-
-def _registry() -> dict[str, str]:
-    metrics: dict[str, str] = {
-        "uploads": "Items ingested in the period (distinct items). Count; n = the same count.",
-        "violating_per_10k_uploads": (
-            "Labelled items that are violating ÷ labelled items × 10,000 (ground truth: latest "
-            "review or imported label). Labelled items with an inclusion probability π weigh 1/π "
-            "(Hájek; others weigh 1); without any π, unlabelled items are assumed missing at "
-            "random. 95% Wilson interval (weighted: on the Kish effective sample size "
-            "(Σw)²/Σw²); with no violating labelled item, the rule of three: "
-            "[0, 1 − 0.05^(1/n)] × 10,000. n = labelled items."
-        ),
-        "view_prevalence_per_10k": (
-            "Σ views_total of violating labelled items ÷ Σ views_total of labelled items × "
-            "10,000 (Hájek-weighted by 1/π as violating_per_10k_uploads). 95% percentile "
-            "bootstrap over labelled items (an item's views stay together); when no (or every) "
-            "labelled view is violating, the rule of three (Wilson) on the view-weighted Kish "
-            "effective sample size. Null when labelled items have no views. n = labelled items."
-        ),
-        "actioned_total": (
-            "Distinct enforced items: a restricting automated action (label, downrank, age_gate, "
-            "remove), or a human review of a queued item confirming a violation. Count; "
-            "n = uploads."
-        ),
-    }
-    for action in ENFORCEMENT_ACTIONS:
-        metrics[f"actioned_{action}"] = (
-            f"Distinct enforced items whose enforced action is {action!r} (after review: the "
-            "action the reviewer applied). Count; n = uploads."
-        )
-    metrics["sent_to_review"] = (
-        "Items the automated decision routed to human review (action = review). Count; n = uploads."
-    )
-    metrics["proactive_rate"] = (
-        "Enforced items actioned before any user notice (no notice_at, or enforced_at earlier "
-        f"than notice_at) ÷ enforced items. {_WILSON} n = enforced items."
-    )
-    metrics["automated_share"] = (
-        "Enforced items enforced by the automated decision alone (automated) ÷ enforced items. "
-        f"{_WILSON} n = enforced items."
-    )
-    metrics["appeal_rate"] = (
-        "Enforced items with an appeal ÷ enforced items (appeals on items never enforced are not "
-        f"counted here). {_WILSON} n = enforced items."
-    )
-    metrics["overturn_rate"] = (
-        "Decided appeals (appeal_outcome recorded and not 'omitted') with outcome 'reversed' or "
-        "'partially_reversed' ÷ decided appeals — a selection-affected lower bound on wrong "
-        f"actions, not an accuracy measure. {_WILSON} n = decided appeals."
-    )
-    metrics["time_to_detect_median_hours"] = (
-        "Median (linear interpolation) of detected_at − ingested_at in hours over items with a "
-        f"detection. {_QUANTILE_CI} n = items with a detection."
-    )
-    metrics["time_to_action_median_hours"] = (
-        f"Median (linear interpolation) of the {_TTA} {_QUANTILE_CI} "
-        "n = enforced items with an enforcement time."
-    )
-    metrics["time_to_action_p90_hours"] = (
-        f"90th percentile (linear interpolation) of the {_TTA} {_QUANTILE_CI} "
-        "n = enforced items with an enforcement time."
-    )
-    metrics["views_before_action_mean"] = (
-        "Mean of views_before_action (views in windows ending at or before the first "
-        "restricting action) over enforced items. 95% percentile bootstrap over items. "
-        "n = enforced items with a view count."
-    )
-    for suffix, low, high in VBA_BUCKETS:
-        span = f"more than {low - 1:,}" if high is None else f"{low:,}–{high:,}"
-        if low == high:
-            span = f"{low}"
-        metrics[f"views_before_action_{suffix}"] = (
-            f"Share of enforced items with {span} views before action ÷ enforced items with a "
-            f"view count. {_WILSON} n = enforced items with a view count."
-        )
-    for action in (ANY_ACTION, *ENFORCEMENT_ACTIONS):
-        metrics.update(_quality_definitions(action))
-    for k in QUEUE_KS:
-        metrics[f"queue_precision_at_{k}"] = (
-            f"Among the top {k} items routed to review (action = review), ranked by score "
-            "descending (missing last), then views_total descending, then item_id: labelled "
-            f"violating ÷ labelled. {_WILSON} n = labelled items among them."
-        )
-        metrics[f"queue_harm_at_{k}"] = (
-            f"Σ views_total of the labelled-violating items among the top {k} of the review "
-            f"queue (ranked as queue_precision_at_{k}). No interval. n = items available in the "
-            f"top {k} (min({k}, queued items))."
-        )
-    metrics["review_within_sla"] = (
-        "Items routed to review (action = review) that a person reviewed (label_source = "
-        "'review') within review_sla_hours of the decision ÷ items routed to review; items not "
-        f"(yet) reviewed count as outside. Only when review_sla_hours is given. {_WILSON} "
-        "n = items routed to review."
-    )
-    metrics["reviewer_hours"] = (
-        "Items reviewed by people (reviewed_at set and label_source = 'review'; imported labels "
-        "excluded) × review_minutes_per_item ÷ 60. Only when review_minutes_per_item is given. "
-        "No interval. n = reviewed items."
-    )
-    return metrics
-
-
-METRICS: Mapping[str, str] = MappingProxyType(_registry())
+``precision_/recall_/false_positive_rate_<action>`` rows appear for ``any_action`` (enforced),
+``flagged`` (any decision but allow) and each enforcement action present in the item table;
+``review_within_sla`` only with ``review_sla_hours``; ``reviewer_hours`` only with
+``review_minutes_per_item``.
+"""
 
 
 def is_proportion(name: str) -> bool:
-    """Whether metric ``name`` is a share of items (in [0, 1]): the metrics whose definition
-    carries a Wilson interval (precision, recall, false-positive rate, views-before-action
-    buckets, queue precision, review within SLA)."""
-    definition = METRICS.get(name, "")
-    return _WILSON in definition or _QUALITY_CI in definition
-
-
-"""Metric name → definition, in the table's metric order (this text fills ``definition``).
-
-``precision_/recall_/false_positive_rate_<action>`` rows appear for ``any_action`` and for each
-enforcement action present in the item table; ``review_within_sla`` only with
-``review_sla_hours``; ``reviewer_hours`` only with
-``review_minutes_per_item``.
-"""
+    """Whether metric ``name`` is a share of items (in [0, 1])."""
+    return definitions.is_share(name)
 
 
 # --------------------------------------------------------------------------- public API
@@ -592,7 +446,7 @@ def _cell_sums(
         FROM items WHERE enforced GROUP BY _cell
     """
     quality = []
-    for name, condition in [(ANY_ACTION, "enf")] + [
+    for name, condition in [(ANY_ACTION, "enf"), (FLAGGED, "flag")] + [
         (a, f"enf AND enforced_action = {literal}") for a, literal in actions
     ]:
         quality.append(
@@ -618,6 +472,7 @@ def _cell_sums(
             SELECT _cell, violating, inclusion_probability, enforced_action,
                    1.0 / coalesce(inclusion_probability, 1.0) AS w,
                    coalesce(enforced, false) AS enf,
+                   coalesce(action, 'allow') <> 'allow' AS flag,
                    coalesce(views_total, 0) AS views
             FROM items WHERE violating IS NOT NULL
         ) GROUP BY _cell
@@ -870,12 +725,14 @@ class _ItemArrays:
         NDArray[np.bool_],
         NDArray[np.int64],
         NDArray[np.bool_],
+        NDArray[np.bool_],
     ]:
         """Labelled items: (cells, weight 1/π or 1, views_total, violating, enforced action
-        index into ENFORCEMENT_ACTIONS or -1, enforced)."""
+        index into ENFORCEMENT_ACTIONS or -1, enforced, flagged: automated decision other than
+        allow)."""
         columns = ["violating", "inclusion_probability", "views_total", "enforced"]
         table = self._subset(
-            pc.is_valid(self._table.column("violating")), [*columns, "enforced_action"]
+            pc.is_valid(self._table.column("violating")), [*columns, "enforced_action", "action"]
         )
         probability, has_probability = _numbers(table.column("inclusion_probability"))
         weight = np.ones(table.num_rows)
@@ -884,6 +741,7 @@ class _ItemArrays:
         codes = np.full(table.num_rows, -1, dtype=np.int64)
         for index, action in enumerate(ENFORCEMENT_ACTIONS):
             codes[_flags(pc.equal(table.column("enforced_action"), action))] = index
+        flagged = _flags(pc.not_equal(pc.fill_null(table.column("action"), "allow"), "allow"))
         return (
             self._cells(table),
             weight,
@@ -891,6 +749,7 @@ class _ItemArrays:
             _flags(table.column("violating")),
             codes,
             _flags(table.column("enforced")),
+            flagged,
         )
 
 
@@ -945,7 +804,7 @@ def _prevalence_metrics(c: _Context) -> dict[str, _Column]:
         np.rint(labelled).astype(np.int64),
     )
     if c.items is not None:
-        cells, w_all, v_all, y_all, _, _ = c.items.labelled()
+        cells, w_all, v_all, y_all, _, _, _ = c.items.labelled()
         for group, (w, v, y) in c.groups.split(cells, w_all, v_all, y_all):
             if not np.isfinite(view_value[group]):
                 continue
@@ -1106,7 +965,7 @@ def _quality_metrics(c: _Context, present: Sequence[str]) -> dict[str, _Column]:
     violating, labelled = a["violating"], a["labelled"]
     w_violating, w_clean = a["w_violating"], a["w_clean"]
     columns: dict[str, _Column] = {}
-    actions = [ANY_ACTION, *present]
+    actions = [ANY_ACTION, FLAGGED, *present]
     for action in actions:
         lab, tp = a[f"lab_{action}"], a[f"tp_{action}"]
         w_lab, w_tp = a[f"w_lab_{action}"], a[f"w_tp_{action}"]
@@ -1130,20 +989,21 @@ def _quality_metrics(c: _Context, present: Sequence[str]) -> dict[str, _Column]:
                 np.rint(n).astype(np.int64),
             )
     if c.items is not None and weighted.any():
-        cells, w_all, _, y_all, code_all, enforced_all = c.items.labelled()
-        for group, (w, y, code, enforced) in c.groups.split(
-            cells, w_all, y_all, code_all, enforced_all
+        cells, w_all, _, y_all, code_all, enforced_all, flagged_all = c.items.labelled()
+        for group, (w, y, code, enforced, flagged) in c.groups.split(
+            cells, w_all, y_all, code_all, enforced_all, flagged_all
         ):
             if not weighted[group]:
                 continue
             violating_w = w * y
             clean_w = w * ~y
             for action in actions:
-                acted = (
-                    enforced
-                    if action == ANY_ACTION
-                    else enforced & (code == ENFORCEMENT_ACTIONS.index(action))
-                )
+                if action == ANY_ACTION:
+                    acted = enforced
+                elif action == FLAGGED:
+                    acted = flagged
+                else:
+                    acted = enforced & (code == ENFORCEMENT_ACTIONS.index(action))
                 parts = {
                     f"precision_{action}": (violating_w * acted, w * acted),
                     f"recall_{action}": (violating_w * acted, violating_w),
@@ -1154,8 +1014,9 @@ def _quality_metrics(c: _Context, present: Sequence[str]) -> dict[str, _Column]:
                     columns[name].low[group], columns[name].high[group] = low, high
     # Recall counts the violations the policy missed, which only labelled items it did NOT act
     # on can show: without any (labels from the review queue alone), it is not estimable.
-    no_unactioned = (labelled - a[f"lab_{ANY_ACTION}"]) <= 0
     for action in actions:
+        basis = FLAGGED if action == FLAGGED else ANY_ACTION
+        no_unactioned = (labelled - a[f"lab_{basis}"]) <= 0
         recall = columns[f"recall_{action}"]
         for values in (recall.value, recall.low, recall.high):
             values[no_unactioned] = np.nan

@@ -34,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from deepscreen.core.errors import InvalidInput
+from deepscreen.core.numbers import format_number, format_value
 from deepscreen.impact.costs import CostModel, money
 
 ACTIONS = ("remove", "label", "review")
@@ -46,10 +47,8 @@ _TIE = 1e-9
 
 
 def per_day(value: float) -> str:
-    """A load in items/day, with as many decimals as small loads need."""
-    if value >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+    """A load in items/day, by the one number formatter."""
+    return format_number(value)
 
 
 SUPPLY_COSTS = (
@@ -183,7 +182,9 @@ class ThresholdOptimum:
     def describe(self, candidate: Candidate) -> str:
         fpr = candidate.false_positive_rate
         fpr_text = (
-            "n/a" if fpr is None else f"{fpr:.3f} ({candidate.false_positives}/{candidate.clean})"
+            "n/a"
+            if fpr is None
+            else f"{format_value(fpr, 'share')} ({candidate.false_positives}/{candidate.clean})"
         )
         return (
             f"expected cost {money(candidate.expected_cost, self.currency)} over "
@@ -222,7 +223,7 @@ class ThresholdOptimum:
             "frontier (no other combination has lower cost, FPR and review load at once; "
             "✗ = breaks a constraint):"
         )
-        header = [*(f"{a}" for a in self.actions), "cost", "FPR", "review/day", ""]
+        header = [*(f"{a}" for a in self.actions), self.currency, "FPR", "review/day", ""]
         lines.append("  " + "  ".join(f"{h:>10}" for h in header))
         shown = _spread(self.frontier, self.chosen, max_rows)
         for row in shown:
@@ -230,8 +231,8 @@ class ThresholdOptimum:
             cells = [
                 *("off" if row.thresholds[a] >= OFF else f"{row.thresholds[a]:g}"
                   for a in self.actions),
-                f"{row.expected_cost:,.2f}",
-                "n/a" if fpr is None else f"{fpr:.3f}",
+                format_value(row.expected_cost, "money"),
+                "n/a" if fpr is None else format_value(fpr, "share"),
                 per_day(row.review_per_day),
                 "← chosen" if row == self.chosen else ("" if row.meets_constraints else "✗"),
             ]  # fmt: skip

@@ -1,29 +1,44 @@
-"""The impact summary of a scan: prevalence, actions, precision/recall/FPR and FP review cost.
+"""The impact summary (the demo's headline table): rows of the impact metric table, worded.
 
-Computed only from recorded events. Ground truth is the latest ``ReviewCompleted`` per item
-(a human review or an imported label); items without one are left out of quality metrics.
+Nothing is computed twice: every rate is the metric table's row for the whole store (period,
+policy and segment ``all``) under the same name, label and interval, so the summary, ``deepscreen
+impact``, the report and the API print the same number. The summary adds what a headline needs
+beside it: the automated decisions by action and the flagged confusion counts (both from the
+same item table), and the false-positive review cost, whose rate is the table's
+``false_positive_rate_flagged`` row with its interval carried through.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from deepscreen.core.decisions import Action
-from deepscreen.core.events import DecisionMade, Event, ItemIngested, ReviewCompleted, Verdict
-from deepscreen.impact.estimate import Rate, wilson
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-DEFINITIONS = {
-    "uploads": "distinct items ingested",
-    "violating_per_10k": "items whose ground truth is violating ÷ items with ground truth × 10,000",
-    "flagged": "items whose latest decision is any action other than allow",
-    "precision": "violating flagged items ÷ flagged items (with ground truth)",
-    "recall": "violating flagged items ÷ violating items",
-    "false_positive_rate": "non-violating flagged items ÷ non-violating items",
-    "fp_review_cost": "false-positive rate × review cost per item × monthly volume",
-}
+from deepscreen.core import metrics as definitions
+
+SUMMARY_METRICS: tuple[str, ...] = (
+    "uploads",
+    "violating_per_10k_uploads",
+    "sent_to_review",
+    "actioned_total",
+    "precision_any_action",
+    "recall_any_action",
+    "false_positive_rate_any_action",
+    "precision_flagged",
+    "recall_flagged",
+    "false_positive_rate_flagged",
+)
+"""The metric-table rows the summary shows, in order."""
+
+FP_RATE = "false_positive_rate_flagged"
+FP_REVIEW_COST = (
+    f"{FP_RATE} × review cost per item × monthly volume: the monthly cost of reviewing the "
+    "non-violating items the policy flags, if the labelled items are representative of uploads"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,38 +61,36 @@ class MoneyEstimate:
 
 @dataclass(frozen=True)
 class ImpactSummary:
-    uploads: int
-    labelled: int
-    violating: Rate
+    rows: Mapping[str, Mapping[str, Any]]
+    """Metric-table rows (value, ci_low, ci_high, n) by metric name; absent when not computed."""
     actions: dict[str, int]
-    precision: Rate
-    recall: Rate
-    false_positive_rate: Rate
+    confusion: dict[str, int]
     costs: CostInputs
     fp_review_cost: MoneyEstimate | None
-    confusion: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def uploads(self) -> int:
+        row = self.rows.get("uploads")
+        return 0 if row is None else int(row["value"])
 
     def to_dict(self) -> dict[str, Any]:
-        def rate(r: Rate, scale: float = 1.0) -> dict[str, Any]:
-            value, low, high = r.scaled(scale)
-            return {
-                "value": value,
-                "ci_low": low,
-                "ci_high": high,
-                "k": r.k,
-                "n": r.n,
-                "interval": f"{r.method} {r.confidence:.0%}",
+        metrics = {}
+        for name in SUMMARY_METRICS:
+            row = self.rows.get(name)
+            m = definitions.metric(name)
+            metrics[name] = {
+                "label": m.label,
+                "unit": m.unit,
+                "value": None if row is None else row["value"],
+                "ci_low": None if row is None else row["ci_low"],
+                "ci_high": None if row is None else row["ci_high"],
+                "n": 0 if row is None else int(row["n"]),
             }
-
         return {
             "uploads": self.uploads,
-            "labelled": self.labelled,
-            "violating_per_10k": rate(self.violating, 10_000),
+            "metrics": metrics,
             "actions": dict(self.actions),
-            "confusion": dict(self.confusion),
-            "precision": rate(self.precision),
-            "recall": rate(self.recall),
-            "false_positive_rate": rate(self.false_positive_rate),
+            "confusion_flagged": dict(self.confusion),
             "costs": {
                 "currency": self.costs.currency,
                 "review_cost_per_item": self.costs.review_cost_per_item,
@@ -91,57 +104,67 @@ class ImpactSummary:
                 "ci_low": self.fp_review_cost.ci_low,
                 "ci_high": self.fp_review_cost.ci_high,
                 "currency": self.fp_review_cost.currency,
+                "formula": FP_REVIEW_COST,
             },
-            "definitions": DEFINITIONS,
+            "definitions": {
+                **{name: definitions.definition(name) for name in SUMMARY_METRICS},
+                "fp_review_cost_per_month": FP_REVIEW_COST,
+                "actions": "items by their automated decision (the first decision recorded)",
+                "confusion_flagged": (
+                    "labelled items by flagged (automated decision other than allow) × violating"
+                ),
+            },
         }
 
 
-def summarise(events: Iterable[Event], *, costs: CostInputs | None = None) -> ImpactSummary:
-    """One pass over the events; the latest decision and the latest label per item count."""
+def summarise(
+    table: pa.Table, items: pa.Table, *, costs: CostInputs | None = None
+) -> ImpactSummary:
+    """The summary of ``table`` (``impact.metrics.TABLE_SCHEMA``; its rows for period, policy
+    and segment ``all`` are used) and the ``items`` it was computed from (``ITEM_SCHEMA``)."""
     costs = costs or CostInputs()
-    items: set[str] = set()
-    action_of: dict[str, Action] = {}
-    truth: dict[str, bool] = {}
-    for event in events:
-        if isinstance(event, ItemIngested):
-            items.add(event.item_id)
-        elif isinstance(event, DecisionMade):
-            action_of[event.item_id] = event.decision.action
-        elif isinstance(event, ReviewCompleted):
-            truth[event.item_id] = event.verdict is Verdict.VIOLATING
-    confusion = _confusion(action_of, truth)
-    tp, fp, fn, tn = (confusion[k] for k in ("tp", "fp", "fn", "tn"))
-    fpr = wilson(fp, fp + tn)
+    rows = {
+        r["metric"]: r
+        for r in table.to_pylist()
+        if (r["policy_revision"], r["segment"]) == ("all", "all") and r["metric"] in SUMMARY_METRICS
+    }
+    fpr = rows.get(FP_RATE)
     return ImpactSummary(
-        uploads=len(items),
-        labelled=len(truth),
-        violating=wilson(sum(truth.values()), len(truth)),
-        actions=dict(sorted(Counter(a.value for a in action_of.values()).items())),
-        precision=wilson(tp, tp + fp),
-        recall=wilson(tp, tp + fn),
-        false_positive_rate=fpr,
+        rows=rows,
+        actions=_actions(items),
+        confusion=_confusion(items),
         costs=costs,
         fp_review_cost=fp_review_cost(fpr, costs),
-        confusion=confusion,
     )
 
 
-def _confusion(action_of: dict[str, Action], truth: dict[str, bool]) -> dict[str, int]:
-    counts = Counter[str]()
-    for item_id, violating in truth.items():
-        action = action_of.get(item_id)
-        if action is None:
-            continue
-        flagged = action is not Action.ALLOW
-        counts[("tp" if violating else "fp") if flagged else ("fn" if violating else "tn")] += 1
-    return {k: counts[k] for k in ("tp", "fp", "fn", "tn")}
+def _actions(items: pa.Table) -> dict[str, int]:
+    counts = pc.value_counts(pc.drop_null(items.column("action"))).to_pylist()
+    return dict(sorted((str(c["values"]), int(c["counts"])) for c in counts))
 
 
-def fp_review_cost(fpr: Rate, costs: CostInputs) -> MoneyEstimate | None:
-    """FPR × review cost per item × monthly volume, with the FPR interval carried through."""
-    if costs.review_cost_per_item is None or costs.monthly_volume is None:
+def _confusion(items: pa.Table) -> dict[str, int]:
+    """tp/fp/fn/tn of labelled items, flagged = automated decision other than allow."""
+    violating = items.column("violating")
+    labelled = np.asarray(pc.is_valid(violating).to_numpy(zero_copy_only=False), dtype=bool)
+    bad = np.asarray(pc.fill_null(violating, False).to_numpy(zero_copy_only=False), dtype=bool)
+    action = pc.fill_null(items.column("action"), "allow")
+    flagged = np.asarray(pc.not_equal(action, "allow").to_numpy(zero_copy_only=False), dtype=bool)
+    return {
+        "tp": int(np.count_nonzero(labelled & flagged & bad)),
+        "fp": int(np.count_nonzero(labelled & flagged & ~bad)),
+        "fn": int(np.count_nonzero(labelled & ~flagged & bad)),
+        "tn": int(np.count_nonzero(labelled & ~flagged & ~bad)),
+    }
+
+
+def fp_review_cost(fpr: Mapping[str, Any] | None, costs: CostInputs) -> MoneyEstimate | None:
+    """``false_positive_rate_flagged`` × review cost per item × monthly volume, with the rate's
+    interval carried through; None when an input is missing."""
+    if costs.review_cost_per_item is None or costs.monthly_volume is None or fpr is None:
         return None
-    value, low, high = fpr.scaled(costs.review_cost_per_item * costs.monthly_volume)
+    value, low, high = fpr["value"], fpr["ci_low"], fpr["ci_high"]
     if value is None or low is None or high is None:
         return None
-    return MoneyEstimate(value, low, high, costs.currency)
+    factor = costs.review_cost_per_item * costs.monthly_volume
+    return MoneyEstimate(value * factor, low * factor, high * factor, costs.currency)

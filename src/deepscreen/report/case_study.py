@@ -5,17 +5,23 @@ paragraph words rows of the comparison (``comparison``) and its per-day/per-mont
 (``daily``) with the same significance rule as ``report.statements``: a change whose 95%
 interval covers zero is "no significant change". Nothing is computed here. A paragraph whose
 rows are missing (e.g. no cost input configured) says which setting is missing instead.
+
+Every number is printed by the one formatter in its unit (durations in hours), every row of the
+table under its label (``core.metrics``); a per-month figure says how it was scaled (the
+``daily`` row's formula, in words) beside it. The one chart (HTML and PDF) is the before/after
+of ``CHART_METRICS`` — rows of the table — with the 95% interval of the change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from deepscreen.core.errors import InvalidInput
-from deepscreen.report.formatting import comparison_cells
-from deepscreen.report.sections import Table
+from deepscreen.report.charts import BEFORE_AFTER_METRICS
+from deepscreen.report.formatting import scaling
+from deepscreen.report.sections import Table, comparison_table
 from deepscreen.report.statements import (
     Phrase,
     Unit,
@@ -26,18 +32,21 @@ from deepscreen.report.statements import (
 )
 
 TABLE_METRICS = (
-    "review_items_per_day",
+    "sent_to_review_per_day",
     "reviewer_hours_per_day",
     "violating_unactioned_per_10k",
-    "recall",
-    "false_positive_rate",
+    "recall_any_action",
+    "false_positive_rate_any_action",
     "violating_exposure_per_day",
     "review_cost_per_day",
     "wrongful_action_cost_per_day",
     "review_cost_per_month",
     "wrongful_action_cost_per_month",
 )
-MAX_STATEMENTS = 3
+CHART_METRICS = BEFORE_AFTER_METRICS
+"""The rows of the before/after chart: all of them in the table, with the same numbers."""
+MAX_STATEMENTS = 2
+"""Simulated statements quoted at most (the page is one A4 page)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,12 @@ class CaseStudy:
     table: Table
     statements: tuple[str, ...]
     method: str
+    chart_rows: tuple[Mapping[str, Any], ...] = ()
+    """The comparison rows the before/after chart draws (``report.charts.before_after_chart``);
+    each is also a row of ``table``."""
+    currency: str = ""
+    baseline: str = "baseline"
+    candidate: str = "candidate"
 
 
 def case_study(doc: Mapping[str, Any]) -> CaseStudy:
@@ -73,7 +88,9 @@ def case_study(doc: Mapping[str, Any]) -> CaseStudy:
         (
             "Daily impact",
             _join(
-                _say(subject, rows, "review_items_per_day", "items sent to review a day", "count"),
+                _say(
+                    subject, rows, "sent_to_review_per_day", "items sent to review a day", "count"
+                ),
                 _say(
                     subject,
                     rows,
@@ -98,7 +115,7 @@ def case_study(doc: Mapping[str, Any]) -> CaseStudy:
                     subject,
                     rows,
                     "review_cost_per_month",
-                    "review cost a month at the configured volume",
+                    _scaled("review cost a month", rows.get("review_cost_per_month")),
                     "money",
                     currency,
                 ),
@@ -107,13 +124,25 @@ def case_study(doc: Mapping[str, Any]) -> CaseStudy:
         ),
         (
             "Reviewer time saved",
-            _say(subject, rows, "reviewer_hours_per_day", "reviewer hours a day", "hours")
+            _say(
+                subject,
+                rows,
+                "reviewer_hours_per_day",
+                _scaled("reviewer hours a day", rows.get("reviewer_hours_per_day")),
+                "hours",
+            )
             or _missing("reviewer time", "[costs].review_minutes_per_item"),
         ),
         (
             "False-positive cost",
             _join(
-                _say(subject, rows, "false_positive_rate", "the false-positive rate", "percent"),
+                _say(
+                    subject,
+                    rows,
+                    "false_positive_rate_any_action",
+                    "the false-positive rate",
+                    "percent",
+                ),
                 _say(
                     subject,
                     rows,
@@ -126,20 +155,37 @@ def case_study(doc: Mapping[str, Any]) -> CaseStudy:
             ),
         ),
     )
-    table = Table(
-        ("metric", "before", "after", "change [95% CI]", "verdict"),
-        tuple((name, *comparison_cells(rows[name])) for name in TABLE_METRICS if name in rows),
+    shown = [rows[name] for name in TABLE_METRICS if name in rows]
+    table = comparison_table(
+        shown, ("Metric", "Before", "After", "Change [95% CI]", "Significant"), currency
     )
-    replay = [s["text"] for s in doc["statements"] if s["source"] == "replay"][:1]
+    table = replace(
+        table,
+        # The significance rule of the sentences, read off the interval: yes, no, or — without
+        # an interval (one word keeps the labels on one line and the page to one).
+        rows=tuple(
+            (*cells[:4], _significance(r)) for r, cells in zip(shown, table.rows, strict=True)
+        ),
+        # Per-month rows say how they were scaled beside their label; per-day rows are the
+        # window's totals ÷ its days, said once in the method (reviewer hours: in their
+        # paragraph).
+        notes=tuple(
+            f"scaled: {scaling(r)}" if r["metric"].endswith("_per_month") and scaling(r) else ""
+            for r in shown
+        ),
+    )
+    # The replay's statements word the rows the paragraphs above already state; only what a
+    # simulation of the same change adds is quoted (as simulated).
     simulated = [s["text"] for s in doc["statements"] if s["source"] == "simulated"]
-    statements = tuple([*replay, *simulated][:MAX_STATEMENTS])
+    statements = tuple(simulated[:MAX_STATEMENTS])
     boot = cmp["bootstrap"]
     method = (
         f"Method: replay of the candidate on the {cmp['items_replayed']:,} stored items of "
         f"{doc['data']['first_ingested'][:10]} – {doc['data']['last_ingested'][:10]} "
-        f"({days} days; {cmp['labelled']:,} labelled); 95% intervals from a "
+        f"({days} days; {cmp['labelled']:,} labelled); 95% intervals of the change from a "
         f"{boot['method']} ({boot['replicates']:,} replicates, seed {boot['seed']}). Per-day "
-        f"figures are totals ÷ {days} days. Cost inputs: "
+        f"figures are the window's totals ÷ {days} days; per-month figures scale the totals to "
+        "the configured monthly volume, as each says. Durations are in hours. Cost inputs: "
         + ("; ".join(cmp.get("cost_assumptions", [])) or "none configured")
         + "."
     )
@@ -150,7 +196,23 @@ def case_study(doc: Mapping[str, Any]) -> CaseStudy:
         table=table,
         statements=statements,
         method=method,
+        chart_rows=tuple(rows[name] for name in CHART_METRICS if name in rows),
+        currency=currency,
+        baseline=f"{doc['policy']['name']} {cmp['baseline_revision']}",
+        candidate=f"{candidate['name']} {cmp['candidate_revision']}",
     )
+
+
+def _significance(row: Mapping[str, Any]) -> str:
+    sig = significant(row.get("delta_ci_low"), row.get("delta_ci_high"))
+    return "—" if sig is None else "yes" if sig else "no"
+
+
+def _scaled(noun: str, row: Mapping[str, Any] | None) -> str:
+    """``noun`` with how its row was scaled: ``review cost a month (= review cost ÷ 2,000
+    items × 3,000,000 uploads/month)``."""
+    how = "" if row is None else scaling(row)
+    return f"{noun} (= {how})" if how else noun
 
 
 def _problem(doc: Mapping[str, Any], rows: Mapping[str, Mapping[str, Any]], days: int) -> str:
@@ -163,7 +225,10 @@ def _problem(doc: Mapping[str, Any], rows: Mapping[str, Mapping[str, Any]], days
             f"{fmt(prevalence['ci_low'], 'count')} to {fmt(prevalence['ci_high'], 'count')}; "
             f"{prevalence['n']:,} labelled items)"
         )
-    unactioned, review = rows.get("violating_unactioned_per_10k"), rows.get("review_items_per_day")
+    unactioned, review = (
+        rows.get("violating_unactioned_per_10k"),
+        rows.get("sent_to_review_per_day"),
+    )
     if unactioned and unactioned["baseline"] is not None:
         parts.append(
             f"the policy left {fmt(unactioned['baseline'], 'per10k')} labelled items "

@@ -20,6 +20,9 @@ from typing import Any
 import altair as alt
 import vl_convert
 
+from deepscreen.core.numbers import NOISE
+from deepscreen.report.formatting import label, unit_of
+
 WIDTH = 560
 HEIGHT = 220
 FONT = "DejaVu Sans, sans-serif"
@@ -38,11 +41,11 @@ OKABE_ITO: tuple[str, ...] = (
 CI_NOTE = "bars: 95% intervals"
 ALL = "all"
 
-ACTIONS: tuple[tuple[str, str], ...] = (
-    ("actioned_label", "label"),
-    ("actioned_downrank", "downrank"),
-    ("actioned_age_gate", "age gate"),
-    ("actioned_remove", "remove"),
+ACTIONS: tuple[str, ...] = (
+    "actioned_label",
+    "actioned_downrank",
+    "actioned_age_gate",
+    "actioned_remove",
 )
 VIEW_BUCKETS: tuple[tuple[str, str], ...] = (
     ("views_before_action_0", "0"),
@@ -51,10 +54,10 @@ VIEW_BUCKETS: tuple[tuple[str, str], ...] = (
     ("views_before_action_101_1000", "101–1,000"),
     ("views_before_action_over_1000", ">1,000"),
 )
-TIMES: tuple[tuple[str, str], ...] = (
-    ("time_to_detect_median_hours", "median time to detect"),
-    ("time_to_action_median_hours", "median time to action"),
-    ("time_to_action_p90_hours", "90th percentile time to action"),
+TIMES: tuple[str, ...] = (
+    "time_to_detect_median_hours",
+    "time_to_action_median_hours",
+    "time_to_action_p90_hours",
 )
 VERDICTS: tuple[tuple[str, str], ...] = (
     ("significant", "#D55E00"),
@@ -70,13 +73,19 @@ SIMULATION_METRICS: tuple[str, ...] = (
 )
 """Headline metrics :func:`simulation_chart` plots unless told otherwise."""
 
-_SHARE_PREFIXES = ("precision_", "recall_", "false_positive_rate_", "views_before_action_")
-_SHARE_SUFFIXES = ("_rate", "_share")
+BEFORE_AFTER_METRICS: tuple[str, ...] = (
+    "sent_to_review_per_day",
+    "violating_unactioned_per_10k",
+    "recall_any_action",
+    "false_positive_rate_any_action",
+    "review_cost_per_day",
+)
+"""Key metrics :func:`before_after_chart` plots unless told otherwise (the case study's)."""
 _EXTERNAL = re.compile(r"""(?:href|src)\s*=\s*["'](?!#)|url\(\s*["']?(?!#)""", re.IGNORECASE)
 _ID_REF = re.compile(r"""(\bid="|url\(#|href="#)([^"')]+)""")
 """An element id, or a local reference to one (prefixed per chart: ids are page-global)."""
 
-Chart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.VConcatChart
+Chart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.VConcatChart | alt.HConcatChart
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -168,37 +177,58 @@ def _per_period(rows: Iterable[Mapping[str, Any]], metrics: Iterable[str]) -> li
 def _period_x(rows: list[dict[str, Any]]) -> alt.X:
     periods = sorted({r["period"] for r in rows})
     if all(re.fullmatch(r"\d{4}-W\d{2}", p) for p in periods):
-        title = "upload week (ISO)"
+        title = "Upload week (ISO)"
     elif all(re.fullmatch(r"\d{4}-\d{2}", p) for p in periods):
-        title = "upload month"
+        title = "Upload month"
     elif all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", p) for p in periods):
-        title = "upload day"
+        title = "Upload day"
     elif periods == [ALL]:
-        title = "upload period: all"
+        title = "Upload period: all"
     else:
-        title = "upload period"
+        title = "Upload period"
     return alt.X("period:O", sort=periods, title=title, axis=alt.Axis(labelAngle=0))
 
 
-def _is_share(metric: str) -> bool:
-    if metric == "views_before_action_mean":
-        return False
-    return metric.startswith(_SHARE_PREFIXES) or metric.endswith(_SHARE_SUFFIXES)
+def unit_text(metric: str, currency: str = "") -> str:
+    """The unit a value of ``metric`` is read in, for an axis beside its label: ``%``,
+    ``USD a day``, ``per 10,000``, ``hours``, ``views a day``, ``items a day``."""
+    unit, text = unit_of(metric), ""
+    if unit == "share":
+        return "%"
+    if unit == "money":
+        text = currency or "money"
+    elif unit == "per_10k":
+        text = "per 10,000"
+    elif unit in ("hours", "views", "incidents"):
+        text = unit
+    else:
+        text = "items"
+    if metric.endswith("_per_day") or metric == "reviewer_hours_per_day":
+        text += " a day"
+    elif metric.endswith("_per_month"):
+        text += " a month"
+    return text
 
 
-def _metric_title(metric: str) -> str:
-    """An axis title with the unit, from the metric's name."""
-    if metric.endswith("_hours"):
-        return f"{metric} (hours)"
-    if metric == "views_before_action_mean":
-        return f"{metric} (views)"
-    if "per_10k" in metric:
-        return f"{metric} (per 10,000)"
-    if _is_share(metric):
-        return f"{metric} (%)"
-    if metric.startswith("cost_"):
-        return f"{metric} (currency)"
-    return f"{metric} (count)"
+def axis_title(metric: str, currency: str = "") -> str:
+    """The metric's human label with its unit (``core.metrics``): the unit is added
+    unless the label already says it (``Median time to action (hours)``)."""
+    text, unit = label(metric), unit_of(metric)
+    words = {"share": "%", "money": currency or "money", "per_10k": "per 10,000"}.get(unit, unit)
+    if words.lower() in text.lower():
+        return text
+    return f"{text}, {words}" if text.endswith(")") else f"{text} ({words})"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken between words."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 # --------------------------------------------------------------------------- impact metrics
@@ -210,7 +240,7 @@ def prevalence_chart(rows: Sequence[Mapping[str, Any]]) -> str | None:
     if not data:
         return None
     x = _period_x(data)
-    y_title = "violating uploads per 10,000 uploads"
+    y_title = axis_title("violating_per_10k_uploads")
     y = alt.Y("value:Q", title=y_title)
     base = _chart(data).encode(x=x, y=y)
     layers: list[Any] = [base.mark_point(filled=True, size=60, opacity=1, color=OKABE_ITO[0])]
@@ -233,7 +263,7 @@ def actions_chart(rows: Sequence[Mapping[str, Any]]) -> str | None:
     Sent-to-review is a bar of its own beside the stack, not stacked on it: an item the
     automation routed to review and a reviewer then enforced counts in both.
     """
-    names = dict([*ACTIONS, ("sent_to_review", "sent to review")])
+    names = {name: label(name) for name in (*ACTIONS, "sent_to_review")}
     data = _per_period(rows, names)
     if not data:
         return None
@@ -246,8 +276,8 @@ def actions_chart(rows: Sequence[Mapping[str, Any]]) -> str | None:
         .encode(
             x=_period_x(data),
             xOffset=alt.XOffset("bar:N", sort=["enforced", "sent to review"]),
-            y=alt.Y("value:Q", title="items (count)", stack="zero"),
-            color=alt.Color("series:N", sort=list(names.values()), title="action"),
+            y=alt.Y("value:Q", title="Items per period (count)", stack="zero"),
+            color=alt.Color("series:N", sort=list(names.values()), title="Items"),
             order=alt.Order("order:Q"),
         )
         .transform_calculate(order=f"indexof({list(names.values())!r}, datum.series)")
@@ -268,9 +298,9 @@ def views_before_action_chart(rows: Sequence[Mapping[str, Any]]) -> str | None:
     periods = {r["period"] for r in data}
     period = ALL if ALL in periods else max(periods)
     data = [{**r, "bucket": labels[r["metric"]]} for r in data if r["period"] == period]
-    x = alt.X("bucket:N", sort=list(labels.values()), title="views before the first action")
-    x = x.axis(labelAngle=0)
-    y_title = "enforced items (%)"
+    x_title = "Views before the first restricting action (views)"
+    x = alt.X("bucket:N", sort=list(labels.values()), title=x_title).axis(labelAngle=0)
+    y_title = "Enforced items with a view count (%)"
     y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format="%"))
     bars = _chart(data).mark_bar(color=OKABE_ITO[0]).encode(x=x, y=y)
     layers: list[Any] = [bars]
@@ -286,7 +316,7 @@ def views_before_action_chart(rows: Sequence[Mapping[str, Any]]) -> str | None:
 
 def time_to_action_chart(rows: Sequence[Mapping[str, Any]]) -> str | None:
     """Median time to detect, median and 90th-percentile time to action per period."""
-    labels = dict(TIMES)
+    labels = {name: label(name) for name in TIMES}
     data = [{**r, "series": labels[r["metric"]]} for r in _per_period(rows, labels)]
     if not data:
         return None
@@ -295,15 +325,16 @@ def time_to_action_chart(rows: Sequence[Mapping[str, Any]]) -> str | None:
     enc: dict[str, Any] = {
         "x": x,
         "xOffset": alt.XOffset("series:N", sort=order),
-        "color": alt.Color("series:N", sort=order, title="measure"),
+        "color": alt.Color("series:N", sort=order, title="Measure"),
     }
-    y = alt.Y("value:Q", title="hours")
+    y_title = "Time (hours)"
+    y = alt.Y("value:Q", title=y_title)
     layers: list[Any] = [
         _chart(data).mark_point(filled=True, size=50, opacity=1).encode(y=y, **enc)
     ]
     ci = [r for r in data if _with_ci(r)]
     if ci:
-        layers.append(_errorbars(ci, alt.Y("ci_low:Q", title="hours"), "ci_high", **enc))
+        layers.append(_errorbars(ci, alt.Y("ci_low:Q", title=y_title), "ci_high", **enc))
     title = _title("Time to detect and to action", f"all policy revisions and segments; {CI_NOTE}")
     return _svg(alt.layer(*layers).properties(width=WIDTH, height=HEIGHT, title=title))
 
@@ -318,8 +349,8 @@ def review_load_chart(rows: Sequence[Mapping[str, Any]]) -> str | None:
     height = HEIGHT if not (sent and hours) else HEIGHT // 2 + 20
     any_ci = any(_with_ci(r) for r in sent + hours)
     for data, y_title, colour in (
-        (sent, "items routed to review (count)", OKABE_ITO[0]),
-        (hours, "reviewer time (hours)", OKABE_ITO[2]),
+        (sent, axis_title("sent_to_review"), OKABE_ITO[0]),
+        (hours, axis_title("reviewer_hours"), OKABE_ITO[2]),
     ):
         if not data:
             continue
@@ -346,7 +377,7 @@ def _relative_changes(comparison: Mapping[str, Any]) -> tuple[list[dict[str, Any
         delta, base = _num(r.get("delta")), _num(r.get("baseline"))
         if delta is None:
             continue
-        if base is None or base == 0:
+        if base is None or abs(base) < NOISE:
             no_baseline += 1
             continue
         factor = 100.0 / abs(base)
@@ -356,6 +387,7 @@ def _relative_changes(comparison: Mapping[str, Any]) -> tuple[list[dict[str, Any
         data.append(
             {
                 "metric": str(r.get("metric")),
+                "label": label(str(r.get("metric"))),
                 "pct": delta * factor,
                 "pct_low": None if low is None else low * factor,
                 "pct_high": None if high is None else high * factor,
@@ -378,13 +410,15 @@ def comparison_chart(comparison: Mapping[str, Any] | None) -> str | None:
         return None
     ends = [abs(r[k]) for r in data for k in ("pct", "pct_low", "pct_high") if r[k] is not None]
     symlog = max(ends) > 500
-    axis_title = "change vs baseline (%" + (", symmetric log scale)" if symlog else ")")
+    x_title = "Change relative to baseline (% of baseline" + (
+        ", symmetric log scale)" if symlog else ")"
+    )
     scale = alt.Scale(type="symlog") if symlog else alt.Scale()
-    y = alt.Y("metric:N", sort=[r["metric"] for r in data], title=None)
-    x = alt.X("pct:Q", title=axis_title, scale=scale)
+    y = alt.Y("label:N", sort=[r["label"] for r in data], title=None, axis=alt.Axis(labelLimit=480))
+    x = alt.X("pct:Q", title=x_title, scale=scale)
     colour = alt.Color(
         "verdict:N",
-        title="verdict",
+        title="Verdict",
         scale=alt.Scale(domain=[v for v, _ in VERDICTS], range=[hue for _, hue in VERDICTS]),
     )
     points = _chart(data).mark_point(filled=True, size=60, opacity=1)
@@ -394,7 +428,7 @@ def comparison_chart(comparison: Mapping[str, Any] | None) -> str | None:
     ]
     ci = [r for r in data if r["pct_low"] is not None]
     if ci:
-        ci_x = alt.X("pct_low:Q", title=axis_title, scale=scale)
+        ci_x = alt.X("pct_low:Q", title=x_title, scale=scale)
         layers.append(_errorbars(ci, ci_x, "pct_high", y=y, color=colour))
     revisions = (
         f"candidate {c['candidate_revision']} vs baseline {c['baseline_revision']}"
@@ -407,9 +441,88 @@ def comparison_chart(comparison: Mapping[str, Any] | None) -> str | None:
         subtitle.append(f"{no_baseline} {metrics} without a baseline not shown")
     title = _title("Policy comparison: change per metric", subtitle)
     chart = alt.layer(*layers).properties(
-        width=WIDTH - 200, height=max(HEIGHT, 18 * len(data)), title=title
+        width=WIDTH - 260, height=max(HEIGHT, 18 * len(data)), title=title
     )
     return _svg(chart)
+
+
+def before_after_chart(
+    rows: Iterable[Mapping[str, Any]],
+    metrics: Sequence[str] = BEFORE_AFTER_METRICS,
+    *,
+    currency: str = "",
+    baseline: str = "baseline",
+    candidate: str = "candidate",
+) -> str | None:
+    """Small multiples, one panel per metric in its own unit: the value before (baseline) and
+    after (candidate), and the 95% interval of the change drawn from the before value.
+
+    ``rows`` are comparison rows (``baseline``, ``candidate``, ``delta``, ``delta_ci_low``,
+    ``delta_ci_high``), per-day rows included. The interval is the paired bootstrap's interval
+    of the change, not an interval of either level: it is drawn as ``before + [low, high]``
+    beside the after value, against a dashed line at the before level, so a bar that crosses
+    the line is a change whose interval covers zero. Metrics without both values are left out.
+    """
+    by_metric = {str(r.get("metric")): r for r in rows}
+    panels: list[Any] = []
+    order = ["before", "after"]
+    for metric in metrics:
+        r = by_metric.get(metric) or {}
+        before, after = _num(r.get("baseline")), _num(r.get("candidate"))
+        if before is None or after is None:
+            continue
+        low, high = _num(r.get("delta_ci_low")), _num(r.get("delta_ci_high"))
+        share = unit_of(metric) == "share"
+        style: dict[str, Any] = {"titleFontSize": 10, "titleFontWeight": "normal"}
+        axis = alt.Axis(format="%", **style) if share else alt.Axis(**style)
+        x = alt.X("when:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=10))
+        y = alt.Y("value:Q", title=unit_text(metric, currency), axis=axis)
+        points = [{"when": "before", "value": before}, {"when": "after", "value": after}]
+        layers: list[Any] = [
+            _chart([{"level": before}])
+            .mark_rule(color="#999", strokeDash=[3, 3])
+            .encode(y=alt.Y("level:Q", title=unit_text(metric, currency), axis=axis)),
+            _chart(points).mark_line(color="#999").encode(x=x, y=y),
+        ]
+        if low is not None and high is not None:
+            bar = [{"when": "after", "low": before + low, "high": before + high}]
+            layers.append(
+                _errorbars(
+                    bar,
+                    alt.Y("low:Q", title=unit_text(metric, currency), axis=axis),
+                    "high",
+                    x=x,
+                    color=alt.value(OKABE_ITO[1]),
+                )
+            )
+        layers.append(
+            _chart(points)
+            .mark_point(filled=True, size=55, opacity=1)
+            .encode(
+                x=x,
+                y=y,
+                color=alt.Color(
+                    "when:N",
+                    sort=order,
+                    legend=None,
+                    scale=alt.Scale(domain=order, range=[OKABE_ITO[0], OKABE_ITO[3]]),
+                ),
+            )
+        )
+        heading = alt.TitleParams(text=_wrap(label(metric), 34), fontSize=10, fontWeight="normal")
+        panels.append(alt.layer(*layers).properties(width=84, height=66, title=heading))
+    if not panels:
+        return None
+    title = _title(
+        "Before and after, with the 95% interval of the change",
+        [
+            f"before: {baseline}; after: {candidate}, on the same items. Orange bar: the 95% "
+            "interval of the change",
+            "(paired bootstrap over items), drawn from the before value (dashed line) — not an "
+            "interval of either value; crossing the line: includes zero",
+        ],
+    )
+    return _svg(alt.hconcat(*panels, title=title, spacing=14))
 
 
 # --------------------------------------------------------------------------- detector evaluation
@@ -585,8 +698,8 @@ def frontier_chart(
         )
     if not data:
         return None
-    x = alt.X("fpr:Q", title="false-positive rate: real items actioned (%)").axis(format="%")
-    y = alt.Y("cost:Q", title=f"expected cost ({currency})")
+    x = alt.X("fpr:Q", title="False-positive rate: real items actioned (%)").axis(format="%")
+    y = alt.Y("cost:Q", title=f"Expected cost ({currency})" if currency else "Expected cost")
     points = (
         _chart(data)
         .mark_point(filled=True, size=70, opacity=0.9)
@@ -594,9 +707,9 @@ def frontier_chart(
             x=x,
             y=y,
             color=alt.Color(
-                "review:Q", title="review (items/day)", scale=alt.Scale(scheme="viridis")
+                "review:Q", title="Review load (items a day)", scale=alt.Scale(scheme="viridis")
             ),
-            shape=alt.Shape("constraints:N", title="constraints", sort=["met", "not met"]),
+            shape=alt.Shape("constraints:N", title="Constraints", sort=["met", "not met"]),
         )
     )
     layers: list[Any] = [points]
@@ -642,9 +755,9 @@ def simulation_chart(
         if not data:
             continue
         order = combinations or sorted({str(r["combination"]) for r in data})
-        share = _is_share(metric)
+        share = unit_of(metric) == "share"
         axis = alt.Axis(format="%") if share else alt.Axis()
-        x_title = _metric_title(metric)
+        x_title = axis_title(metric)
         x = alt.X("value:Q", title=x_title, axis=axis)
         y = alt.Y("combination:N", sort=order, title=None)
         points = _chart(data).mark_point(filled=True, size=60, opacity=1)

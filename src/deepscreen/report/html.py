@@ -17,15 +17,27 @@ from deepscreen.report.sections import Section, sections
 ChartStep = Callable[[str], None]
 
 
+NBSP = "\u00a0"
+
+
+def unbroken(text: str) -> str:
+    """A value cell that wraps only before its interval: ``38,025.0 USD`` and
+    ``[−49,725.0, −27,275.6]`` each stay whole (no-break spaces), so a narrow column never
+    splits a number from its unit."""
+    return text.replace(" ", NBSP).replace(NBSP + "[", " [")
+
+
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("deepscreen.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["unbroken"] = unbroken
+    return env
 
 
 def chart_svg(name: str, doc: Mapping[str, Any]) -> str | None:
@@ -81,9 +93,22 @@ def _weasyprint() -> Any:
     return weasyprint
 
 
+def case_study_chart(case: CaseStudy) -> str | None:
+    """The case study's one chart: before/after of its key rows with the change's interval."""
+    return charts.before_after_chart(
+        case.chart_rows,
+        [str(r["metric"]) for r in case.chart_rows],
+        currency=case.currency,
+        baseline=case.baseline,
+        candidate=case.candidate,
+    )
+
+
 def case_study_html(case: CaseStudy) -> str:
     return (
-        _environment().get_template("case_study.html.j2").render(case=case, banner=SYNTHETIC_BANNER)
+        _environment()
+        .get_template("case_study.html.j2")
+        .render(case=case, banner=SYNTHETIC_BANNER, chart=case_study_chart(case))
     )
 
 

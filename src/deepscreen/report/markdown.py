@@ -18,10 +18,23 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _row(t: Table, i: int) -> list[str]:
+    cells = []
+    for j, text in enumerate(t.rows[i]):
+        if j in t.code_columns and text:
+            text = f"`{text}`"
+        if j == t.id_column and t.note(i):
+            text = f"{text} — {t.note(i)}"
+        cells.append(_cell(text))
+    return cells
+
+
 def table(t: Table) -> str:
+    """A GitHub-flavoured table: labels, not raw metric ids (those are in the report's
+    definitions table and the JSON); a scaled row's note follows its label."""
     head = "| " + " | ".join(_cell(h) for h in t.headers) + " |"
     rule = "|" + "|".join("---" for _ in t.headers) + "|"
-    body = ["| " + " | ".join(_cell(c) for c in row) + " |" for row in t.rows]
+    body = ["| " + " | ".join(_row(t, i)) + " |" for i in range(len(t.rows))]
     return "\n".join([head, rule, *body])
 
 
@@ -61,7 +74,7 @@ def case_study_markdown(case: CaseStudy) -> str:
     parts.append(table(case.table))
     parts.append(_bullets("Statements", case.statements))
     parts.append(f"<small>{case.method}</small>")
-    return "\n\n".join(parts) + "\n"
+    return "\n\n".join(p for p in parts if p) + "\n"
 
 
 def _bullets(heading: str, items: Sequence[str]) -> str:

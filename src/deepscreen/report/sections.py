@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deepscreen.report.formatting import (
+    change,
     comparison_cells,
-    delta_interval,
     estimate,
-    is_share,
+    label,
     metric_cells,
     number,
-    signed,
+    scaling,
+    unit_of,
+    value,
 )
 from deepscreen.report.statements import rollup_rows
 
@@ -75,8 +77,32 @@ SIMULATION_METRICS = (
 
 @dataclass(frozen=True)
 class Table:
+    """A table of text cells. A metric row shows its human label; its raw metric id (the name
+    in the JSON and the CLI) rides along in ``row_ids`` (a tooltip in HTML), and a header that
+    names a metric in ``header_ids``."""
+
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    row_ids: tuple[str, ...] = ()
+    """The metric id of each row ("" for none), for the cell in column ``id_column``."""
+    id_column: int = 0
+    header_ids: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """A note under each row's label ("" for none): how a scaled row was scaled."""
+    code_columns: tuple[int, ...] = ()
+    """Columns holding raw names, printed as code that does not wrap."""
+    prose_columns: tuple[int, ...] = ()
+    """Columns of words that wrap (definitions, verdicts); other value cells keep a number and
+    its interval on one line in HTML."""
+
+    def row_id(self, i: int) -> str:
+        return self.row_ids[i] if i < len(self.row_ids) else ""
+
+    def note(self, i: int) -> str:
+        return self.notes[i] if i < len(self.notes) else ""
+
+    def header_id(self, i: int) -> str:
+        return self.header_ids[i] if i < len(self.header_ids) else ""
 
 
 @dataclass
@@ -106,14 +132,63 @@ def sections(doc: Mapping[str, Any]) -> list[Section]:
     return [s for s in out if s is not None]
 
 
-def _metric_table(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> Table:
+def _currency(doc: Mapping[str, Any]) -> str:
+    return str(doc["costs"]["model"].get("currency") or "")
+
+
+METRIC_HEADERS = ("Metric", "Value", "95% CI", "n")
+
+
+def _metric_table(
+    rows: Sequence[Mapping[str, Any]], names: Sequence[str], currency: str = ""
+) -> Table:
     by_name = {r["metric"]: r for r in rows}
-    body = tuple((name, *metric_cells(by_name[name])) for name in names if name in by_name)
-    return Table(("metric", "value", "95% CI", "n"), body)
+    shown = [name for name in names if name in by_name]
+    body = tuple((label(name), *metric_cells(by_name[name], currency)) for name in shown)
+    return Table(METRIC_HEADERS, body, row_ids=tuple(shown))
+
+
+def comparison_table(
+    rows: Sequence[Mapping[str, Any]],
+    headers: Sequence[str],
+    currency: str,
+    *,
+    scaled: bool = False,
+) -> Table:
+    """Comparison rows under their labels, in their units; ``scaled`` rows (per day, per
+    month) carry how they were scaled as a note."""
+    return Table(
+        tuple(headers),
+        tuple((label(r["metric"]), *comparison_cells(r, currency)) for r in rows),
+        row_ids=tuple(r["metric"] for r in rows),
+        notes=tuple(_scaled_note(r) for r in rows) if scaled else (),
+        prose_columns=(4,),
+    )
+
+
+def scaling_note(rows: Sequence[Mapping[str, Any]], days: int) -> str:
+    """How per-day and per-month rows relate to the comparison's totals, in one sentence."""
+    text = f"Per day: the replayed window's totals ÷ {days:,} days."
+    if any(r["metric"].endswith("_per_month") for r in rows):
+        text += (
+            " Per month: the totals ÷ the compared items × the configured monthly volume (the "
+            "replayed items scaled to the platform's uploads, not the per-day figure × 30)."
+        )
+    return text + " Each scaled row says how it was scaled."
+
+
+def _scaled_note(row: Mapping[str, Any]) -> str:
+    """``scaled: <formula in words>`` of a per-day/per-month row (one with a ``formula`` or a
+    ``from_metric``); "" for a row that was not scaled."""
+    if not (row.get("formula") or row.get("from_metric")):
+        return ""
+    how = scaling(row)
+    return f"scaled: {how}" if how else ""
 
 
 def _headline(doc: Mapping[str, Any]) -> Section:
     data = doc["data"]
+    currency = _currency(doc)
     section = Section("headline", "Headline impact")
     section.paragraphs.append(
         f"{data['items']:,} items ingested from {data['first_ingested'][:10]} to "
@@ -121,21 +196,28 @@ def _headline(doc: Mapping[str, Any]) -> Section:
         f"{doc['policy']['name']} {doc['policy']['revision']}."
     )
     section.bullets = [s["text"] for s in doc["statements"] if s["source"] == "measured"]
-    section.tables.append(_metric_table(rollup_rows(doc["metrics"], "all"), HEADLINE_METRICS))
+    section.tables.append(
+        _metric_table(rollup_rows(doc["metrics"], "all"), HEADLINE_METRICS, currency)
+    )
     costs = [r for r in doc["metrics"] if r["metric"].startswith("cost_")]
     if costs:
-        currency = doc["costs"]["model"]["currency"]
         section.tables.append(
             Table(
-                ("cost figure", f"value ({currency})", "how"),
+                ("Cost figure", "Value", "How it is computed"),
                 tuple(
-                    (r["metric"], number(r["value"]), doc["definitions"][r["metric"]])
+                    (
+                        label(r["metric"]),
+                        value(r["value"], unit_of(r["metric"]), currency),
+                        doc["definitions"][r["metric"]],
+                    )
                     for r in costs
                 ),
+                row_ids=tuple(r["metric"] for r in costs),
+                prose_columns=(2,),
             )
         )
     missing = [
-        f"{name}: not computed — {figure['reason']}"
+        f"{label(name)}: not computed — {figure['reason']}"
         for name, figure in doc["costs"]["figures"].get("figures", {}).items()
         if figure.get("value") is None and figure.get("reason")
     ]
@@ -143,24 +225,37 @@ def _headline(doc: Mapping[str, Any]) -> Section:
     return section
 
 
+def _period_title(period: str) -> str:
+    return {"week": "Upload week (ISO)", "month": "Upload month", "day": "Upload day"}.get(
+        period, "Upload period"
+    )
+
+
 def _over_time(doc: Mapping[str, Any]) -> Section | None:
     rows = [r for r in rollup_rows(doc["metrics"]) if r["period"] != "all"]
     periods = sorted({r["period"] for r in rows})
     if not periods:
         return None
+    currency = _currency(doc)
     by_key = {(r["period"], r["metric"]): r for r in rows}
     body = []
     for period in periods:
         cells = [period]
         for name in OVER_TIME_METRICS:
             row = by_key.get((period, name))
-            cells.append("—" if row is None else number(row["value"], share=is_share(name)))
+            cells.append("—" if row is None else value(row["value"], unit_of(name), currency))
         body.append(tuple(cells))
     return Section(
         "over_time",
         f"Prevalence and actions over time (by {doc['data']['period']})",
         paragraphs=["Cohorts by ingestion: each item counts in the period it was uploaded."],
-        tables=[Table(("period", *OVER_TIME_METRICS), tuple(body))],
+        tables=[
+            Table(
+                (_period_title(doc["data"]["period"]), *(label(n) for n in OVER_TIME_METRICS)),
+                tuple(body),
+                header_ids=("", *OVER_TIME_METRICS),
+            )
+        ],
         charts=["prevalence_chart", "actions_chart"],
     )
 
@@ -177,7 +272,7 @@ def _exposure(doc: Mapping[str, Any]) -> Section:
     return Section(
         "exposure",
         "Time to detect, time to action and views before action",
-        tables=[_metric_table(rows, list(dict.fromkeys(names)))],
+        tables=[_metric_table(rows, list(dict.fromkeys(names)), _currency(doc))],
         charts=["time_to_action_chart", "views_before_action_chart"],
     )
 
@@ -189,9 +284,9 @@ def _review(doc: Mapping[str, Any]) -> Section:
         "Review load and service level",
         paragraphs=[
             "Review load is the items the automated decision routed to people; time to action "
-            "is the service level actually delivered (median and 90th percentile, hours)."
+            "is the service level actually delivered (median and 90th percentile, in hours)."
         ],
-        tables=[_metric_table(rows, REVIEW_METRICS)],
+        tables=[_metric_table(rows, REVIEW_METRICS, _currency(doc))],
         charts=["review_load_chart"],
     )
 
@@ -201,10 +296,13 @@ def _detector(doc: Mapping[str, Any]) -> Section | None:
     if not ev:
         return None
     metrics = ev.get("metrics", {})
+    shown = [name for name in EVALUATION_METRICS if name in metrics]
     body = tuple(
-        (name, estimate(metrics.get(name), share=name != "auc" and name != "average_precision"))
-        for name in EVALUATION_METRICS
-        if name in metrics
+        (
+            label(name),
+            estimate(metrics.get(name), share=name not in ("auc", "average_precision")),
+        )
+        for name in shown
     )
     sources = tuple(
         (
@@ -215,9 +313,19 @@ def _detector(doc: Mapping[str, Any]) -> Section | None:
         )
         for row in ev.get("per_source", [])
     )
-    tables = [Table(("metric", "value [95% CI]"), body)]
+    tables = [Table(("Metric", "Value [95% CI]"), body, row_ids=tuple(shown))]
     if sources:
-        tables.append(Table(("source", "items", "recall [95% CI]", "FPR [95% CI]"), sources))
+        tables.append(
+            Table(
+                (
+                    "Source",
+                    "Items",
+                    "Recall: AI items flagged [95% CI]",
+                    "False-positive rate: real items flagged [95% CI]",
+                ),
+                sources,
+            )
+        )
     return Section(
         "detector",
         "Detector quality",
@@ -231,10 +339,14 @@ def _detector(doc: Mapping[str, Any]) -> Section | None:
     )
 
 
+COMPARISON_HEADERS = ("Metric", "Baseline", "Candidate", "Change [95% CI]", "Verdict")
+
+
 def _comparison(doc: Mapping[str, Any]) -> Section | None:
     cmp = doc.get("comparison")
     if not cmp:
         return None
+    currency = _currency(doc)
     section = Section(
         "comparison",
         f"Policy comparison: {cmp['baseline_revision']} → {cmp['candidate_revision']}",
@@ -247,20 +359,18 @@ def _comparison(doc: Mapping[str, Any]) -> Section | None:
         f"Replay on {cmp['items_replayed']:,} stored items ({cmp['items_changed']:,} decisions "
         f"changed; {cmp['labelled']:,} labelled, {cmp['violating']:,} violating). Deltas: "
         f"{cmp['bootstrap']['method']}, {cmp['bootstrap']['replicates']:,} replicates, "
-        f"95% intervals."
+        f"95% intervals of the change (candidate − baseline)."
     )
     section.bullets = [s["text"] for s in doc["statements"] if s["source"] == "replay"]
-    section.tables.append(
-        Table(
-            ("metric", "baseline", "candidate", "change [95% CI]", "verdict"),
-            tuple((r["metric"], *comparison_cells(r)) for r in cmp["metrics"]),
-        )
-    )
+    section.tables.append(comparison_table(cmp["metrics"], COMPARISON_HEADERS, currency))
     if doc.get("daily"):
+        section.paragraphs.append(scaling_note(doc["daily"], doc["data"]["days"]))
         section.tables.append(
-            Table(
-                ("per day", "baseline", "candidate", "change [95% CI]", "verdict"),
-                tuple((r["metric"], *comparison_cells(r)) for r in doc["daily"]),
+            comparison_table(
+                doc["daily"],
+                ("Per day and per month (scaled)", *COMPARISON_HEADERS[1:]),
+                currency,
+                scaled=True,
             )
         )
     return section
@@ -292,11 +402,11 @@ def _frontier(doc: Mapping[str, Any]) -> Section | None:
         tables=[
             Table(
                 (
-                    "thresholds",
-                    f"expected cost ({currency})",
-                    "false-positive rate",
-                    "review / day",
-                    "meets constraints",
+                    "Thresholds",
+                    f"Expected cost ({currency})",
+                    "False-positive rate",
+                    "Review load (items a day)",
+                    "Meets constraints",
                     "",
                 ),
                 body,
@@ -318,46 +428,52 @@ def _simulation(doc: Mapping[str, Any]) -> Section | None:
         return None
     by_key = {(r["combination"], r["metric"]): r for r in sim.get("rows", [])}
     body = []
+    ids = []
     for combination in sim.get("combinations", []):
         for name in SIMULATION_METRICS:
             row = by_key.get((combination, name))
             if row is None:
                 continue
-            share = is_share(name)
+            unit = unit_of(name)
             body.append(
                 (
                     combination,
-                    name,
-                    number(row["value"], share=share),
-                    "" if row.get("delta") is None else signed_delta(row, share),
+                    label(name),
+                    value(row["value"], unit),
+                    "" if row.get("delta") is None else change(row, unit),
                 )
             )
+            ids.append(name)
     section = Section(
         "simulation",
         "What-if (simulated)",
         paragraphs=[str(sim.get("simulated_note", "Simulated: not measurements."))],
-        tables=[Table(("combination", "metric", "mean", "paired change [95% CI]"), tuple(body))],
+        tables=[
+            Table(
+                ("Combination", "Metric", "Mean", "Paired change [95% CI]"),
+                tuple(body),
+                row_ids=tuple(ids),
+                id_column=1,
+            )
+        ],
         charts=["simulation_chart"],
     )
     section.bullets = [s["text"] for s in doc["statements"] if s["source"] == "simulated"]
     return section
 
 
-def signed_delta(row: Mapping[str, Any], share: bool) -> str:
-    return (
-        f"{signed(row['delta'], share=share)} "
-        f"{delta_interval(row.get('delta_low'), row.get('delta_high'), share=share)}"
-    ).strip()
-
-
 def _assumptions(doc: Mapping[str, Any]) -> Section:
     section = Section("assumptions", "Assumptions and data sources")
     section.bullets = list(doc["assumptions"])
     shown = doc["definitions"]
+    names = [name for name in HEADLINE_METRICS if name in shown]
     section.tables.append(
         Table(
-            ("metric", "definition"),
-            tuple((name, shown[name]) for name in HEADLINE_METRICS if name in shown),
+            ("Metric", "Name (JSON, CLI)", "Definition"),
+            tuple((label(name), name, shown[name]) for name in names),
+            row_ids=tuple(names),
+            code_columns=(1,),
+            prose_columns=(2,),
         )
     )
     return section

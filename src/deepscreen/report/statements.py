@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from deepscreen.core.numbers import NOISE, format_number, format_value
+
 Source = Literal["measured", "replay", "simulated"]
 Unit = Literal["percent", "per10k", "count", "money", "views", "hours"]
 NO_CHANGE = "no significant change"
@@ -48,11 +50,13 @@ class Phrase:
 
 COMPARISON_PHRASES: Mapping[str, Phrase] = {
     "violating_unactioned_per_10k": Phrase("violating items left unactioned", "per10k"),
-    "recall": Phrase("recall (violating items actioned)", "percent"),
-    "false_positive_rate": Phrase("the false-positive rate", "percent"),
-    "precision": Phrase("precision", "percent"),
-    "review_items": Phrase("items sent to human review", "count"),
-    "mean_views_before_action": Phrase("mean views before action on violating items", "views"),
+    "recall_any_action": Phrase("recall (violating items actioned)", "percent"),
+    "false_positive_rate_any_action": Phrase("the false-positive rate", "percent"),
+    "precision_any_action": Phrase("precision", "percent"),
+    "sent_to_review": Phrase("items sent to human review", "count"),
+    "views_before_action_mean_violating": Phrase(
+        "mean views before action on violating items", "views"
+    ),
     "violating_exposure": Phrase("views of violating items before action", "views"),
     "review_cost": Phrase("review cost", "money"),
     "wrongful_action_cost": Phrase("the cost of wrongful actions", "money"),
@@ -72,34 +76,30 @@ SIMULATION_PHRASES: Mapping[str, Phrase] = {
 
 
 def significant(low: float | None, high: float | None) -> bool | None:
-    """True when the interval excludes zero, False when it covers it, None without one."""
+    """True when the interval excludes zero, False when it covers it, None without one. A bound
+    within rounding noise of zero (``core.numbers.NOISE``) is zero: it prints as 0."""
     if low is None or high is None:
         return None
-    return low > 0 or high < 0
+    return low > NOISE or high < -NOISE
 
 
 def fmt(value: float, unit: Unit, currency: str = "") -> str:
-    """A number as the statements print it (the rows keep the full precision)."""
+    """A number as the statements print it, by the one formatter (``core.numbers``; the rows
+    keep the full precision): a share as a percentage, money with its currency, a duration
+    always in hours (``0.03467 h``, never minutes), noise as 0."""
     if unit == "percent":
-        if value == 0:
-            return "0%"
-        return f"{value * 100:.1f}%" if abs(value) >= 0.001 else f"{value * 100:.2f}%"
+        return format_value(value, "share")
     if unit == "per10k":
-        return f"{value:,.1f} per 10,000"
+        return f"{format_number(value)} per 10,000"
     if unit == "money":
-        digits = 0 if abs(value) >= 100 or value == 0 else 2
-        return f"{value:,.{digits}f} {currency}".strip()
+        return format_value(value, "money", currency=currency)
     if unit == "hours":
-        if value == 0:
-            return "0 h"
-        return f"{value * 60:.1f} min" if abs(value) < 1 else f"{value:,.1f} h"
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
+        return f"{format_number(value)} h"
+    return format_number(value)
 
 
 def _delta(value: float, unit: Unit, currency: str) -> str:
-    if value == 0:
+    if abs(value) < NOISE:
         return "0"
     text = fmt(abs(value), unit, currency)
     if unit == "percent":
@@ -109,7 +109,7 @@ def _delta(value: float, unit: Unit, currency: str) -> str:
 
 def _interval(low: float, high: float, unit: Unit, currency: str) -> str:
     def one(v: float) -> str:
-        return _delta(v, unit, currency) if v != 0 else "0"
+        return _delta(v, unit, currency)
 
     return f"95% CI {one(low)} to {one(high)}"
 
@@ -150,8 +150,8 @@ def comparison_statements(
             continue
         body = change_body(f"Policy {name}", row, phrase, sig, currency)
         bound: list[Mapping[str, Any]] = [row]
-        fpr = rows.get("false_positive_rate")
-        if not out and metric != "false_positive_rate" and fpr is not None:
+        fpr = rows.get("false_positive_rate_any_action")
+        if not out and metric != "false_positive_rate_any_action" and fpr is not None:
             clause = _fpr_clause(fpr)
             if clause:
                 body += clause
@@ -164,7 +164,7 @@ def comparison_statements(
 
 def _nothing_to_say(delta: float, low: float, high: float) -> bool:
     """No difference at all, with certainty (e.g. a metric both policies leave at zero)."""
-    return delta == 0 and low == 0 and high == 0
+    return all(abs(v) < NOISE for v in (delta, low, high))
 
 
 def _complete(row: Mapping[str, Any], keys: Iterable[str]) -> bool:

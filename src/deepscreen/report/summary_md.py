@@ -1,56 +1,62 @@
-"""Render an impact summary (as produced by ``ImpactSummary.to_dict``) to Markdown."""
+"""Render an impact summary (as produced by ``ImpactSummary.to_dict``) to Markdown and rows.
+
+Every row is a metric-table row under its label from ``core.metrics``, printed by the one
+number formatter (``core.numbers.format_value``), so the terminal, the Markdown summary and the
+report show the same digits for the same metric.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from deepscreen.core.numbers import format_value
 
-def fmt_rate(r: dict[str, Any], *, percent: bool = True, digits: int = 1) -> str:
+
+def fmt_row(r: dict[str, Any], currency: str = "") -> str:
+    """'value [low, high] (n = …)' of a summary metric, in its unit."""
+    unit = r["unit"]
     if r["value"] is None:
-        return f"n/a (n = {r['n']})"
-    scale, unit = (100.0, " %") if percent else (1.0, "")
-    return (
-        f"{r['value'] * scale:.{digits}f}{unit} (95% CI {r['ci_low'] * scale:.{digits}f}–"
-        f"{r['ci_high'] * scale:.{digits}f}{unit}; {r['k']}/{r['n']})"
-    )
+        return f"n/a (n = {r['n']:,})"
+    if unit == "count":
+        return format_value(r["value"])
+    text = format_value(r["value"], unit, currency=currency)
+    if r["ci_low"] is not None and r["ci_high"] is not None:
+        low = format_value(r["ci_low"], unit, currency=currency)
+        high = format_value(r["ci_high"], unit, currency=currency)
+        text += f" (95% CI {low} – {high})"
+    return f"{text}; n = {r['n']:,}"
 
 
 def fmt_money(m: dict[str, Any] | None) -> str:
     if m is None:
         return "not computed: set costs.review_cost_per_item and costs.monthly_volume"
     c = m["currency"]
-    return f"{m['value']:,.0f} {c}/month (95% CI {m['ci_low']:,.0f}–{m['ci_high']:,.0f} {c})"
+    value, low, high = (
+        format_value(m[k], "money", currency=c) for k in ("value", "ci_low", "ci_high")
+    )
+    return f"{value} a month (95% CI {low} – {high})"
 
 
 def summary_lines(s: dict[str, Any]) -> list[tuple[str, str]]:
-    """(metric, value) pairs shared by the Markdown report and the terminal view."""
-    per10k = s["violating_per_10k"]
-    prevalence = (
-        "n/a"
-        if per10k["value"] is None
-        else f"{per10k['value']:,.0f} per 10,000 (95% CI {per10k['ci_low']:,.0f}–"
-        f"{per10k['ci_high']:,.0f}; {per10k['k']}/{per10k['n']} labelled items)"
-    )
+    """(label, value) pairs shared by the Markdown report and the terminal view."""
     actions = ", ".join(f"{a} {n:,}" for a, n in s["actions"].items()) or "none"
-    return [
-        ("uploads", f"{s['uploads']:,}"),
-        ("AI-generated per 10,000 uploads", prevalence),
-        ("decisions by action", actions),
-        ("precision (flagged = any action but allow)", fmt_rate(s["precision"])),
-        ("recall", fmt_rate(s["recall"])),
-        ("false-positive rate", fmt_rate(s["false_positive_rate"], digits=2)),
-        ("false-positive review cost", fmt_money(s["fp_review_cost_per_month"])),
-        ("cost inputs", _cost_inputs(s["costs"])),
-    ]
+    lines = [("Automated decisions by action", actions)]
+    lines += [(row["label"], fmt_row(row)) for row in s["metrics"].values()]
+    lines.append(("False-positive review cost", fmt_money(s["fp_review_cost_per_month"])))
+    lines.append(("Cost inputs", _cost_inputs(s)))
+    return lines
 
 
-def _cost_inputs(costs: dict[str, Any]) -> str:
+def _cost_inputs(s: dict[str, Any]) -> str:
+    costs = s["costs"]
     per_item, volume = costs["review_cost_per_item"], costs["monthly_volume"]
     per_item_text = "not set" if per_item is None else f"{per_item:g} {costs['currency']}"
-    volume_text = "not set" if volume is None else f"{volume:,}"
+    volume_text = "not set" if volume is None else f"{volume:,} uploads a month"
+    fpr = s["metrics"]["false_positive_rate_flagged"]
+    rate = format_value(fpr["value"], "share")
     return (
-        f"review cost per item {per_item_text}, monthly volume {volume_text} "
-        f"(from {costs['source']})"
+        f"false-positive review cost = false_positive_rate_flagged {rate} × review cost per item "
+        f"{per_item_text} × monthly volume {volume_text} (from {costs['source']})"
     )
 
 
@@ -65,5 +71,6 @@ def summary_markdown(s: dict[str, Any], *, title: str, notes: list[str]) -> str:
     sample = f"## Sample\n\n{inputs}\n\n" if inputs else ""
     return (
         f"# {title}\n\n{note_text}\n\n| metric | value |\n|---|---|\n{rows}\n\n{sample}"
-        f"## Definitions\n\n{definitions}\n\nIntervals are Wilson score intervals at 95%.\n"
+        f"## Definitions\n\n{definitions}\n\nEvery rate is the whole-store row of the impact "
+        "metric table (`deepscreen impact --period all`), with its 95% Wilson interval.\n"
     )

@@ -8,7 +8,6 @@ from deepscreen.service.scan import (
     Services,
     decide,
     detector_warnings,
-    impact_summary,
     iter_media_files,
     record_ground_truth,
     record_views,
@@ -18,6 +17,16 @@ from deepscreen.service.scan import (
     scan_item,
     scan_paths,
 )
+
+
+def __getattr__(name: str) -> object:
+    # the impact summary needs DuckDB and pyarrow: imported when asked for, not with the package
+    if name == "impact_summary":
+        from deepscreen.service.impact import impact_summary
+
+        return impact_summary
+    raise AttributeError(name)
+
 
 __all__ = [
     "ScanFailure",

@@ -1,11 +1,11 @@
-"""The demo use case: generate a seeded synthetic sample, scan it, record its truth, summarise."""
+"""The demo use case: generate a seeded synthetic sample, live through its weeks (uploads scanned,
+views, user reports, reviewers), import the truth no person reviewed, summarise."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +14,9 @@ from deepscreen.core.errors import InvalidInput
 from deepscreen.demo.sample import DemoItem, generate_sample
 from deepscreen.demo.scenario import DemoScenario
 from deepscreen.impact.summary import ImpactSummary
-from deepscreen.service.scan import (
-    ScanOutcome,
-    Services,
-    impact_summary,
-    record_ground_truth,
-    record_views,
-    scan_file,
-)
+from deepscreen.service.demo_platform import run_platform
+from deepscreen.service.impact import impact_summary
+from deepscreen.service.scan import ScanOutcome, Services, record_ground_truth
 
 GROUND_TRUTH_REVIEWER = "label-import:demo-synthetic-ground-truth"
 Progress = Callable[[int], None]
@@ -70,6 +65,8 @@ class DemoResult:
     outcomes: list[ScanOutcome]
     failures: list[tuple[Path, InvalidInput]]
     summary: ImpactSummary
+    platform: dict[str, Any]
+    """What the timeline did: reviews, gold items, notices, views windows, review backlog."""
 
 
 def run_demo(
@@ -81,38 +78,25 @@ def run_demo(
     on_generated: Progress | None = None,
     on_scanned: Progress | None = None,
 ) -> DemoResult:
-    """Generate the sample into ``directory``, scan every file at its synthetic upload time,
-    record the synthetic ground truth and views as events, and summarise from the store.
+    """Generate the sample into ``directory``, walk its timeline through the real use cases
+    (``service.demo_platform``: scans at upload, daily views, user notices, synthetic reviewers
+    working the review queue), import the synthetic ground truth of the items no person
+    reviewed, and summarise from the store.
 
     ``services`` must have been built with ``clock`` so decisions carry upload times.
     """
     items = generate_sample(directory, scenario, on_generated)
-    outcomes: list[ScanOutcome] = []
-    failures: list[tuple[Path, InvalidInput]] = []
-    truth, views = [], []
-    for item in sorted(items, key=lambda it: it.uploaded_at):
-        clock.set(item.uploaded_at)
-        attributes = {"uploader": item.uploader, "category": item.category}
-        try:
-            outcome = scan_file(services, item.path, attributes=attributes)
-        except InvalidInput as exc:
-            failures.append((item.path, exc))
-            continue
-        finally:
-            if on_scanned is not None:
-                on_scanned(1)
-        outcomes.append(outcome)
-        truth.append(
-            (
-                outcome.item_id,
-                item.uploaded_at + timedelta(days=1),
-                item.label == "ai_generated",
-                item.label,
-            )
-        )
-        views.append((outcome.item_id, item.uploaded_at + timedelta(days=7), item.views))
+    run = run_platform(services, clock, items, scenario, on_scanned=on_scanned)
+    unreviewed = {
+        item_id: items[i].label
+        for i, item_id in run.item_ids.items()
+        if item_id not in run.reviewed
+    }
+    labels = [(i, scenario.end, label == "ai_generated", label) for i, label in unreviewed.items()]
     record_ground_truth(
-        services, truth, reviewer=GROUND_TRUTH_REVIEWER, reason_code="synthetic_label"
+        services, labels, reviewer=GROUND_TRUTH_REVIEWER, reason_code="synthetic_label"
     )
-    record_views(services, views)
-    return DemoResult(directory, items, outcomes, failures, impact_summary(services))
+    platform = {**run.to_dict(), "labels_imported": len(labels)}
+    return DemoResult(
+        directory, items, run.outcomes, run.failures, impact_summary(services), platform
+    )

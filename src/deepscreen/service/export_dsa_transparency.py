@@ -36,9 +36,10 @@ import pyarrow.compute as pc
 
 from deepscreen.core.events import AppealResolved, ItemRestored
 from deepscreen.core.files import write_bytes_atomic
+from deepscreen.core.metrics import ANY_ACTION
 from deepscreen.core.tasks import ReviewTask, TaskKind, TaskStatus
 from deepscreen.impact.items import UTC_US
-from deepscreen.impact.metrics import ANY_ACTION, METRICS, PER_10K, metric_table
+from deepscreen.impact.metrics import METRICS, PER_10K, metric_table
 from deepscreen.report.dsa import SorConfig
 from deepscreen.report.dsa_transparency import (
     ClassifierQuality,

@@ -11,6 +11,7 @@ import pyarrow as pa
 from deepscreen.impact.costs import FIGURES, CostModel, CostReport, cost_report
 from deepscreen.impact.items import build_items
 from deepscreen.impact.metrics import TABLE_SCHEMA, metric_table
+from deepscreen.impact.summary import ImpactSummary, summarise
 from deepscreen.service.scan import Services
 from deepscreen.store.arrow import events_table
 
@@ -25,6 +26,14 @@ def store_items(
     """One row per stored item (``impact.items.ITEM_SCHEMA``), from the whole event log."""
     events = events_table(services.store, progress=progress)
     return build_items(events, segment_attribute=segment_attribute, score_signal=score_signal)
+
+
+def impact_summary(services: Services) -> ImpactSummary:
+    """The headline summary of everything stored: the metric table's whole-store rows (no
+    bootstrap: the summary's rates carry Wilson intervals), with the configured cost inputs."""
+    items = store_items(services)
+    table = metric_table(items, period="all", by_segment=False, by_policy=False, bootstrap=False)
+    return summarise(table, items, costs=services.costs)
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,11 @@ def process_next_job(services: Services, stores: HostedStores, *, lease_s: float
     assert job.media is not None, "a claimed pending job carries its media"
     try:
         outcome = scan_bytes(
-            services, job.media, source=job.filename, attributes=dict(job.attributes)
+            services,
+            job.media,
+            source=job.filename,
+            attributes=dict(job.attributes),
+            received_at=job.created_at,  # time to detect includes the wait in the queue
         )
     except InvalidInput as exc:
         error = JobError(exc.code, str(exc))

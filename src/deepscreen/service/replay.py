@@ -14,7 +14,9 @@ views before action, ...) keeps its one definition. A candidate that removes an 
 decision time accrues only the views observed up to then; one that sends it to review
 enforces at the review's time only if a recorded human review confirmed a violation (the
 outcome of a review that never happened is unknown, so it counts as not enforced); one that
-allows it never enforces. Ground truth, views, notices and appeals stay as recorded.
+allows it enforces only when a user notice led to a recorded human review confirming a
+violation (notice-and-action, as recorded). Ground truth, views, notices and appeals stay as
+recorded.
 
 The period selects items by ingestion time: ``since`` inclusive, ``until`` exclusive.
 """

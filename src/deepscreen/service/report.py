@@ -247,8 +247,8 @@ _WRITERS = {
 
 
 DAILY_METRICS = (
-    "review_items",
-    "enforced_items",
+    "sent_to_review",
+    "actioned_total",
     "violating_exposure",
     "review_cost",
     "wrongful_action_cost",
@@ -278,7 +278,7 @@ def daily_rows(comparison: Mapping[str, Any], days: int, model: CostModel) -> li
                 formula = f"{metric} ÷ {items:,} items × {volume:,} uploads/month"
                 out.append(_scaled(row, f"{metric}_per_month", volume / items, formula))
     minutes = model.review_minutes_per_item
-    review = by_metric.get("review_items")
+    review = by_metric.get("sent_to_review")
     if minutes is not None and review is not None:
         factor = minutes / 60.0 / days
         out.append(
@@ -286,7 +286,7 @@ def daily_rows(comparison: Mapping[str, Any], days: int, model: CostModel) -> li
                 review,
                 "reviewer_hours_per_day",
                 factor,
-                f"review_items × {minutes:g} review minutes per item ÷ 60 ÷ {days} days",
+                f"sent_to_review × {minutes:g} review minutes per item ÷ 60 ÷ {days} days",
             )
         )
     return out
@@ -306,6 +306,7 @@ def _scaled(row: Mapping[str, Any], name: str, factor: float, formula: str) -> d
         "delta_ci_high": scale("delta_ci_high"),
         "verdict": row.get("verdict"),
         "definition": f"{formula} (from comparison row {row['metric']!r})",
+        "formula": formula,
         "from_metric": row["metric"],
     }
 

@@ -56,7 +56,8 @@ def render_case_study(doc: Mapping[str, Any], fmt: ReportFormat) -> tuple[bytes,
     if pages > CASE_STUDY_MAX_PAGES:
         raise InvalidInput(
             f"the case study needs {pages} A4 pages, more than {CASE_STUDY_MAX_PAGES}: "
-            "shorten the candidate policy's description"
+            "shorten the candidate policy's description, or quote fewer simulated statements "
+            "(a --simulation file's statements are quoted)"
         )
     return pdf, pages
 

@@ -24,7 +24,7 @@ from deepscreen.core.events import (
 from deepscreen.core.media import AttributeValue, MediaItem
 from deepscreen.core.signals import SignalResult
 from deepscreen.core.tasks import ReviewTask
-from deepscreen.impact.summary import CostInputs, ImpactSummary, summarise
+from deepscreen.impact.summary import CostInputs
 from deepscreen.media import MediaLimits, load_media, read_media_file
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, item_inputs, signal_inputs
@@ -128,15 +128,20 @@ def run_detectors(
 
 
 def decide(
-    services: Services, item: MediaItem
+    services: Services, item: MediaItem, *, received_at: datetime | None = None
 ) -> tuple[list[Event], Decision, tuple[SignalResult, ...]]:
     """Signals → decision → the events that record them (nothing is written here), within the
-    per-item work budget: ``ProcessingTimeout`` past ``services.item_budget_s``."""
-    return within_budget(services.item_budget_s, item.source, lambda: _decide(services, item))
+    per-item work budget: ``ProcessingTimeout`` past ``services.item_budget_s``.
+
+    ``received_at`` is when the platform handed the item over, if earlier than now (a queued
+    job): ``ItemIngested`` records it, so time to detect measures the queue's wait."""
+    return within_budget(
+        services.item_budget_s, item.source, lambda: _decide(services, item, received_at)
+    )
 
 
 def _decide(
-    services: Services, item: MediaItem
+    services: Services, item: MediaItem, received_at: datetime | None = None
 ) -> tuple[list[Event], Decision, tuple[SignalResult, ...]]:
     results = run_detectors(services.detectors, item, services.cascade)
     if services.ensemble is not None:
@@ -155,7 +160,7 @@ def _decide(
     events: list[Event] = [
         ItemIngested(
             item_id=item.item_id,
-            occurred_at=now,
+            occurred_at=now if received_at is None else min(received_at, now),
             kind=item.kind,
             mime=item.mime,
             width=item.width,
@@ -182,7 +187,9 @@ def _decide(
     return events, decision, results
 
 
-def scan_item(services: Services, item: MediaItem) -> ScanOutcome:
+def scan_item(
+    services: Services, item: MediaItem, *, received_at: datetime | None = None
+) -> ScanOutcome:
     """Decide and record one loaded item; an item id already stored returns its stored decision
     (and restores its review task if a crash of an older deepscreen lost it).
 
@@ -191,7 +198,7 @@ def scan_item(services: Services, item: MediaItem) -> ScanOutcome:
     stored = _stored_outcome(services, item.item_id, item.source)
     if stored is not None:
         return stored
-    events, decision, results = decide(services, item)
+    events, decision, results = decide(services, item, received_at=received_at)
     tasks = review_tasks(services, events)
     if not services.store.record_item(events, tasks=tasks):  # a concurrent writer won the race
         stored = _stored_outcome(services, item.item_id, item.source)
@@ -229,18 +236,23 @@ def scan_bytes(
     source: str,
     item_id: str | None = None,
     attributes: Mapping[str, AttributeValue] | None = None,
+    received_at: datetime | None = None,
 ) -> ScanOutcome:
     item = load_media(
         data, source=source, limits=services.limits, item_id=item_id, attributes=attributes
     )
-    return scan_item(services, item)
+    return scan_item(services, item, received_at=received_at)
 
 
 def scan_file(
-    services: Services, path: Path, *, attributes: Mapping[str, AttributeValue] | None = None
+    services: Services,
+    path: Path,
+    *,
+    attributes: Mapping[str, AttributeValue] | None = None,
+    received_at: datetime | None = None,
 ) -> ScanOutcome:
     item = read_media_file(path, limits=services.limits, attributes=attributes)
-    return scan_item(services, item)
+    return scan_item(services, item, received_at=received_at)
 
 
 @dataclass(frozen=True)
@@ -293,11 +305,6 @@ def _stored_outcome(services: Services, item_id: str, source: str) -> ScanOutcom
         already_stored=True,
         review_task_restored=restored,
     )
-
-
-def impact_summary(services: Services) -> ImpactSummary:
-    """The impact summary of everything in the store, with the configured cost inputs."""
-    return summarise(services.store.read(), costs=services.costs)
 
 
 def record_ground_truth(

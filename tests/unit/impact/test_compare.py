@@ -97,13 +97,13 @@ EXPECTED = {
     "action_share.label": (1 / 6, 0.0),
     "action_share.remove": (1 / 6, 2 / 6),
     "action_share.review": (2 / 6, 3 / 6),
-    "review_items": (2, 3),
-    "enforced_items": (3, 3),
-    "precision": (2 / 3, 1.0),
-    "recall": (2 / 3, 1.0),
-    "false_positive_rate": (1 / 2, 0.0),
+    "sent_to_review": (2, 3),
+    "actioned_total": (3, 3),
+    "precision_any_action": (2 / 3, 1.0),
+    "recall_any_action": (2 / 3, 1.0),
+    "false_positive_rate_any_action": (1 / 2, 0.0),
     "violating_unactioned_per_10k": (2_000.0, 0.0),
-    "mean_views_before_action": (16.0, 52 / 3),
+    "views_before_action_mean_violating": (16.0, 52 / 3),
     "violating_exposure": (82, 52),
     "review_cost": (4.0, 6.0),
     "wrongful_action_cost": (1.0, 0.0),  # c: label, no own cost → default 1
@@ -145,18 +145,24 @@ def test_a_large_clear_difference_is_significant() -> None:
     )
     result = compare(base, cand, n_boot=1_000, seed=3)
     assert result.row("action_share.remove").verdict == SIGNIFICANT
-    assert result.row("recall").delta == 1.0 and result.row("recall").verdict == SIGNIFICANT
+    assert (
+        result.row("recall_any_action").delta == 1.0
+        and result.row("recall_any_action").verdict == SIGNIFICANT
+    )
     assert result.row("violating_exposure").delta == pytest.approx(-(500 * 10 - 500))
     assert result.row("violating_exposure").verdict == SIGNIFICANT
-    assert result.row("false_positive_rate").verdict == NO_CHANGE  # 0 both ways
-    assert result.row("precision").verdict == NOT_ESTIMABLE  # baseline enforced nothing
-    assert result.row("precision").baseline is None and result.row("precision").candidate == 1.0
+    assert result.row("false_positive_rate_any_action").verdict == NO_CHANGE  # 0 both ways
+    assert result.row("precision_any_action").verdict == NOT_ESTIMABLE  # baseline enforced nothing
+    assert (
+        result.row("precision_any_action").baseline is None
+        and result.row("precision_any_action").candidate == 1.0
+    )
 
 
 def test_small_noisy_difference_is_not_significant() -> None:
     base = items([row(f"i{i}", "allow", None) for i in range(200)])
     cand = items([row(f"i{i}", "review" if i == 7 else "allow", None) for i in range(200)])
-    r = compare(base, cand, n_boot=1_000).row("review_items")
+    r = compare(base, cand, n_boot=1_000).row("sent_to_review")
     assert r.delta == 1.0 and r.ci_low == 0.0 and r.verdict == NO_CHANGE
 
 
@@ -252,7 +258,9 @@ def test_table_and_dict_outputs_carry_definitions() -> None:
     assert as_dict["bootstrap"]["replicates"] == 200 and as_dict["bootstrap"]["seed"] == 5
     assert as_dict["costs"]["currency"] == "EUR"
     for metric in as_dict["metrics"]:
-        assert metric["definition"] == DEFINITIONS[metric["metric"]]
+        assert metric["definition"] == definition(metric["metric"])
+        if not metric["metric"].startswith("action_share."):
+            assert metric["definition"] == DEFINITIONS[metric["metric"]]
     assert "custom" in definition("action_share.custom")
 
 

@@ -91,7 +91,7 @@ def test_false_positive_review_cost_is_the_seed_formula(report) -> None:
     figure = report["fp_review_cost"]
     assert figure.value == pytest.approx(2 / 3 * 0.5 * 10_000)
     assert figure.unit == "USD/month"
-    assert figure.formula == "false-positive rate × review cost per item × monthly volume"
+    assert figure.formula == "false_positive_rate_flagged × review cost per item × monthly volume"
     assert len(figure.inputs) == 3
     assert "2 of 3" in figure.inputs[0]
     assert "0.50 USD" in figure.inputs[1] and "review_cost_per_item" in figure.inputs[1]
@@ -173,7 +173,7 @@ def test_assumptions_list_every_input_with_value_unit_and_source() -> None:
     assert any("harm per violating view, high: 0.01 USD per view" in line for line in lines)
     assert any("'politics' has severity high" in line for line in lines)
     assert any("more than 10,000 views" in line for line in lines)
-    assert any("brand damage per viral incident: 5,000.00 USD" in line for line in lines)
+    assert any("brand damage per viral incident: 5,000 USD" in line for line in lines)
     assert CostModel().assumptions() == []
 
 

@@ -124,6 +124,16 @@ def rows() -> dict[str, dict]:
         ),
         review("allowed", Verdict.VIOLATING, 5),
         review("allowed", Verdict.NOT_VIOLATING, 6),
+        # allowed, reported by a user after 12 views, a person confirms and removes it
+        *ingest("reported", Action.ALLOW, scores={"c2pa": None}),
+        views("reported", 2, 12),
+        NoticeReceived(item_id="reported", occurred_at=T0 + 3 * H),
+        review("reported", Verdict.VIOLATING, 8, action=Action.REMOVE),
+        views("reported", 9, 4),
+        # allowed, reviewed (a sample) before any report: ground truth, not notice-and-action
+        *ingest("early", Action.ALLOW, scores={"c2pa": None}),
+        review("early", Verdict.VIOLATING, 1),
+        NoticeReceived(item_id="early", occurred_at=T0 + 3 * H),
     ]
     store.append(events)
     table = build_items(events_table(store))
@@ -132,7 +142,7 @@ def rows() -> dict[str, dict]:
 
 
 def test_one_row_per_item_with_the_decision(rows: dict[str, dict]) -> None:
-    assert set(rows) == {"auto", "reviewed", "imported", "allowed"}
+    assert set(rows) == {"auto", "reviewed", "imported", "allowed", "reported", "early"}
     assert rows["auto"]["action"] == "label" and rows["auto"]["policy_revision"] == "rev-a"
     assert rows["auto"]["segment"] == "news" and rows["reviewed"]["segment"] == "politics"
     assert rows["auto"]["ingested_at"] == T0 and rows["auto"]["decided_at"] == T0
@@ -157,6 +167,15 @@ def test_human_review_enforcement(rows: dict[str, dict]) -> None:
     assert reviewed["enforced_action"] == "remove" and reviewed["enforced_at"] == T0 + 4 * H
     assert reviewed["views_before_action"] == 30 and reviewed["views_total"] == 31
     assert reviewed["notice_at"] == T0 + H and reviewed["label_source"] == "review"
+
+
+def test_a_user_report_confirmed_by_a_person_is_enforcement(rows: dict[str, dict]) -> None:
+    reported = rows["reported"]
+    assert reported["enforced"] and not reported["automated"]
+    assert reported["enforced_action"] == "remove" and reported["enforced_at"] == T0 + 8 * H
+    assert reported["views_before_action"] == 12 and reported["views_total"] == 16
+    early = rows["early"]
+    assert early["violating"] and not early["enforced"]  # reviewed before the notice
 
 
 def test_imported_labels_are_truth_not_enforcement(rows: dict[str, dict]) -> None:

@@ -143,12 +143,15 @@ def test_schema_definitions_and_metric_order() -> None:
     assert metrics[-1] == "reviewer_hours"
     for row in rows_of(result):
         assert row["definition"] == METRICS[row["metric"]]
-    # quality metrics for any_action and the actions present only (remove here)
+    # quality metrics for any_action, flagged and the actions present only (remove here)
     quality = [m for m in metrics if m.startswith(("precision_", "recall_", "false_positive"))]
     assert quality == [
         "precision_any_action",
         "recall_any_action",
         "false_positive_rate_any_action",
+        "precision_flagged",
+        "recall_flagged",
+        "false_positive_rate_flagged",
         "precision_remove",
         "recall_remove",
         "false_positive_rate_remove",

@@ -1,4 +1,4 @@
-"""Impact summary: Wilson intervals, confusion counts, FP review cost, from events only."""
+"""Impact summary: the metric table's rows, flagged confusion counts, FP review cost."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from deepscreen.core.decisions import Action, Decision
 from deepscreen.core.events import DecisionMade, ItemIngested, ReviewCompleted, Verdict
 from deepscreen.core.media import MediaKind
 from deepscreen.impact.estimate import wilson
-from deepscreen.impact.summary import CostInputs, summarise
+from deepscreen.impact.items import build_items
+from deepscreen.impact.metrics import metric_table
+from deepscreen.impact.summary import SUMMARY_METRICS, CostInputs, summarise
+from deepscreen.store.arrow import events_table
+from deepscreen.store.memory import InMemoryEventStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -60,7 +64,15 @@ def events_for(item: str, action: Action, violating: bool | None):
         )
 
 
-def test_summary_counts_confusion_and_rates() -> None:
+def _summary(events, costs=None):
+    store = InMemoryEventStore()
+    store.append(list(events))
+    items = build_items(events_table(store))
+    table = metric_table(items, period="all", by_segment=False, by_policy=False, bootstrap=False)
+    return summarise(table, items, costs=costs), table
+
+
+def test_summary_rows_are_the_metric_table_rows() -> None:
     spec = (
         [("tp", Action.LABEL, True)] * 6
         + [("fp", Action.REVIEW, False)] * 2
@@ -69,18 +81,27 @@ def test_summary_counts_confusion_and_rates() -> None:
         + [("unlabelled", Action.LABEL, None)]
     )
     events = [e for i, (name, a, v) in enumerate(spec) for e in events_for(f"{name}{i}", a, v)]
-    s = summarise(events, costs=CostInputs(review_cost_per_item=0.5, monthly_volume=1_000_000))
-    assert s.uploads == 101 and s.labelled == 100
+    s, table = _summary(events, CostInputs(review_cost_per_item=0.5, monthly_volume=1_000_000))
+    assert s.uploads == 101
     assert s.confusion == {"tp": 6, "fp": 2, "fn": 3, "tn": 89}
     assert s.actions == {"allow": 92, "label": 7, "review": 2}
-    assert (s.precision.k, s.precision.n) == (6, 8)
-    assert (s.recall.k, s.recall.n) == (6, 9)
-    assert (s.false_positive_rate.k, s.false_positive_rate.n) == (2, 91)
-    assert s.violating.value == pytest.approx(0.09)
+    rows = {r["metric"]: r for r in table.to_pylist()}
+    for name in SUMMARY_METRICS:
+        assert s.rows[name] == rows[name]
+    # flagged counts review; enforced does not (the review was never confirmed)
+    assert s.rows["precision_flagged"]["value"] == pytest.approx(6 / 8)
+    assert s.rows["precision_any_action"]["value"] == pytest.approx(6 / 6)
+    assert s.rows["false_positive_rate_flagged"]["value"] == pytest.approx(2 / 91)
+    assert s.rows["false_positive_rate_any_action"]["value"] == 0
+    assert s.rows["false_positive_rate_flagged"]["n"] == 91
+    assert s.rows["violating_per_10k_uploads"]["value"] == pytest.approx(900)
     cost = s.fp_review_cost
     assert cost is not None
     assert cost.value == pytest.approx(2 / 91 * 0.5 * 1_000_000)
     assert cost.ci_low < cost.value < cost.ci_high
+    out = s.to_dict()
+    assert out["metrics"]["precision_flagged"]["label"].startswith("Precision (flagged")
+    assert out["fp_review_cost_per_month"]["formula"].startswith("false_positive_rate_flagged")
 
 
 def test_later_review_overrides_earlier_label() -> None:
@@ -88,10 +109,10 @@ def test_later_review_overrides_earlier_label() -> None:
     events.append(
         ReviewCompleted(item_id="a", occurred_at=T0, reviewer="appeal", verdict=Verdict.VIOLATING)
     )
-    assert summarise(events).confusion["tp"] == 1
+    assert _summary(events)[0].confusion["tp"] == 1
 
 
 def test_cost_is_absent_when_inputs_not_configured() -> None:
-    s = summarise(list(events_for("a", Action.LABEL, True)))
+    s, _ = _summary(list(events_for("a", Action.LABEL, True)))
     assert s.fp_review_cost is None
     assert s.to_dict()["fp_review_cost_per_month"] is None

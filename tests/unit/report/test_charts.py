@@ -10,10 +10,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from deepscreen.core.metrics import REGISTRY
 from deepscreen.learn.metrics import evaluate
 from deepscreen.report import charts
 
 SVG_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+RAW_IDS = set(REGISTRY)
 PERIODS = ("2026-W40", "2026-W41", "2026-W42")
 
 
@@ -174,8 +176,8 @@ def test_prevalence_per_period_rollup(metric_rows: list[dict[str, Any]]) -> None
     found = texts(
         charts.prevalence_chart(metric_rows),
         "Prevalence of violating uploads",
-        "violating uploads per 10,000 uploads",
-        "upload week (ISO)",
+        "Violating items per 10,000 uploads",
+        "Upload week (ISO)",
         *PERIODS,
     )
     assert "all" not in found
@@ -184,20 +186,20 @@ def test_prevalence_per_period_rollup(metric_rows: list[dict[str, Any]]) -> None
 
 def test_prevalence_single_period_is_a_point_with_error_bar() -> None:
     only = [row("2026-10", "violating_per_10k_uploads", 50.0, (30.0, 80.0))]
-    texts(charts.prevalence_chart(only), "2026-10", "upload month")
+    texts(charts.prevalence_chart(only), "2026-10", "Upload month")
     only_all = [row("all", "violating_per_10k_uploads", 50.0, (30.0, 80.0))]
-    texts(charts.prevalence_chart(only_all), "upload period: all")
+    texts(charts.prevalence_chart(only_all), "Upload period: all")
 
 
 def test_actions_by_action_and_review(metric_rows: list[dict[str, Any]]) -> None:
     texts(
         charts.actions_chart(metric_rows),
         "Actions per period",
-        "items (count)",
-        "label",
-        "age gate",
-        "remove",
-        "sent to review",
+        "Items per period (count)",
+        "Items enforced with label",
+        "Items enforced with age gate",
+        "Items enforced with remove",
+        "Items sent to human review",
     )
 
 
@@ -207,7 +209,8 @@ def test_views_before_action_prefers_period_all_in_bucket_order(
     found = texts(
         charts.views_before_action_chart(metric_rows),
         "Views before action",
-        "enforced items (%)",
+        "Enforced items with a view count (%)",
+        "Views before the first restricting action (views)",
         "n = 37 enforced items",
         "all periods",
     )
@@ -226,18 +229,18 @@ def test_time_to_action_colours_by_measure(metric_rows: list[dict[str, Any]]) ->
     texts(
         charts.time_to_action_chart(metric_rows),
         "Time to detect and to action",
-        "hours",
-        "median time to detect",
-        "90th percentile time to action",
+        "Time (hours)",
+        "Median time to detect (hours)",
+        "90th-percentile time to action (hours)",
     )
 
 
 def test_review_load_adds_reviewer_hours_when_present(metric_rows: list[dict[str, Any]]) -> None:
     found = texts(charts.review_load_chart(metric_rows), "Review load per period")
-    assert "items routed to review (count)" in found
-    assert "reviewer time (hours)" not in found
+    assert "Items sent to human review (count)" in found
+    assert "Reviewer hours (items people reviewed)" not in found
     hours = [row(p, "reviewer_hours", 3.0, (2.0, 4.5)) for p in PERIODS]
-    texts(charts.review_load_chart(metric_rows + hours), "reviewer time (hours)")
+    texts(charts.review_load_chart(metric_rows + hours), "Reviewer hours (items people reviewed)")
 
 
 # --------------------------------------------------------------------------- comparison
@@ -249,15 +252,17 @@ def test_comparison_relative_to_baseline_without_zero_baselines(
     found = texts(
         charts.comparison_chart(comparison),
         "Policy comparison: change per metric",
-        "change vs baseline (%)",
-        "recall_any_action",
-        "false_positive_rate_any_action",
+        "Change relative to baseline (% of baseline)",
+        "Recall (enforced: any restricting action)",
+        "False-positive rate (enforced: any restricting action)",
         "2 metrics without a baseline not shown",
         "candidate r-cand222 vs baseline r-base111",
     )
-    assert "actioned_remove" not in found  # baseline 0
-    assert "reviewer_hours" not in found  # baseline None
-    assert "precision_any_action" not in found  # no delta
+    joined = "\n".join(found)
+    assert "Items enforced with remove" not in joined  # baseline 0
+    assert "Reviewer hours" not in joined  # baseline None
+    assert "Precision" not in joined  # no delta
+    assert not any(t in RAW_IDS for t in found)
 
 
 def test_comparison_with_huge_changes_uses_symlog_axis(comparison: dict[str, Any]) -> None:
@@ -329,13 +334,13 @@ def test_frontier_chart_highlights_chosen(frontier: list[dict[str, Any]]) -> Non
     by_index = texts(
         charts.frontier_chart(frontier, "EUR", chosen=2),
         "Threshold trade-off: cost, false positives and review load",
-        "expected cost (EUR)",
-        "false-positive rate: real items actioned (%)",
-        "review (items/day)",
+        "Expected cost (EUR)",
+        "False-positive rate: real items actioned (%)",
+        "Review load (items a day)",
     )
     assert by_index.count("chosen") == 1
     flagged = [{**r, "chosen": i == 4} for i, r in enumerate(frontier)]
-    assert texts(charts.frontier_chart(flagged, "USD"), "expected cost (USD)").count("chosen") == 1
+    assert texts(charts.frontier_chart(flagged, "USD"), "Expected cost (USD)").count("chosen") == 1
     assert "chosen" not in texts(charts.frontier_chart(frontier, "EUR"))
 
 
@@ -353,15 +358,15 @@ def test_simulation_chart(simulation: dict[str, Any]) -> None:
         charts.simulation_chart(simulation),
         "Policy combinations, simulated: headline metrics",
         "Simulated with scenario 'small', not measurements.",
-        "recall_any_action (%)",
-        "sent_to_review (count)",
-        "time_to_action_median_hours (hours)",
+        "Recall (enforced: any restricting action), %",
+        "Items sent to human review (count)",
+        "Median time to action (hours)",
         "default r-aaa",
         "strict r-bbb",
     )
-    assert "uploads (count)" not in found  # not a headline metric
+    assert "Uploads (count)" not in found  # not a headline metric
     chosen = charts.simulation_chart(simulation, metrics=("uploads",))
-    assert "uploads (count)" in texts(chosen)
+    assert "Uploads (count)" in texts(chosen)
     assert charts.simulation_chart(simulation, metrics=("no_such_metric",)) is None
 
 

@@ -49,6 +49,7 @@ def get_metrics(
         n_boot=n_boot,
         seed=seed,
         bootstrap=bootstrap,
+        review_sla_hours=ctx.settings.review.default_sla_hours,  # as `deepscreen impact`
     )
     rows = [MetricRow.model_validate(r) for r in to_records(report.table)]
     return MetricsOut(items=report.items.num_rows, period=period, rows=rows)
