@@ -123,7 +123,7 @@ def test_metric_statements_use_rollup_rows_and_skip_missing_intervals():
     ]
     assert statements[0].text == (
         "On synthetic demo data, violating items were 2,475 per 10,000 uploads "
-        "(95% CI 2,290.8 to 2,668.9 per 10,000; 2,000 labelled items)."
+        "(95% CI 2,291 to 2,669 per 10,000; 2,000 labelled items)."
     )
     assert all(s.source == "measured" for s in statements)
 
@@ -176,7 +176,7 @@ def test_simulated_numbers_say_simulated_and_name_the_scenario():
         (-6.39e-14, "hours", "0 h"),
         (0.0347, "hours", "0.0347 h"),
         (2.1, "hours", "2.1 h"),
-        (0.845, "money", "0.845 USD"),
+        (0.845, "money", "0.84 USD"),  # cents, as prices are written
         (38_025.0, "money", "38,025 USD"),
         (0.0134, "percent", "1.3%"),
         (2475.0, "per10k", "2,475 per 10,000"),
