@@ -100,7 +100,8 @@ def test_compare_prints_both_revisions_and_writes_json(runner, store, tmp_path) 
     assert "review_cost" not in rows and "total_cost" not in rows
     # nothing is labelled: no wrongful action, no violating view, so those costs are exactly 0
     assert rows["wrongful_action_cost"]["baseline"] == rows["harm"]["candidate"] == 0.0
-    assert "action_share.remove" in result.stdout and "delta [95% CI]" in result.stdout
+    assert "Share of items decided remove" in result.stdout  # labels, not ids, in the table
+    assert "delta [95% CI]" in result.stdout
 
 
 def test_same_policy_changes_nothing_and_costs_are_shown(runner, store, tmp_path) -> None:

@@ -14,6 +14,7 @@ import yaml
 
 from deepscreen.bootstrap import default_policy_dir
 from deepscreen.cli.app import app
+from deepscreen.core.metrics import label
 
 WIDE = {"COLUMNS": "200", "NO_COLOR": "1"}
 NOTE = "Simulated with scenario 'small'"
@@ -75,8 +76,9 @@ def test_a_run_prints_the_note_first_then_a_table(runner, tiny) -> None:
     assert "policy: default r-" in result.stdout
     assert "simulated: mean over 2 replications [95% t-interval]" in result.stdout
     for metric in ("violating_views_realised", "recall_any_action", "cost_net_value"):
-        assert metric in result.stdout
-    assert "views_before_action_mean" not in result.stdout  # not a headline metric
+        assert label(metric) in result.stdout  # the table shows labels; --json FILE has ids
+    assert label("views_before_action_mean") not in result.stdout  # not a headline metric
+    assert "ground truth: violating = AI-generated items that break the policy" in result.stdout
     assert "reference" in result.stdout  # the only combination is its own reference
 
 
@@ -121,7 +123,8 @@ def test_compare_puts_the_baseline_first(runner, tiny, tmp_path) -> None:
     assert f"baseline policy: {baseline}" in result.stdout
     assert f"candidate policy: {cand}" in result.stdout
     assert f"delta vs {baseline} [95% CI]" in result.stdout
-    assert "actioned_remove" in result.stdout and "cost_net_value" not in result.stdout
+    assert label("actioned_remove") in result.stdout
+    assert label("cost_net_value") not in result.stdout
     rows = rows_of(out)
     assert rows[cand, "actioned_remove"]["delta"] > 0
     assert rows[cand, "violating_views_realised"]["delta"] < 0
