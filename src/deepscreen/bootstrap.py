@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from importlib.resources import as_file, files
 from pathlib import Path
 
@@ -17,9 +18,18 @@ from deepscreen.review.config import PriorityConfig, ReviewConfig
 from deepscreen.service import Services
 from deepscreen.service.banks import load_matcher
 from deepscreen.service.hosted import HostedStores
+from deepscreen.service.media import ReviewMedia
+from deepscreen.service.media_wellness import WellnessConfig
 from deepscreen.service.scan import BankingRule
 from deepscreen.service.url_fetch import UrlFetcher, address_check
-from deepscreen.settings import EnsembleSettings, ReviewSettings, Settings, VendorSettings
+from deepscreen.settings import (
+    EnsembleSettings,
+    MediaStoreSettings,
+    ReviewSettings,
+    Settings,
+    VendorSettings,
+    WellnessSettings,
+)
 from deepscreen.signals.cascade import Cascade
 from deepscreen.signals.ensemble import Ensemble, load_stack
 from deepscreen.signals.faces import FacesDetector
@@ -42,6 +52,11 @@ from deepscreen.store.database import SqlDatabase
 from deepscreen.store.ingest_memory import InMemoryIngestJobStore
 from deepscreen.store.ingest_sql import SqlIngestJobStore
 from deepscreen.store.keys_sql import SqlKeyStore
+from deepscreen.store.media_cipher import FernetCipher
+from deepscreen.store.media_fsspec import FsspecMediaStore
+from deepscreen.store.media_memory import InMemoryReviewerPreferences
+from deepscreen.store.media_ports import MediaStore
+from deepscreen.store.media_prefs_sql import SqlReviewerPreferences
 from deepscreen.store.memory import InMemoryEventStore
 from deepscreen.store.ports import EventStore
 from deepscreen.store.review_memory import InMemoryReviewQueue
@@ -128,6 +143,7 @@ def build(
             monthly_volume=settings.costs.monthly_volume,
         ),
         cascade=make_cascade(settings),
+        media=review_media(settings),
     )
 
 
@@ -271,15 +287,16 @@ def make_ensemble(ensemble: EnsembleSettings) -> Ensemble | None:
 
 
 def build_hosted(settings: Settings) -> HostedStores:
-    """The HTTP service's stores — API keys, audit trail, ingest jobs, UI session revocations —
-    in the event store's database (one engine for the four); ``memory://`` gives in-memory
-    fakes."""
+    """The HTTP service's stores — API keys, audit trail, ingest jobs, UI session revocations,
+    reviewer preferences — in the event store's database (one engine for them all);
+    ``memory://`` gives in-memory fakes."""
     if settings.db_url == "memory://":
         return HostedStores(
             InMemoryKeyStore(),
             InMemoryAuditLog(),
             InMemoryIngestJobStore(),
             InMemorySessionRevocations(),
+            InMemoryReviewerPreferences(),
         )
     database = SqlDatabase(settings.db_url)
     return HostedStores(
@@ -287,6 +304,7 @@ def build_hosted(settings: Settings) -> HostedStores:
         SqlAuditLog(database),
         SqlIngestJobStore(database),
         SqlSessionRevocations(database),
+        SqlReviewerPreferences(database),
     )
 
 
@@ -305,4 +323,66 @@ def url_fetcher(settings: Settings) -> UrlFetcher | None:
         max_redirects=api.url_fetch_max_redirects,
         is_allowed=check,
         concurrency=api.url_fetch_concurrency,
+    )
+
+
+def review_media(settings: Settings) -> ReviewMedia:
+    """Media kept for reviewers (``[media_store]``) and the wellness filters
+    (``[review.wellness]``)."""
+    media = settings.media_store
+    fetch = None
+    if media.url_template is not None:
+        api = settings.api
+        try:
+            check = address_check(api.url_fetch_allowed_networks)
+        except ValueError as exc:
+            raise ConfigError(f"[api] url_fetch_allowed_networks: {exc}") from exc
+        fetcher = UrlFetcher(
+            max_bytes=settings.media.max_bytes,
+            timeout_s=api.url_fetch_timeout_s,
+            max_redirects=api.url_fetch_max_redirects,
+            is_allowed=check,
+        )
+
+        def fetch(url: str) -> bytes:
+            return fetcher.fetch(url).content
+
+    return ReviewMedia(
+        store=open_media_store(media),
+        retention=timedelta(days=media.retention_days),
+        url_template=media.url_template,
+        fetch=fetch,
+        wellness=wellness_config(settings.review.wellness),
+    )
+
+
+def open_media_store(media: MediaStoreSettings) -> MediaStore | None:
+    """None for ``backend = "off"``; else a local directory (``"local"`` and ``path``) or an
+    fsspec URL, Fernet-encrypted when ``encryption_key`` is set."""
+    if media.backend == "off":
+        return None
+    key = media.encryption_key.get_secret_value() if media.encryption_key else ""
+    if not key and media.require_encryption:
+        raise ConfigError(
+            "[media_store] require_encryption is set but no encryption_key is given "
+            "(DEEPSCREEN_MEDIA_STORE__ENCRYPTION_KEY; make one with `deepscreen media keygen`)"
+        )
+    if media.backend == "local":
+        if not media.path:
+            raise ConfigError('[media_store] backend = "local" needs a directory: set path')
+        url = str(Path(media.path).expanduser())
+    else:
+        url = media.backend
+    cipher = FernetCipher(key) if key else None
+    return FsspecMediaStore(url, cipher=cipher, storage_options=media.storage_options)
+
+
+def wellness_config(wellness: WellnessSettings) -> WellnessConfig:
+    return WellnessConfig(
+        attribute=wellness.attribute,
+        blur_categories=frozenset(wellness.blur_categories),
+        greyscale_categories=frozenset(wellness.greyscale_categories),
+        blur_all=wellness.blur_all,
+        greyscale_all=wellness.greyscale_all,
+        allow_opt_out=wellness.allow_opt_out,
     )

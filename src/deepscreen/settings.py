@@ -133,6 +133,44 @@ class BankingSettings(BaseModel):
     labels: list[str] = Field(default_factory=lambda: ["deepfake"])
 
 
+class TakedownSettings(BaseModel):
+    """Takedown requests (``deepscreen notice``, ``POST /v1/notices``; docs/takedown.md): the
+    queue their tasks go to (ranked above every review task), the deadline per notice type in
+    hours after receipt (each task's SLA), and the block bank a removal banks the item's hashes
+    in so that copies are removed at upload (the shipped policy's rule ``remove_takedown_copy``
+    names this bank in its parameter ``takedown_bank``: change both together)."""
+
+    model_config = ConfigDict(extra="forbid")
+    queue: str = Field("takedown", min_length=1, max_length=63, description="Queue of the tasks.")
+    bank: str = Field(
+        "takedown",
+        pattern=r"^[a-z][a-z0-9_]{0,62}$",
+        description="Block bank of removed takedown items (created on first use).",
+    )
+    bank_threshold: int = Field(
+        31, ge=0, le=128, description="PDQ Hamming distance at which a hash matches the bank."
+    )
+    ncii_deadline_hours: float = Field(
+        48.0,
+        gt=0,
+        le=48,
+        description="Non-consensual intimate imagery: the TAKE IT DOWN Act's 48 hours at most.",
+    )
+    dsa_deadline_hours: float = Field(
+        24.0,
+        gt=0,
+        le=720,
+        description="EU DSA notices of illegal content (the DSA sets no fixed time: "
+        "'timely'; 24 h is a common target).",
+    )
+    other_deadline_hours: float = Field(72.0, gt=0, le=720, description="Other notices.")
+    sweep_on_resolve: bool = Field(
+        True,
+        description="Sweep the stored items for copies when a takedown is decided (else only "
+        "`deepscreen notice sweep`); each task keeps the value it was opened with.",
+    )
+
+
 class LearnedSettings(BaseModel):
     """The ``learned`` detector: a head from ``deepscreen train`` (default: the shipped AI-image
     head on CLIP ViT-B/16) and, for an ``onnx`` head, the model config (TOML) of its backbone."""
@@ -318,6 +356,31 @@ class ApiSettings(BaseModel):
     )
 
 
+class WellnessSettings(BaseModel):
+    """Wellness filters of the reviewer UI (``[review.wellness]``): media of these item
+    categories is shown blurred and/or greyscale until the reviewer reveals it (key ``b`` or a
+    click); each reviewer may change the defaults for themselves (kept server-side). The filter
+    state never reaches the decision (docs/review-media.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    attribute: str = Field(
+        "category", min_length=1, description="Item attribute whose value names the category."
+    )
+    blur_categories: list[str] = Field(
+        default_factory=list, description="Categories whose media is blurred by default."
+    )
+    greyscale_categories: list[str] = Field(
+        default_factory=list, description="Categories whose media is shown greyscale by default."
+    )
+    blur_all: bool = Field(False, description="Blur every item's media by default.")
+    greyscale_all: bool = Field(False, description="Show every item's media greyscale by default.")
+    allow_opt_out: bool = Field(
+        True,
+        description="Reviewers may turn a filter off for themselves (they may always turn one "
+        "on for every item).",
+    )
+
+
 class ReviewSettings(BaseModel):
     """The review queue (``deepscreen review``) and appeals (``deepscreen appeal``).
 
@@ -406,6 +469,7 @@ class ReviewSettings(BaseModel):
         "DEEPSCREEN_REVIEW__PSEUDONYM_SECRET, not in a file. Unset: a random key per process, "
         "so pseudonyms differ between runs.",
     )
+    wellness: WellnessSettings = Field(default_factory=lambda: WellnessSettings())
 
 
 class DsaSettings(BaseModel):
@@ -492,6 +556,50 @@ class DsaSettings(BaseModel):
         return SorConfig(**values)
 
 
+class MediaStoreSettings(BaseModel):
+    """Media retained for reviewers (``[media_store]``, docs/review-media.md): the bytes of
+    items sent to review or enforced, kept ``retention_days`` for the reviewer UI, never
+    exported. Off by default."""
+
+    model_config = ConfigDict(extra="forbid")
+    backend: str = Field(
+        "off",
+        min_length=1,
+        description='"off" (no media kept), "local" (the directory `path`) or an fsspec URL '
+        "(e.g. s3://bucket/prefix; its package must be installed).",
+    )
+    path: str | None = Field(None, description='Directory of the "local" backend.')
+    retention_days: float = Field(
+        30.0, gt=0, le=3650, description="Days a copy is kept after the item's decision."
+    )
+    url_template: str | None = Field(
+        None,
+        description="Where the platform keeps its media, e.g. https://cdn.example/{item_id}: "
+        "fetched (never stored) when a reviewer opens an item no copy is kept of.",
+    )
+    encryption_key: SecretStr | None = Field(
+        None,
+        description="Fernet key(s), comma-separated (the first encrypts, each decrypts): set "
+        "DEEPSCREEN_MEDIA_STORE__ENCRYPTION_KEY, not a file. Unset: bytes are stored as they are.",
+    )
+    require_encryption: bool = Field(
+        False, description="Refuse to start a media store without an encryption key."
+    )
+    storage_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Options passed to fsspec (credentials, server-side encryption, ...).",
+    )
+
+    @field_validator("url_template")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None and (
+            "{item_id}" not in value or not value.startswith(("https://", "http://"))
+        ):
+            raise ValueError("must be an http(s) URL containing {item_id}")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DEEPSCREEN_", env_nested_delimiter="__", extra="forbid"
@@ -512,6 +620,7 @@ class Settings(BaseSettings):
     media: MediaSettings = Field(default_factory=lambda: MediaSettings())
     costs: CostSettings = Field(default_factory=lambda: CostSettings())
     banking: BankingSettings = Field(default_factory=lambda: BankingSettings())
+    takedown: TakedownSettings = Field(default_factory=lambda: TakedownSettings())
     models_dir: str | None = Field(
         None, description="Model cache; default $XDG_CACHE_HOME/deepscreen/models."
     )
@@ -522,6 +631,7 @@ class Settings(BaseSettings):
     review: ReviewSettings = Field(default_factory=lambda: ReviewSettings())
     api: ApiSettings = Field(default_factory=lambda: ApiSettings())
     dsa: DsaSettings = Field(default_factory=lambda: DsaSettings())
+    media_store: MediaStoreSettings = Field(default_factory=lambda: MediaStoreSettings())
 
     @classmethod
     def settings_customise_sources(

@@ -146,9 +146,12 @@ def test_a_reviewer_works_the_queue_in_chromium(
             expect(page.locator("#reason-2")).to_be_checked()
             task_shot = tmp_path / "web_ui_task.png"
             page.screenshot(path=str(task_shot), full_page=True)
-            page.keyboard.press("Enter")
+            page.keyboard.press("Enter")  # decide and open the next task
 
-            expect(page.get_by_role("status")).to_have_text("Decision recorded. The task is done.")
+            expect(page.get_by_role("status")).to_have_text(
+                "Decision recorded. This is your next task."
+            )
+            expect(page.get_by_role("heading", name="Review task")).to_be_visible()
             page.get_by_role("link", name="Dashboard").click()
             expect(labelled).to_have_text("1")
             dashboard_shot = tmp_path / "web_ui_dashboard.png"

@@ -46,6 +46,8 @@ ENDPOINT_ROLES: Mapping[Endpoint, frozenset[Role] | None] = {
     ("POST", "/v1/review/tasks/{task_id}/decision"): frozenset({_REVIEWER}),
     ("POST", "/v1/appeals"): frozenset({_INGEST}),
     ("POST", "/v1/appeals/{task_id}/resolution"): frozenset({_REVIEWER}),
+    ("POST", "/v1/notices"): frozenset({_INGEST}),
+    ("GET", "/v1/notices/{notice_id}"): frozenset({_INGEST, _ANALYST}),
 }
 _ADMIN_ONLY: frozenset[Role] = frozenset()
 

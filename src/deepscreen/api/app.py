@@ -14,7 +14,7 @@ from deepscreen.api.access import AccessMiddleware, Endpoint, check_every_endpoi
 from deepscreen.api.context import ApiContext
 from deepscreen.api.errors import install_error_handlers
 from deepscreen.api.limits import BodyLimitMiddleware
-from deepscreen.api.routes import decisions, items, metrics, review, scan, status, views
+from deepscreen.api.routes import decisions, items, metrics, notices, review, scan, status, views
 from deepscreen.api.web import mount_web_ui
 from deepscreen.bootstrap import url_fetcher
 from deepscreen.service.hosted import HostedStores, close_all
@@ -34,6 +34,7 @@ ROUTERS = (
     views.router,
     metrics.router,
     review.router,
+    notices.router,
 )
 
 DESCRIPTION = """Moderation of generative-AI and deepfake media: scan media synchronously or

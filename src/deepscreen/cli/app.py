@@ -15,7 +15,9 @@ from deepscreen.cli import (
     impact,
     keys,
     learn,
+    media,
     models,
+    notice,
     policy,
     report,
     review,
@@ -43,6 +45,7 @@ app.command("eval", epilog=EXIT_CODES_HELP)(learn.evaluate)
 app.add_typer(policy.app, name="policy")
 app.add_typer(review.app, name="review")
 app.add_typer(appeal.app, name="appeal")
+app.add_typer(notice.app, name="notice")
 app.add_typer(bank.app, name="bank")
 app.add_typer(models.app, name="models")
 app.add_typer(impact.app, name="impact")
@@ -56,6 +59,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(export.app, name="export")
 app.add_typer(report.app, name="report")
 app.add_typer(costs.app, name="costs")
+app.add_typer(media.app, name="media")
 
 
 def _version(value: bool) -> None:

@@ -33,6 +33,7 @@ from deepscreen.service.review_queue import (
     queue_counts,
     release,
 )
+from deepscreen.service.takedown_resolve import TakedownResolution
 
 
 class OutputFormat(StrEnum):
@@ -116,8 +117,11 @@ def decide_cmd(
             action=action,
             now=services.clock(),
         )
-    record = {"task_id": done.task.task_id, "item_id": done.task.item_id, "status": "done"}
-    typer.echo(json.dumps({**record, "verdict": verdict.value, "reason_code": reason}))
+    record: dict[str, Any] = {"task_id": done.task.task_id, "item_id": done.task.item_id}
+    record |= {"status": "done", "verdict": verdict.value, "reason_code": reason}
+    if done.takedown is not None:  # a takedown task: what its decision did
+        record["takedown"] = _takedown(done.takedown)
+    typer.echo(json.dumps(record))
 
 
 def release_cmd(
@@ -145,6 +149,18 @@ def accuracy_cmd(
         for p in report.pairs
     ]
     _print(rows, output_format)
+
+
+def _takedown(resolution: TakedownResolution) -> dict[str, Any]:
+    sweep = resolution.sweep
+    return {
+        "notice_id": resolution.notice_id,
+        "removed": resolution.removed,
+        "banked": [e.hash_hex for e in resolution.banked],
+        "not_banked_because": resolution.not_banked_because,
+        "closed_tasks": list(resolution.closed_tasks),
+        "copies_removed": [] if sweep is None else [c.item_id for c in sweep.copies],
+    }
 
 
 def _ci(interval: Interval) -> dict[str, Any]:

@@ -52,6 +52,7 @@ def outcome_record(result: ScanOutcome | ScanFailure) -> dict[str, Any]:
         "policy_revision": d.policy_revision,
         "decision_id": d.decision_id,
         "already_stored": result.already_stored,
+        "current_action": (result.current_action or d.action).value,
         "signals": {
             s.detector: {
                 "score": s.score,

@@ -148,14 +148,50 @@ class Notifier(StrEnum):
     AUTHORITY = "authority"
 
 
+class NoticeType(StrEnum):
+    """What a takedown request claims: ``ncii``, non-consensual intimate imagery, AI deepfakes
+    included (US TAKE IT DOWN Act: removal within 48 hours of a valid request);
+    ``dsa_illegal_content``, a notice of illegal content under the EU DSA (Art. 16);
+    ``other``."""
+
+    NCII = "ncii"
+    DSA_ILLEGAL_CONTENT = "dsa_illegal_content"
+    OTHER = "other"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NoticeReceived:
-    """Someone outside the platform's own detection reported the item (a DSA notice)."""
+    """Someone outside the platform's own detection reported the item (a DSA notice).
+
+    A plain user report carries only ``notifier``. A takedown request (``notice_type`` set)
+    also carries its ``notice_id`` (one id per request: the same request again is the same
+    notice), its legal ``deadline_at``, how the requester named the item (``reference``: an
+    item id, ``sha256:<hex>`` or a URL), whether a stored item was found (``matched``; when
+    not, ``item_id`` is the reference's key, e.g. ``sha256:<hex>`` or ``url:<hash>``), the
+    requester's ``statement`` and ``contact`` (personal data: never logged nor exported) and
+    their good-faith declaration. ``copy_of`` marks a copy found by the takedown sweep: a
+    stored item matching the hashes banked when the request's item (``copy_of``) was removed,
+    recorded under the same ``notice_id`` (it is no request of its own).
+    """
 
     type: Literal["notice_received"] = "notice_received"
     item_id: ItemId
     occurred_at: datetime
     notifier: Notifier = Notifier.USER
+    notice_id: str | None = None
+    notice_type: NoticeType | None = None
+    deadline_at: datetime | None = None
+    reference: str = ""
+    matched: bool = True
+    copy_of: ItemId | None = None
+    statement: str = ""
+    contact: str = ""
+    good_faith: bool = False
+
+    @property
+    def is_takedown_request(self) -> bool:
+        """A takedown request (not a plain report, not a swept copy)."""
+        return self.notice_type is not None and self.copy_of is None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

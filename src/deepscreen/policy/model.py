@@ -20,12 +20,15 @@ class _Strict(BaseModel):
 
 
 class ActionSpec(_Strict):
-    """What a rule does. ``label`` names the label; ``queue`` the review queue."""
+    """What a rule does. ``label`` names the label; ``queue`` the review queue;
+    ``violating_action`` (review only) the enforcing action a reviewer's "violating" applies by
+    default for items this rule routes (else ``[review] violating_action``)."""
 
     type: Action
     label: str | None = None
     queue: str | None = None
     reason: str | None = None
+    violating_action: Action | None = None
 
     @model_validator(mode="after")
     def _check_fields(self) -> ActionSpec:
@@ -35,11 +38,23 @@ class ActionSpec(_Strict):
             raise ValueError(f"'label' is only allowed on label actions, not {self.type.value}")
         if self.type is not Action.REVIEW and self.queue is not None:
             raise ValueError(f"'queue' is only allowed on review actions, not {self.type.value}")
+        if self.violating_action is not None:
+            if self.type is not Action.REVIEW:
+                raise ValueError(
+                    f"'violating_action' is only allowed on review actions, not {self.type.value}"
+                )
+            if not self.violating_action.is_enforcement:
+                raise ValueError(
+                    "'violating_action' must be label, downrank, age_gate or remove, not "
+                    f"{self.violating_action.value}"
+                )
         return self
 
     def params(self) -> dict[str, str]:
         """The action's parameters as recorded on a Decision (unset ones omitted)."""
         values = {"label": self.label, "queue": self.queue, "reason": self.reason}
+        if self.violating_action is not None:
+            values["violating_action"] = self.violating_action.value
         if self.type is Action.REVIEW and not self.queue:
             values["queue"] = "default"
         return {k: v for k, v in values.items() if v}

@@ -85,6 +85,13 @@ class Restriction:
     applied_at: datetime
     human_reviewed: bool = False
     human_decided: bool = False
+    basis: str = "policy"
+    """``policy``: the platform's own detection; ``notice``: a notice (a DSA notice, a
+    takedown request) reported the item and a reviewer decided; ``notice_copy``: the item
+    matched the hash of an item removed on a notice and was removed automatically."""
+    source_type: str | None = None
+    """The statement's source for a notice (``SOURCE_ARTICLE_16``, ...); None: the
+    configured one (own initiative by default)."""
 
 
 def puid_for(decision_id: str, prefix: str = "") -> str:
@@ -103,6 +110,8 @@ def automated_decision_for(restriction: Restriction) -> str:
     """Fully automated unless a person confirmed or chose the action (then partially: the
     detection and routing were automated, the judgement human — docs/metrics.md, 'Statements of
     reasons')."""
+    if restriction.basis == "notice":
+        return "AUTOMATED_DECISION_NOT_AUTOMATED"  # a person read the notice and decided
     if restriction.human_reviewed or restriction.human_decided:
         return "AUTOMATED_DECISION_PARTIALLY"
     return "AUTOMATED_DECISION_FULLY"
@@ -110,6 +119,18 @@ def automated_decision_for(restriction: Restriction) -> str:
 
 def decision_facts(restriction: Restriction) -> str:
     """Facts and circumstances, without personal data: which rule of which revision, and how."""
+    if restriction.basis == "notice":
+        return (
+            f"A notice reported the {restriction.media_kind} as content to take down; a human "
+            f"reviewer assessed it, confirmed the violation and applied the action "
+            f"{restriction.action!r}."
+        )
+    if restriction.basis == "notice_copy":
+        return (
+            f"The {restriction.media_kind} matched, by perceptual hash (PDQ), an item removed "
+            f"after a notice and a human review; it was removed automatically as a copy "
+            f"(action {restriction.action!r})."
+        )
     rule = f"rule {restriction.rule_id!r}" if restriction.rule_id else "the policy default"
     facts = (
         f"Automated detectors scored the {restriction.media_kind} for signs of AI generation "
@@ -143,8 +164,8 @@ def statement_of_reasons(restriction: Restriction, config: SorConfig) -> dict[st
         "content_date": restriction.content_at.date().isoformat(),
         "application_date": restriction.applied_at.date().isoformat(),
         "decision_facts": decision_facts(restriction),
-        "source_type": config.source_type,
-        "automated_detection": "Yes",
+        "source_type": restriction.source_type or config.source_type,
+        "automated_detection": "No" if restriction.basis == "notice" else "Yes",
         "automated_decision": automated_decision_for(restriction),
         "puid": puid_for(restriction.decision_id, config.puid_prefix),
     }
@@ -168,7 +189,7 @@ def statement_of_reasons(restriction: Restriction, config: SorConfig) -> dict[st
         # The database drops source_identity for voluntary decisions (docs/metrics.md, 'Statements
         # of reasons').
         "source_identity": None
-        if config.source_type == "SOURCE_VOLUNTARY"
+        if config.source_type == "SOURCE_VOLUNTARY" or restriction.source_type is not None
         else config.source_identity,
     }
     statement.update({k: v for k, v in optional.items() if v})

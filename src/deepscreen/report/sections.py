@@ -12,6 +12,7 @@ from deepscreen.report.formatting import (
     change,
     comparison_cells,
     estimate,
+    interval,
     label,
     metric_cells,
     number,
@@ -123,6 +124,7 @@ def sections(doc: Mapping[str, Any]) -> list[Section]:
         _over_time(doc),
         _exposure(doc),
         _review(doc),
+        _takedown(doc),
         _detector(doc),
         _comparison(doc),
         _frontier(doc),
@@ -288,6 +290,46 @@ def _review(doc: Mapping[str, Any]) -> Section:
         ],
         tables=[_metric_table(rows, REVIEW_METRICS, _currency(doc))],
         charts=["review_load_chart"],
+    )
+
+
+def _takedown(doc: Mapping[str, Any]) -> Section | None:
+    """Takedown requests and how fast they were removed (``impact.takedown``); only when the
+    window holds requests or copies. Rows carry their own label and unit."""
+    takedown = doc.get("takedown")
+    if not takedown:
+        return None
+    rows = takedown["figures"]
+    body = tuple(
+        (
+            r["label"],
+            r["notice_type"].replace("_", " "),
+            value(r["value"], r["unit"]),
+            interval(r.get("ci_low"), r.get("ci_high"), unit=r["unit"]),
+            f"{r['n']:,}",
+        )
+        for r in rows
+    )
+    return Section(
+        "takedown",
+        "Takedown requests (TAKE IT DOWN Act, DSA notices)",
+        paragraphs=[
+            "Requests to take an item down — non-consensual intimate imagery under the US TAKE "
+            "IT DOWN Act (removal within 48 hours of a valid request), illegal content under an "
+            "EU DSA notice — by type, as known at "
+            f"{takedown['as_of'][:16].replace('T', ' ')} UTC. The share removed within the "
+            "deadline counts matched requests not rejected whose deadline has passed or that "
+            "were removed (95% Wilson interval); the median time to removal has the exact "
+            "order-statistic interval. Copies are other items matching a removed item's hashes, "
+            "removed at upload or in a sweep of stored items."
+        ],
+        tables=[
+            Table(
+                ("Figure", "Type", "Value", "95% CI", "n"),
+                body,
+                row_ids=tuple(r["metric"] for r in rows),
+            )
+        ],
     )
 
 

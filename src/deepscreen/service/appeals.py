@@ -26,6 +26,7 @@ from deepscreen.review.appeals import (
 )
 from deepscreen.review.routing import OUTCOME, views_so_far
 from deepscreen.service.audit import record_action
+from deepscreen.service.media import RESTORED, forget
 from deepscreen.service.review import unbank_item
 from deepscreen.service.review_queue import check_reason, configured, parse_choice
 from deepscreen.service.scan import Services
@@ -95,7 +96,8 @@ def resolve_appeal(
     item (its entries leave the block banks, recorded as removed by ``reviewer`` with the
     appeal as the reason). As for reviews, completing first means an appeal is never resolved
     twice; the outcome is also kept in the task. Should the process stop between the writes,
-    ``retry_unbanking`` finishes a reversal from the task alone."""
+    ``retry_unbanking`` finishes a reversal from the task alone. A reversal also deletes the
+    item's retained media (``service.media.forget``; ``deepscreen media purge`` if that fails)."""
     queue, config = configured(services)
     check_reason(config, reason_code)
     outcome = parse_choice(AppealOutcome, outcome, "outcome")
@@ -110,6 +112,7 @@ def resolve_appeal(
     if outcome is AppealOutcome.REVERSED:
         reason = unbanking_reason(task_id, reason_code)
         unbanked = unbank_item(services, task.item_id, removed_by=reviewer, reason=reason, now=now)
+        forget(services.media, task.item_id, now=now, reason=RESTORED)  # `media purge` retries
     return AppealResolution(done, events, tuple(unbanked))
 
 

@@ -1,9 +1,13 @@
 """Export EU DSA statements of reasons from the event log, validated, in batches of ≤ 100.
 
 Which items get a statement follows the enforcement definition of ``impact.items``: the first
-``DecisionMade`` chose a restricting action, or it routed the item to review and the latest human
+``DecisionMade`` chose a restricting action, or it routed the item to review — or a notice
+reported the item before the review (notice and action) — and the latest human
 ``ReviewCompleted`` (not an imported ``label-import:*`` label) confirmed a violation and recorded
-a restricting action. The period selects by the date the restriction started.
+a restricting action. A notice-based statement names the notice as its source
+(``SOURCE_ARTICLE_16`` for a DSA notice, ``SOURCE_TRUSTED_FLAGGER`` from a trusted flagger, else
+``SOURCE_TYPE_OTHER_NOTIFICATION``); a copy the takedown sweep removed is an automated decision on
+the platform's own initiative. The period selects by the date the restriction started.
 """
 
 from __future__ import annotations
@@ -20,16 +24,20 @@ from deepscreen.core.events import (
     DecisionMade,
     Event,
     ItemIngested,
+    NoticeReceived,
+    NoticeType,
+    Notifier,
     ReviewCompleted,
     Verdict,
 )
 from deepscreen.core.files import write_bytes_atomic
 from deepscreen.impact.items import ENFORCEMENT_ACTIONS
+from deepscreen.impact.takedown import SWEEP_REVIEWER
 from deepscreen.report.dsa import Restriction, SorConfig, statement_of_reasons
 from deepscreen.report.dsa_validate import MAX_BATCH, Violation, validate_batch
 from deepscreen.store.ports import EventStore
 
-_KINDS = ("item_ingested", "decision_made", "review_completed")
+_KINDS = ("item_ingested", "decision_made", "review_completed", "notice_received")
 _IMPORTED = "label-import:"
 
 
@@ -38,6 +46,7 @@ class _Item:
     ingested: ItemIngested | None = None
     decision: DecisionMade | None = None
     review: ReviewCompleted | None = None
+    notice: NoticeReceived | None = None  # the first notice, as ``impact.items``'s notice_at
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,8 @@ def _collect(item: _Item, event: Event) -> None:
         item.decision = event  # the automated decision: the first one, as in impact.items
     elif isinstance(event, ReviewCompleted) and not event.reviewer.startswith(_IMPORTED):
         item.review = event  # the latest human review
+    elif isinstance(event, NoticeReceived) and item.notice is None:
+        item.notice = event
 
 
 def _restriction(item: _Item) -> Restriction | None:
@@ -117,17 +128,41 @@ def _restriction(item: _Item) -> Restriction | None:
             human_reviewed=confirmed,
             **common,
         )
-    if decision.action == "review" and confirmed:
-        assert review is not None
-        if review.action is not None and review.action in ENFORCEMENT_ACTIONS:
-            return Restriction(
-                action=str(review.action),
-                applied_at=review.occurred_at,
-                human_reviewed=True,
-                human_decided=True,
-                **common,
-            )
-    return None
+    if not confirmed or review is None or review.action not in ENFORCEMENT_ACTIONS:
+        return None
+    if decision.action == "review":
+        return Restriction(
+            action=str(review.action),
+            applied_at=review.occurred_at,
+            human_reviewed=True,
+            human_decided=True,
+            **common,
+        )
+    notice = item.notice
+    if notice is None or review.occurred_at < notice.occurred_at:
+        return None
+    if notice.copy_of is not None or review.reviewer == SWEEP_REVIEWER:
+        return Restriction(
+            action=str(review.action), applied_at=review.occurred_at, basis="notice_copy", **common
+        )
+    return Restriction(
+        action=str(review.action),
+        applied_at=review.occurred_at,
+        human_reviewed=True,
+        human_decided=True,
+        basis="notice",
+        source_type=_notice_source(notice),
+        **common,
+    )
+
+
+def _notice_source(notice: NoticeReceived) -> str:
+    """The Transparency Database's source of a notice."""
+    if notice.notifier is Notifier.TRUSTED_FLAGGER:
+        return "SOURCE_TRUSTED_FLAGGER"
+    if notice.notice_type is NoticeType.DSA_ILLEGAL_CONTENT:
+        return "SOURCE_ARTICLE_16"
+    return "SOURCE_TYPE_OTHER_NOTIFICATION"
 
 
 def build_statements(found: Iterable[Restriction], config: SorConfig) -> list[dict[str, Any]]:

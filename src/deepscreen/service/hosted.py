@@ -1,14 +1,16 @@
 """``HostedStores``: what the HTTP service keeps besides the event log — API keys, the audit
-trail, the acknowledged ingest jobs and the reviewer UI sessions ended by logout — wired by
-``deepscreen.bootstrap.build_hosted``."""
+trail, the acknowledged ingest jobs, the reviewer UI sessions ended by logout and the
+reviewers' UI preferences — wired by ``deepscreen.bootstrap.build_hosted``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from deepscreen.service.scan import Services
 from deepscreen.store.access_ports import AuditLog, KeyStore, SessionRevocations
 from deepscreen.store.ingest_ports import IngestJobStore
+from deepscreen.store.media_memory import InMemoryReviewerPreferences
+from deepscreen.store.media_ports import ReviewerPreferences
 
 
 @dataclass(frozen=True)
@@ -17,9 +19,10 @@ class HostedStores:
     audit: AuditLog
     jobs: IngestJobStore
     sessions: SessionRevocations  # in the same database: a logout holds in every process
+    preferences: ReviewerPreferences = field(default_factory=InMemoryReviewerPreferences)
 
     def close(self) -> None:
-        for store in (self.keys, self.audit, self.jobs, self.sessions):
+        for store in (self.keys, self.audit, self.jobs, self.sessions, self.preferences):
             store.close()
 
 

@@ -27,6 +27,7 @@ from deepscreen.impact.compare import compare
 from deepscreen.impact.costs import CostModel, CostReport, cost_report
 from deepscreen.impact.items import build_items
 from deepscreen.impact.metrics import metric_table, to_records
+from deepscreen.impact.takedown import compliance_rows, shown_rows, table_rows, takedown_ledger
 from deepscreen.policy.bundle import Bundle, load_bundle
 from deepscreen.report.statements import (
     comparison_statements,
@@ -63,6 +64,8 @@ class ReportRequest:
     seed: int = 0
     segment_attribute: str = "category"
     score_signal: str = "ensemble"
+    takedown_bank: str = "takedown"
+    """The ``[takedown] bank``: its matches at upload are copies removed."""
 
 
 def build_report(
@@ -142,7 +145,19 @@ def build_report(
         "optimization": optimization,
         "statements": [s.to_dict() for s in statements],
         "assumptions": _assumptions(model, request, comparison, review_sla_hours),
+        "takedown": _takedown(events, request, now),
     }
+
+
+def _takedown(events: pa.Table, request: ReportRequest, now: datetime) -> dict[str, Any] | None:
+    """The takedown compliance figures of requests received in the window (None: none and
+    no copies)."""
+    bank = request.takedown_bank
+    found = takedown_ledger(table_rows(events, bank=bank), bank=bank)
+    if not found.requests and not found.copies:
+        return None
+    figures = compliance_rows(found, now=now, since=request.since, until=request.until)
+    return {"as_of": now.isoformat(), "bank": bank, "figures": shown_rows(figures)}
 
 
 def holds_demo_labels(events: pa.Table) -> bool:

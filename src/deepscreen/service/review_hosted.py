@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from deepscreen.core.access import Principal
 from deepscreen.core.decisions import Action
 from deepscreen.core.events import AppealOutcome, Verdict
-from deepscreen.core.tasks import QueueCount, ReviewTask
+from deepscreen.core.tasks import QueueCount, ReviewTask, TaskStatus
 from deepscreen.review.assignment import Assignment
 from deepscreen.service import appeals, review_queue
 from deepscreen.service.audit import record_action
@@ -19,6 +19,7 @@ from deepscreen.service.review_queue import Decided
 from deepscreen.service.scan import Services
 
 _RNG = random.SystemRandom()  # which claims serve gold items: unpredictable to reviewers
+_HELD_PAGE, _HELD_PAGES = 500, 20  # claimed tasks looked through for one's own (10,000)
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,26 @@ def decide(
         action=action,
     )
     details = {"verdict": verdict.value, "reason_code": reason_code, "label": label}
+    if decided.review is not None and decided.review.action is not None:
+        details["action"] = decided.review.action.value
     _audit(services, stores, principal, "review.decide", task_id, details)
     return decided
+
+
+def held_task(services: Services, *, principal: Principal) -> ReviewTask | None:
+    """The task ``principal`` holds under an unexpired lease (the latest-expiring one, should
+    they hold several), or None: signing in again returns a reviewer to it."""
+    queue, _ = review_queue.configured(services)
+    now = services.clock()
+    held: list[ReviewTask] = []
+    for page in range(_HELD_PAGES):
+        tasks = queue.list_tasks(
+            statuses=[TaskStatus.CLAIMED], limit=_HELD_PAGE, offset=page * _HELD_PAGE
+        )
+        held += [t for t in tasks if t.held_by(principal.key_id, now)]
+        if len(tasks) < _HELD_PAGE:
+            break
+    return max(held, key=lambda t: (t.lease_expires_at or now, t.task_id), default=None)
 
 
 def open_appeal(

@@ -26,6 +26,11 @@ from deepscreen.service.review import record_review
 from deepscreen.service.review_enqueue import enqueue_routed
 from deepscreen.service.review_gold import claim_gold
 from deepscreen.service.scan import Services
+from deepscreen.service.takedown_resolve import (
+    TakedownResolution,
+    resolve_takedown,
+    takedown_action,
+)
 from deepscreen.store.review_ports import ReviewQueueStore
 
 _Choice = TypeVar("_Choice", bound=StrEnum)
@@ -40,6 +45,8 @@ class Decided:
     review: ReviewCompleted | None
     banked: int = 0
     not_banked_because: str | None = None
+    takedown: TakedownResolution | None = None
+    """For a takedown task: what its decision did (``service.takedown_resolve``)."""
 
 
 def configured(services: Services) -> tuple[ReviewQueueStore, ReviewConfig]:
@@ -108,9 +115,11 @@ def decide(
     A review task is completed, then its ``ReviewCompleted`` is appended through
     ``record_review`` (the label reaches the impact tables and, for a confirmed deepfake, the
     hash bank). ``action`` is the action applied: by default the configured
-    ``violating_action`` for a violation, ``allow`` otherwise. Completing first means two
-    reviewers can never both record a verdict for one task; if the append then fails, the
-    outcome stays in the task's payload. A gold task records only the graded answer.
+    ``violating_action`` for a violation (``remove`` for a takedown task, whose removal also
+    banks the item, closes its other tasks and sweeps for copies: ``service.takedown_resolve``),
+    ``allow`` otherwise. Completing first means two reviewers can never both record a verdict
+    for one task; if the append then fails, the outcome stays in the task's payload. A gold
+    task records only the graded answer.
     """
     queue, config = configured(services)
     check_reason(config, reason_code)
@@ -122,7 +131,7 @@ def decide(
     if task.kind is TaskKind.GOLD:
         outcome = {**grade(task, verdict, label), "reason_code": reason_code}
         return Decided(queue.complete(task_id, reviewer, now=now, outcome=outcome), None)
-    applied = applied_action(config, verdict, action)
+    applied = applied_action(config, verdict, takedown_action(task, verdict, action))
     done = queue.complete(task_id, reviewer, now=now, outcome={**answer, "action": applied.value})
     review = ReviewCompleted(
         item_id=task.item_id,
@@ -135,7 +144,8 @@ def decide(
         action=applied,
     )
     recorded = record_review(services, review)
-    return Decided(done, review, len(recorded.banked), recorded.not_banked_because)
+    takedown = resolve_takedown(services, done, review)
+    return Decided(done, review, len(recorded.banked), recorded.not_banked_because, takedown)
 
 
 def overdue(

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from deepscreen.core.clock import Clock, IdFactory
-from deepscreen.core.decisions import Decision
+from deepscreen.core.decisions import Action, Decision
 from deepscreen.core.errors import InvalidInput
 from deepscreen.core.events import (
     DecisionMade,
     Event,
     ItemIngested,
+    ItemRestored,
     ReviewCompleted,
     ShadowDecisionMade,
     SignalsComputed,
@@ -30,6 +31,7 @@ from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, item_inputs, signal_inputs
 from deepscreen.review.config import ReviewConfig
 from deepscreen.service.budget import within_budget
+from deepscreen.service.media import ReviewMedia, retain_scanned
 from deepscreen.service.review_enqueue import restore_task, routed_tasks
 from deepscreen.signals.cascade import Cascade
 from deepscreen.signals.ensemble import Ensemble
@@ -71,6 +73,7 @@ class Services:
     review: ReviewConfig | None = None  # the queue's priority, SLA, lease and gold parameters
     cascade: Cascade = Cascade()  # expensive detectors skip items cheap ones settled
     item_budget_s: float | None = None  # an item's detectors and policy, then abandoned
+    media: ReviewMedia = ReviewMedia()  # media kept for reviewers (off: store None)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,11 @@ class ScanOutcome:
     signals: tuple[SignalResult, ...]
     already_stored: bool = False
     review_task_restored: bool = False
+    current_action: Action | None = None
+    """For an item stored before: the restriction a person applied after the automated
+    decision (a review or a takedown removal, not undone by a restoration), which an upload of
+    the same bytes must get too; None when the automated decision stands."""
+    media_error: str | None = None  # keeping the media for reviewers failed (logged)
 
 
 def detector_warnings(services: Services) -> list[str]:
@@ -197,14 +205,22 @@ def scan_item(
     or neither: the task is routed before the write."""
     stored = _stored_outcome(services, item.item_id, item.source)
     if stored is not None:
-        return stored
+        return _retain_media(services, item, stored)
     events, decision, results = decide(services, item, received_at=received_at)
     tasks = review_tasks(services, events)
     if not services.store.record_item(events, tasks=tasks):  # a concurrent writer won the race
         stored = _stored_outcome(services, item.item_id, item.source)
         assert stored is not None, "record_item refused an item it does not hold"
-        return stored
-    return ScanOutcome(item.item_id, item.source, decision, results)
+        return _retain_media(services, item, stored)
+    return _retain_media(services, item, ScanOutcome(item.item_id, item.source, decision, results))
+
+
+def _retain_media(services: Services, item: MediaItem, outcome: ScanOutcome) -> ScanOutcome:
+    """After the item's events are recorded: keep its media for reviewers if the decision
+    calls for it (``service.media``). A failure is logged and noted on the outcome, never
+    raised, and cannot touch the recorded events."""
+    error = retain_scanned(services.media, item, outcome.decision, now=services.clock())
+    return outcome if error is None else replace(outcome, media_error=error)
 
 
 def review_tasks(services: Services, events: Sequence[Event]) -> tuple[ReviewTask, ...]:
@@ -304,7 +320,26 @@ def _stored_outcome(services: Services, item_id: str, source: str) -> ScanOutcom
         tuple(signals),
         already_stored=True,
         review_task_restored=restored,
+        current_action=applied_by_review(events),
     )
+
+
+def applied_by_review(events: Sequence[Event]) -> Action | None:
+    """The restricting action of the item's latest review by a person confirming a violation
+    (imported labels are truth, not actions), unless an ``ItemRestored`` came after it."""
+    current: Action | None = None
+    for event in events:
+        if isinstance(event, ItemRestored):
+            current = None
+        elif (
+            isinstance(event, ReviewCompleted)
+            and not event.reviewer.startswith("label-import:")
+            and event.verdict is Verdict.VIOLATING
+            and event.action is not None
+            and event.action.is_enforcement
+        ):
+            current = event.action
+    return current
 
 
 def record_ground_truth(

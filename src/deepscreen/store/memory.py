@@ -26,7 +26,7 @@ from deepscreen.store.records import (
     item_tasks,
 )
 from deepscreen.store.review_memory import InMemoryReviewQueue
-from deepscreen.store.review_rows import item_task_rows, row_task
+from deepscreen.store.review_rows import item_task_rows, new_task_row, row_task
 
 
 class InMemoryEventStore:
@@ -57,15 +57,19 @@ class InMemoryEventStore:
             self._check_open()
             self._write(rows)
 
-    def append_import(self, record: ImportRecord, events: Sequence[Event]) -> ImportRecord | None:
+    def append_import(
+        self, record: ImportRecord, events: Sequence[Event], *, tasks: Sequence[ReviewTask] = ()
+    ) -> ImportRecord | None:
         rows = encode_batch(events)
         stored = import_record(import_values(record))
-        with self._lock:
+        staged = [row_task(new_task_row(task)) for task in tasks]  # checked before writing
+        with self._lock, self._tasks_put(bool(staged)) as put:
             self._check_open()
             earlier = self._imports.get((stored.kind, stored.digest))
             if earlier is not None:
                 return earlier
-            self._write(rows)  # raises before the record is kept: both or neither
+            # raises before the record is kept: events, tasks and record, or none of them
+            self._write(rows, partial(put, staged))
             self._imports[stored.kind, stored.digest] = stored
             return None
 

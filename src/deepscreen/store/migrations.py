@@ -50,6 +50,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "reviewer UI sessions ended by logout (ui_session_revocations)",
         _tables(s.imports, s.bank_removals, s.ui_session_revocations),
     ),
+    Migration(
+        4,
+        "reviewer preferences, e.g. wellness filters (reviewer_preferences)",
+        _tables(s.reviewer_preferences),
+    ),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, s.SCHEMA_VERSION + 1))
 

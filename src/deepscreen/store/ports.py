@@ -38,7 +38,10 @@ class EventStore(Protocol):
     - ``append_import`` appends an import file's events and its ``ImportRecord`` in one
       transaction, unless an import of the same (kind, digest) is recorded: then it writes
       nothing and returns that earlier record (None when this one was written). Safe under
-      concurrent writers: the same content is applied once.
+      concurrent writers: the same content is applied once. Its ``tasks`` are added to the
+      review queue of the store's database in that same transaction (as ``record_item``
+      adds an item's tasks; a task id already stored is left as it is): e.g. a takedown
+      notice and its task, written once or not at all.
     - ``decisions`` pages through ``DecisionMade`` decisions in append order, filtered by
       revision, action and ``since <= decided_at < until`` (aware times; a naive one raises
       ``InvalidInput``); ``latest_decision`` is the item's most recently appended one.
@@ -50,7 +53,7 @@ class EventStore(Protocol):
     def append(self, events: Sequence[Event]) -> None: ...
 
     def append_import(
-        self, record: ImportRecord, events: Sequence[Event]
+        self, record: ImportRecord, events: Sequence[Event], *, tasks: Sequence[ReviewTask] = ()
     ) -> ImportRecord | None: ...
 
     def record_item(self, events: Sequence[Event], *, tasks: Sequence[ReviewTask] = ()) -> bool: ...

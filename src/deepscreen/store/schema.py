@@ -7,7 +7,8 @@ the event log (``events``, ``items``, ``decisions``) and hash banks (``banks``,
 ``bank_entries``); version 2: the review queue (``review_tasks``), API keys (``api_keys``), the
 audit trail (``audit_log``) and acknowledged asynchronous ingests (``ingest_jobs``); version 3:
 applied impact imports (``imports``), entries removed from banks (``bank_removals``) and
-reviewer UI sessions ended by logout (``ui_session_revocations``).
+reviewer UI sessions ended by logout (``ui_session_revocations``); version 4: each reviewer's
+UI preferences, such as wellness filters (``reviewer_preferences``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Any constant key: it serialises concurrent first opens of one PostgreSQL database.
 _PG_LOCK_KEY = 0x6465_6570_7363_72
 
@@ -219,6 +220,18 @@ ui_session_revocations = Table(
     metadata,
     Column("session_id", String(64), primary_key=True),
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# --- version 4: reviewer preferences
+
+# One row per reviewer (API key id): their reviewer UI preferences as a JSON object, e.g. the
+# wellness filters they chose. Never read by a decision, review or export.
+reviewer_preferences = Table(
+    "reviewer_preferences",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("preferences", Text, nullable=False),  # a JSON object
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 schema_version = Table(

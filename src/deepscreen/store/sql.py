@@ -35,7 +35,7 @@ from deepscreen.store.records import (
     encode_item_batch,
     item_tasks,
 )
-from deepscreen.store.review_rows import item_task_rows
+from deepscreen.store.review_rows import item_task_rows, new_task_row
 from deepscreen.store.review_sql import SqlReviewQueue
 from deepscreen.store.review_statements import insert_new_tasks
 
@@ -95,11 +95,15 @@ class SqlEventStore:
         with self._errors(), self._write_lock, self._engine.begin() as conn:
             _append_rows(conn, rows)
 
-    def append_import(self, record: ImportRecord, events: Sequence[Event]) -> ImportRecord | None:
-        """The events and the import's row in one transaction; the (kind, digest) primary key,
-        not the prior SELECT, decides between concurrent imports of the same content."""
+    def append_import(
+        self, record: ImportRecord, events: Sequence[Event], *, tasks: Sequence[ReviewTask] = ()
+    ) -> ImportRecord | None:
+        """The events, the import's row and ``tasks`` in one transaction; the (kind, digest)
+        primary key, not the prior SELECT, decides between concurrent imports of the same
+        content."""
         rows = encode_batch(events)
         values = import_values(record)
+        task_rows = [new_task_row(task) for task in tasks]  # all checked before writing
         try:
             with self._errors(), self._write_lock, self._engine.begin() as conn:
                 earlier = _find_import(conn, record.kind, record.digest)
@@ -111,6 +115,7 @@ class SqlEventStore:
                     conn.execute(insert(s.imports).values(**values))
                 except IntegrityError:
                     raise _ImportExists from None  # leaving the block rolls the events back
+                insert_new_tasks(conn, task_rows)
         except _ImportExists:
             with self._errors(), self._engine.connect() as conn:
                 return _find_import(conn, record.kind, record.digest)

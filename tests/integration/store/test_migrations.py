@@ -1,4 +1,4 @@
-"""Schema migrations on SQLite and PostgreSQL: a version-1 or version-2 database is refused
+"""Schema migrations on SQLite and PostgreSQL: a version-1, -2 or -3 database is refused
 until ``deepscreen db upgrade`` migrates it, keeping its events; upgrading again changes
 nothing."""
 
@@ -8,6 +8,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from typer.testing import CliRunner
 from deepscreen.cli.app import app
 from deepscreen.core.errors import StoreUnavailable
 from deepscreen.store import schema as s
+from deepscreen.store.database import SqlDatabase
+from deepscreen.store.media_prefs_sql import SqlReviewerPreferences
 from deepscreen.store.migrations import MIGRATIONS, upgrade, upgrade_url
 from deepscreen.store.sql import SqlEventStore
 from deepscreen.store.testing import item_events
@@ -24,16 +27,22 @@ from deepscreen.store.testing import item_events
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 V2_TABLES = {"review_tasks", "api_keys", "audit_log", "ingest_jobs"}
 V3_TABLES = {"imports", "bank_removals"}
+V4_TABLES = {"reviewer_preferences"}
 
 
 def make_version_1(url: str, schema: str | None = None) -> None:
     """A database as deepscreen 0.x (schema version 1) left it, with one item's events."""
-    make_version(url, schema, 1, V2_TABLES | V3_TABLES)
+    make_version(url, schema, 1, V2_TABLES | V3_TABLES | V4_TABLES)
 
 
 def make_version_2(url: str, schema: str | None = None) -> None:
     """A database as deepscreen before applied imports and bank removals (schema version 2)."""
-    make_version(url, schema, 2, V3_TABLES)
+    make_version(url, schema, 2, V3_TABLES | V4_TABLES)
+
+
+def make_version_3(url: str, schema: str | None = None) -> None:
+    """A database as deepscreen before reviewer preferences (schema version 3)."""
+    make_version(url, schema, 3, V4_TABLES)
 
 
 def make_version(url: str, schema: str | None, version: int, newer: set[str]) -> None:
@@ -88,7 +97,7 @@ def test_migrations_are_numbered_in_order_up_to_the_schema_version() -> None:
 def test_a_new_database_opens_at_the_latest_version(database: tuple[str, str | None]) -> None:
     url, schema = database
     SqlEventStore(url, schema=schema).close()
-    assert V2_TABLES | V3_TABLES | {
+    assert V2_TABLES | V3_TABLES | V4_TABLES | {
         "events",
         "items",
         "decisions",
@@ -109,14 +118,14 @@ def test_version_1_is_refused_then_upgraded_keeping_every_event(
         SqlEventStore(url, schema=schema)
 
     result = upgrade_url(url, schema=schema)
-    assert (result.before, result.after) == (1, 3)
-    assert [m.version for m in result.applied] == [2, 3]
-    assert V2_TABLES | V3_TABLES <= tables(url, schema)
+    assert (result.before, result.after) == (1, 4)
+    assert [m.version for m in result.applied] == [2, 3, 4]
+    assert V2_TABLES | V3_TABLES | V4_TABLES <= tables(url, schema)
     with SqlEventStore(url, schema=schema) as store:
         assert store.for_item("a") == item_events("a")
 
     again = upgrade_url(url, schema=schema)
-    assert again.before == 3 and again.applied == ()
+    assert again.before == 4 and again.applied == ()
 
 
 def test_version_2_is_refused_then_upgraded_to_record_imports_and_bank_removals(
@@ -128,10 +137,34 @@ def test_version_2_is_refused_then_upgraded_to_record_imports_and_bank_removals(
     with pytest.raises(StoreUnavailable, match="schema version 2.*deepscreen db upgrade"):
         SqlEventStore(url, schema=schema)
     result = upgrade_url(url, schema=schema)
-    assert (result.before, result.after) == (2, 3) and [m.version for m in result.applied] == [3]
-    assert V3_TABLES <= tables(url, schema)
+    assert (result.before, result.after) == (2, 4)
+    assert [m.version for m in result.applied] == [3, 4]
+    assert V3_TABLES | V4_TABLES <= tables(url, schema)
     with SqlEventStore(url, schema=schema) as store:
         assert store.for_item("a") == item_events("a")
+
+
+def test_version_3_is_refused_then_upgraded_to_keep_reviewer_preferences(
+    database: tuple[str, str | None],
+) -> None:
+    url, schema = database
+    make_version_3(url, schema)
+    assert not V4_TABLES & tables(url, schema)
+    with pytest.raises(StoreUnavailable, match="schema version 3.*deepscreen db upgrade"):
+        SqlEventStore(url, schema=schema)
+    result = upgrade_url(url, schema=schema)
+    assert (result.before, result.after) == (3, 4) and [m.version for m in result.applied] == [4]
+    assert V4_TABLES <= tables(url, schema)
+    with SqlEventStore(url, schema=schema) as store:
+        assert store.for_item("a") == item_events("a")
+    preferences = SqlReviewerPreferences(SqlDatabase(url, schema=schema))
+    try:
+        preferences.set("k1", {"wellness": {"blur": "always"}}, at=datetime.now(UTC))
+        assert preferences.get("k1") == {"wellness": {"blur": "always"}}
+    finally:
+        preferences.close()
+    again = upgrade_url(url, schema=schema)
+    assert again.before == 4 and again.applied == ()
 
 
 def test_a_newer_database_is_refused_by_stores_and_by_upgrade(tmp_path: Path) -> None:
@@ -151,7 +184,7 @@ def test_upgrade_of_a_new_database_applies_every_migration(tmp_path: Path) -> No
     with engine.begin() as conn:
         result = upgrade(conn)
     engine.dispose()
-    assert result.before is None and [m.version for m in result.applied] == [1, 2, 3]
+    assert result.before is None and [m.version for m in result.applied] == [1, 2, 3, 4]
 
 
 def test_db_upgrade_command_reports_what_it_applied(tmp_path: Path) -> None:
@@ -160,8 +193,9 @@ def test_db_upgrade_command_reports_what_it_applied(tmp_path: Path) -> None:
     runner = CliRunner()
     first = runner.invoke(app, ["db", "upgrade", "--db", url])
     assert first.exit_code == 0, first.output
-    assert "version 1 → version 3" in first.output and "applied 2: review queue" in first.output
+    assert "version 1 → version 4" in first.output and "applied 2: review queue" in first.output
     assert "applied 3: applied impact imports" in first.output
+    assert "applied 4: reviewer preferences" in first.output
     second = runner.invoke(app, ["db", "upgrade", "--db", url])
     assert second.exit_code == 0 and "up to date, nothing to do" in second.output
     refused = runner.invoke(app, ["db", "upgrade", "--db", "memory://"])

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from deepscreen.cli.app import app
 from deepscreen.core.errors import StoreUnavailable
 from deepscreen.store.database import SqlDatabase
+from deepscreen.store.schema import SCHEMA_VERSION
 from deepscreen.store.sessions_sql import SqlSessionRevocations
 from deepscreen.store.sql import SqlEventStore
 
@@ -63,7 +64,8 @@ def test_db_upgrade_adds_the_session_revocations(version_2: tuple[str, str | Non
     args = ["db", "upgrade", "--db", url, *(["--schema", schema] if schema else [])]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "version 2 → version 3" in result.output and "ui_session_revocations" in result.output
+    assert f"version 2 → version {SCHEMA_VERSION}" in result.output
+    assert "ui_session_revocations" in result.output
     revocations = SqlSessionRevocations(SqlDatabase(url, schema=schema))
     try:
         revocations.revoke("s1", NOW + timedelta(hours=8), NOW)

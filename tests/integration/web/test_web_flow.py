@@ -495,7 +495,13 @@ def test_the_dashboard_shows_headline_metrics(harness: ApiHarness) -> None:
     with _client(harness) as client:
         sign_in(client, harness.tokens[Role.ANALYST])
         page = client.get("/ui/dashboard").text
-    for title in ("Uploads", "Sent to review", "Labelled items", "Items actioned"):
+    titles = (
+        "Uploads",
+        "Items sent to human review",
+        "Items with a ground-truth label",
+        "Items enforced (any restricting action)",
+    )
+    for title in titles:  # the labels of core.metrics
         assert f">{title}</h3>" in page
     assert _metric(page, "uploads") == "3" and _metric(page, "labelled_items") == "0"
     assert "No gold item has been judged yet." in page

@@ -55,6 +55,12 @@ REQUESTS: dict[Endpoint, Call] = {
         json={"outcome": "upheld", "reason_code": "other"},
         headers=h,
     ),
+    ("POST", "/v1/notices"): lambda c, h: c.post(
+        "/v1/notices",
+        json={"type": "other", "sha256": "0" * 64, "statement": "take it down"},
+        headers=h,
+    ),
+    ("GET", "/v1/notices/{notice_id}"): lambda c, h: c.get("/v1/notices/ntc-unknown", headers=h),
 }
 
 

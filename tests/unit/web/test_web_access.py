@@ -54,7 +54,17 @@ REQUESTS: dict[tuple[str, str], Call] = {
         f"{TASK}/resolve",
         data={"csrf_token": csrf, "outcome": "upheld", "reason_code": "manipulated_media"},
     ),
+    ("GET", "/ui/tasks/{task_id}/media"): lambda c, csrf, h: c.get(f"{TASK}/media"),
+    ("GET", "/ui/tasks/{task_id}/media/frames/{millis}"): lambda c, csrf, h: c.get(
+        f"{TASK}/media/frames/1000"
+    ),
+    ("GET", "/ui/tasks/{task_id}/thumbnail"): lambda c, csrf, h: c.get(f"{TASK}/thumbnail"),
+    ("POST", "/ui/preferences/wellness"): lambda c, csrf, h: c.post(
+        "/ui/preferences/wellness",
+        data={"csrf_token": csrf, "blur": "default", "greyscale": "default"},
+    ),
     ("GET", "/ui/dashboard"): lambda c, csrf, h: c.get("/ui/dashboard"),
+    ("GET", "/ui/compliance"): lambda c, csrf, h: c.get("/ui/compliance"),
 }
 
 
@@ -93,6 +103,7 @@ def test_admin_may_use_every_route_and_analysts_only_read() -> None:
     assert {e for e in analyst if WEB_ENDPOINT_ROLES[e] is not None} == {
         ("GET", "/ui/"),
         ("GET", "/ui/dashboard"),
+        ("GET", "/ui/compliance"),
         ("POST", "/ui/logout"),
     }
     assert not any(may_use(Role.INGEST, e) for e in WEB_ENDPOINT_ROLES if WEB_ENDPOINT_ROLES[e])

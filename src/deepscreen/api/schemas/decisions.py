@@ -101,6 +101,11 @@ class ScanResult(BaseModel):
     item_id: str = Field(description="`sha256:<hex>` of the media bytes.")
     source: str = Field(description="The upload's filename or the fetched URL.")
     already_stored: bool = Field(description="The item was scanned before: nothing new written.")
+    current_action: str = Field(
+        description="The action to apply to this upload now: the automated decision's, or — "
+        "for an item stored before — the restriction a person applied since (a review or a "
+        "takedown removal), so a re-upload of removed bytes is removed too."
+    )
     decision: DecisionOut
     signals: list[SignalOut]
     explanation: ExplanationOut
@@ -111,6 +116,7 @@ class ScanResult(BaseModel):
             item_id=outcome.item_id,
             source=outcome.source,
             already_stored=outcome.already_stored,
+            current_action=(outcome.current_action or outcome.decision.action).value,
             decision=DecisionOut.of(outcome.decision),
             signals=[SignalOut.of(s) for s in outcome.signals],
             explanation=ExplanationOut.of(outcome.decision, explanation),

@@ -39,7 +39,13 @@ WEB_ENDPOINT_ROLES: Mapping[Endpoint, frozenset[Role] | None] = {
     ("POST", "/ui/tasks/{task_id}/release"): frozenset({_REVIEWER}),
     ("POST", "/ui/tasks/{task_id}/decide"): frozenset({_REVIEWER}),
     ("POST", "/ui/tasks/{task_id}/resolve"): frozenset({_REVIEWER}),
+    ("GET", "/ui/tasks/{task_id}/media"): frozenset({_REVIEWER}),  # and only its holder
+    ("GET", "/ui/tasks/{task_id}/media/frames/{millis}"): frozenset({_REVIEWER}),
+    # a queue row's thumbnail: a task one holds or may claim (``service.media_thumbnail``)
+    ("GET", "/ui/tasks/{task_id}/thumbnail"): frozenset({_REVIEWER}),
+    ("POST", "/ui/preferences/wellness"): frozenset({_REVIEWER}),
     ("GET", "/ui/dashboard"): frozenset({_REVIEWER, _ANALYST}),
+    ("GET", "/ui/compliance"): frozenset({_ANALYST}),
 }
 _ADMIN_ONLY: frozenset[Role] = frozenset()
 

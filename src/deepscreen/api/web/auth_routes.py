@@ -2,7 +2,8 @@
 
 Signing in verifies a pasted API key exactly as the API does (the app's ``KeyVerifier``) and
 swaps the login form's pre-session for a new signed-in session (a new id, so a session id
-planted before login is worthless afterwards).
+planted before login is worthless afterwards). A reviewer who still holds a task (signed out,
+or the browser closed, mid-task) is taken back to it.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from deepscreen.api.web.context import (
     set_session_cookie,
     signed_in,
 )
-from deepscreen.core.access import Role
+from deepscreen.core.access import Principal, Role
 from deepscreen.core.errors import Unauthenticated
+from deepscreen.service import review_hosted
 from deepscreen.service.audit import record_action
 
 router = APIRouter(dependencies=[Depends(authorize), Depends(check_csrf)])
@@ -37,6 +39,8 @@ STATIC_FILES = {
     "ui.css": "text/css; charset=utf-8",
     "ui.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
+    "media.css": "text/css; charset=utf-8",
+    "media.js": "text/javascript; charset=utf-8",
 }
 UI_ROLES = (Role.REVIEWER, Role.ANALYST, Role.ADMIN)
 MAX_KEY_CHARS = 200
@@ -87,7 +91,7 @@ def login(
         error = f"A key with role {principal.role.value!r} cannot use the reviewer UI."
         return render(request, "login.html", 403, error=error, next=next, nav="login")
     session = web.signer.issue(web.now(), principal)
-    response = RedirectResponse(safe_next(request, next), status_code=303)
+    response = RedirectResponse(after_sign_in(request, web, principal, next), status_code=303)
     set_session_cookie(request, response, session)
     _audit(web, principal.key_id, "ui.login", principal.role.value)
     return response
@@ -106,6 +110,22 @@ def logout(request: Request, web: Web) -> Response:
     principal = session.principal
     _audit(web, principal.key_id, "ui.logout", principal.role.value)
     return response
+
+
+def after_sign_in(request: Request, web: WebUi, principal: Principal, target: str) -> str:
+    """Where signing in leads: the task the reviewer still holds under an unexpired lease
+    (signing in again must not leave it locked until the lease runs out) unless another page
+    was asked for; else ``safe_next``."""
+    page = safe_next(request, target)
+    if page not in (request.url_for("home").path, request.url_for("queue_page").path):
+        return page
+    services = web.context.services
+    if not can_review(principal) or services.review_queue is None:
+        return page
+    held = review_hosted.held_task(services, principal=principal)
+    if held is None:
+        return page
+    return request.url_for("task_page", task_id=held.task_id).path + "?msg=held"
 
 
 def safe_next(request: Request, target: str) -> str:

@@ -3,10 +3,12 @@ templates), the current session, and the page rendering and cookie helpers every
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,7 +27,13 @@ STATIC = Path(__file__).parent / "static"
 MESSAGES = {
     "signed_out": "You are signed out.",
     "decided": "Decision recorded. The task is done.",
+    "decided_next": "Decision recorded. This is your next task.",
+    "decided_empty": "Decision recorded. No more tasks to claim in this queue right now.",
     "resolved": "Appeal resolved.",
+    "resolved_next": "Appeal resolved. This is your next appeal.",
+    "resolved_empty": "Appeal resolved. No more appeals you may take right now.",
+    "claimed": "Task claimed: it is yours until the lease runs out.",
+    "held": "Welcome back: this is the task you still hold.",
     "released": "Task released back to the queue.",
     "nothing": "Nothing to claim right now.",
     "no_appeal": "No appeal you may take right now (you are never given an appeal of an item "
@@ -93,10 +101,18 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
     return response
 
 
-def redirect(request: Request, name: str, msg: str | None = None, **params: str) -> Response:
-    """303 to a named UI route (after a POST: the browser then GETs it)."""
+def redirect(
+    request: Request,
+    name: str,
+    msg: str | None = None,
+    query: Mapping[str, str] | None = None,
+    **params: str,
+) -> Response:
+    """303 to a named UI route (after a POST: the browser then GETs it), with ``query``'s
+    non-empty values and the status text ``msg`` in the query string."""
     url = request.url_for(name, **params).path
-    return RedirectResponse(url + (f"?msg={msg}" if msg else ""), status_code=303)
+    values = {k: v for k, v in {**(query or {}), "msg": msg or ""}.items() if v}
+    return RedirectResponse(url + (f"?{urlencode(values)}" if values else ""), status_code=303)
 
 
 def set_session_cookie(request: Request, response: Response, session: Session) -> None:

@@ -7,7 +7,8 @@ from fastapi.responses import Response
 
 from deepscreen.api.web.access import authorize, check_csrf
 from deepscreen.api.web.context import Web, render
-from deepscreen.api.web.views import dashboard, queue_overview
+from deepscreen.api.web.dashboard_views import dashboard
+from deepscreen.api.web.queue_views import queue_overview
 
 router = APIRouter(dependencies=[Depends(authorize), Depends(check_csrf)])
 

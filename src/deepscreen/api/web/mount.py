@@ -26,7 +26,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from deepscreen.api.context import ApiContext
 from deepscreen.api.errors import error_response, status_for
 from deepscreen.api.limits import BodyLimitMiddleware
-from deepscreen.api.web import auth_routes, dashboard_routes, formatting, task_routes
+from deepscreen.api.web import (
+    auth_routes,
+    compliance_routes,
+    dashboard_routes,
+    formatting,
+    media_routes,
+    queue_routes,
+    task_routes,
+)
 from deepscreen.api.web.access import Forbidden, LoginRequired, check_every_route_listed
 from deepscreen.api.web.context import TEMPLATES, WebUi, render
 from deepscreen.api.web.session import COOKIE, SessionSigner, session_key
@@ -38,7 +46,8 @@ PREFIX = "/ui"
 FORM_MAX_BYTES = 64 * 1024  # the UI posts small forms only
 SECURITY_HEADERS: Mapping[bytes, bytes] = {
     b"content-security-policy": b"default-src 'none'; script-src 'self'; style-src 'self'; "
-    b"img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    b"img-src 'self'; media-src 'self'; connect-src 'self'; form-action 'self'; "
+    b"frame-ancestors 'none'; "
     b"base-uri 'none'",
     b"x-content-type-options": b"nosniff",
     b"x-frame-options": b"DENY",
@@ -76,11 +85,22 @@ def build_web_app(context: ApiContext, *, secret: bytes | None = None) -> FastAP
                 "DEEPSCREEN_REVIEW__PSEUDONYM_SECRET",
                 context.settings.api.workers,
             )
-    templates = Jinja2Templates(directory=TEMPLATES, context_processors=[formatting.helpers])
+    templates = Jinja2Templates(
+        directory=TEMPLATES,
+        context_processors=[formatting.helpers, media_routes.template_helpers],
+    )
     formatting.install_filters(templates.env)
     ui = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     ui.state.web = WebUi(context, SessionSigner(session_key(secret)), templates)
-    for router in (auth_routes.router, task_routes.router, dashboard_routes.router):
+    routers = (
+        auth_routes.router,
+        queue_routes.router,
+        task_routes.router,
+        media_routes.router,
+        dashboard_routes.router,
+        compliance_routes.router,
+    )
+    for router in routers:
         ui.include_router(router)
     check_every_route_listed(ui)
     _install_error_pages(ui)

@@ -1,21 +1,25 @@
-"""The reviewer's pages: the queue and appeals overviews, claiming, a claimed task (evidence,
-lease), and deciding, resolving, renewing or releasing it — through ``service.review_hosted``,
-as the API does: the session's API key is the reviewer, and every change is audited."""
+"""A claimed task (evidence, lease, the action picker), and deciding, resolving, renewing or
+releasing it — through ``service.review_hosted``, as the API does: the session's API key is the
+reviewer, and every change is audited. A decision or resolution submitted "and next" (the
+default button, <kbd>Enter</kbd>) claims the next task of the same queue and opens it; "and
+back to queue" returns to the queue page. (The queue pages and claiming: ``queue_routes``.)"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from deepscreen.api.web.access import authorize, check_csrf
 from deepscreen.api.web.context import Web, WebUi, redirect, render, signed_in
-from deepscreen.api.web.views import queue_overview, review_queue_names, task_view
+from deepscreen.api.web.queue_routes import claim_and_open, next_queue
+from deepscreen.api.web.views import task_view
 from deepscreen.core.events import AppealOutcome, Verdict
 from deepscreen.core.tasks import TaskKind
 from deepscreen.review.assignment import Assignment
 from deepscreen.service import review_hosted
+from deepscreen.service.review_actions import chosen_action, task_action_choices
 from deepscreen.service.review_queue import configured, parse_choice
 
 router = APIRouter(dependencies=[Depends(authorize), Depends(check_csrf)])
@@ -23,61 +27,35 @@ router = APIRouter(dependencies=[Depends(authorize), Depends(check_csrf)])
 TaskId = Annotated[str, Path(max_length=200)]
 RESOLVE_OUTCOMES = (AppealOutcome.UPHELD, AppealOutcome.PARTIALLY_REVERSED, AppealOutcome.REVERSED)
 LABELS = ("deepfake", "ai_generated", "manipulated", "real")  # suggestions; free text allowed
-
-
-@router.get("/ui/queue", name="queue_page")
-def queue_page(request: Request, web: Web) -> Response:
-    overview = queue_overview(web.context.services, web.now(), appeals=False)
-    return render(request, "queue.html", overview=overview, now=web.now(), nav="queue")
-
-
-@router.get("/ui/appeals", name="appeals_page")
-def appeals_page(request: Request, web: Web) -> Response:
-    overview = queue_overview(web.context.services, web.now(), appeals=True)
-    return render(request, "appeals.html", overview=overview, now=web.now(), nav="appeals")
-
-
-@router.post("/ui/claim", name="claim")
-def claim(
-    request: Request,
-    web: Web,
-    scope: Annotated[Literal["review", "appeals"], Form()] = "review",
-    queue: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
-    """Claim the next task of one queue, of every review queue, or of the appeals queue."""
-    services = web.context.services
-    _, config = configured(services)
-    if scope == "appeals":
-        queues = [config.appeals_queue]
-    else:
-        queues = [queue] if queue else review_queue_names(services, web.now())
-    task = None
-    if queues:  # (an empty list would mean every queue to ``claim``)
-        task = review_hosted.claim(
-            services, web.context.stores, principal=signed_in(request), queues=queues
-        )
-    if task is None:
-        back = "appeals_page" if scope == "appeals" else "queue_page"
-        return redirect(request, back, "no_appeal" if scope == "appeals" else "nothing")
-    return redirect(request, "task_page", task_id=task.task_id)
+ACTION_KEYS = {"label": "l", "downrank": "d", "age_gate": "a", "remove": "r"}
+Then = Literal["next", "queue"]  # after a decision: the next task, or back to the queue page
 
 
 @router.get("/ui/tasks/{task_id}", name="task_page")
-def task_page(request: Request, web: Web, task_id: TaskId) -> Response:
-    """A task the reviewer holds; opening it renews the lease (``LeaseNotHeld`` otherwise)."""
+def task_page(
+    request: Request,
+    web: Web,
+    task_id: TaskId,
+    queue: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """A task the reviewer holds; opening it renews the lease (``LeaseNotHeld`` otherwise).
+    ``queue``: the review queue it was claimed from, where "and next" claims next."""
     services = web.context.services
     assignment = review_hosted.renew(services, principal=signed_in(request), task_id=task_id)
     config = configured(services)[1]
+    appeal = assignment.kind is TaskKind.APPEAL
     return render(
         request,
         "task.html",
         view=task_view(services, assignment),
-        appeal=assignment.kind is TaskKind.APPEAL,
+        appeal=appeal,
         reason_codes=config.reason_codes,
         outcomes=RESOLVE_OUTCOMES,
         labels=LABELS,
+        action_keys=ACTION_KEYS,
+        next_queue="" if appeal else next_queue(web, queue),
         lease=_lease(web, assignment, config.lease_seconds),
-        nav="appeals" if assignment.kind is TaskKind.APPEAL else "queue",
+        nav="appeals" if appeal else "queue",
     )
 
 
@@ -106,17 +84,27 @@ def decide_task(
     verdict: Annotated[str, Form(max_length=40)],
     reason_code: Annotated[str, Form(max_length=200)],
     label: Annotated[str, Form(max_length=80)] = "",
+    action: Annotated[str, Form(max_length=40)] = "",
+    then: Annotated[Then, Form()] = "queue",
+    queue: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    """Record the decision; ``action`` (a violation only) is one of the task's choices, by
+    default the one its routing rule names. ``then``: claim the next task of ``queue``."""
     context = web.context
+    parsed = parse_choice(Verdict, verdict, "verdict")
+    choices = task_action_choices(context.services, task_id)
     review_hosted.decide(
         context.services,
         context.stores,
         principal=signed_in(request),
         task_id=task_id,
-        verdict=parse_choice(Verdict, verdict, "verdict"),
+        verdict=parsed,
         reason_code=reason_code,
         label=label.strip(),
+        action=chosen_action(choices, parsed, action.strip()),
     )
+    if then == "next":
+        return claim_and_open(request, web, "review", queue, "decided_next", "decided_empty")
     return redirect(request, "queue_page", "decided")
 
 
@@ -127,6 +115,7 @@ def resolve_task(
     task_id: TaskId,
     outcome: Annotated[str, Form(max_length=40)],
     reason_code: Annotated[str, Form(max_length=200)],
+    then: Annotated[Then, Form()] = "queue",
 ) -> Response:
     context = web.context
     review_hosted.resolve_appeal(
@@ -137,6 +126,8 @@ def resolve_task(
         outcome=parse_choice(AppealOutcome, outcome, "outcome"),
         reason_code=reason_code,
     )
+    if then == "next":
+        return claim_and_open(request, web, "appeals", "", "resolved_next", "resolved_empty")
     return redirect(request, "appeals_page", "resolved")
 
 

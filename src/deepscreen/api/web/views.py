@@ -1,5 +1,7 @@
-"""What the pages show, built from service calls only: queue overviews, a claimed task with its
-evidence, and the dashboard. Plain values for the templates; no HTML here."""
+"""What a task page shows, built from service calls only: a claimed task with its evidence,
+the actions a violation may take, and for an appeal the decision and review appealed against.
+Plain values for the templates; no HTML here. (Queue pages: ``queue_views``; the dashboard:
+``dashboard_views``.)"""
 
 from __future__ import annotations
 
@@ -10,69 +12,15 @@ from datetime import datetime
 from typing import Any
 
 from deepscreen.core.errors import NotFound
+from deepscreen.core.events import DecisionMade, ReviewCompleted
 from deepscreen.core.signals import SignalResult
-from deepscreen.core.tasks import ReviewTask, TaskStatus
-from deepscreen.impact.metrics import to_records
+from deepscreen.core.tasks import TaskKind
+from deepscreen.review.appeals import LABEL_IMPORT_PREFIX
 from deepscreen.review.assignment import Assignment
-from deepscreen.service.impact import impact_report
 from deepscreen.service.items import ItemSummary, explain_decision, item_summary
-from deepscreen.service.review_gold import AccuracyReport, reviewer_accuracy
-from deepscreen.service.review_queue import configured, overdue, pseudonym, queue_counts
+from deepscreen.service.review_actions import ActionChoices, action_choices
+from deepscreen.service.review_queue import pseudonym
 from deepscreen.service.scan import Services
-
-OVERDUE_SHOWN = 50
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    queue: str
-    open: int
-    claimed: int
-    done: int
-    overdue: int
-    sla_hours: float
-
-
-@dataclass(frozen=True)
-class QueueOverview:
-    rows: list[QueueRow]
-    overdue: list[ReviewTask]
-    claimed_by: Mapping[str, str]  # task id → pseudonym of whoever holds it
-
-
-def queue_overview(services: Services, now: datetime, *, appeals: bool) -> QueueOverview:
-    """The appeals queue (``appeals``) or the review queues: counts, SLA, overdue tasks."""
-    _, config = configured(services)
-
-    def wanted(queue: str) -> bool:
-        # Never the gold queue: a count moving there would tell a reviewer their task is gold.
-        return queue == config.appeals_queue if appeals else queue not in hidden
-
-    hidden = {config.appeals_queue, config.gold_queue}
-    by_queue: dict[str, dict[TaskStatus, tuple[int, int]]] = {}
-    for count in queue_counts(services, now=now):
-        if wanted(count.queue):
-            by_queue.setdefault(count.queue, {})[count.status] = (count.tasks, count.overdue)
-    rows = [
-        QueueRow(
-            queue=name,
-            open=statuses.get(TaskStatus.OPEN, (0, 0))[0],
-            claimed=statuses.get(TaskStatus.CLAIMED, (0, 0))[0],
-            done=statuses.get(TaskStatus.DONE, (0, 0))[0],
-            overdue=sum(o for s, (_, o) in statuses.items() if s is not TaskStatus.DONE),
-            sla_hours=config.sla_hours_by_queue.get(name, config.default_sla_hours),
-        )
-        for name, statuses in sorted(by_queue.items())
-    ]
-    names = [r.queue for r in rows]
-    late = overdue(services, now=now, queues=names, limit=OVERDUE_SHOWN) if names else []
-    holders = {t.task_id: pseudonym(services, t.claimed_by) for t in late if t.claimed_by}
-    return QueueOverview(rows, late, holders)
-
-
-def review_queue_names(services: Services, now: datetime) -> list[str]:
-    """The queues "Claim next" draws from on the queue page: all but appeals and gold."""
-    return [r.queue for r in queue_overview(services, now, appeals=False).rows]
 
 
 @dataclass(frozen=True)
@@ -114,11 +62,87 @@ class TaskView:
     similar: list[SimilarItem]
     statement: str | None
     context: Mapping[str, Any] = field(default_factory=dict)
+    actions: ActionChoices | None = None  # a review task's choices for "violating"
+    appeal: AppealFacts | None = None  # an appeal's decision and review appealed against
+    takedown: Mapping[str, Any] | None = None  # a takedown task's notice (times parsed)
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """The review that confirmed a violation, by pseudonym (never the key id)."""
+
+    reviewer: str
+    occurred_at: datetime
+    verdict: str
+    action: str | None
+    reason_code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class AppealFacts:
+    """What an appeal is against: the automated decision (action, rule, time), the action in
+    force and since when, the reviewer's verdict, action and reason code when a person decided
+    (None: the action was automated), and the appellant's statement."""
+
+    decision_id: str | None
+    action: str | None
+    rule_id: str | None
+    decided_at: datetime | None
+    policy_revision: str | None
+    enforced_action: str | None
+    enforced_at: datetime | None
+    review: ReviewFacts | None
+    statement: str
+
+
+def appeal_facts(services: Services, assignment: Assignment) -> AppealFacts:
+    """The facts of an appeal task, read from its context and the item's events."""
+    context = assignment.context
+    decision_id = context.get("decision_id")
+    events = services.store.for_item(assignment.item_id)
+    decision = next(
+        (
+            e.decision
+            for e in events
+            if isinstance(e, DecisionMade) and e.decision.decision_id == decision_id
+        ),
+        None,
+    )
+    reviews = [
+        e
+        for e in events
+        if isinstance(e, ReviewCompleted)
+        and e.decision_id == decision_id
+        and not e.reviewer.startswith(LABEL_IMPORT_PREFIX)
+    ]
+    review = reviews[-1] if reviews else None
+    return AppealFacts(
+        decision_id=decision_id,
+        action=decision.action.value if decision else context.get("action"),
+        rule_id=decision.rule_id if decision else context.get("rule_id"),
+        decided_at=decision.decided_at if decision else None,
+        policy_revision=decision.policy_revision if decision else context.get("policy_revision"),
+        enforced_action=context.get("enforced_action"),
+        enforced_at=_time(context.get("enforced_at")),
+        review=None
+        if review is None
+        else ReviewFacts(
+            reviewer=pseudonym(services, review.reviewer),
+            occurred_at=review.occurred_at,
+            verdict=review.verdict.value,
+            action=review.action.value if review.action else None,
+            reason_code=review.reason_code,
+            label=review.label,
+        ),
+        statement=str(context.get("statement") or ""),
+    )
 
 
 def task_view(services: Services, assignment: Assignment) -> TaskView:
-    """A claimed task with its item's recorded evidence. Never the item's earlier reviews:
-    a gold task is an already-labelled item, and its answer must stay hidden."""
+    """A claimed task with its item's recorded evidence. Never the item's earlier reviews
+    on a review task: a gold task is an already-labelled item, and its answer must stay
+    hidden (an appeal shows the review it is against)."""
     try:
         item: ItemSummary | None = item_summary(services, assignment.item_id)
     except NotFound:
@@ -139,6 +163,7 @@ def task_view(services: Services, assignment: Assignment) -> TaskView:
             for t in explanation.traces
         ]
     signals = item.signals if item else ()
+    appeal = assignment.kind is TaskKind.APPEAL
     return TaskView(
         assignment=assignment,
         item=item,
@@ -149,6 +174,9 @@ def task_view(services: Services, assignment: Assignment) -> TaskView:
         similar=similar_banked(services, assignment.item_id, signals),
         statement=assignment.context.get("statement"),
         context=assignment.context,
+        actions=None if appeal else action_choices(services, assignment.context),
+        appeal=appeal_facts(services, assignment) if appeal else None,
+        takedown=_takedown(assignment.context.get("takedown")),
     )
 
 
@@ -188,71 +216,18 @@ def _similar(match: Mapping[str, Any], found: str) -> SimilarItem:
     )
 
 
-@dataclass(frozen=True)
-class Headline:
-    name: str
-    title: str
-    value: float | None
-    ci_low: float | None
-    ci_high: float | None
-    n: int
-    definition: str
+def _takedown(value: object) -> Mapping[str, Any] | None:
+    if not isinstance(value, Mapping):
+        return None
+    times = {k: _time(value.get(k)) for k in ("received_at", "deadline_at")}
+    return {**value, **times}
 
 
-# The metrics a dashboard leads with, in order, and their titles. ``labelled_items`` is the n
-# of ``violating_per_10k_uploads``: items with a ground-truth label (reviews and imports).
-HEADLINES = (
-    ("uploads", "Uploads"),
-    ("sent_to_review", "Sent to review"),
-    ("labelled_items", "Labelled items"),
-    ("actioned_total", "Items actioned"),
-    ("violating_per_10k_uploads", "Violating per 10k uploads"),
-    ("precision_any_action", "Precision of actions"),
-    ("automated_share", "Automated share of actions"),
-    ("appeal_rate", "Appeal rate"),
-    ("overturn_rate", "Overturn rate"),
-    ("time_to_action_median_hours", "Median time to action (h)"),
-)
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    headlines: list[Headline]
-    accuracy: AccuracyReport  # pseudonymised
-
-
-def dashboard(services: Services, costs: Mapping[str, Any]) -> Dashboard:
-    """Headline rows of the impact metric table (all time, no breakdowns, no bootstrap: a page
-    view stays cheap) and reviewer accuracy under pseudonyms."""
-    report = impact_report(
-        services, costs, period="all", by_segment=False, by_policy=False, bootstrap=False
-    )
-    rows = {r["metric"]: r for r in to_records(report.table)}
-    if "violating_per_10k_uploads" in rows:
-        base = rows["violating_per_10k_uploads"]
-        rows["labelled_items"] = {
-            "value": base["n"],
-            "ci_low": None,
-            "ci_high": None,
-            "n": base["n"],
-            "definition": "Items with a ground-truth label (latest review or imported label): "
-            "the n of violating_per_10k_uploads.",
-        }
-    headlines = [
-        Headline(
-            name,
-            title,
-            row["value"],
-            row["ci_low"],
-            row["ci_high"],
-            int(row["n"]),
-            row["definition"],
-        )
-        for name, title in HEADLINES
-        if (row := rows.get(name)) is not None
-    ]
-    accuracy = reviewer_accuracy(services).pseudonymised(lambda r: pseudonym(services, r))
-    return Dashboard(headlines, accuracy)
+def _time(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _json(value: Any) -> str:

@@ -1,0 +1,471 @@
+"""Takedown requests: a notice that an item is non-consensual intimate imagery (US TAKE IT DOWN
+Act: removed within 48 hours of a valid request), illegal content (EU DSA Art. 16) or otherwise
+to be taken down.
+
+``submit_notice`` validates the request, resolves the item it names (an item id, the SHA-256 of
+the content, or the URL of media already scanned) and records a ``NoticeReceived`` with its own
+``notice_id`` and legal deadline. A matched notice opens a task in the takedown queue whose SLA
+is that deadline, ranked above every ordinary review task (``takedown_priority``). The notice,
+its task and an ``imports`` row keyed by the notice's digest are written in one transaction
+(``EventStore.append_import``): the same request twice is one notice and one task, and a crash
+never leaves a notice without its task. A notice naming no stored item is recorded as
+``matched = False`` under the reference's key and opens no task (there is nothing to review);
+sent again once the item is stored, it is matched then (``rematch``), its deadline still
+counted from the first receipt.
+
+The task is decided like any review (``service.review_queue.decide``); what a decision does to
+a takedown task is in ``service.takedown_resolve``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from deepscreen.core.banks import BANK_NAME, DEFAULT_PDQ_THRESHOLD
+from deepscreen.core.decisions import Decision
+from deepscreen.core.errors import ConfigError, InvalidInput, NotFound, TaskNotFound
+from deepscreen.core.events import NoticeReceived, NoticeType, Notifier
+from deepscreen.core.imports import ImportRecord
+from deepscreen.core.tasks import ReviewTask, TaskKind
+from deepscreen.impact.takedown import Request, TakedownLedger, takedown_ledger
+from deepscreen.review.routing import CONTEXT, decision_context
+from deepscreen.service.audit import record_action
+from deepscreen.service.review_queue import configured
+from deepscreen.service.scan import Services
+from deepscreen.service.takedown_resolve import TAKEDOWN
+from deepscreen.store.access_ports import AuditLog
+
+NOTICE_KIND = "notice"  # the ``imports`` row of a notice: its idempotency key
+MATCH_KIND = "notice_match"  # the row of an unmatched notice's later match
+TAKEDOWN_PRIORITY_BASE = 1e15
+"""Takedown tasks rank above every review task: priority = 10¹⁵ − the deadline in seconds
+since 1970 (about 9.98 × 10¹⁴: earlier deadlines first), while a review task's priority is
+``p × severity × views ÷ handling minutes`` — 10¹⁴ would need e.g. 10¹³ views."""
+MAX_STATEMENT_CHARS = 5000
+MAX_CONTACT_CHARS = 320
+MAX_REFERENCE_CHARS = 2048
+MAX_EXTERNAL_ID_CHARS = 128
+GOOD_FAITH_REQUIRED = frozenset({NoticeType.NCII, NoticeType.DSA_ILLEGAL_CONTENT})
+_SHA256 = re.compile(r"^(?:sha256:)?([0-9a-fA-F]{64})$")
+_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TakedownConfig:
+    """``[takedown]`` settings as plain values: the queue and block bank of takedowns, the
+    bank's match threshold, the deadline per notice type (hours after receipt) and whether
+    deciding a takedown sweeps the stored items for copies at once."""
+
+    queue: str = "takedown"
+    bank: str = "takedown"
+    bank_threshold: int = DEFAULT_PDQ_THRESHOLD
+    deadline_hours: Mapping[NoticeType, float] = field(
+        default_factory=lambda: {
+            NoticeType.NCII: 48.0,
+            NoticeType.DSA_ILLEGAL_CONTENT: 24.0,
+            NoticeType.OTHER: 72.0,
+        }
+    )
+    sweep_on_resolve: bool = True
+
+    def __post_init__(self) -> None:
+        if not BANK_NAME.match(self.bank):
+            raise ConfigError(f"[takedown] bank {self.bank!r} must be lower_snake_case")
+        if not 0 <= self.bank_threshold <= 128:
+            raise ConfigError(f"[takedown] bank_threshold {self.bank_threshold!r} not in [0, 128]")
+        missing = set(NoticeType) - set(self.deadline_hours)
+        if missing or any(not h > 0 for h in self.deadline_hours.values()):
+            raise ConfigError("[takedown] needs a positive deadline for every notice type")
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, Any]) -> TakedownConfig:
+        """From ``Settings.takedown.model_dump()``."""
+        return cls(
+            queue=str(values.get("queue", "takedown")),
+            bank=str(values.get("bank", "takedown")),
+            bank_threshold=int(values.get("bank_threshold", DEFAULT_PDQ_THRESHOLD)),
+            deadline_hours={
+                NoticeType.NCII: float(values.get("ncii_deadline_hours", 48.0)),
+                NoticeType.DSA_ILLEGAL_CONTENT: float(values.get("dsa_deadline_hours", 24.0)),
+                NoticeType.OTHER: float(values.get("other_deadline_hours", 72.0)),
+            },
+            sweep_on_resolve=bool(values.get("sweep_on_resolve", True)),
+        )
+
+    def deadline(self, notice_type: NoticeType, received_at: datetime) -> datetime:
+        return received_at + timedelta(hours=self.deadline_hours[notice_type])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticeRequest:
+    """A takedown request as received. Exactly one of ``item_id``, ``sha256`` (of the
+    content, with or without ``sha256:``) and ``url`` names the item. ``external_id`` is the
+    platform's own id for the request: when given, it alone identifies the request (sending
+    it again is the same notice); else the request's content does."""
+
+    notice_type: NoticeType
+    item_id: str | None = None
+    sha256: str | None = None
+    url: str | None = None
+    statement: str = ""
+    contact: str = ""
+    good_faith: bool = False
+    notifier: Notifier = Notifier.USER
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NoticeOutcome:
+    """The recorded notice; its task (None: unmatched); ``duplicate``: the same request was
+    received before and nothing new was recorded (``notice`` and ``task`` are the first
+    ones); ``rematched``: a duplicate of an unmatched notice whose item is stored now."""
+
+    notice: NoticeReceived
+    task: ReviewTask | None
+    duplicate: bool = False
+    rematched: bool = False
+
+    @property
+    def matched(self) -> bool:
+        return self.task is not None or self.notice.matched
+
+
+def check_request(request: NoticeRequest) -> tuple[str, str]:
+    """The request's (reference kind, normalised reference), or ``InvalidInput`` naming every
+    problem (the API's schema refuses the same with a 422 before this runs)."""
+    problems = []
+    named = [
+        (kind, value)
+        for kind, value in (
+            ("item_id", request.item_id),
+            ("sha256", request.sha256),
+            ("url", request.url),
+        )
+        if value is not None and value.strip()
+    ]
+    if len(named) != 1:
+        problems.append("name the item with exactly one of item_id, sha256 or url")
+    if request.notice_type in GOOD_FAITH_REQUIRED and request.good_faith is not True:
+        problems.append(
+            f"{request.notice_type.value} notices need the requester's good-faith declaration "
+            "(good_faith = true)"
+        )
+    if not request.statement.strip():
+        problems.append("the statement is empty: say why the item should be taken down")
+    for what, value, most in (
+        ("statement", request.statement, MAX_STATEMENT_CHARS),
+        ("contact", request.contact, MAX_CONTACT_CHARS),
+    ):
+        if len(value) > most:
+            problems.append(f"the {what} holds at most {most} characters, got {len(value)}")
+    if request.notice_type in GOOD_FAITH_REQUIRED and not request.contact.strip():
+        problems.append(f"{request.notice_type.value} notices need the requester's contact")
+    for what, text in (
+        ("item_id", request.item_id),
+        ("sha256", request.sha256),
+        ("url", request.url),
+        ("statement", request.statement),
+        ("contact", request.contact),
+    ):
+        if text is not None and not _storable(text):
+            problems.append(f"the {what} holds a NUL character or invalid Unicode")
+    if request.external_id is not None and not _EXTERNAL_ID.match(request.external_id):
+        problems.append("external_id: 1 to 128 letters, digits and . _ : -")
+    reference = ("", "")
+    if len(named) == 1:
+        kind, value = named[0]
+        value = value.strip()
+        if len(value) > MAX_REFERENCE_CHARS:
+            problems.append(f"{kind} holds at most {MAX_REFERENCE_CHARS} characters")
+        elif kind == "sha256":
+            found = _SHA256.match(value)
+            if found is None:
+                problems.append("sha256: 64 hexadecimal characters, optionally after sha256:")
+            else:
+                value = "sha256:" + found.group(1).lower()
+        elif kind == "url":
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                problems.append("url: an http(s) URL of media already scanned")
+        reference = (kind, value)
+    if problems:
+        raise InvalidInput("takedown notice refused: " + "; ".join(problems))
+    return reference
+
+
+def _storable(text: str) -> bool:
+    """No NUL (PostgreSQL text refuses it) and valid Unicode (no lone surrogates)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def notice_digest(request: NoticeRequest, reference: tuple[str, str]) -> str:
+    """The SHA-256 that identifies the request: of its ``external_id`` when given, else of
+    its content (type, reference, statement, contact, notifier)."""
+    if request.external_id is not None:
+        key: dict[str, Any] = {"external_id": request.external_id}
+    else:
+        key = {
+            "type": request.notice_type.value,
+            "reference": list(reference),
+            "statement": request.statement,
+            "contact": request.contact,
+            "notifier": request.notifier.value,
+        }
+    text = json.dumps(key, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def notice_id_of(digest: str) -> str:
+    return f"ntc-{digest[:20]}"
+
+
+def takedown_task_id(notice_id: str) -> str:
+    """One task per notice: the same notice again adds nothing."""
+    return f"takedown:{notice_id}"
+
+
+def takedown_priority(deadline_at: datetime) -> float:
+    """Above every review task; among takedowns, the earliest deadline first."""
+    return TAKEDOWN_PRIORITY_BASE - deadline_at.timestamp()
+
+
+def submit_notice(
+    services: Services,
+    config: TakedownConfig,
+    request: NoticeRequest,
+    *,
+    now: datetime,
+    source: str = "api",
+) -> NoticeOutcome:
+    """Record a takedown request received at ``now`` and queue its item (see the module
+    docstring); ``source`` says who submitted it (an API key id, ``cli``) in the imports row."""
+    configured(services)  # a matched notice needs the review queue for its task
+    reference = check_request(request)
+    digest = notice_digest(request, reference)
+    notice_id = notice_id_of(digest)
+    item_id, matched = resolve_reference(services, *reference)
+    notice = NoticeReceived(
+        item_id=item_id,
+        occurred_at=now,
+        notifier=request.notifier,
+        notice_id=notice_id,
+        notice_type=request.notice_type,
+        deadline_at=config.deadline(request.notice_type, now),
+        reference=reference[1],
+        matched=matched,
+        statement=request.statement,
+        contact=request.contact,
+        good_faith=request.good_faith,
+    )
+    task = takedown_task(services, config, notice) if matched else None
+    record = ImportRecord(kind=NOTICE_KIND, digest=digest, source=source, imported_at=now, events=1)
+    earlier = services.store.append_import(record, [notice], tasks=[task] if task else [])
+    if earlier is None:
+        return NoticeOutcome(notice, task)
+    first = find_notice(services, notice_id, item_hint=item_id)
+    if first is None:  # the row exists, the notice not: impossible within one transaction
+        raise InvalidInput(f"notice {notice_id} is recorded as received but cannot be read")
+    if first.matched:
+        return NoticeOutcome(first, _task_of(services, notice_id), duplicate=True)
+    return rematch(services, config, first, now=now)
+
+
+def rematch(
+    services: Services, config: TakedownConfig, notice: NoticeReceived, *, now: datetime
+) -> NoticeOutcome:
+    """An unmatched notice again: when its reference names a stored item now, record the
+    match (the notice again, ``matched``, at its first receipt time) and open its task, once;
+    else return it as it is."""
+    kind, value = _reference_kind(notice.reference)
+    item_id, matched = resolve_reference(services, kind, value)
+    if not matched:
+        return NoticeOutcome(notice, None, duplicate=True)
+    found = NoticeReceived(
+        item_id=item_id,
+        occurred_at=notice.occurred_at,
+        notifier=notice.notifier,
+        notice_id=notice.notice_id,
+        notice_type=notice.notice_type,
+        deadline_at=notice.deadline_at,
+        reference=notice.reference,
+        matched=True,
+        statement=notice.statement,
+        contact=notice.contact,
+        good_faith=notice.good_faith,
+    )
+    task = takedown_task(services, config, found)
+    assert notice.notice_id is not None
+    digest = hashlib.sha256(notice.notice_id.encode()).hexdigest()
+    record = ImportRecord(
+        kind=MATCH_KIND, digest=digest, source="rematch", imported_at=now, events=1
+    )
+    if services.store.append_import(record, [found], tasks=[task]) is None:
+        return NoticeOutcome(found, task, duplicate=True, rematched=True)
+    return NoticeOutcome(found, _task_of(services, notice.notice_id), duplicate=True)
+
+
+def takedown_task(services: Services, config: TakedownConfig, notice: NoticeReceived) -> ReviewTask:
+    """The task a matched notice opens: created at receipt, due at the deadline, ranked above
+    ordinary review; the reviewer sees the decision in force, the notice's type, deadline,
+    reference and statement (never the requester's contact)."""
+    assert notice.notice_id is not None and notice.notice_type is not None
+    assert notice.deadline_at is not None
+    decision = services.store.latest_decision(notice.item_id)
+    takedown = {
+        "notice_id": notice.notice_id,
+        "notice_type": notice.notice_type.value,
+        "notifier": notice.notifier.value,
+        "received_at": notice.occurred_at.isoformat(),
+        "deadline_at": notice.deadline_at.isoformat(),
+        "reference": notice.reference,
+        "good_faith": notice.good_faith,
+    }
+    context = {
+        **(_context(decision) if decision is not None else {}),
+        "takedown": takedown,
+        "statement": notice.statement,
+    }
+    resolution = {
+        **takedown,
+        "bank": config.bank,
+        "bank_threshold": config.bank_threshold,
+        "sweep_on_resolve": config.sweep_on_resolve,
+    }
+    return ReviewTask(
+        task_id=takedown_task_id(notice.notice_id),
+        item_id=notice.item_id,
+        kind=TaskKind.REVIEW,
+        queue=config.queue,
+        priority=takedown_priority(notice.deadline_at),
+        created_at=notice.occurred_at,
+        due_at=notice.deadline_at,
+        decision_id=None if decision is None else decision.decision_id,
+        payload={CONTEXT: context, TAKEDOWN: resolution},
+    )
+
+
+def _context(decision: Decision) -> dict[str, Any]:
+    return decision_context(decision)
+
+
+def resolve_reference(services: Services, kind: str, value: str) -> tuple[str, bool]:
+    """(item id, matched): the stored item the reference names, else the reference's key
+    (an item id as given, ``sha256:<hex>``, or ``url:<SHA-256 of the URL, 32 hex>``)."""
+    if kind in ("item_id", "sha256"):
+        return value, services.store.has_item(value)
+    found = item_from_url(services, value)
+    if found is not None:
+        return found, True
+    return "url:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:32], False
+
+
+def item_from_url(services: Services, url: str) -> str | None:
+    """The item most recently ingested from ``url`` (its ``source``), if any. Reads every
+    ingest event of the log: a notice by URL costs a pass over the store."""
+    needle = json.dumps(url, ensure_ascii=False)[1:-1]
+    found = None
+    for _seq, event_type, item_id, _at, payload in services.store.read_rows():
+        if event_type == "item_ingested" and needle in payload:
+            if json.loads(payload).get("source") == url:
+                found = item_id
+    return found
+
+
+def find_notice(
+    services: Services, notice_id: str, *, item_hint: str | None = None
+) -> NoticeReceived | None:
+    """The first record of the notice (the matched one when it was matched later)."""
+    candidates: list[NoticeReceived] = []
+    if item_hint is not None:
+        candidates = [
+            e
+            for e in services.store.for_item(item_hint)
+            if isinstance(e, NoticeReceived) and e.notice_id == notice_id and e.copy_of is None
+        ]
+    if not candidates:
+        candidates = [
+            e
+            for e in services.store.read(kinds=["notice_received"])
+            if isinstance(e, NoticeReceived) and e.notice_id == notice_id and e.copy_of is None
+        ]
+    if not candidates:
+        return None
+    return next((e for e in candidates if e.matched), candidates[0])
+
+
+def _task_of(services: Services, notice_id: str | None) -> ReviewTask | None:
+    if services.review_queue is None or notice_id is None:
+        return None
+    try:
+        return services.review_queue.get(takedown_task_id(notice_id))
+    except TaskNotFound:  # an unmatched notice has none
+        return None
+
+
+def _reference_kind(reference: str) -> tuple[str, str]:
+    """How a stored notice named its item: (``url``/``sha256``/``item_id``, the reference)."""
+    if reference.startswith(("http://", "https://")):
+        return "url", reference
+    if reference.startswith("sha256:") and _SHA256.match(reference):
+        return "sha256", reference
+    return "item_id", reference
+
+
+def ledger(services: Services, *, bank: str) -> TakedownLedger:
+    """Every takedown request and copy in the store (one pass over the log)."""
+    rows = (
+        (event_type, item_id, at, payload)
+        for _seq, event_type, item_id, at, payload in services.store.read_rows()
+    )
+    return takedown_ledger(rows, bank=bank)
+
+
+def submit_audited(
+    services: Services,
+    config: TakedownConfig,
+    request: NoticeRequest,
+    *,
+    audit: AuditLog,
+    actor: str,
+) -> NoticeOutcome:
+    """``submit_notice`` now, with a ``notice.submit`` entry in the audit trail (ids, type
+    and outcome only: never the statement or the requester's contact)."""
+    outcome = submit_notice(services, config, request, now=services.clock(), source=actor)
+    notice = outcome.notice
+    record_action(
+        audit,
+        actor=actor,
+        action="notice.submit",
+        target=str(notice.notice_id),
+        clock=services.clock,
+        details={
+            "notice_type": request.notice_type.value,
+            "item_id": notice.item_id if notice.matched else None,
+            "matched": notice.matched,
+            "task_id": None if outcome.task is None else outcome.task.task_id,
+            "duplicate": outcome.duplicate,
+        },
+    )
+    return outcome
+
+
+def notice_status(services: Services, config: TakedownConfig, notice_id: str) -> Request:
+    """Where a takedown request stands (its outcome read from the log); ``NotFound`` for an
+    unknown id."""
+    found = ledger(services, bank=config.bank).request(notice_id)
+    if found is None:
+        raise NotFound(f"no takedown notice {notice_id!r}")
+    return found
