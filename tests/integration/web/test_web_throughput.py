@@ -254,6 +254,23 @@ def test_an_ncii_takedown_offers_removal_only(harness: ApiHarness) -> None:
     assert [r.action for r in _reviews(harness, item)] == [Action.REMOVE]
 
 
+def test_the_takedown_queue_shows_the_legal_deadlines_as_its_sla(harness: ApiHarness) -> None:
+    item = _scan(harness, "other", 91)
+    request = NoticeRequest(
+        notice_type=NoticeType.NCII,
+        item_id=item,
+        statement="it is me",
+        contact="me@example.org",
+        good_faith=True,
+    )
+    submit_notice(harness.services, TakedownConfig(), request, now=harness.services.clock())
+    with TestClient(harness.app) as client:
+        sign_in(client, harness.tokens[Role.REVIEWER])
+        page = client.get("/ui/queue").text
+    row = page[page.index('data-queue="takedown"') :].split("</tr>")[0]
+    assert "<td>per notice: NCII 48 h, DSA 24 h, other 72 h</td>" in row  # not the 24 h default
+
+
 # ------------------------------------------------------------------ the appeal page
 
 

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from deepscreen.api.web.access import authorize, check_csrf
 from deepscreen.api.web.context import Web, render
 from deepscreen.api.web.dashboard_views import dashboard
+from deepscreen.api.web.queue_routes import takedown_sla
 from deepscreen.api.web.queue_views import queue_overview
 
 router = APIRouter(dependencies=[Depends(authorize), Depends(check_csrf)])
@@ -20,7 +21,12 @@ def dashboard_page(request: Request, web: Web) -> Response:
         request,
         "dashboard.html",
         board=dashboard(context.services, context.settings.costs.model_dump()),
-        queues=queue_overview(context.services, web.now(), appeals=False).rows,
+        queues=queue_overview(
+            context.services,
+            web.now(),
+            appeals=False,
+            sla_notes=takedown_sla(context.settings),
+        ).rows,
         appeals=queue_overview(context.services, web.now(), appeals=True).rows,
         nav="dashboard",
     )

@@ -20,6 +20,7 @@ from deepscreen.service import review_hosted
 from deepscreen.service.media_thumbnail import task_thumbnail
 from deepscreen.service.media_wellness import load_prefs
 from deepscreen.service.review_queue import configured
+from deepscreen.settings import Settings
 
 router = APIRouter(dependencies=[Depends(authorize), Depends(check_csrf)])
 
@@ -87,10 +88,21 @@ def thumbnail(request: Request, web: Web, task_id: TaskId) -> Response:
     return Response(png, media_type="image/png", headers=NO_STORE)
 
 
+def takedown_sla(settings: Settings) -> dict[str, str]:
+    """The takedown queue's SLA is each notice's legal deadline, by notice type."""
+    t = settings.takedown
+    return {
+        t.queue: f"per notice: NCII {t.ncii_deadline_hours:g} h, DSA {t.dsa_deadline_hours:g} h, "
+        f"other {t.other_deadline_hours:g} h"
+    }
+
+
 def _overview_page(request: Request, web: WebUi, scope: Scope) -> Response:
     services = web.context.services
     appeals = scope == "appeals"
-    overview = queue_overview(services, web.now(), appeals=appeals)
+    overview = queue_overview(
+        services, web.now(), appeals=appeals, sla_notes=takedown_sla(web.context.settings)
+    )
     reviewer = signed_in(request).key_id
     rows = waiting_rows(
         services,

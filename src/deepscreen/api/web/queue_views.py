@@ -33,6 +33,7 @@ class QueueRow:
     done: int
     overdue: int
     sla_hours: float
+    sla_note: str = ""  # instead of the queue's SLA, when each task carries its own deadline
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,15 @@ class QueueOverview:
     claimed_by: Mapping[str, str]  # task id → pseudonym of whoever holds it
 
 
-def queue_overview(services: Services, now: datetime, *, appeals: bool) -> QueueOverview:
-    """The appeals queue (``appeals``) or the review queues: counts, SLA, overdue tasks."""
+def queue_overview(
+    services: Services,
+    now: datetime,
+    *,
+    appeals: bool,
+    sla_notes: Mapping[str, str] | None = None,
+) -> QueueOverview:
+    """The appeals queue (``appeals``) or the review queues: counts, SLA, overdue tasks.
+    ``sla_notes``: queues whose tasks carry their own deadline (takedowns), and how."""
     _, config = configured(services)
 
     def wanted(queue: str) -> bool:
@@ -63,6 +71,7 @@ def queue_overview(services: Services, now: datetime, *, appeals: bool) -> Queue
             done=statuses.get(TaskStatus.DONE, (0, 0))[0],
             overdue=sum(o for s, (_, o) in statuses.items() if s is not TaskStatus.DONE),
             sla_hours=config.sla_hours_by_queue.get(name, config.default_sla_hours),
+            sla_note=(sla_notes or {}).get(name, ""),
         )
         for name, statuses in sorted(by_queue.items())
     ]
