@@ -23,11 +23,11 @@ from deepscreen.cli.options import (
     write_json_file,
 )
 from deepscreen.core import metrics as definitions
-from deepscreen.core.numbers import format_change, format_value
 from deepscreen.impact.compare import Comparison, MetricRow
 from deepscreen.impact.compare import compare as compare_policies
 from deepscreen.impact.costs import CostModel
 from deepscreen.policy.bundle import load_bundle
+from deepscreen.report.formatting import comparison_cells
 from deepscreen.service.replay import comparison_report, latest_revision, load_events, select_items
 
 CandidateArg = Annotated[
@@ -224,15 +224,5 @@ def _print_costs(console: Console, result: Comparison) -> None:
 
 
 def _cells(row: MetricRow, currency: str = "") -> tuple[str, str, str, str]:
-    unit = definitions.unit(row.metric)
-
-    def fmt(value: float | None) -> str:
-        return format_value(value, unit, currency=currency)
-
-    def bound(value: float) -> str:  # the unit is printed once, after the change
-        return format_change(value, unit).removesuffix(" pp")
-
-    delta = format_change(row.delta, unit, currency=currency)
-    if row.ci_low is not None and row.ci_high is not None:
-        delta += f" [{bound(row.ci_low)}, {bound(row.ci_high)}]"
-    return fmt(row.baseline), fmt(row.candidate), delta, row.verdict
+    """The report's cells (one formatter, the interval in the change's unit)."""
+    return comparison_cells(row.to_dict(), currency)

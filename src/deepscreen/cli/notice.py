@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +25,7 @@ from deepscreen.cli.options import (
     settings_from,
     write_json_file,
 )
+from deepscreen.cli.rows import OutputFormat, OutputOpt, print_rows
 from deepscreen.core.events import NoticeType, Notifier
 from deepscreen.core.numbers import format_value
 from deepscreen.impact.takedown import PENDING, compliance_rows, shown_rows
@@ -45,14 +45,6 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="markdown",
 )
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
-
-OutputOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 
 
 def _config(config: Path | None, db: str | None) -> TakedownConfig:
@@ -288,13 +280,4 @@ def _request_row(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _print(rows: list[dict[str, Any]], output_format: OutputFormat) -> None:
-    if output_format is OutputFormat.JSON:
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    if not rows:
-        typer.echo("no takedown requests")
-        return
-    table = Table(*rows[0])
-    for row in rows:
-        table.add_row(*("" if v is None else escape(str(v)) for v in row.values()))
-    Console(width=200).print(table)
+    print_rows(rows, output_format, empty="no takedown requests", width=200)

@@ -9,16 +9,13 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from deepscreen.cli.errors import domain_errors
 from deepscreen.cli.options import ConfigOpt, DbOpt, open_services
+from deepscreen.cli.rows import OutputFormat, OutputOpt, print_rows
 from deepscreen.core.decisions import Action
 from deepscreen.core.events import Verdict
 from deepscreen.core.tasks import ReviewTask
@@ -35,17 +32,10 @@ from deepscreen.service.review_queue import (
 )
 from deepscreen.service.takedown_resolve import TakedownResolution
 
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
-
 ReviewerOpt = Annotated[str, typer.Option("--reviewer", help="Who is working the queue.")]
 QueuesOpt = Annotated[
     list[str] | None, typer.Option("--queue", help="Only this queue (repeatable; default: all).")
 ]
-OutputOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 TaskArg = Annotated[str, typer.Argument(help="The task id, as `review claim` printed it.")]
 
 
@@ -191,13 +181,4 @@ def _task_row(task: ReviewTask, alias: Callable[[str], str]) -> dict[str, Any]:
 
 
 def _print(rows: list[dict[str, Any]], output_format: OutputFormat) -> None:
-    if output_format is OutputFormat.JSON:
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    if not rows:
-        typer.echo("nothing to show")
-        return
-    table = Table(*rows[0])
-    for row in rows:
-        table.add_row(*("" if v is None else escape(str(v)) for v in row.values()))
-    Console(width=160).print(table)
+    print_rows(rows, output_format, empty="nothing to show", width=160)

@@ -74,10 +74,6 @@ METRICS: tuple[registry.Metric, ...] = tuple(registry.metric(name) for name in N
 METRIC_BY_NAME: Mapping[str, registry.Metric] = {m.name: m for m in METRICS}
 
 
-def label(name: str) -> str:
-    return registry.label(name)
-
-
 @dataclass(frozen=True, slots=True)
 class Request:
     """One takedown request and what became of it (times in UTC)."""
@@ -390,7 +386,7 @@ def _row(name: str, kind: str, interval: Interval, **extra: Any) -> dict[str, An
     return {
         "metric": name,
         "notice_type": kind,
-        "label": label(name),
+        "label": registry.label(name),
         "unit": metric.unit,
         "value": interval.value,
         "ci_low": interval.low,

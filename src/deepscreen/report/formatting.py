@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from deepscreen.core import metrics as definitions
-from deepscreen.core.numbers import format_value
+from deepscreen.core.numbers import format_change, format_value
 
 PERCENT_METRICS = (
     "precision",
@@ -100,16 +100,8 @@ def signed(
     value: float | None, unit: str = "count", *, share: bool = False, currency: str = ""
 ) -> str:
     """A change: ``+1.3``, ``−0.84 USD``, ``+7.5 pp`` (a change of a share, in percentage
-    points); ``0`` for no change or noise."""
-    if value is None:
-        return "—"
-    unit = "share" if share else unit
-    text = format_value(abs(value), unit, currency=currency)
-    if unit == "share":
-        text = text.replace("%", " pp")
-    if text.split(" ")[0] == "0":
-        return "0"
-    return ("−" if value < 0 else "+") + text
+    points); ``0`` for no change or noise (``core.numbers.format_change``)."""
+    return format_change(value, "share" if share else unit, currency=currency)
 
 
 def _bare(text: str) -> str:
