@@ -7,11 +7,12 @@ import secrets
 from datetime import timedelta
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deepscreen.core.clock import Clock, IdFactory, system_clock, uuid4_ids
+from deepscreen.core.costs import CostInputs
 from deepscreen.core.decisions import Action
 from deepscreen.core.errors import ConfigError
-from deepscreen.impact.summary import CostInputs
 from deepscreen.media import MediaLimits
 from deepscreen.policy.bundle import Bundle, load_bundle
 from deepscreen.review.config import PriorityConfig, ReviewConfig
@@ -21,7 +22,6 @@ from deepscreen.service.hosted import HostedStores
 from deepscreen.service.media import ReviewMedia
 from deepscreen.service.media_wellness import WellnessConfig
 from deepscreen.service.scan import BankingRule
-from deepscreen.service.url_fetch import UrlFetcher, address_check
 from deepscreen.settings import (
     EnsembleSettings,
     MediaStoreSettings,
@@ -31,39 +31,34 @@ from deepscreen.settings import (
     WellnessSettings,
 )
 from deepscreen.signals.cascade import Cascade
-from deepscreen.signals.ensemble import Ensemble, load_stack
-from deepscreen.signals.faces import FacesDetector
 from deepscreen.signals.hash_banks import BankMatcher
 from deepscreen.signals.hashmatch import HashMatchDetector
-from deepscreen.signals.learned import LearnedDetector
 from deepscreen.signals.model_catalogue import default_models_dir
 from deepscreen.signals.ports import Detector
 from deepscreen.signals.registry import load_detectors
-from deepscreen.signals.vendor import VendorConfig, VendorDetector
 from deepscreen.store.access_memory import (
     InMemoryAuditLog,
     InMemoryKeyStore,
     InMemorySessionRevocations,
 )
-from deepscreen.store.audit_sql import SqlAuditLog
 from deepscreen.store.banks_open import open_bank_store
 from deepscreen.store.banks_ports import BankStore
-from deepscreen.store.database import SqlDatabase
 from deepscreen.store.ingest_memory import InMemoryIngestJobStore
-from deepscreen.store.ingest_sql import SqlIngestJobStore
-from deepscreen.store.keys_sql import SqlKeyStore
-from deepscreen.store.media_cipher import FernetCipher
-from deepscreen.store.media_fsspec import FsspecMediaStore
 from deepscreen.store.media_memory import InMemoryReviewerPreferences
 from deepscreen.store.media_ports import MediaStore
-from deepscreen.store.media_prefs_sql import SqlReviewerPreferences
 from deepscreen.store.memory import InMemoryEventStore
 from deepscreen.store.ports import EventStore
 from deepscreen.store.review_memory import InMemoryReviewQueue
 from deepscreen.store.review_ports import ReviewQueueStore
-from deepscreen.store.review_sql import SqlReviewQueue
-from deepscreen.store.sessions_sql import SqlSessionRevocations
-from deepscreen.store.sql import SqlEventStore
+
+if TYPE_CHECKING:
+    from deepscreen.service.url_fetch import UrlFetcher
+    from deepscreen.signals.ensemble import Ensemble
+    from deepscreen.signals.vendor import VendorConfig
+
+# Adapters that pull in heavy libraries (onnxruntime, PyAV, scipy, httpx, fsspec, cryptography)
+# are imported in the function that builds them, only when the settings enable them: a command
+# pays for what it uses (``deepscreen --version`` and a provenance-only scan stay fast).
 
 
 def default_policy_dir() -> Path:
@@ -76,6 +71,8 @@ def open_store(url: str) -> EventStore:
     """``memory://`` for the in-memory fake, else a SQLAlchemy URL (SQLite or PostgreSQL)."""
     if url == "memory://":
         return InMemoryEventStore()
+    from deepscreen.store.sql import SqlEventStore  # SQLAlchemy: only for a SQL database
+
     return SqlEventStore(url)
 
 
@@ -168,6 +165,8 @@ def review_queue_of(store: EventStore) -> ReviewQueueStore:
     of another kind (a test's stand-in) gets an in-memory queue of its own."""
     if isinstance(store, InMemoryEventStore):
         return store.review_queue
+    from deepscreen.store.sql import SqlEventStore
+
     if isinstance(store, SqlEventStore):
         return store.open_review_queue()
     return InMemoryReviewQueue()
@@ -177,6 +176,8 @@ def open_review_queue(settings: Settings) -> ReviewQueueStore:
     """``memory://`` for the in-memory fake, else SQLite or PostgreSQL (the event store's URL)."""
     if settings.db_url == "memory://":
         return InMemoryReviewQueue()
+    from deepscreen.store.review_sql import SqlReviewQueue
+
     return SqlReviewQueue(settings.db_url)
 
 
@@ -232,6 +233,8 @@ def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, 
     """The detectors that need collaborators or settings, built only when enabled."""
     built: dict[str, Detector] = {"hashmatch": HashMatchDetector(matcher)}
     if "learned" in settings.detectors:
+        from deepscreen.signals.learned import LearnedDetector
+
         learned = settings.learned
         built["learned"] = LearnedDetector(
             Path(learned.head) if learned.head else None,
@@ -243,6 +246,8 @@ def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, 
             video_top_k=learned.video_top_k,
         )
     if "faces" in settings.detectors:
+        from deepscreen.signals.faces import FacesDetector
+
         faces = settings.faces
         built["faces"] = FacesDetector(
             Path(faces.head) if faces.head else None,
@@ -256,11 +261,15 @@ def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, 
             video_top_k=faces.video_top_k,
         )
     if "vendor" in settings.detectors:
+        from deepscreen.signals.vendor import VendorDetector
+
         built["vendor"] = VendorDetector(vendor_config(settings.vendor))
     return built
 
 
 def vendor_config(vendor: VendorSettings) -> VendorConfig | None:
+    from deepscreen.signals.vendor import VendorConfig
+
     if vendor.url is None:
         return None
     api_key = None
@@ -277,6 +286,8 @@ def vendor_config(vendor: VendorSettings) -> VendorConfig | None:
 def make_ensemble(ensemble: EnsembleSettings) -> Ensemble | None:
     if not ensemble.enabled:
         return None
+    from deepscreen.signals.ensemble import Ensemble, load_stack
+
     return Ensemble(
         method=ensemble.method,
         trust=dict(ensemble.trust),
@@ -298,6 +309,13 @@ def build_hosted(settings: Settings) -> HostedStores:
             InMemorySessionRevocations(),
             InMemoryReviewerPreferences(),
         )
+    from deepscreen.store.audit_sql import SqlAuditLog
+    from deepscreen.store.database import SqlDatabase
+    from deepscreen.store.ingest_sql import SqlIngestJobStore
+    from deepscreen.store.keys_sql import SqlKeyStore
+    from deepscreen.store.media_prefs_sql import SqlReviewerPreferences
+    from deepscreen.store.sessions_sql import SqlSessionRevocations
+
     database = SqlDatabase(settings.db_url)
     return HostedStores(
         SqlKeyStore(database),
@@ -313,6 +331,8 @@ def url_fetcher(settings: Settings) -> UrlFetcher | None:
     api = settings.api
     if not api.url_fetch_enabled:
         return None
+    from deepscreen.service.url_fetch import UrlFetcher, address_check
+
     try:
         check = address_check(api.url_fetch_allowed_networks)
     except ValueError as exc:
@@ -332,6 +352,8 @@ def review_media(settings: Settings) -> ReviewMedia:
     media = settings.media_store
     fetch = None
     if media.url_template is not None:
+        from deepscreen.service.url_fetch import UrlFetcher, address_check
+
         api = settings.api
         try:
             check = address_check(api.url_fetch_allowed_networks)
@@ -373,6 +395,9 @@ def open_media_store(media: MediaStoreSettings) -> MediaStore | None:
         url = str(Path(media.path).expanduser())
     else:
         url = media.backend
+    from deepscreen.store.media_cipher import FernetCipher
+    from deepscreen.store.media_fsspec import FsspecMediaStore
+
     cipher = FernetCipher(key) if key else None
     return FsspecMediaStore(url, cipher=cipher, storage_options=media.storage_options)
 

@@ -558,8 +558,9 @@ class DsaSettings(BaseModel):
 
 class MediaStoreSettings(BaseModel):
     """Media retained for reviewers (``[media_store]``, docs/review-media.md): the bytes of
-    items sent to review or enforced, kept ``retention_days`` for the reviewer UI, never
-    exported. Off by default."""
+    items sent to review or enforced (by any scan path), kept ``retention_days`` for the
+    reviewer UI, purged by ``deepscreen serve`` every ``purge_every_hours``, never exported.
+    Off by default."""
 
     model_config = ConfigDict(extra="forbid")
     backend: str = Field(
@@ -588,6 +589,13 @@ class MediaStoreSettings(BaseModel):
     storage_options: dict[str, Any] = Field(
         default_factory=dict,
         description="Options passed to fsspec (credentials, server-side encryption, ...).",
+    )
+    purge_every_hours: float = Field(
+        1.0,
+        ge=0,
+        le=168,
+        description="How often `deepscreen serve` deletes copies whose retention ended (as "
+        "`deepscreen media purge` does), first at start; 0: never (run the command from cron).",
     )
 
     @field_validator("url_template")

@@ -48,6 +48,7 @@ ENDPOINT_ROLES: Mapping[Endpoint, frozenset[Role] | None] = {
     ("POST", "/v1/appeals/{task_id}/resolution"): frozenset({_REVIEWER}),
     ("POST", "/v1/notices"): frozenset({_INGEST}),
     ("GET", "/v1/notices/{notice_id}"): frozenset({_INGEST, _ANALYST}),
+    ("GET", "/v1/actions"): frozenset({_INGEST, _ANALYST}),
 }
 _ADMIN_ONLY: frozenset[Role] = frozenset()
 

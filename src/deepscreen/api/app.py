@@ -1,5 +1,6 @@
 """``create_app``: the FastAPI app over wired services — routers, access control, body limit,
-error mapping, and the ingest worker started and stopped with the app's lifespan."""
+error mapping, and the ingest worker and the media purge schedule started and stopped with
+the app's lifespan."""
 
 from __future__ import annotations
 
@@ -14,12 +15,23 @@ from deepscreen.api.access import AccessMiddleware, Endpoint, check_every_endpoi
 from deepscreen.api.context import ApiContext
 from deepscreen.api.errors import install_error_handlers
 from deepscreen.api.limits import BodyLimitMiddleware
-from deepscreen.api.routes import decisions, items, metrics, notices, review, scan, status, views
+from deepscreen.api.routes import (
+    actions,
+    decisions,
+    items,
+    metrics,
+    notices,
+    review,
+    scan,
+    status,
+    views,
+)
 from deepscreen.api.web import mount_web_ui
 from deepscreen.bootstrap import url_fetcher
 from deepscreen.service.hosted import HostedStores, close_all
 from deepscreen.service.ingest_worker import IngestWorker
 from deepscreen.service.keys import KeyVerifier
+from deepscreen.service.media_purge_schedule import MediaPurger
 from deepscreen.service.scan import Services
 from deepscreen.service.url_fetch import UrlFetcher
 from deepscreen.settings import Settings
@@ -35,6 +47,7 @@ ROUTERS = (
     metrics.router,
     review.router,
     notices.router,
+    actions.router,
 )
 
 DESCRIPTION = """Moderation of generative-AI and deepfake media: scan media synchronously or
@@ -57,8 +70,9 @@ def create_app(
 
     ``fetcher`` defaults to the one the settings describe (None when URL fetching is off);
     ``verifier`` to a ``KeyVerifier`` over ``stores.keys``. ``start_worker=False`` leaves
-    pending jobs to ``app.state.context.worker.drain()``. ``close_on_shutdown`` closes the
-    stores when the lifespan ends (the server owns them).
+    pending jobs to ``app.state.context.worker.drain()`` and the media purge (when retention
+    is on and ``[media_store] purge_every_hours`` > 0) to ``context.purger.run_once()``.
+    ``close_on_shutdown`` closes the stores when the lifespan ends (the server owns them).
     """
     api = settings.api
     context = ApiContext(
@@ -68,16 +82,21 @@ def create_app(
         worker=IngestWorker(services, stores, lease_s=api.ingest_lease_s, poll_s=api.ingest_poll_s),
         verifier=verifier or KeyVerifier(stores.keys, ttl_s=api.auth_cache_ttl_s),
         fetcher=fetcher if fetcher is not None else url_fetcher(settings),
+        purger=media_purger(services, settings),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if start_worker:
             context.worker.start()  # resumes jobs left pending by a crash or a restart
+            if context.purger is not None:
+                context.purger.start()  # purges at once, then every purge_every_hours
         try:
             yield
         finally:
             await run_in_threadpool(context.worker.stop)
+            if context.purger is not None:
+                await run_in_threadpool(context.purger.stop)
             if context.fetcher is not None:
                 context.fetcher.close()  # its fetch threads; running fetches end by deadline
             if close_on_shutdown:
@@ -100,6 +119,15 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=api.max_request_bytes)
     mount_web_ui(app)  # outermost: /ui/* goes to the reviewer UI (session cookies, not keys)
     return app
+
+
+def media_purger(services: Services, settings: Settings) -> MediaPurger | None:
+    """The scheduled purge of retained media; None when retention is off or the schedule is
+    (``purge_every_hours = 0``: purged by ``deepscreen media purge`` from cron instead)."""
+    hours = settings.media_store.purge_every_hours
+    if services.media.store is None or hours <= 0:
+        return None
+    return MediaPurger(services, every_s=hours * 3600)
 
 
 def endpoints(app: FastAPI) -> list[Endpoint]:

@@ -13,6 +13,7 @@ from deepscreen.core.errors import Unauthenticated
 from deepscreen.service.hosted import HostedStores
 from deepscreen.service.ingest_worker import IngestWorker
 from deepscreen.service.keys import KeyVerifier
+from deepscreen.service.media_purge_schedule import MediaPurger
 from deepscreen.service.scan import Services
 from deepscreen.service.url_fetch import UrlFetcher
 from deepscreen.settings import Settings
@@ -31,15 +32,18 @@ class ApiContext:
     worker: IngestWorker
     verifier: KeyVerifier
     fetcher: UrlFetcher | None  # None: fetching media from URLs is disabled
+    purger: MediaPurger | None = None  # None: media retention off, or purge_every_hours = 0
 
 
-def get_context(request: Request) -> ApiContext:
+# ``async`` on purpose, as ``get_principal``: FastAPI runs a plain ``def`` dependency in the
+# threadpool — a thread hand-off per dependency per request for a dictionary lookup.
+async def get_context(request: Request) -> ApiContext:
     context = request.app.state.context
     assert isinstance(context, ApiContext)
     return context
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
 ) -> Principal:

@@ -90,12 +90,18 @@ def decide_cmd(
     label: Annotated[str, typer.Option("--label", help="Finer class, e.g. deepfake.")] = "",
     action: Annotated[
         Action | None,
-        typer.Option("--action", help="Action applied (default: `[review] violating_action`)."),
+        typer.Option(
+            "--action",
+            help="Action a violation applies: one the policy applies, as the reviewer UI "
+            "offers (default: the routing rule's `violating_action`, else `[review] "
+            "violating_action`; `remove` for a takedown, the only one for NCII).",
+        ),
     ] = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Decide a task you hold: recorded as a review (a confirmed deepfake is banked)."""
+    """Decide a task you hold: recorded as a review (a confirmed deepfake is banked). Prints
+    JSON; a takedown task's line says what its decision did (`takedown`)."""
     with domain_errors(), open_services(config, db) as services:
         done = decide(
             services,

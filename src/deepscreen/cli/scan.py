@@ -18,7 +18,6 @@ from rich.table import Table
 
 from deepscreen.cli.errors import CliError, ExitCode, domain_errors
 from deepscreen.cli.options import ConfigOpt, DbOpt, PolicyOpt, parse_assignments, services_from
-from deepscreen.cli.scan_manifest import backfill
 from deepscreen.core.media import AttributeValue
 from deepscreen.core.signals import SignalResult
 from deepscreen.scale.engines import MIN_RAY_BATCH, EngineKind
@@ -140,6 +139,8 @@ def scan(
                 "0.6 ms of scheduling (docs/performance.md, 'Library reference measurements')",
                 param_hint="--batch-size",
             )
+        from deepscreen.cli.scan_manifest import backfill  # pyarrow, fsspec: only here
+
         backfill(manifest, engine, workers, batch_size, ray_address, config, db, policy, err)
         return
     if not paths:

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from deepscreen.core import metrics as definitions
+from deepscreen.core.costs import CostInputs
 
 SUMMARY_METRICS: tuple[str, ...] = (
     "uploads",
@@ -39,16 +40,6 @@ FP_REVIEW_COST = (
     f"{FP_RATE} × review cost per item × monthly volume: the monthly cost of reviewing the "
     "non-violating items the policy flags, if the labelled items are representative of uploads"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class CostInputs:
-    """Cost parameters from settings; ``None`` means not configured (no cost is then printed)."""
-
-    currency: str = "USD"
-    review_cost_per_item: float | None = None
-    monthly_volume: int | None = None
-    source: str = "settings"
 
 
 @dataclass(frozen=True, slots=True)

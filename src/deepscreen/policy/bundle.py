@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cel
 import yaml
 from pydantic import ValidationError
 
 from deepscreen.core.decisions import Action
 from deepscreen.core.errors import BundleInvalid
+from deepscreen.policy.cel_runtime import cel
 from deepscreen.policy.model import ActionSpec, ParamSpec, ParamValue, PolicyFile, Rule
 from deepscreen.policy.shipped import SHIPPED, resolve_bundle_dir
 

@@ -8,12 +8,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-import cel
-
 from deepscreen.core.decisions import Decision
 from deepscreen.core.media import MediaItem
 from deepscreen.core.signals import SignalResult
 from deepscreen.policy.bundle import Bundle, CompiledRule
+from deepscreen.policy.cel_runtime import cel
 
 
 class Outcome(StrEnum):

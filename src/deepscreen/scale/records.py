@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import fsspec
-
+from deepscreen.core.decisions import Decision
 from deepscreen.core.errors import InvalidInput
-from deepscreen.core.events import Event
+from deepscreen.core.events import DecisionMade, Event
 from deepscreen.core.media import AttributeValue, MediaItem
 from deepscreen.media.load import load_media
+from deepscreen.service.media import wants_copy
 from deepscreen.service.scan import Services, decide
 
 KNOWN_ATTRIBUTES = ("uploader", "category", "ai_disclosure")
@@ -112,6 +112,8 @@ def fetch(record: UploadRecord, max_bytes: int) -> bytes:
     if record.data is not None:
         return record.data
     assert record.uri is not None
+    import fsspec  # imported with the first URI read: scans of local files need not pay it
+
     try:
         with fsspec.open(record.uri, "rb") as handle:
             data: bytes = handle.read(max_bytes + 1)
@@ -133,13 +135,22 @@ def load_record(services: Services, record: UploadRecord) -> MediaItem:
 
 @dataclass(frozen=True)
 class Decided:
-    """What a worker sends back for one record: the events to store, or why it failed."""
+    """What a worker sends back for one record: the events to store, or why it failed.
+    ``media_copy`` holds the bytes to keep for reviewers (``service.media.wants_copy``: retention
+    on, a ``review`` or enforcement decision, an image or video); otherwise None, so bytes
+    cross process boundaries only when a copy is kept."""
 
     source: str
     item_id: str | None
     events: tuple[Event, ...] = ()
     error: str | None = None
     error_code: str | None = None
+    media_copy: bytes | None = field(default=None, repr=False)
+
+    @property
+    def decision(self) -> Decision | None:
+        """The decision among ``events`` (None for a failed record)."""
+        return next((e.decision for e in self.events if isinstance(e, DecisionMade)), None)
 
 
 def decide_record(services: Services, record: UploadRecord) -> Decided:
@@ -147,7 +158,8 @@ def decide_record(services: Services, record: UploadRecord) -> Decided:
     failed ``Decided``, not an exception, so a batch goes on."""
     try:
         item = load_record(services, record)
-        events, _decision, _signals = decide(services, item)
+        events, decision, _signals = decide(services, item)
     except InvalidInput as exc:  # bad media, or over the per-item work budget
         return Decided(record.source, record.item_id, error=str(exc), error_code=exc.code)
-    return Decided(record.source, item.item_id, tuple(events))
+    copy = item.data if wants_copy(services.media, decision, item.data) else None
+    return Decided(record.source, item.item_id, tuple(events), media_copy=copy)

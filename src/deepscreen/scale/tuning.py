@@ -17,8 +17,6 @@ import ctypes
 import ctypes.util
 import os
 
-from threadpoolctl import threadpool_limits
-
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 32 * 1024 * 1024
@@ -29,6 +27,8 @@ def tune_worker_process() -> bool:
     """One thread per library and raised malloc thresholds; True when mallopt applied."""
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
+    from threadpoolctl import threadpool_limits  # in worker processes only
+
     threadpool_limits(limits=1)
     return raise_malloc_thresholds()
 

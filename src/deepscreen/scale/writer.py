@@ -5,7 +5,10 @@ same way whichever engine decided it: ``EventStore.record_items`` skips item ids
 (a resumed backfill, a redelivered message), and a decision routed to review has its task
 written in the same transaction as its events, as ``service.scan.scan_item`` does — a crash
 keeps both or neither. An item already stored whose ``review`` decision lost its task (a crash
-of an older deepscreen) gets it back.
+of an older deepscreen) gets it back. After the transaction, a record carrying media to keep
+(``Decided.media_copy``) has its copy kept for reviewers, as ``scan_item`` does: expiring
+retention after its stored decision, never kept twice, a failure logged and never failing the
+batch (the item is recorded).
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from deepscreen.core.decisions import Action
+from deepscreen.core.decisions import Action, Decision
 from deepscreen.scale.records import Decided
+from deepscreen.service.media import retain_scanned
 from deepscreen.service.scan import Services, restore_review_task, review_tasks
 
 
@@ -56,7 +60,8 @@ class Tally:
 
 def store_decided(services: Services, batch: Sequence[Decided]) -> list[Written]:
     """Write every decided record of ``batch``, with the review tasks of its decisions, in one
-    transaction; failed ones are passed through. Returns one ``Written`` per input, in order."""
+    transaction, then keep the media copies they call for; failed ones are passed through.
+    Returns one ``Written`` per input, in order."""
     ok = [d for d in batch if d.error is None]
     tasks = [review_tasks(services, d.events) for d in ok]
     flags = iter(services.store.record_items([d.events for d in ok], tasks=tasks) if ok else [])
@@ -67,13 +72,23 @@ def store_decided(services: Services, batch: Sequence[Decided]) -> list[Written]
             continue
         stored = next(flags)
         out.append(Written(decided, Status.STORED if stored else Status.ALREADY_STORED))
-        if not stored and decided.item_id is not None:
-            _restore(services, decided.item_id)
+        if stored:
+            decision = decided.decision
+        elif decided.item_id is not None:
+            decision = _restore(services, decided.item_id)
+        else:
+            decision = None
+        if decision is not None and decided.media_copy is not None:
+            retain_scanned(
+                services.media, decision.item_id, decided.media_copy, decision, now=services.clock()
+            )
     return out
 
 
-def _restore(services: Services, item_id: str) -> None:
-    """Give an item already stored its lost review task: reads only, unless it was lost."""
+def _restore(services: Services, item_id: str) -> Decision | None:
+    """The stored decision of an item already stored, after giving it its lost review task:
+    reads only, unless it was lost."""
     decision = services.store.latest_decision(item_id)
     if decision is not None and decision.action is Action.REVIEW:
         restore_review_task(services, decision, services.store.for_item(item_id))
+    return decision

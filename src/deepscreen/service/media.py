@@ -2,9 +2,11 @@
 reviewer's task, and deleted.
 
 - **Written at scan time**, after the item's events are recorded (``retain_scanned``, called by
-  ``service.scan.scan_item``), only for items whose decision is ``review`` or an enforcement
-  (label, downrank, age_gate, remove), and only images and videos (what the UI can show). A
-  failure to keep a copy is logged and returned, never raised: the scan has already succeeded.
+  ``service.scan.scan_item`` and, for the backfill and stream engines, by
+  ``scale.writer.store_decided``), only for items whose decision is ``review`` or an
+  enforcement (label, downrank, age_gate, remove), and only images and videos (what the UI can
+  show): ``wants_copy``. A failure to keep a copy is logged and returned, never raised: the
+  scan has already succeeded.
 - **Kept** ``retention`` after the decision, and while a review or appeal task of the item is
   open (``service.media_purge``).
 - **Deleted** by ``deepscreen media purge`` when retention ends, at once when an appeal
@@ -24,7 +26,6 @@ from urllib.parse import quote
 
 from deepscreen.core.decisions import Action, Decision
 from deepscreen.core.errors import DeepscreenError, NotFound, UnsupportedMedia
-from deepscreen.core.media import MediaItem
 from deepscreen.media import sniff_mime
 from deepscreen.media.containers import sniff_video
 from deepscreen.service.media_wellness import WellnessConfig
@@ -69,26 +70,36 @@ def shown_type(data: bytes) -> str | None:
     return sniff_mime(data) or sniff_video(data)
 
 
+def wants_copy(media: ReviewMedia, decision: Decision, data: bytes) -> bool:
+    """Does ``decision`` call for a copy of ``data``: retention on, the action ``review`` or
+    an enforcement, and the bytes an image or video the UI shows."""
+    return (
+        media.store is not None
+        and decision.action in RETAINED_ACTIONS
+        and shown_type(data) is not None
+    )
+
+
 def retain_scanned(
-    media: ReviewMedia, item: MediaItem, decision: Decision, *, now: datetime
+    media: ReviewMedia, item_id: str, data: bytes, decision: Decision, *, now: datetime
 ) -> str | None:
-    """Keep a copy of a scanned ``item`` if its ``decision`` calls for one and none is kept
-    (or was deleted) already. Returns None, or why keeping it failed (already logged)."""
+    """Keep a copy of a scanned item's ``data`` if its ``decision`` calls for one and none is
+    kept (or was deleted) already, until ``decision.decided_at`` + retention. Idempotent.
+    Returns None, or why keeping it failed (already logged)."""
     store = media.store
     if store is None or decision.action not in RETAINED_ACTIONS:
         return None
     expires_at = decision.decided_at + media.retention
-    mime = shown_type(item.data)
+    mime = shown_type(data)
     if expires_at <= now or mime is None:
         return None  # too late, or not media the UI shows (a PDF)
     try:
-        if store.info(item.item_id) is not None:
+        if store.info(item_id) is not None:
             return None  # kept already, or deleted (restored, erased): never kept again
-        digest = hashlib.sha256(item.data).hexdigest()
-        record = RetainedMedia(item.item_id, mime, len(item.data), digest, now, expires_at)
-        store.put(record, item.data)
+        digest = hashlib.sha256(data).hexdigest()
+        store.put(RetainedMedia(item_id, mime, len(data), digest, now, expires_at), data)
     except Exception as exc:  # noqa: BLE001 - the item is recorded; the copy is optional
-        log.exception("could not retain the media of %s for review", item.item_id)
+        log.exception("could not retain the media of %s for review", item_id)
         return f"media not retained: {type(exc).__name__}: {exc}"[:500]
     return None
 

@@ -1,30 +1,32 @@
-"""Which action a reviewer's "violating" applies to a task: the choices and their default.
+"""Which action a reviewer's "violating" applies to a task: the choices, their default, and
+the check every decision passes (pure: ``service.review_queue.decide`` calls it for the CLI,
+the API and the reviewer UI alike, and the UI's picker shows the same choices).
 
 The choices are the restricting actions the loaded policy bundle uses (its rules, default and
 ``on_error``, and any ``violating_action`` its review rules name) — a reviewer applies what the
 policy applies, nothing it never does. The default is the ``violating_action`` the rule that
 routed the item names (``action: {type: review, queue: …, violating_action: label}``, recorded
-in the decision's ``action_params``), else ``[review] violating_action`` — what the CLI's
-``review decide`` and the API apply without ``--action`` — else the strongest the policy uses.
+in the decision's ``action_params``), else ``[review] violating_action``, else the strongest
+the policy uses.
 
 A takedown task is answered by removal: an NCII notice by nothing else (TAKE IT DOWN Act), a
 DSA or other notice by removal unless the reviewer picks another restricting action
-(``service.takedown_resolve.takedown_action`` enforces the same at decision time).
+(``service.takedown_resolve.takedown_action`` states the same rule for the takedown module).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from deepscreen.core.decisions import Action
 from deepscreen.core.errors import InvalidInput
 from deepscreen.core.events import NoticeType, Verdict
 from deepscreen.policy.bundle import Bundle
-from deepscreen.review.assignment import assignment
-from deepscreen.service.review_queue import configured, parse_choice
-from deepscreen.service.scan import Services
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,15 @@ class ActionChoices:
     why: str
 
 
+def parse_choice(choices: type[_Choice], value: str, name: str) -> _Choice:
+    """``value`` as a member of the enum ``choices``; ``InvalidInput`` naming the valid ones."""
+    try:
+        return choices(value)
+    except ValueError:
+        valid = ", ".join(c.value for c in choices)
+        raise InvalidInput(f"{name} {value!r} is not one of: {valid}") from None
+
+
 def bundle_actions(bundle: Bundle) -> tuple[Action, ...]:
     """The restricting actions ``bundle`` applies anywhere, mildest first."""
     specs = [r.rule.action for r in bundle.rules] + [bundle.default, bundle.on_error]
@@ -43,10 +54,12 @@ def bundle_actions(bundle: Bundle) -> tuple[Action, ...]:
     return tuple(a for a in Action if a.is_enforcement and a in used)
 
 
-def action_choices(services: Services, context: Mapping[str, Any]) -> ActionChoices:
-    """The choices for a task whose reviewer context (``Assignment.context``) is ``context``."""
-    _, config = configured(services)
-    used = bundle_actions(services.bundle)
+def action_choices(
+    bundle: Bundle, context: Mapping[str, Any], *, configured: Action
+) -> ActionChoices:
+    """The choices for a task whose reviewer context (``Assignment.context``) is ``context``;
+    ``configured`` is ``[review] violating_action``."""
+    used = bundle_actions(bundle)
     takedown = context.get("takedown")
     if isinstance(takedown, Mapping):
         if takedown.get("notice_type") == NoticeType.NCII.value:
@@ -55,39 +68,53 @@ def action_choices(services: Services, context: Mapping[str, Any]) -> ActionChoi
         actions = tuple(a for a in Action if a in {*used, Action.REMOVE})
         why = "a takedown request is answered by removal unless you choose otherwise"
         return ActionChoices(actions, Action.REMOVE, why)
-    actions = used or (config.violating_action,)
+    actions = used or (configured,)
     params = context.get("action_params")
     named = params.get("violating_action") if isinstance(params, Mapping) else None
     rule = context.get("rule_id")
     if named in {a.value for a in actions}:
         return ActionChoices(actions, Action(named), f"named by the routing rule {rule}")
-    if config.violating_action in actions:
+    if configured in actions:
         why = "the platform's setting ([review] violating_action)"
-        return ActionChoices(actions, config.violating_action, why)
+        return ActionChoices(actions, configured, why)
     why = (
         f"the strongest action the policy applies ([review] violating_action, "
-        f"{config.violating_action.value}, is not among them)"
+        f"{configured.value}, is not among them)"
     )
     return ActionChoices(actions, actions[-1], why)
 
 
-def chosen_action(choices: ActionChoices, verdict: Verdict, value: str) -> Action | None:
-    """The action a decision form's ``value`` applies with ``verdict``: none for a clearance
-    (the review then records ``allow``), the default when the form names none, else one of
-    the choices (``InvalidInput`` for any other)."""
+def applied_action(choices: ActionChoices, verdict: Verdict, action: str | None) -> Action:
+    """The action a decision applies: for a violation ``action`` when it is one of the
+    choices, their default when None; for a clearance ``allow``, the only one it takes.
+    ``InvalidInput`` naming the allowed actions otherwise."""
+    chosen = None if action is None else parse_choice(Action, action, "action")
+    allowed = ", ".join(a.value for a in choices.actions)
     if verdict is not Verdict.VIOLATING:
-        return None
-    if not value:
+        if chosen is not None and chosen is not Action.ALLOW:
+            raise InvalidInput(
+                f"action {chosen.value!r} does not fit verdict {verdict.value!r}: a clearance "
+                f"applies allow (a violation of this task takes one of: {allowed})"
+            )
+        return Action.ALLOW
+    if chosen is None:
         return choices.default
-    action = parse_choice(Action, value, "action")
-    if action not in choices.actions:
-        valid = ", ".join(a.value for a in choices.actions)
-        raise InvalidInput(f"action {action.value!r} is not one this task allows: {valid}")
-    return action
+    if chosen not in choices.actions:
+        problem = (
+            "is not one this task allows"
+            if chosen.is_enforcement
+            else "does not fit verdict 'violating', which takes one this task allows"
+        )
+        raise InvalidInput(
+            f"action {chosen.value!r} {problem}: {allowed} "
+            f"(default {choices.default.value}: {choices.why})"
+        )
+    return chosen
 
 
-def task_action_choices(services: Services, task_id: str) -> ActionChoices:
-    """The choices of the task ``task_id`` (``TaskNotFound`` for an unknown one), from what
-    its reviewer is shown of it (a gold task reads as the review task it stands in for)."""
-    queue, _ = configured(services)
-    return action_choices(services, assignment(queue.get(task_id)).context)
+def form_action(verdict: Verdict, value: str) -> Action | None:
+    """The action a decision form's picker ``value`` names: none for a clearance (the picker
+    is for violations only) or an empty value (the task's default applies)."""
+    if verdict is not Verdict.VIOLATING or not value:
+        return None
+    return parse_choice(Action, value, "action")

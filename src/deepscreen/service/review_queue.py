@@ -11,8 +11,6 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import TypeVar
 
 from deepscreen.core.decisions import Action, Decision
 from deepscreen.core.errors import ConfigError, InvalidInput
@@ -23,6 +21,8 @@ from deepscreen.review.config import ReviewConfig
 from deepscreen.review.gold import grade
 from deepscreen.review.pseudonym import pseudonym as keyed_pseudonym
 from deepscreen.service.review import record_review
+from deepscreen.service.review_actions import ActionChoices, action_choices, applied_action
+from deepscreen.service.review_actions import parse_choice as parse_choice  # re-exported
 from deepscreen.service.review_enqueue import enqueue_routed
 from deepscreen.service.review_gold import claim_gold
 from deepscreen.service.scan import Services
@@ -32,8 +32,6 @@ from deepscreen.service.takedown_resolve import (
     takedown_action,
 )
 from deepscreen.store.review_ports import ReviewQueueStore
-
-_Choice = TypeVar("_Choice", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -114,12 +112,14 @@ def decide(
 
     A review task is completed, then its ``ReviewCompleted`` is appended through
     ``record_review`` (the label reaches the impact tables and, for a confirmed deepfake, the
-    hash bank). ``action`` is the action applied: by default the configured
-    ``violating_action`` for a violation (``remove`` for a takedown task, whose removal also
-    banks the item, closes its other tasks and sweeps for copies: ``service.takedown_resolve``),
-    ``allow`` otherwise. Completing first means two reviewers can never both record a verdict
+    hash bank). ``action`` is the action applied: for a violation one of the task's choices
+    (``task_action_choices``: the restricting actions the policy applies, as the reviewer UI
+    offers them), by default the one the routing rule names (``remove`` for a takedown task,
+    whose removal also banks the item, closes its other tasks and sweeps for copies:
+    ``service.takedown_resolve``); ``allow`` for a clearance. Any other is ``InvalidInput``
+    naming the choices. Completing first means two reviewers can never both record a verdict
     for one task; if the append then fails, the outcome stays in the task's payload. A gold
-    task records only the graded answer.
+    task (checked the same way, as it must look like any task) records only the graded answer.
     """
     queue, config = configured(services)
     check_reason(config, reason_code)
@@ -127,11 +127,12 @@ def decide(
     task = queue.get(task_id)
     if task.kind is TaskKind.APPEAL:
         raise InvalidInput(f"task {task_id!r} is an appeal: resolve it with `appeal resolve`")
+    choices = _action_choices(services, config, task)
+    applied = applied_action(choices, verdict, takedown_action(task, verdict, action))
     answer = {"verdict": verdict.value, "label": label, "reason_code": reason_code}
     if task.kind is TaskKind.GOLD:
         outcome = {**grade(task, verdict, label), "reason_code": reason_code}
         return Decided(queue.complete(task_id, reviewer, now=now, outcome=outcome), None)
-    applied = applied_action(config, verdict, takedown_action(task, verdict, action))
     done = queue.complete(task_id, reviewer, now=now, outcome={**answer, "action": applied.value})
     review = ReviewCompleted(
         item_id=task.item_id,
@@ -146,6 +147,14 @@ def decide(
     recorded = record_review(services, review)
     takedown = resolve_takedown(services, done, review)
     return Decided(done, review, len(recorded.banked), recorded.not_banked_because, takedown)
+
+
+def task_action_choices(services: Services, task_id: str) -> ActionChoices:
+    """The actions a violation of the task ``task_id`` may apply and the default
+    (``TaskNotFound`` for an unknown task): what the reviewer UI offers and ``decide``
+    accepts. A gold task reads as the review task it stands in for."""
+    queue, config = configured(services)
+    return _action_choices(services, config, queue.get(task_id))
 
 
 def overdue(
@@ -181,29 +190,6 @@ def check_reason(config: ReviewConfig, reason_code: str) -> None:
         )
 
 
-def applied_action(config: ReviewConfig, verdict: Verdict, action: Action | None) -> Action:
-    """The action a review applies; a violation needs an enforcing one, a clearance ``allow``."""
-    violating = verdict is Verdict.VIOLATING
-    if action is None:
-        return config.violating_action if violating else Action.ALLOW
-    action = parse_choice(Action, action, "action")
-    if violating != action.is_enforcement:
-        raise InvalidInput(
-            f"action {action.value!r} does not fit verdict {verdict.value!r}: a violation "
-            "takes label, downrank, age_gate or remove, a clearance allow"
-        )
-    return action
-
-
-def parse_choice(choices: type[_Choice], value: str, name: str) -> _Choice:
-    """``value`` as a member of the enum ``choices``; ``InvalidInput`` naming the valid ones."""
-    try:
-        return choices(value)
-    except ValueError:
-        valid = ", ".join(c.value for c in choices)
-        raise InvalidInput(f"{name} {value!r} is not one of: {valid}") from None
-
-
 def _wants_gold(config: ReviewConfig, queues: Collection[str] | None) -> bool:
     """Gold items stand in for review tasks, so not for a claim of appeals only."""
     if config.gold_share <= 0:
@@ -217,3 +203,8 @@ def _names(queues: Collection[str] | None) -> list[str] | None:
     if isinstance(queues, str):
         raise InvalidInput(f"queues must be a collection of names, not the string {queues!r}")
     return list(queues)
+
+
+def _action_choices(services: Services, config: ReviewConfig, task: ReviewTask) -> ActionChoices:
+    context = assignment(task).context
+    return action_choices(services.bundle, context, configured=config.violating_action)

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from deepscreen.core.clock import Clock, IdFactory
+from deepscreen.core.costs import CostInputs
 from deepscreen.core.decisions import Action, Decision
 from deepscreen.core.errors import InvalidInput
 from deepscreen.core.events import (
@@ -25,7 +26,6 @@ from deepscreen.core.events import (
 from deepscreen.core.media import AttributeValue, MediaItem
 from deepscreen.core.signals import SignalResult
 from deepscreen.core.tasks import ReviewTask
-from deepscreen.impact.summary import CostInputs
 from deepscreen.media import MediaLimits, load_media, read_media_file
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, item_inputs, signal_inputs
@@ -219,7 +219,9 @@ def _retain_media(services: Services, item: MediaItem, outcome: ScanOutcome) -> 
     """After the item's events are recorded: keep its media for reviewers if the decision
     calls for it (``service.media``). A failure is logged and noted on the outcome, never
     raised, and cannot touch the recorded events."""
-    error = retain_scanned(services.media, item, outcome.decision, now=services.clock())
+    error = retain_scanned(
+        services.media, item.item_id, item.data, outcome.decision, now=services.clock()
+    )
     return outcome if error is None else replace(outcome, media_error=error)
 
 

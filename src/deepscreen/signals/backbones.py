@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
-from scipy import fft
 
 
 @runtime_checkable
@@ -99,6 +98,8 @@ class SpectralBackbone:
         top, left = (height - self.crop) // 2, (width - self.crop) // 2
         patch = image[top : top + self.crop, left : left + self.crop, :3].astype(np.float32)
         grey = patch @ self._grey
+        from scipy import fft  # imported on first use: scipy is heavy to import
+
         power = np.abs(fft.rfft2(grey, workers=1)) ** 2
         log_power = np.log(power + 1e-6, dtype=np.float32)
         sums = np.bincount(self._bin.ravel(), weights=log_power.ravel(), minlength=self.bins + 1)

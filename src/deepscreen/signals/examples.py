@@ -5,7 +5,6 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-import av
 import numpy as np
 from PIL import Image
 
@@ -33,6 +32,8 @@ def encoded_image_item(rgb: np.ndarray, fmt: str, **save_options: Any) -> MediaI
 
 def video_item(still: Image.Image, frames: int = 6, fps: int = 2) -> MediaItem:
     """``frames`` frames of ``still`` as an H.264 MP4, encoded in memory with PyAV."""
+    import av  # only plug-in checks and tests build videos: keep PyAV out of start-up
+
     buffer = BytesIO()
     with av.open(buffer, "w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=fps)

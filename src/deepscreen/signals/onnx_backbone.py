@@ -194,6 +194,9 @@ class OnnxBackbone:
         options.intra_op_num_threads = intra_op_threads
         options.inter_op_num_threads = inter_op_threads
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Exact int8 GEMMs on x86 CPUs without VNNI: the fast u8s8 path saturates there and
+        # the int8 CLIP encoder's scores change CPU to CPU (docs/performance.md).
+        options.add_session_config_entry("session.x64quantprecision", "1")
         try:
             self._session = ort.InferenceSession(
                 str(spec.model), sess_options=options, providers=execution_providers(ort)

@@ -65,13 +65,18 @@ def load_detectors(
     cause) when construction or ``load()`` fails.
     """
     instances = instances or {}
-    if available is None:
-        available = discover()
+    if available is None:  # import only the plug-ins asked for (each may pull in a big library)
+        points = list(entry_points(group=GROUP))
+        wanted = set(names) - set(instances)
+        available = discover(p for p in points if p.name in wanted)
+        known = {p.name for p in points} | set(instances)
+    else:
+        known = set(available) | set(instances)
     unknown = [name for name in names if name not in available and name not in instances]
     if unknown:
         raise PluginError(
             f"unknown detector(s) {', '.join(map(repr, unknown))}; "
-            f"available: {', '.join(sorted(available)) or '(none)'}"
+            f"available: {', '.join(sorted(known - set(instances))) or '(none)'}"
         )
     detectors: list[Detector] = []
     for name in dict.fromkeys(names):  # de-duplicated, order kept

@@ -6,7 +6,6 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-import av
 from PIL import Image
 
 MAX_FRAMES = 60
@@ -33,6 +32,8 @@ def sample_frames(
     Decoding stops after ``MAX_DECODED`` frames, so a long or hostile file costs bounded
     work; frames over ``MAX_PIXELS`` are refused. Raises ``VideoUnreadable``.
     """
+    import av  # imported with the first video: PyAV (FFmpeg) is slow to import
+
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             if not container.streams.video:

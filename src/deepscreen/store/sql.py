@@ -282,9 +282,10 @@ class SqlEventStore:
 
     def _stream(self, query: Any) -> Iterator[tuple[int, Event]]:
         with self._errors(), self._engine.connect() as conn:
-            result = conn.execution_options(yield_per=_CHUNK).execute(query)
-            for seq, payload in result:
-                yield seq, decode_event(payload)
+            # ``with``: a reader stopping early (closing the generator) closes the server cursor
+            with conn.execution_options(yield_per=_CHUNK).execute(query) as result:
+                for seq, payload in result:
+                    yield seq, decode_event(payload)
 
     def _check_open(self) -> None:
         if self._closed:

@@ -51,6 +51,9 @@ def test_admin_may_call_every_endpoint() -> None:
         (Role.ANALYST, ("GET", "/v1/decisions"), True),
         (Role.ANALYST, ("POST", "/v1/views"), False),
         (Role.ANALYST, ("GET", "/status/ready"), True),
+        (Role.INGEST, ("GET", "/v1/actions"), True),
+        (Role.ANALYST, ("GET", "/v1/actions"), True),
+        (Role.REVIEWER, ("GET", "/v1/actions"), False),
     ],
 )
 def test_roles_reach_their_endpoints_only(role: Role, endpoint, allowed: bool) -> None:

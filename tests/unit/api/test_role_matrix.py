@@ -61,6 +61,7 @@ REQUESTS: dict[Endpoint, Call] = {
         headers=h,
     ),
     ("GET", "/v1/notices/{notice_id}"): lambda c, h: c.get("/v1/notices/ntc-unknown", headers=h),
+    ("GET", "/v1/actions"): lambda c, h: c.get("/v1/actions", headers=h),
 }
 
 

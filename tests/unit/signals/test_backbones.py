@@ -235,3 +235,13 @@ def test_onnx_runs_on_cuda_only_when_onnxruntime_has_it() -> None:
     assert execution_providers(cpu_only) == ["CPUExecutionProvider"]
     gpu = Runtime(["CUDAExecutionProvider", "CPUExecutionProvider"])
     assert execution_providers(gpu) == ["CUDAExecutionProvider", "CPUExecutionProvider"]
+
+
+def test_onnx_backbone_when_quantized_asks_for_exact_int8_arithmetic(tmp_path: Path) -> None:
+    """On x86 CPUs without VNNI (e.g. AMD Zen 3), onnxruntime's fast u8s8 int8 kernels
+    saturate (VPMADDUBSW): the shipped int8 CLIP encoder scored a real Kodak photo 0.91 there
+    and 0.0003 with exact arithmetic. ``session.x64quantprecision`` makes every CPU compute
+    it exactly (no effect where VNNI exists)."""
+    backbone = OnnxBackbone(OnnxModelSpec.from_toml(model_config(tmp_path)))
+    options = backbone._session.get_session_options()
+    assert options.get_session_config_entry("session.x64quantprecision") == "1"

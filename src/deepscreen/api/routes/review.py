@@ -20,6 +20,7 @@ from deepscreen.api.schemas.review import (
     DecisionIn,
     QueueCountOut,
     QueuesOut,
+    TakedownOut,
     TaskOut,
 )
 from deepscreen.service import review_hosted
@@ -73,7 +74,9 @@ def release(ctx: Context, caller: Caller, task_id: str) -> None:
 )
 def decide(ctx: Context, caller: Caller, task_id: str, body: DecisionIn) -> DecidedOut:
     """Decide a held task with a reason code: recorded as a ``ReviewCompleted`` event (a label
-    for the impact metrics; a confirmed deepfake is banked)."""
+    for the impact metrics; a confirmed deepfake is banked). A violation applies one of the
+    actions the loaded policy applies (422 naming them otherwise), by default the routing
+    rule's; a takedown task's answer says what its decision did (``takedown``)."""
     decided = review_hosted.decide(
         ctx.services,
         ctx.stores,
@@ -90,6 +93,7 @@ def decide(ctx: Context, caller: Caller, task_id: str, body: DecisionIn) -> Deci
         status=decided.task.status.value,
         recorded_review=decided.review is not None,
         banked=decided.banked,
+        takedown=None if decided.takedown is None else TakedownOut.of(decided.takedown),
     )
 
 

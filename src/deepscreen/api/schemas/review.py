@@ -10,6 +10,7 @@ from deepscreen.core.decisions import Action
 from deepscreen.core.events import AppealOutcome, Verdict
 from deepscreen.core.tasks import QueueCount, ReviewTask
 from deepscreen.review.assignment import Assignment
+from deepscreen.service.takedown_resolve import TakedownResolution
 
 
 class ClaimIn(BaseModel):
@@ -48,7 +49,40 @@ class DecisionIn(BaseModel):
     verdict: Verdict
     reason_code: str = Field(min_length=1, max_length=64, description="From [review] reason_codes.")
     label: str = Field("", max_length=64, description="Finer class, e.g. deepfake.")
-    action: Action | None = Field(None, description="Action applied; default from settings.")
+    action: Action | None = Field(
+        None,
+        description=(
+            "Action a violation applies: one the loaded policy applies (the reviewer UI's "
+            "choices; any other is a 422 naming them); default: the routing rule's "
+            "violating_action, else [review] violating_action; remove for a takedown (an NCII "
+            "notice takes remove only). A clearance takes none (or allow)."
+        ),
+    )
+
+
+class TakedownOut(BaseModel):
+    """What deciding a takedown task did (``service.takedown_resolve``)."""
+
+    notice_id: str
+    removed: bool = Field(description="Decided violating with the action remove.")
+    banked: int = Field(description="PDQ hashes of the item banked in the takedown bank.")
+    not_banked_because: str | None = Field(description="Why a removal banked nothing.")
+    closed_tasks: list[str] = Field(description="The item's other review tasks closed.")
+    copies_removed: int = Field(description="Stored copies the sweep removed.")
+    copy_item_ids: list[str] = Field(description="The item ids of those copies.")
+
+    @classmethod
+    def of(cls, resolution: TakedownResolution) -> TakedownOut:
+        copies = resolution.sweep.copies if resolution.sweep is not None else ()
+        return cls(
+            notice_id=resolution.notice_id,
+            removed=resolution.removed,
+            banked=len(resolution.banked),
+            not_banked_because=resolution.not_banked_because,
+            closed_tasks=list(resolution.closed_tasks),
+            copies_removed=len(copies),
+            copy_item_ids=[c.item_id for c in copies],
+        )
 
 
 class DecidedOut(BaseModel):
@@ -56,7 +90,10 @@ class DecidedOut(BaseModel):
     item_id: str
     status: str
     recorded_review: bool = Field(description="False for a gold item (graded, not a label).")
-    banked: int
+    banked: int = Field(description="Hashes banked by the label (e.g. a confirmed deepfake).")
+    takedown: TakedownOut | None = Field(
+        None, description="What a takedown task's decision did; null for any other task."
+    )
 
 
 class QueueCountOut(BaseModel):

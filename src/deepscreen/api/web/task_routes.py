@@ -19,7 +19,7 @@ from deepscreen.core.events import AppealOutcome, Verdict
 from deepscreen.core.tasks import TaskKind
 from deepscreen.review.assignment import Assignment
 from deepscreen.service import review_hosted
-from deepscreen.service.review_actions import chosen_action, task_action_choices
+from deepscreen.service.review_actions import form_action
 from deepscreen.service.review_queue import configured, parse_choice
 
 router = APIRouter(dependencies=[Depends(authorize), Depends(check_csrf)])
@@ -89,10 +89,10 @@ def decide_task(
     queue: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Record the decision; ``action`` (a violation only) is one of the task's choices, by
-    default the one its routing rule names. ``then``: claim the next task of ``queue``."""
+    default the one its routing rule names (``service.review_queue.decide`` checks it, as for
+    the API and the CLI). ``then``: claim the next task of ``queue``."""
     context = web.context
     parsed = parse_choice(Verdict, verdict, "verdict")
-    choices = task_action_choices(context.services, task_id)
     review_hosted.decide(
         context.services,
         context.stores,
@@ -101,7 +101,7 @@ def decide_task(
         verdict=parsed,
         reason_code=reason_code,
         label=label.strip(),
-        action=chosen_action(choices, parsed, action.strip()),
+        action=form_action(parsed, action.strip()),
     )
     if then == "next":
         return claim_and_open(request, web, "review", queue, "decided_next", "decided_empty")

@@ -18,8 +18,8 @@ from deepscreen.core.tasks import TaskKind
 from deepscreen.review.appeals import LABEL_IMPORT_PREFIX
 from deepscreen.review.assignment import Assignment
 from deepscreen.service.items import ItemSummary, explain_decision, item_summary
-from deepscreen.service.review_actions import ActionChoices, action_choices
-from deepscreen.service.review_queue import pseudonym
+from deepscreen.service.review_actions import ActionChoices
+from deepscreen.service.review_queue import pseudonym, task_action_choices
 from deepscreen.service.scan import Services
 
 
@@ -174,7 +174,7 @@ def task_view(services: Services, assignment: Assignment) -> TaskView:
         similar=similar_banked(services, assignment.item_id, signals),
         statement=assignment.context.get("statement"),
         context=assignment.context,
-        actions=None if appeal else action_choices(services, assignment.context),
+        actions=None if appeal else task_action_choices(services, assignment.task_id),
         appeal=appeal_facts(services, assignment) if appeal else None,
         takedown=_takedown(assignment.context.get("takedown")),
     )

@@ -1,0 +1,80 @@
+"""``MediaPurger``: a background thread that runs ``purge_media`` at start, then every
+``every_s``, while ``deepscreen serve`` runs (``[media_store] purge_every_hours``).
+
+The purge is idempotent, so several server processes (``--workers``) each running one is safe:
+a copy one of them deleted is not deleted again. A failure (a store outage, a bug) is logged
+and the next run happens on schedule; ``stop`` returns at once unless a purge is in hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from deepscreen.core.clock import Clock
+from deepscreen.service.media_purge import PurgeReport, purge_media
+from deepscreen.service.scan import Services
+
+log = logging.getLogger(__name__)
+
+
+class MediaPurger:
+    """Start with ``start()``, stop with ``stop()``; ``run_once()`` runs one purge in the
+    calling thread (tests). ``clock`` defaults to ``services.clock``."""
+
+    def __init__(self, services: Services, *, every_s: float, clock: Clock | None = None) -> None:
+        if every_s <= 0:
+            raise ValueError("every_s must be positive")
+        self._services = services
+        self._every_s = every_s
+        self._clock = clock or services.clock
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def every_s(self) -> float:
+        return self._every_s
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._run, name="deepscreen-media-purge", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout_s: float | None = 30.0) -> None:
+        """Stop now, or once the purge in hand is done (it is safe to cut short: idempotent)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    def run_once(self) -> PurgeReport | None:
+        """One purge, its counts logged at INFO; None when it failed (logged, not raised)."""
+        try:
+            report = purge_media(self._services, now=self._clock())
+        except Exception:  # noqa: BLE001 - keep the schedule alive; the failure is logged
+            log.exception("scheduled media purge failed; next run in %.0f s", self._every_s)
+            return None
+        log.info(
+            "media purge: examined %d copies, deleted %d expired and %d of restored items, "
+            "kept %d for open tasks, freed %d bytes, forgot %d notes",
+            report.kept,
+            report.deleted_expired,
+            report.deleted_restored,
+            report.held_for_open_tasks,
+            report.freed_bytes,
+            report.notes_forgotten,
+        )
+        return report
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.run_once()
+            self._stop.wait(self._every_s)
