@@ -46,11 +46,14 @@ def latest_enforcement(events: Iterable[Event]) -> Enforcement | None:
     """The enforcement in force after an item's events (in log order), or None.
 
     An enforcing ``DecisionMade`` enforces; an ``allow`` lifts it; a ``review`` decision
-    enforces once a person (not a label import) confirms a violation; ``ItemRestored`` of the
-    enforcing decision lifts it.
+    enforces once a person (not a label import) confirms a violation; a person's review that
+    applies a restricting action to an item its decision did not route to review (a takedown
+    request, a user report) enforces too, against the item's latest decision; ``ItemRestored``
+    of the enforcing decision lifts it.
     """
     current: Enforcement | None = None
     routed: Decision | None = None
+    latest: Decision | None = None
     for event in events:
         if isinstance(event, DecisionMade):
             action = event.decision.action
@@ -59,9 +62,13 @@ def latest_enforcement(events: Iterable[Event]) -> Enforcement | None:
             elif action is Action.ALLOW:
                 current = None
             routed = event.decision if action is Action.REVIEW else None
+            latest = event.decision
         elif isinstance(event, ReviewCompleted) and _confirms(event, routed):
             assert routed is not None
             current = Enforcement(routed, event.action, event.occurred_at, event.reviewer)
+        elif isinstance(event, ReviewCompleted) and _applies_action(event, latest):
+            assert latest is not None and event.action is not None
+            current = Enforcement(latest, event.action, event.occurred_at, event.reviewer)
         elif isinstance(event, ItemRestored) and current is not None:
             if event.decision_id in (None, current.decision.decision_id):
                 current = None
@@ -129,6 +136,17 @@ def resolution_events(task: ReviewTask, outcome: AppealOutcome, now: datetime) -
             ItemRestored(item_id=task.item_id, occurred_at=now, decision_id=task.decision_id)
         )
     return events
+
+
+def _applies_action(review: ReviewCompleted, latest: Decision | None) -> bool:
+    """A person's violation verdict with a restricting action, outside a routed review."""
+    return (
+        latest is not None
+        and review.verdict is Verdict.VIOLATING
+        and review.action is not None
+        and review.action.is_enforcement
+        and not review.reviewer.startswith(LABEL_IMPORT_PREFIX)
+    )
 
 
 def _confirms(review: ReviewCompleted, routed: Decision | None) -> bool:

@@ -458,3 +458,40 @@ def test_notice_and_action_removals_get_dsa_statements_naming_the_notice() -> No
     assert copied["source_type"] == "SOURCE_VOLUNTARY"
     text = str(statements)
     assert "example.org" not in text and "illegal" not in noticed["decision_facts"]
+
+
+def test_the_uploader_can_appeal_a_takedown_removal_and_a_reversal_unbanks_it() -> None:
+    """DSA Art. 20: a removal on notice is appealable like any enforcement; reversing it
+    restores the item and takes its hashes out of the takedown bank."""
+    from deepscreen.core.events import AppealOutcome
+    from deepscreen.service.appeals import open_appeal, resolve_appeal
+    from deepscreen.service.scan import applied_by_review
+
+    svc, clock = services()
+    original = scan_bytes(svc, picture(7), source="post.png")
+    submit_notice(svc, CONFIG, ncii(original.item_id), now=clock())
+    task = claim_next(svc, "ann", now=clock(), rng=NO_GOLD)
+    assert task is not None
+    done = decide(
+        svc, task.task_id, "ann", verdict=Verdict.VIOLATING,
+        reason_code="deepfake_of_real_person", now=clock(),
+    )  # fmt: skip
+    assert done.takedown is not None and done.takedown.banked
+
+    clock.set(T0 + timedelta(hours=5))
+    appeal = open_appeal(svc, original.item_id, "this is not me", now=clock())
+    assert appeal.kind is TaskKind.APPEAL and appeal.item_id == original.item_id
+    assert appeal.payload["context"]["enforced_action"] == "remove"
+    claimed = claim_next(svc, "bo", now=clock(), rng=NO_GOLD, queues=["appeals"])
+    assert claimed is not None and claimed.task_id == appeal.task_id
+    resolution = resolve_appeal(
+        svc, appeal.task_id, "bo", outcome=AppealOutcome.REVERSED,
+        reason_code="authentic_media", now=clock(),
+    )  # fmt: skip
+    assert resolution.restored
+    assert {(r.entry.bank, r.entry.item_id) for r in resolution.unbanked} == {
+        ("takedown", original.item_id)
+    }
+    assert applied_by_review(svc.store.for_item(original.item_id)) is None
+    reupload = scan_bytes(svc, same_pixels_other_bytes(7), source="reupload.png")
+    assert reupload.decision.action is Action.ALLOW

@@ -157,3 +157,26 @@ def test_reversed_appeal_resolves_and_restores() -> None:
         assert [e.type for e in resolution_events(task, outcome, T0 + H)] == ["appeal_resolved"]
     with pytest.raises(InvalidInput, match="cannot be resolved earlier"):
         resolution_events(task, AppealOutcome.UPHELD, T0 - H)
+
+
+def test_a_takedown_removal_of_an_allowed_item_is_in_force_and_appealable() -> None:
+    """A person removing an allowed item (a takedown request, a user report) enforces: the
+    uploader can appeal it (DSA Art. 20), against the item's latest decision."""
+    events: list[Event] = [made(Action.ALLOW), reviewed(Verdict.VIOLATING, reviewer="tk")]
+    found = latest_enforcement(events)
+    assert found is not None
+    assert (found.decision.decision_id, found.action, found.confirmed_by) == (
+        "d1",
+        Action.REMOVE,
+        "tk",
+    )
+    restored = [*events, ItemRestored(item_id="i1", occurred_at=T0 + 2 * H, decision_id="d1")]
+    assert latest_enforcement(restored) is None
+
+
+def test_a_label_import_on_an_allowed_item_enforces_nothing() -> None:
+    events: list[Event] = [
+        made(Action.ALLOW),
+        reviewed(Verdict.VIOLATING, reviewer="label-import:truth.csv"),
+    ]
+    assert latest_enforcement(events) is None
