@@ -6,7 +6,8 @@ backfills the same manifest into a fresh SQLite database per configuration:
 
 - ``serial``: the driver decides every record itself, pinned to one core and tuned as one worker
   (the baseline: what one worker process does);
-- ``local`` with 1 and 2 processes (``spawn`` pool, detectors loaded once per process);
+- ``local`` with 1 and 2 processes (a pool started with the engine — ``fork`` from this
+  single-threaded driver — detectors loaded once per process);
 - ``ray`` with 2 actors on a local Ray instance (started inside the timing).
 
 Each configuration reports wall seconds from the engine's creation to its last write, the time
@@ -15,9 +16,16 @@ items/s over the whole run and over the steady part (after the first batch),
 and the speed-up over serial measured in this run. Every configuration must store the same
 decisions (checked: same action per item). Bounded by ``--items`` and ``--deadline`` seconds
 (a configuration started after the deadline is skipped and marked so). Writes
-bench/results/engines.json (``--output``).
+bench/results/engines.json (``--output``), with the load average before and after (the
+ratios are only comparable within one run on an otherwise idle machine).
 
-    .venv/bin/python bench/engines.py [--items 400] [--batch-size 16] [--no-ray]
+Every configuration runs the same detectors with the same settings. Model files are read from
+``--models-dir``, by default an empty directory: the ``learned`` and ``faces`` detectors then
+abstain (model not installed) whatever the caller's model cache holds, so the result does not
+depend on what was fetched; pass ``--models-dir ~/.cache/deepscreen/models`` to measure with
+the models (much slower per image).
+
+    .venv/bin/python bench/engines.py [--items 1500] [--batch-size 16] [--no-ray]
 """
 
 from __future__ import annotations
@@ -72,26 +80,26 @@ def make_corpus(directory: Path, count: int, width: int, height: int, seed: int)
 
 
 def run_one(
-    kind: EngineKind, workers: int, manifest: Path, db_dir: Path, batch_size: int
+    kind: EngineKind, workers: int, manifest: Path, db_dir: Path, batch_size: int, models: Path
 ) -> dict[str, Any]:
     """One configuration; ``serial`` runs pinned to one core, tuned as one worker
     (``scale.tuning``: one thread per library, malloc thresholds), the affinity restored
     afterwards so later pools get every core."""
     if kind is not EngineKind.SERIAL or not hasattr(os, "sched_setaffinity"):
-        return _run_one(kind, workers, manifest, db_dir, batch_size)
+        return _run_one(kind, workers, manifest, db_dir, batch_size, models)
     cores = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {min(cores)})
     try:
-        return _run_one(kind, workers, manifest, db_dir, batch_size)  # tuned as one worker
+        return _run_one(kind, workers, manifest, db_dir, batch_size, models)  # tuned as one worker
     finally:
         os.sched_setaffinity(0, cores)
 
 
 def _run_one(
-    kind: EngineKind, workers: int, manifest: Path, db_dir: Path, batch_size: int
+    kind: EngineKind, workers: int, manifest: Path, db_dir: Path, batch_size: int, models: Path
 ) -> dict[str, Any]:
     url = f"sqlite:///{db_dir / f'{kind.value}-{workers}.db'}"
-    settings = load_settings(None, db_url=url)
+    settings = load_settings(None, db_url=url, models_dir=str(models))
     services = build(settings)
     started = time.perf_counter()
     engine = make_engine(kind, settings, workers=workers, services=services)
@@ -123,6 +131,7 @@ def _run_one(
     return {
         "engine": kind.value,
         "workers": workers,
+        "start_method": getattr(engine, "start_method", None),
         "stored": tally.stored,
         "failed": tally.failed,
         "seconds": round(total, 3),
@@ -136,13 +145,16 @@ def _run_one(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--items", type=int, default=400)
+    parser.add_argument("--items", type=int, default=1500)
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--deadline", type=float, default=900.0)
     parser.add_argument("--no-ray", action="store_true", help="Skip the Ray configuration.")
+    parser.add_argument(
+        "--models-dir", type=Path, default=None, help="Model cache (default: an empty one)."
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     os.environ.setdefault("RAY_DISABLE_USAGE_STATS", "1")
@@ -150,16 +162,19 @@ def main() -> None:
     if not args.no_ray:
         configs.append((EngineKind.RAY, 2))
     began = time.perf_counter()
+    load_before = _load()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="deepscreen-engines-") as tmp:
         directory = Path(tmp)
         manifest = make_corpus(directory / "corpus", args.items, args.width, args.height, args.seed)
+        models = args.models_dir.expanduser().resolve() if args.models_dir else directory / "models"
+        models.mkdir(parents=True, exist_ok=True)
         os.chdir(directory)  # no deepscreen.toml from the caller's directory
         for kind, workers in configs:
             if time.perf_counter() - began > args.deadline:
                 rows.append({"engine": kind.value, "workers": workers, "skipped": "deadline"})
                 continue
-            rows.append(run_one(kind, workers, manifest, directory, args.batch_size))
+            rows.append(run_one(kind, workers, manifest, directory, args.batch_size, models))
     measured = [r for r in rows if "skipped" not in r]
     reference = measured[0]
     reference_actions = reference["_by_item"]
@@ -172,11 +187,14 @@ def main() -> None:
         "items": args.items,
         "image": f"{args.width}x{args.height} JPEG q90",
         "batch_size": args.batch_size,
+        "models": str(args.models_dir) if args.models_dir else "none (learned, faces abstain)",
+        "load_average_1m": {"before": load_before, "after": _load()},
         "configs": rows,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     print(f"{args.items} images {result['image']}, batch {args.batch_size}, {result['machine']}")
+    print(f"load average (1 min): {load_before} before, {result['load_average_1m']['after']} after")
     print(f"{'engine':<8}{'workers':>8}{'seconds':>9}{'1st batch':>10}{'items/s':>9}"
           f"{'steady/s':>10}{'× serial':>10}  same decisions")  # fmt: skip
     for row in rows:
@@ -189,6 +207,10 @@ def main() -> None:
             f"{row['speedup_vs_serial']:>10.2f}  {row['same_decisions_as_serial']}"
         )
     print(f"wrote {args.output}")
+
+
+def _load() -> float | None:
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
 
 
 if __name__ == "__main__":

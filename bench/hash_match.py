@@ -4,7 +4,9 @@ Lookups: a seeded bank of random 256-bit hashes, a tenth of them near-duplicates
 flipped) of others; queries are half near-duplicates of banked entries at distances 0–31, half
 random. Both methods run on one pinned core at radius 31; the index must return exactly what
 brute force returns (recall 1.0), or the script exits 1. Also reports build time, memory, the
-incremental add rate and, when faiss is installed, faiss IndexBinaryMultiHash for comparison.
+incremental add rate and, when faiss is installed (faiss-cpu), faiss in the same run as the anchor:
+IndexBinaryFlat (exhaustive), IndexBinaryMultiHash with nflip 1 (exact at radius 31) and with
+nflip 0 (inexact: exact bucket hits only), each on one thread.
 Hashing: images/s of decode + ``pdq_hash`` vs bare Pillow decode of the same 1024×768 files.
 Writes bench/results/hash_match.json.
 
@@ -95,6 +97,14 @@ def timed(fn):
     return result, time.perf_counter() - start
 
 
+def timed_cpu(fn):
+    """``fn()``, its wall seconds and this thread's CPU seconds: when others load the machine,
+    CPU time is what the lookup itself cost (faiss runs on this thread with 1 OpenMP thread)."""
+    start, cpu = time.perf_counter(), time.thread_time()
+    result = fn()
+    return result, time.perf_counter() - start, time.thread_time() - cpu
+
+
 def compare(expected: list, found: list) -> tuple[float, bool]:
     """Recall of ``found`` against ``expected`` (pairs), and whether both are identical."""
     total = sum(len(e) for e in expected)
@@ -112,33 +122,48 @@ def incremental_adds(index: BinaryHashIndex, rng: np.random.Generator, count: in
     return {"adds": count, "adds_per_s": count / (time.perf_counter() - start)}
 
 
-def faiss_multihash(bank: np.ndarray, queries: np.ndarray, expected: list) -> dict | None:
-    """faiss IndexBinaryMultiHash(256, 16 tables, 16 bits, nflip 1), for comparison only."""
-    try:
-        import faiss
-    except ImportError:
-        return None
-    faiss.omp_set_num_threads(1)
-    rss_before = rss_peak_bytes()
-    start = time.perf_counter()
-    index = faiss.IndexBinaryMultiHash(256, 16, 16)
-    index.nflip = 1  # pigeonhole: within 31 bits, some 16-bit chunk is within 1 bit
-    index.add(bank)
-    build_s = time.perf_counter() - start
-    (lims, dist, rows), search_s = timed(lambda: index.range_search(queries, RADIUS + 1))
+def faiss_range_search(index, queries: np.ndarray, expected: list) -> dict:
+    """Time one faiss ``range_search`` at radius 31 and compare it with brute force."""
+    (lims, dist, rows), search_s, cpu_s = timed_cpu(lambda: index.range_search(queries, RADIUS + 1))
     found = [
         sorted(zip(rows[a:b].tolist(), dist[a:b].tolist(), strict=True), key=lambda p: p[::-1])
         for a, b in zip(lims[:-1].tolist(), lims[1:].tolist(), strict=True)
     ]  # range_search keeps distances < radius, hence RADIUS + 1
     recall, identical = compare(expected, found)
     return {
-        "version": faiss.__version__,
-        "build_s": build_s,
         "lookups_per_s": len(queries) / search_s,
-        "peak_rss_growth_bytes": rss_peak_bytes() - rss_before,
+        "lookups_per_cpu_s": len(queries) / cpu_s,
         "recall_vs_brute_force": recall,
         "identical_results": identical,
     }
+
+
+def faiss_anchors(bank: np.ndarray, queries: np.ndarray, expected: list) -> dict | None:
+    """faiss on one thread, for comparison only: flat scan, and multi-hash (16 tables of 16
+    bits) exact (nflip 1: within 31 bits some 16-bit chunk is within 1 bit) and inexact."""
+    try:
+        import faiss
+    except ImportError:
+        return None
+    faiss.omp_set_num_threads(1)
+    out: dict = {"version": faiss.__version__}
+    flat = faiss.IndexBinaryFlat(256)
+    (_, build_s) = timed(lambda: flat.add(bank))
+    out["flat"] = {"build_s": build_s, **faiss_range_search(flat, queries, expected)}
+    flat.reset()  # frees its copy of the bank
+    rss_before = rss_peak_bytes()
+    multi = faiss.IndexBinaryMultiHash(256, 16, 16)
+    (_, build_s) = timed(lambda: multi.add(bank))
+    growth = rss_peak_bytes() - rss_before
+    for nflip, name in ((1, "multihash"), (0, "multihash_inexact")):
+        multi.nflip = nflip
+        out[name] = {
+            "build_s": build_s,
+            "nflip": nflip,
+            "peak_rss_growth_bytes": growth,
+            **faiss_range_search(multi, queries, expected),
+        }
+    return out
 
 
 def lookups(args: argparse.Namespace) -> dict:
@@ -148,9 +173,10 @@ def lookups(args: argparse.Namespace) -> dict:
     queries = make_queries(rng, bank, args.queries)
     index, build = build_index(bank, ids)
     index.search(queries[:8], RADIUS)  # warm-up
-    batched, batched_s = timed(lambda: index.search(queries, RADIUS))
+    batched, batched_s, batched_cpu = timed_cpu(lambda: index.search(queries, RADIUS))
     single, single_s = timed(lambda: [index.search(q[None], RADIUS)[0] for q in queries])
-    expected, brute_s = timed(lambda: brute_force_search(bank, ids, queries, RADIUS))
+    expected, brute_s, brute_cpu = timed_cpu(lambda: brute_force_search(bank, ids, queries, RADIUS))
+    chunks = len(index._segment.layout.widths)  # the layout chosen for this size
     recall, identical = compare(expected, batched)
     recall_single, identical_single = compare(expected, single)
     adds = incremental_adds(index, rng, max(1000, args.entries // 50))
@@ -159,6 +185,8 @@ def lookups(args: argparse.Namespace) -> dict:
     adds["lookups_per_s_with_pending"] = len(queries) / delta_s
     _, merge_s = timed(index.rebuild)
     adds["merge_s"] = merge_s
+    faiss = None if args.no_faiss else faiss_anchors(bank, queries, expected)
+    batched_rate = len(queries) / batched_s
     return {
         "entries": args.entries,
         "queries": args.queries,
@@ -166,17 +194,36 @@ def lookups(args: argparse.Namespace) -> dict:
         "matches": sum(len(e) for e in expected),
         "queries_with_a_match": sum(1 for e in expected if e),
         "index": {
-            "method": "multi-index hashing, 16 × 16-bit chunks, numpy (deepscreen)",
+            "method": f"multi-index hashing, {chunks} chunks of ~{256 // chunks} bits, numpy",
+            "chunks": chunks,
             **build,
             "lookups_per_s_batched": len(queries) / batched_s,
+            "lookups_per_cpu_s_batched": len(queries) / batched_cpu,
             "lookups_per_s_one_per_call": len(queries) / single_s,
             "incremental": adds,
         },
-        "brute_force": {"method": "numpy XOR + popcount", "lookups_per_s": len(queries) / brute_s},
+        "brute_force": {
+            "method": "numpy XOR + popcount",
+            "lookups_per_s": len(queries) / brute_s,
+            "lookups_per_cpu_s": len(queries) / brute_cpu,
+        },
         "ratio_index_over_brute_force": brute_s / batched_s,
         "recall_vs_brute_force": min(recall, recall_single),
         "identical_results": identical and identical_single,
-        "faiss_multihash": None if args.no_faiss else faiss_multihash(bank, queries, expected),
+        "faiss": faiss,
+        "faiss_multihash": None if faiss is None else faiss["multihash"],
+        "ratio_index_over_faiss": None
+        if faiss is None
+        else {
+            name: batched_rate / faiss[name]["lookups_per_s"]
+            for name in ("flat", "multihash", "multihash_inexact")
+        },
+        "ratio_index_over_faiss_cpu": None
+        if faiss is None
+        else {
+            name: len(queries) / batched_cpu / faiss[name]["lookups_per_cpu_s"]
+            for name in ("flat", "multihash", "multihash_inexact")
+        },
     }
 
 
@@ -227,6 +274,7 @@ def main() -> int:
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    load_at_start = [round(x, 2) for x in os.getloadavg()]  # others' work on this machine
     match = lookups(args)
     result = {
         "benchmark": "hash_match",
@@ -236,6 +284,7 @@ def main() -> int:
         "numpy": np.__version__,
         "python": sys.version.split()[0],
         "machine": platform.machine(),
+        "load_average": {"start": load_at_start, "end": [round(x, 2) for x in os.getloadavg()]},
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -250,16 +299,21 @@ def main() -> int:
 
 def report(result: dict) -> None:
     m, idx, h = result["lookup"], result["lookup"]["index"], result["hashing"]
-    inc, f, mib = idx["incremental"], m["faiss_multihash"], 2**20
+    inc, f, mib = idx["incremental"], m["faiss"], 2**20
     lines = [
-        f"{m['entries']:,} banked hashes, {m['queries']:,} queries, radius {m['radius']}, 1 core",
+        f"{m['entries']:,} banked hashes, {m['queries']:,} queries, radius {m['radius']}, 1 core "
+        f"(load average {result['load_average']['start'][0]} at start, "
+        f"{result['load_average']['end'][0]} at end, {os.cpu_count()} cores)",
         f"  matches {m['matches']:,} ({m['queries_with_a_match']:,} queries with one)",
         f"  index build {idx['build_s']:.2f} s, {idx['nbytes'] / mib:.1f} MiB of arrays "
         f"(tracemalloc peak {idx['tracemalloc_peak_bytes'] / mib:.1f} MiB, "
         f"RSS peak +{idx['peak_rss_growth_bytes'] / mib:.1f} MiB)",
+        f"  {idx['method']}",
         f"  index lookups/s        {idx['lookups_per_s_batched']:8.1f} batched, "
-        f"{idx['lookups_per_s_one_per_call']:.1f} one per call",
-        f"  brute force lookups/s  {m['brute_force']['lookups_per_s']:8.1f}",
+        f"{idx['lookups_per_s_one_per_call']:.1f} one per call; "
+        f"{idx['lookups_per_cpu_s_batched']:.1f} batched per CPU second",
+        f"  brute force lookups/s  {m['brute_force']['lookups_per_s']:8.1f}, "
+        f"{m['brute_force']['lookups_per_cpu_s']:.1f} per CPU second",
         f"  ratio index/brute      {m['ratio_index_over_brute_force']:8.1f}",
         f"  recall vs brute force  {m['recall_vs_brute_force']:8.4f}, "
         f"identical: {m['identical_results']}",
@@ -268,11 +322,20 @@ def report(result: dict) -> None:
         f"merge {inc['merge_s']:.3f} s",
     ]
     if f:
-        lines.append(
-            f"  faiss {f['version']} MultiHash: build {f['build_s']:.2f} s, "
-            f"{f['lookups_per_s']:.1f} lookups/s, RSS peak +{f['peak_rss_growth_bytes'] / mib:.1f}"
-            f" MiB, recall {f['recall_vs_brute_force']:.4f}"
-        )
+        lines.append(f"  faiss {f['version']}, same run, 1 thread:")
+        for name, label in (
+            ("flat", "IndexBinaryFlat"),
+            ("multihash", "IndexBinaryMultiHash exact (nflip 1)"),
+            ("multihash_inexact", "IndexBinaryMultiHash inexact (nflip 0)"),
+        ):
+            r = f[name]
+            lines.append(
+                f"    {label:40s} {r['lookups_per_s']:8.1f} lookups/s "
+                f"({r['lookups_per_cpu_s']:.1f} per CPU s), recall "
+                f"{r['recall_vs_brute_force']:.4f}, build {r['build_s']:.2f} s; index is "
+                f"{m['ratio_index_over_faiss'][name]:.1f}x "
+                f"({m['ratio_index_over_faiss_cpu'][name]:.1f}x per CPU s)"
+            )
     lines.append(f"\n{h['images']} images ({h['formats']}, {h['size']}), {h['rounds']} rounds")
     lines += [f"  {name:30s} {rate:8.1f} img/s" for name, rate in h["images_per_s"].items()]
     lines.append(f"  ratio pdq_hash / bare decode:      {h['ratio_pdq_hash_over_bare_decode']:.2f}")

@@ -1,35 +1,165 @@
 """Exact Hamming-radius search over 256-bit hashes (PDQ) by multi-index hashing, in numpy.
 
 Not approximate: for every radius it returns exactly what ``brute_force_search`` returns.
+
+The hash is cut into ``m`` chunks of about log2(n) bits (Norouzi, Punjani & Fleet, "Fast exact
+search in Hamming space with multi-index hashing", 2014): 16 chunks of 16 bits up to about 90k
+hashes, 13 chunks of 19-20 bits at a million. Each chunk has a direct-address table (CSR offsets
+into per-chunk row lists). A search at radius R probes, in chunk c, every value within r_c bits
+of the query's chunk, with sum(r_c + 1) >= R + 1: a hash within R bits has some chunk within r_c
+bits (pigeonhole), so every match is among the candidates, which are then verified exactly.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 HASH_BYTES = 32
+HASH_BITS = 8 * HASH_BYTES
 MAX_INDEXED_RADIUS = 31
 """Radii up to this use the index; larger ones fall back to a scan (still exact)."""
 
-_CHUNKS = 16  # 16-bit chunks: a hash within 31 bits has some chunk within 1 bit (pigeonhole)
-_BUCKETS = 1 << 16
-_BATCH = 64  # queries per vectorised step: bounds temporaries to ~20 MB at 1M entries
+_MIN_CHUNKS, _MAX_CHUNKS = 12, 16  # chunks of 22 to 16 bits: tables of 4M to 64K buckets
+_BATCH = 32  # queries per vectorised step: temporaries of about 1 MB at 1M entries
 _MIN_MERGE = 4096
 _SCAN_CELLS = 1 << 20  # query × stored distances computed at once by a scan
-# Bucket probes: within 15 bits some chunk is equal; within 31 some chunk is at most 1 bit off.
-_EXACT = np.zeros(1, dtype=np.int64)
-_ONE_FLIP = np.array([0] + [1 << b for b in range(16)], dtype=np.int64)
-_CHUNK_BASE = np.arange(_CHUNKS, dtype=np.int64)[None, :, None] * (_BUCKETS + 1)
 
 Matches = list[list[tuple[int, int]]]
 _U8 = np.ndarray[Any, np.dtype[np.uint8]]
 _I64 = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def chunk_count(n: int) -> int:
+    """Chunks for an index of ``n`` hashes: about log2(n) bits each, so that a bucket holds
+    about one hash and a search costs about as many bucket probes as candidates to verify."""
+    if n <= 1 << 16:
+        return _MAX_CHUNKS
+    return max(_MIN_CHUNKS, min(_MAX_CHUNKS, round(HASH_BITS / math.log2(n))))
+
+
+@lru_cache(maxsize=64)
+def _flips(width: int, radius: int) -> _I64:
+    """Every ``width``-bit mask of at most ``radius`` set bits, fewest bits first."""
+    masks = [
+        sum(1 << b for b in bits)
+        for k in range(radius + 1)
+        for bits in itertools.combinations(range(width), k)
+    ]
+    return np.array(masks, dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class _Probes:
+    """The bucket probes of one search radius, per query: slot = key[chunk] ^ mask + base."""
+
+    chunk: np.ndarray  # (P,) which chunk each probe reads
+    mask: _I64  # (P,) the bits flipped in that chunk's key
+    base: _I64  # (P,) where that chunk's table starts in the flat offsets array
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """How the 256 bits are cut: chunk c is bits [starts[c], starts[c] + widths[c]) of the hash
+    read as a little-endian integer; its table is offsets[bases[c] : bases[c] + 2**widths[c] + 1].
+    """
+
+    widths: tuple[int, ...]
+    starts: tuple[int, ...]
+    bases: tuple[int, ...]
+    _word: np.ndarray = field(compare=False, repr=False)  # (m,) the word a chunk starts in
+    _shift: np.ndarray = field(compare=False, repr=False)  # (m,) uint64 bit offset in it
+    _next: np.ndarray = field(compare=False, repr=False)  # (m,) the word it runs into, or 4 (0)
+    _spill: np.ndarray = field(compare=False, repr=False)  # (m,) uint64 left shift of that word
+    _mask: np.ndarray = field(compare=False, repr=False)  # (m,) uint64 2**width - 1
+
+    @classmethod
+    def of(cls, chunks: int) -> _Layout:
+        wide, short = HASH_BITS % chunks, HASH_BITS // chunks
+        widths = (short + 1,) * wide + (short,) * (chunks - wide)
+        starts = tuple(itertools.accumulate(widths, initial=0))[:-1]
+        bases = tuple(itertools.accumulate(((1 << w) + 1 for w in widths), initial=0))
+        word, shift = np.divmod(np.array(starts), 64)
+        # A chunk that ends in its start word reads the zero word 4 as its next one.
+        spills = shift + np.array(widths) > 64
+        after, spill = np.where(spills, word + 1, 4), np.where(spills, 64 - shift, 0)
+        mask = (np.uint64(1) << np.array(widths, dtype=np.uint64)) - np.uint64(1)
+        return cls(
+            widths,
+            starts,
+            bases[:-1],
+            word,
+            shift.astype(np.uint64),
+            after,
+            spill.astype(np.uint64),
+            mask,
+        )
+
+    @property
+    def table_size(self) -> int:
+        return self.bases[-1] + (1 << self.widths[-1]) + 1
+
+    def keys(self, hashes: _U8) -> _I64:
+        """(n, chunks) chunk values of (n, 32) hashes."""
+        if len(self.widths) == 16:  # 16-bit chunks are the little-endian uint16s
+            return hashes.view("<u2").astype(np.int64)
+        words = np.zeros((len(hashes), 5), dtype=np.uint64)  # a zero word after the last
+        words[:, :4] = hashes.view("<u8")
+        low = words[:, self._word] >> self._shift
+        high = words[:, self._next] << self._spill
+        keys: _I64 = ((low | high) & self._mask).astype(np.int64)
+        return keys
+
+    def key(self, hashes: _U8, c: int) -> _I64:
+        """Chunk ``c``'s values of (n, 32) hashes (a merge's way: no (n, chunks) temporaries)."""
+        words = hashes.view("<u8")
+        value = words[:, self._word[c]] >> self._shift[c]
+        if self._next[c] < 4:
+            value |= words[:, self._next[c]] << self._spill[c]
+        key: _I64 = (value & self._mask[c]).astype(np.int64)
+        return key
+
+    def probes(self, n: int, radius: int) -> _Probes:
+        """The cheapest per-chunk radii r_c (-1: chunk not probed) with sum(r_c + 1) > radius,
+        a probe and a candidate costing alike: a chunk's next radius adds its new masks times
+        (1 + the hashes expected in a bucket, n / 2**width)."""
+        radii = [-1] * len(self.widths)
+
+        def extra(c: int) -> tuple[float, int]:
+            width, r = self.widths[c], radii[c] + 1
+            new = math.comb(width, r)
+            return new * (1 + n / (1 << width)), c
+
+        for _ in range(radius + 1):
+            radii[min(range(len(radii)), key=extra)] += 1
+        pairs = enumerate(zip(self.widths, radii, strict=True))
+        parts = [(c, _flips(w, r)) for c, (w, r) in pairs if r >= 0]
+        return _Probes(
+            np.concatenate([np.full(len(m), c, dtype=np.intp) for c, m in parts]),
+            np.concatenate([m for _, m in parts]),
+            np.concatenate([np.full(len(m), self.bases[c], dtype=np.int64) for c, m in parts]),
+        )
+
+
+@lru_cache(maxsize=8)
+def _layout(chunks: int) -> _Layout:
+    return _Layout.of(chunks)
+
+
+def _stable_order(keys: _I64, width: int) -> Any:
+    """``np.argsort(keys, kind="stable")`` for keys below 2**width, as 16-bit radix passes."""
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    if width > 16:
+        high = (keys >> 16).astype(np.uint16)[order]
+        order = order[np.argsort(high, kind="stable")]
+    return order
 
 
 def _check_hashes(hashes: Any, what: str) -> _U8:
@@ -49,8 +179,9 @@ def _check_radius(radius: int) -> None:
 def _candidate_distances(hashes: _U8, rows: np.ndarray, queries: _U8, counts: np.ndarray) -> Any:
     """Distances from ``hashes[rows]`` to ``queries``, the first ``counts[0]`` rows to query 0, ...
 
-    Only for rows sharing a 16-bit chunk within 1 bit with their query: their distance is at most
-    241, so the per-word popcounts are summed as bytes of one uint32 (a multiply, no overflow).
+    Only for rows sharing a chunk value within r < width bits with their query: their distance
+    is at most 255, so the per-word popcounts are summed as bytes of one uint32 (a multiply, no
+    overflow).
     """
     # One 32-byte gather per row: a column-by-column gather misses the cache four times.
     gathered = np.take(hashes.view("V32").reshape(-1), rows).view(np.uint8).reshape(-1, 32)
@@ -102,54 +233,74 @@ def brute_force_search(
 
 @dataclass(frozen=True, slots=True)
 class _Segment:
-    """Immutable indexed hashes. ``rows[offsets[c, v]:offsets[c, v + 1]]`` are the rows whose
-    16-bit chunk ``c`` equals ``v``, ascending (``rows`` holds 16 such runs back to back)."""
+    """Immutable indexed hashes. ``rows[offsets[layout.bases[c] + v] : ... + v + 1]]`` are the
+    rows whose chunk ``c`` equals ``v``, ascending (``rows`` holds one such list per chunk, back
+    to back, each of n rows)."""
 
+    layout: _Layout
     hashes: _U8
     ids: _I64
     rows: np.ndarray
     offsets: np.ndarray
+    _probes: dict[int, _Probes] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def empty(cls) -> _Segment:
-        offsets = np.zeros((_CHUNKS, _BUCKETS + 1), dtype=np.int64)
+    def empty(cls, chunks: int = _MAX_CHUNKS) -> _Segment:
+        layout = _layout(chunks)
+        offsets = np.zeros(layout.table_size, dtype=np.int32)
         none = np.empty(0, np.int64)
-        return cls(np.empty((0, HASH_BYTES), np.uint8), none, np.empty(0, np.int32), offsets)
+        hashes = np.empty((0, HASH_BYTES), np.uint8)
+        return cls(layout, hashes, none, np.empty(0, np.int32), offsets)
 
-    def merged(self, hashes: _U8, ids: _I64) -> _Segment:
-        """A new segment with ``hashes`` appended: per chunk, a bucket-order insert, O(n) copies."""
-        n, d = len(self.ids), len(ids)
-        keys = hashes.view("<u2")
-        rows = np.empty(_CHUNKS * (n + d), dtype=np.int32)
-        offsets = np.empty_like(self.offsets)
-        for c in range(_CHUNKS):
-            order = np.argsort(keys[:, c], kind="stable")
-            old_offsets = self.offsets[c] - c * n
+    def merged(self, hashes: _U8, ids: _I64, chunks: int) -> _Segment:
+        """A new segment with ``hashes`` appended: per chunk, a bucket-order insert, O(n) copies.
+        With another chunk count, a new layout indexes everything afresh."""
+        if chunks != len(self.layout.widths):
+            fresh = _Segment.empty(chunks)
+            if not len(self.ids):
+                return fresh.merged(hashes, ids, chunks)
+            everything = np.concatenate([self.hashes, hashes])
+            return fresh.merged(everything, np.concatenate([self.ids, ids]), chunks)
+        layout, n, d = self.layout, len(self.ids), len(ids)
+        m = len(layout.widths)
+        rows = np.empty(m * (n + d), dtype=np.int32)
+        wide = m * (n + d) >= np.iinfo(np.int32).max
+        offsets = np.empty(layout.table_size, dtype=np.int64 if wide else np.int32)
+        for c, (base, width) in enumerate(zip(layout.bases, layout.widths, strict=True)):
+            table = slice(base, base + (1 << width) + 1)
+            key = layout.key(hashes, c)
+            order = _stable_order(key, width)
+            old_offsets = self.offsets[table].astype(np.int64) - c * n
             # New rows go to the end of their bucket, so each bucket stays in ascending order.
-            at = old_offsets[keys[order, c].astype(np.int64) + 1] + np.arange(d)
+            at = old_offsets[key[order] + 1] + np.arange(d)
             out = rows[c * (n + d) : (c + 1) * (n + d)]
             old = np.ones(n + d, dtype=bool)
             old[at] = False
             out[at] = order + n
             out[old] = self.rows[c * n : (c + 1) * n]
-            added = np.zeros(_BUCKETS + 1, dtype=np.int64)
-            np.cumsum(np.bincount(keys[:, c], minlength=_BUCKETS), out=added[1:])
-            offsets[c] = old_offsets + added + c * (n + d)
+            added = np.zeros((1 << width) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(key, minlength=1 << width), out=added[1:])
+            offsets[table] = old_offsets + added + c * (n + d)
         all_hashes = np.concatenate([self.hashes, hashes])
-        return _Segment(all_hashes, np.concatenate([self.ids, ids]), rows, offsets)
+        return _Segment(layout, all_hashes, np.concatenate([self.ids, ids]), rows, offsets)
+
+    def probes(self, radius: int) -> _Probes:
+        found = self._probes.get(radius)
+        if found is None:  # a race computes it twice, alike
+            found = self._probes[radius] = self.layout.probes(len(self.ids), radius)
+        return found
 
     def search(self, queries: _U8, radius: int) -> tuple[Any, Any, Any]:
         """(query index, row, distance) within ``radius`` ≤ 31, each pair once."""
+        if not len(self.ids) or not len(queries):
+            return _concat([])
         parts = []
-        masks = _ONE_FLIP if radius >= _CHUNKS else _EXACT
-        offsets = self.offsets.reshape(-1)
+        probes = self.probes(radius)
         for start in range(0, len(queries), _BATCH):
             batch = queries[start : start + _BATCH]
-            probes = (
-                (batch.view("<u2").astype(np.int64)[:, :, None] ^ masks) + _CHUNK_BASE
-            ).ravel()
-            begin = np.take(offsets, probes)
-            lengths = np.take(offsets, probes + 1) - begin
+            slots = ((self.layout.keys(batch)[:, probes.chunk] ^ probes.mask) + probes.base).ravel()
+            begin = np.take(self.offsets, slots).astype(np.int64)
+            lengths = np.take(self.offsets, slots + 1) - begin
             # Expand the [begin, end) runs into one flat array of positions in ``rows``.
             skip = np.repeat(begin - (np.cumsum(lengths) - lengths), lengths)
             candidates = np.take(self.rows, skip + np.arange(len(skip)))
@@ -175,17 +326,26 @@ class BinaryHashIndex:
     """
 
     def __init__(
-        self, merge_threshold: int | None = None, *, merge_in_background: bool = False
+        self,
+        merge_threshold: int | None = None,
+        *,
+        merge_in_background: bool = False,
+        chunks: int | None = None,
     ) -> None:
         """``merge_in_background``: a full delta is merged by a daemon thread instead of inside
-        ``add`` (the service's choice: adds and searches never wait for a merge)."""
+        ``add`` (the service's choice: adds and searches never wait for a merge). ``chunks``:
+        how many pieces the hash is cut into (12-16), by default ``chunk_count`` of the size at
+        each merge; a merge that changes it re-indexes everything (rare: sizes only grow)."""
         self._background = merge_in_background
         if merge_threshold is not None and merge_threshold < 1:
             raise ValueError(f"merge_threshold {merge_threshold!r} must be at least 1")
+        if chunks is not None and not _MIN_CHUNKS <= chunks <= _MAX_CHUNKS:
+            raise ValueError(f"chunks {chunks!r} must be in [{_MIN_CHUNKS}, {_MAX_CHUNKS}]")
+        self._chunks = chunks
         self._lock = threading.Lock()
         self._merge_lock = threading.Lock()  # one merge at a time
         self._merge_threshold = merge_threshold
-        self._segment = _Segment.empty()
+        self._segment = _Segment.empty(chunks or _MAX_CHUNKS)
         # Delta rows are [0, _delta_size) of these buffers. Appends write only beyond that end
         # and growth copies, so a snapshot view of the delta never changes under a reader.
         self._delta_hashes: _U8 = np.empty((_MIN_MERGE, HASH_BYTES), dtype=np.uint8)
@@ -198,7 +358,8 @@ class BinaryHashIndex:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the index arrays (about 104 per hash, plus 8 MiB of bucket offsets)."""
+        """Bytes held by the index arrays: per hash 40 plus 4 per chunk (13 at a million: 92),
+        plus 4 per bucket (2**width per chunk: 44 MiB at a million, 4 MiB up to 65,536)."""
         with self._lock:
             seg = self._segment
             arrays = (
@@ -265,7 +426,8 @@ class BinaryHashIndex:
                 hashes, ids = self._delta_hashes[:size], self._delta_ids[:size]
             if not size:
                 return
-            merged = segment.merged(hashes, ids)
+            chunks = self._chunks or chunk_count(len(segment.ids) + size)
+            merged = segment.merged(hashes, ids, chunks)
             with self._lock:
                 self._segment = merged
                 # Adds made during the merge stay pending.

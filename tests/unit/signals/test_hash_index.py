@@ -14,24 +14,47 @@ from deepscreen.signals.hash_index import BinaryHashIndex, brute_force_search
 RADII = (0, 1, 2, 15, 16, 17, 30, 31, 32, 47, 256)
 
 
-def flipped(rng: np.random.Generator, row: np.ndarray, k: int, spread: bool) -> np.ndarray:
-    """``row`` with exactly ``k`` bits flipped; ``spread`` puts them in as many 16-bit chunks as
-    possible (the pigeonhole worst case: at k = 31 every chunk differs, all but one by 2 bits)."""
+def chunk_bounds(chunks: int) -> list[tuple[int, int]]:
+    """(first bit, width) of each chunk when 256 bits are cut in ``chunks`` near-equal pieces,
+    the wider ones first (the index's layout, restated here as the spec)."""
+    widths = [256 // chunks + (c < 256 % chunks) for c in range(chunks)]
+    starts = np.cumsum([0, *widths[:-1]]).tolist()
+    return list(zip(starts, widths, strict=True))
+
+
+def flipped(
+    rng: np.random.Generator, row: np.ndarray, k: int, spread: bool, chunks: int = 16
+) -> np.ndarray:
+    """``row`` with exactly ``k`` bits flipped; ``spread`` puts them in as many of the layout's
+    chunks as possible (the pigeonhole worst case: at k = 31 and 16 chunks every chunk differs,
+    all but one by 2 bits). Bit i is bit i % 8 of byte i // 8 (``np.unpackbits``' little order)."""
     if spread:
-        per_chunk = [k // 16 + (c < k % 16) for c in range(16)]
-        bits = [16 * c + b for c in range(16) for b in rng.choice(16, per_chunk[c], replace=False)]
+        bounds = chunk_bounds(chunks)
+        per_chunk = [k // chunks + (c < k % chunks) for c in range(chunks)]
+        bits = [
+            start + b
+            for (start, width), n in zip(bounds, per_chunk, strict=True)
+            for b in rng.choice(width, min(n, width), replace=False)
+        ]
     else:
         bits = list(rng.choice(256, k, replace=False))
-    out = np.unpackbits(row)
+    out = np.unpackbits(row, bitorder="little")
     out[bits] ^= 1
-    return np.packbits(out)
+    return np.packbits(out, bitorder="little")
 
 
-def dataset(seed: int, n_random: int, n_queries: int) -> tuple[np.ndarray, np.ndarray]:
-    """Random hashes, plus for each query a near-duplicate at every distance 0..32."""
+def dataset(
+    seed: int, n_random: int, n_queries: int, chunks: int = 16
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random hashes, plus for each query a near-duplicate at every distance 0..33 (radius 31
+    plus 2), half of them spread over the chunks of a ``chunks``-piece layout."""
     rng = np.random.default_rng(seed)
     queries = rng.integers(0, 256, (n_queries, 32), dtype=np.uint8)
-    planted = [flipped(rng, q, k, spread=bool(rng.integers(2))) for q in queries for k in range(33)]
+    planted = [
+        flipped(rng, q, k, spread=bool(rng.integers(2)), chunks=chunks)
+        for q in queries
+        for k in range(34)
+    ]
     stored = np.concatenate([rng.integers(0, 256, (n_random, 32), dtype=np.uint8), planted])
     return stored[rng.permutation(len(stored))], queries
 
@@ -43,13 +66,14 @@ def dataset(seed: int, n_random: int, n_queries: int) -> tuple[np.ndarray, np.nd
     n_queries=st.integers(1, 4),
     parts=st.integers(1, 5),
     merge_threshold=st.sampled_from([None, 1, 7, 50]),
+    chunks=st.sampled_from([None, 14, 15, 16]),  # 12 and 13: test_hash_index_layouts.py
 )
 def test_search_equals_brute_force_when_adds_interleave_searches(
-    seed, n_random, n_queries, parts, merge_threshold
+    seed, n_random, n_queries, parts, merge_threshold, chunks
 ):
-    stored, queries = dataset(seed, n_random, n_queries)
+    stored, queries = dataset(seed, n_random, n_queries, chunks or 16)
     ids = np.random.default_rng(seed).permutation(len(stored)) * 7 - 100  # arbitrary, negative ok
-    index = BinaryHashIndex(merge_threshold=merge_threshold)
+    index = BinaryHashIndex(merge_threshold=merge_threshold, chunks=chunks)
     bounds = np.linspace(0, len(stored), parts + 1).astype(int)
     for a, b in zip(bounds, bounds[1:], strict=False):
         index.add(stored[a:b], ids[a:b])
@@ -119,6 +143,9 @@ def test_search_rejects_bad_radius_and_threshold():
         BinaryHashIndex().search(np.zeros((1, 32), np.uint8), -1)
     with pytest.raises(ValueError, match="merge_threshold 0"):
         BinaryHashIndex(merge_threshold=0)
+    for chunks in (11, 17):
+        with pytest.raises(ValueError, match=f"chunks {chunks}"):
+            BinaryHashIndex(chunks=chunks)
 
 
 def test_concurrent_adds_searches_and_rebuilds_stay_exact():
