@@ -138,17 +138,24 @@ def trace_rules(
 ) -> list[RuleTrace]:
     """Evaluate derived values, then rules in order; with ``stop_at_match`` stop at the first
     match or error. A derived value that errors ends the trace with that error."""
-    context = context_for(bundle, inputs)
-    _, failed = derive(bundle, context)
+    return trace_in(bundle, context_for(bundle, inputs), stop_at_match=stop_at_match)[0]
+
+
+def trace_in(
+    bundle: Bundle, context: cel.Context, *, stop_at_match: bool = True
+) -> tuple[list[RuleTrace], dict[str, Any]]:
+    """``trace_rules`` in a context made by ``context_for``, and the derived values computed
+    on the way (those before the failing one, if one fails)."""
+    derived, failed = derive(bundle, context)
     if failed is not None:
-        return [failed]
+        return [failed], derived
     traces: list[RuleTrace] = []
     for compiled in bundle.rules:
         trace = _run(compiled, context)
         traces.append(trace)
         if stop_at_match and trace.outcome is not Outcome.NOT_MATCHED:
             break
-    return traces
+    return traces, derived
 
 
 def _run(compiled: CompiledRule, context: cel.Context) -> RuleTrace:

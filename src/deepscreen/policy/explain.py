@@ -11,10 +11,9 @@ from deepscreen.policy.evaluate import (
     Outcome,
     RuleTrace,
     context_for,
-    derive,
     expected_signals,
     normalise_signals,
-    trace_rules,
+    trace_in,
 )
 
 
@@ -51,7 +50,8 @@ def explain(bundle: Bundle, inputs: Mapping[str, Any]) -> Explanation:
         "signals": normalise_signals(inputs.get("signals") or {}, expected_signals(bundle)),
         "item": dict(inputs.get("item") or {}),
     }
-    traces = trace_rules(bundle, normalised, stop_at_match=False)
+    # One CEL context for the derived values and every rule: building it is the costly part.
+    traces, derived = trace_in(bundle, context_for(bundle, normalised), stop_at_match=False)
     first = next((t for t in traces if t.outcome is not Outcome.NOT_MATCHED), None)
     spec, winner, error = bundle.default, None, None
     if first is not None and first.outcome is Outcome.MATCHED:
@@ -59,7 +59,6 @@ def explain(bundle: Bundle, inputs: Mapping[str, Any]) -> Explanation:
         spec = next(r.rule.action for r in bundle.rules if r.rule.id == winner)
     elif first is not None:
         winner, spec, error = first.rule_id, bundle.on_error, first.error
-    derived, _ = derive(bundle, context_for(bundle, normalised))
     return Explanation(
         bundle.revision,
         normalised,

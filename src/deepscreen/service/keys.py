@@ -5,7 +5,8 @@ is deliberately slow (tens of ms), so ``KeyVerifier`` remembers a successful ver
 ``ttl_s`` seconds, keyed by an HMAC-SHA256 of the presented key under a random per-process key
 (the cache never holds a secret or a reusable hash of one). A key revoked while a server runs
 keeps working there for at most ``ttl_s``. Failures are never cached, and a malformed key or an
-unknown key id is refused without running argon2.
+unknown key id is refused without running argon2. Concurrent first requests with one key run
+argon2 once: the others wait for that verification and share its outcome.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -102,24 +104,56 @@ class KeyVerifier:
         self._pepper = secrets.token_bytes(32)
         self._lock = threading.Lock()
         self._cache: dict[bytes, tuple[Principal, float]] = {}
+        self._verifying: dict[bytes, Future[Principal]] = {}
+
+    def cached(self, token: str) -> Principal | None:
+        """The principal of a key verified within ``ttl_s``, else None — without blocking (no
+        store read, no argon2), so an event loop may call it and hand only misses to a thread."""
+        return self._cached(self._fingerprint(token), self._monotonic())
 
     def authenticate(self, token: str) -> Principal:
         """The key's principal; ``Unauthenticated`` for a malformed, unknown, revoked or wrong
-        key."""
-        fingerprint = hmac.new(self._pepper, token.encode(), hashlib.sha256).digest()
-        now = self._monotonic()
+        key. Blocks for argon2 unless the key is cached."""
+        fingerprint, now = self._fingerprint(token), self._monotonic()
         with self._lock:
-            hit = self._cache.get(fingerprint)
-        if hit is not None and hit[1] > now:
-            return hit[0]
-        principal = self._verify(token)
-        if self._ttl_s > 0:
+            hit = self._cached(fingerprint, now)
+            if hit is not None:
+                return hit
+            running = self._verifying.get(fingerprint)
+            if running is None:
+                mine: Future[Principal] = Future()
+                self._verifying[fingerprint] = mine
+        if running is not None:  # another thread is verifying this very key: share its outcome
+            return running.result()
+        try:
+            principal = self._verify(token)
+        except BaseException as exc:
             with self._lock:
-                if len(self._cache) >= _MAX_CACHED:
-                    self._cache = {f: v for f, v in self._cache.items() if v[1] > now}
-                if len(self._cache) < _MAX_CACHED:
-                    self._cache[fingerprint] = (principal, now + self._ttl_s)
+                del self._verifying[fingerprint]
+            mine.set_exception(exc)
+            raise
+        with self._lock:
+            self._remember(fingerprint, principal, expires=now + self._ttl_s)
+            del self._verifying[fingerprint]
+        mine.set_result(principal)
         return principal
+
+    def _fingerprint(self, token: str) -> bytes:
+        return hmac.new(self._pepper, token.encode(), hashlib.sha256).digest()
+
+    def _cached(self, fingerprint: bytes, now: float) -> Principal | None:
+        hit = self._cache.get(fingerprint)  # one dict read: atomic, no lock needed
+        return hit[0] if hit is not None and hit[1] > now else None
+
+    def _remember(self, fingerprint: bytes, principal: Principal, *, expires: float) -> None:
+        """Cache a success until ``expires`` (under ``_lock``; nothing with a zero ttl)."""
+        if self._ttl_s <= 0:
+            return
+        if len(self._cache) >= _MAX_CACHED:
+            now = self._monotonic()
+            self._cache = {f: v for f, v in self._cache.items() if v[1] > now}
+        if len(self._cache) < _MAX_CACHED:
+            self._cache[fingerprint] = (principal, expires)
 
     def _verify(self, token: str) -> Principal:
         parsed = parse_token(token)

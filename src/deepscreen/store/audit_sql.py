@@ -18,6 +18,9 @@ class SqlAuditLog:
 
     def __init__(self, database: SqlDatabase) -> None:
         self._db = database
+        # Built once: ``insert(...).values(**row)`` per call costs more than the INSERT itself
+        # (every scan over the API appends a row).
+        self._insert = insert(s.audit_log)
 
     def __repr__(self) -> str:
         return f"SqlAuditLog({self._db.url!r})"
@@ -31,7 +34,7 @@ class SqlAuditLog:
             "details": encode_details(entry),
         }
         with self._db.begin() as conn:
-            conn.execute(insert(s.audit_log).values(**values))
+            conn.execute(self._insert, values)
 
     def entries(
         self, *, actor: str | None = None, limit: int = 100, offset: int = 0

@@ -24,8 +24,17 @@ def test_api_load_benchmark_reports_latency_and_throughput(tmp_path: Path) -> No
     result = json.loads(out.read_text())
     assert result["loopback_only"] is True
     run = result["api_by_store_and_workers"]["sqlite/1"]
-    assert run["requests"] == run["ok"] == 6 and run["statuses"] == {"200": 6}
-    assert run["p50_ms"] > 0 and run["p99_ms"] >= run["p50_ms"] and run["requests_per_s"] > 0
-    assert result["in_process_scan"]["scans"] == 6
-    assert result["ratio_api_p50_to_in_process_p50"] > 0
-    assert "API on sqlite, 1 worker(s)" in proc.stdout
+    assert len(run["cold_ms"]) == 2 and run["cold_statuses"] == [200]  # one per client
+    for phase in ("serial", "concurrent"):  # 1 client, then 2
+        measured = run[phase]
+        assert measured["requests"] == measured["ok"] == 6 and measured["statuses"] == {"200": 6}
+        assert measured["p50_ms"] > 0 and measured["p99_ms"] >= measured["p50_ms"]
+        assert measured["requests_per_s"] > 0 and measured["server_cpu_ms"] >= 0  # /proc ticks
+        reference = measured["in_process"]  # interleaved with the requests
+        assert reference["scans"] == 6 and reference["p50_ms"] > 0 and reference["cpu_ms"] > 0
+    ratios = result["ratios_sqlite_first_worker_count"]
+    assert ratios["api_p50_to_in_process_p50_1_client"] > 0
+    assert ratios["api_p50_to_in_process_p50_2_clients"] > 0
+    assert "API on sqlite, 1 worker(s), 1 client(s)" in proc.stdout
+    assert "API on sqlite, 1 worker(s), 2 client(s)" in proc.stdout
+    assert "in-process scan_bytes, 2 thread(s), interleaved" in proc.stdout

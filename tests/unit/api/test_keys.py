@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Literal
 
 import pytest
+from argon2 import PasswordHasher
 
 from deepscreen.api.testing import CHEAP_HASHER
 from deepscreen.core.access import ApiKey, Principal, Role
@@ -143,3 +148,69 @@ def test_wrong_secret_unknown_id_and_garbage_are_refused_and_never_cached() -> N
 def test_audit_details_never_keep_secrets_or_bytes() -> None:
     details = {"token": "x", "api_key": "y", "media": b"z", "n": 1, "nested": {"secret": 1, "a": 2}}
     assert safe_details(details) == {"n": 1, "nested": {"a": 2}}
+
+
+def test_cached_answers_only_keys_verified_within_the_ttl_without_reading_the_store() -> None:
+    keys, ticks = CountingKeyStore(), Ticks()
+    token = _new(keys)
+    verifier = KeyVerifier(keys, ttl_s=30, monotonic=ticks)
+    assert verifier.cached(token) is None  # never verified: the caller must authenticate
+    principal = verifier.authenticate(token)
+    assert verifier.cached(token) == principal
+    assert verifier.cached(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    ticks.now += 31
+    assert verifier.cached(token) is None
+    assert keys.gets == 1  # cached() never reads the store nor runs argon2
+
+
+class GatedHasher(PasswordHasher):
+    """CHEAP_HASHER's parameters; ``verify`` counts calls and waits for ``release``."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.calls = 0
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:  # noqa: A002
+        self.calls += 1
+        self.entered.set()
+        assert self.release.wait(10)
+        return super().verify(hash, password)
+
+
+class CountingTicks(Ticks):
+    """A clock that counts reads: ``authenticate`` reads it once, as it starts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        return self.now
+
+
+@pytest.mark.parametrize("wrong", [False, True])
+def test_concurrent_first_requests_with_one_key_run_argon2_once(wrong: bool) -> None:
+    keys, hasher, ticks = InMemoryKeyStore(), GatedHasher(), CountingTicks()
+    token = _new(keys)
+    if wrong:
+        token = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    verifier = KeyVerifier(keys, ttl_s=30, hasher=hasher, monotonic=ticks)
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(verifier.authenticate, token)
+        assert hasher.entered.wait(10)  # the first verification is inside argon2 …
+        others = [pool.submit(verifier.authenticate, token) for _ in range(3)]
+        deadline = time.monotonic() + 10
+        while ticks.reads < 4 and time.monotonic() < deadline:  # … and the others started
+            time.sleep(0.01)
+        time.sleep(0.05)  # slack for them to reach the wait (nothing is asserted on time)
+        hasher.release.set()
+        outcomes = [f.exception(10) or f.result() for f in [first, *others]]
+    assert hasher.calls == 1  # the others shared the one verification's outcome
+    if wrong:
+        assert all(isinstance(o, Unauthenticated) for o in outcomes)
+        assert verifier.cached(token) is None  # failures are never cached
+    else:
+        assert len(set(outcomes)) == 1 and verifier.cached(token) == outcomes[0]

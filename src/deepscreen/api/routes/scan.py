@@ -46,18 +46,25 @@ async def scan_media(
     the decision, and the policy's explanation. An item already stored (same content hash)
     returns its stored decision and records nothing."""
     # Async on purpose: a fetch waits on the fetcher's own threads, so slow media hosts never
-    # hold the threadpool that serves every other endpoint; the blocking work runs there.
+    # hold the threadpool that serves every other endpoint. The blocking work — reading the
+    # upload (a temporary file past 1 MB), the scan, its record, the explanation — runs in ONE
+    # threadpool call: every hand-off between the event loop and a thread costs a wake-up.
     attrs = parse_attributes(attributes)
     if (media is None) == (url is None):
         raise InvalidInput("send exactly one of a `media` file or a `url`")
     if media is not None:
-        data = await run_in_threadpool(read_upload, media, ctx.services.limits.max_bytes)
-        source = upload_name(media)
-    else:
-        assert url is not None
-        fetched = await asyncio.wrap_future(start_url_fetch(ctx.fetcher, url))
-        data, source = fetched.content, fetched.url
-    return await run_in_threadpool(scanned, ctx, caller, data, source, attrs)
+        return await run_in_threadpool(scanned_upload, ctx, caller, media, attrs)
+    assert url is not None
+    fetched = await asyncio.wrap_future(start_url_fetch(ctx.fetcher, url))
+    return await run_in_threadpool(scanned, ctx, caller, fetched.content, fetched.url, attrs)
+
+
+def scanned_upload(
+    ctx: ApiContext, caller: Principal, media: UploadFile, attrs: dict[str, AttributeValue]
+) -> ScanResult:
+    """Read the upload within the media limit, then ``scanned`` (blocking: off the event loop)."""
+    data = read_upload(media, ctx.services.limits.max_bytes)
+    return scanned(ctx, caller, data, upload_name(media), attrs)
 
 
 def scanned(
