@@ -331,8 +331,14 @@ def url_fetcher(settings: Settings) -> UrlFetcher | None:
     api = settings.api
     if not api.url_fetch_enabled:
         return None
+    return _fetcher(settings, concurrency=api.url_fetch_concurrency)
+
+
+def _fetcher(settings: Settings, *, concurrency: int = 4) -> UrlFetcher:
+    """A fetcher bounded by ``[media]`` and ``[api]`` (size, deadline, redirects, networks)."""
     from deepscreen.service.url_fetch import UrlFetcher, address_check
 
+    api = settings.api
     try:
         check = address_check(api.url_fetch_allowed_networks)
     except ValueError as exc:
@@ -342,7 +348,7 @@ def url_fetcher(settings: Settings) -> UrlFetcher | None:
         timeout_s=api.url_fetch_timeout_s,
         max_redirects=api.url_fetch_max_redirects,
         is_allowed=check,
-        concurrency=api.url_fetch_concurrency,
+        concurrency=concurrency,
     )
 
 
@@ -352,19 +358,7 @@ def review_media(settings: Settings) -> ReviewMedia:
     media = settings.media_store
     fetch = None
     if media.url_template is not None:
-        from deepscreen.service.url_fetch import UrlFetcher, address_check
-
-        api = settings.api
-        try:
-            check = address_check(api.url_fetch_allowed_networks)
-        except ValueError as exc:
-            raise ConfigError(f"[api] url_fetch_allowed_networks: {exc}") from exc
-        fetcher = UrlFetcher(
-            max_bytes=settings.media.max_bytes,
-            timeout_s=api.url_fetch_timeout_s,
-            max_redirects=api.url_fetch_max_redirects,
-            is_allowed=check,
-        )
+        fetcher = _fetcher(settings)
 
         def fetch(url: str) -> bytes:
             return fetcher.fetch(url).content

@@ -197,10 +197,11 @@ def action_changes(
         if at is not None:
             located[event.item_id] = at + 1
         change = action_change(seq, event, history[:at] if at is not None else ())
-        if change is not None and change.reviewer is not None:
+        if change is None:
+            continue
+        if change.reviewer is not None:
             change = replace(change, reviewer=reviewer_name(change.reviewer))
-        if change is not None:
-            changes.append(change)
+        changes.append(change)
     return changes
 
 
