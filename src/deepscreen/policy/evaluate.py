@@ -185,7 +185,29 @@ def evaluate(
     default), names what failed in ``rule_id`` (``derived.<name>`` for a derived value) and
     records the error.
     """
-    traces = trace_rules(bundle, inputs)
+    return decision_from(
+        bundle,
+        trace_rules(bundle, inputs),
+        inputs,
+        item_id=item_id,
+        decision_id=decision_id,
+        decided_at=decided_at,
+        detector_versions=detector_versions,
+    )
+
+
+def decision_from(
+    bundle: Bundle,
+    traces: Sequence[RuleTrace],
+    inputs: Mapping[str, Any],
+    *,
+    item_id: str,
+    decision_id: str,
+    decided_at: datetime,
+    detector_versions: Mapping[str, str] | None = None,
+) -> Decision:
+    """The decision ``traces`` (in rule order, up to the first rule that did not 'not match')
+    lead to: that rule's action, ``on_error`` for an error, else the default."""
     last = traces[-1] if traces else None
     rule_id: str | None = None
     spec = bundle.default

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from deepscreen.core.decisions import Decision
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import (
     Outcome,
     RuleTrace,
     context_for,
+    decision_from,
     expected_signals,
     normalise_signals,
     trace_in,
@@ -52,6 +55,42 @@ def explain(bundle: Bundle, inputs: Mapping[str, Any]) -> Explanation:
     }
     # One CEL context for the derived values and every rule: building it is the costly part.
     traces, derived = trace_in(bundle, context_for(bundle, normalised), stop_at_match=False)
+    return _explanation(bundle, normalised, traces, derived)
+
+
+def evaluate_explained(
+    bundle: Bundle,
+    inputs: Mapping[str, Any],
+    *,
+    item_id: str,
+    decision_id: str,
+    decided_at: datetime,
+    detector_versions: Mapping[str, str] | None = None,
+) -> tuple[Decision, Explanation]:
+    """``evaluate`` and its explanation from one evaluation: every rule traced in one CEL
+    context, the decision taken from the traces up to the first rule that did not 'not match'."""
+    traces, derived = trace_in(bundle, context_for(bundle, inputs), stop_at_match=False)
+    deciding = next(
+        (i + 1 for i, t in enumerate(traces) if t.outcome is not Outcome.NOT_MATCHED), 0
+    )
+    decision = decision_from(
+        bundle,
+        traces[:deciding],
+        inputs,
+        item_id=item_id,
+        decision_id=decision_id,
+        decided_at=decided_at,
+        detector_versions=detector_versions,
+    )
+    return decision, _explanation(bundle, decision.inputs, traces, derived)
+
+
+def _explanation(
+    bundle: Bundle,
+    inputs: Mapping[str, Any],
+    traces: Sequence[RuleTrace],
+    derived: Mapping[str, Any],
+) -> Explanation:
     first = next((t for t in traces if t.outcome is not Outcome.NOT_MATCHED), None)
     spec, winner, error = bundle.default, None, None
     if first is not None and first.outcome is Outcome.MATCHED:
@@ -61,7 +100,7 @@ def explain(bundle: Bundle, inputs: Mapping[str, Any]) -> Explanation:
         winner, spec, error = first.rule_id, bundle.on_error, first.error
     return Explanation(
         bundle.revision,
-        normalised,
+        inputs,
         tuple(traces),
         winner,
         spec.type.value,

@@ -158,7 +158,7 @@ def decide_record(services: Services, record: UploadRecord) -> Decided:
     failed ``Decided``, not an exception, so a batch goes on."""
     try:
         item = load_record(services, record)
-        events, decision, _signals = decide(services, item)
+        events, decision, _signals, _explanation = decide(services, item)
     except InvalidInput as exc:  # bad media, or over the per-item work budget
         return Decided(record.source, record.item_id, error=str(exc), error_code=exc.code)
     copy = item.data if wants_copy(services.media, decision, item.data) else None

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from deepscreen.core.clock import Clock, IdFactory
 from deepscreen.core.costs import CostInputs
@@ -29,6 +30,7 @@ from deepscreen.core.tasks import ReviewTask
 from deepscreen.media import MediaLimits, load_media, read_media_file
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, item_inputs, signal_inputs
+from deepscreen.policy.explain import Explanation, evaluate_explained
 from deepscreen.review.config import ReviewConfig
 from deepscreen.service.budget import within_budget
 from deepscreen.service.media import ReviewMedia, retain_scanned
@@ -92,6 +94,7 @@ class ScanOutcome:
     decision (a review or a takedown removal, not undone by a restoration), which an upload of
     the same bytes must get too; None when the automated decision stands."""
     media_error: str | None = None  # keeping the media for reviewers failed (logged)
+    explanation: Explanation | None = None  # asked for with ``explain=True``; new decisions only
 
 
 def detector_warnings(services: Services) -> list[str]:
@@ -136,28 +139,36 @@ def run_detectors(
 
 
 def decide(
-    services: Services, item: MediaItem, *, received_at: datetime | None = None
-) -> tuple[list[Event], Decision, tuple[SignalResult, ...]]:
+    services: Services,
+    item: MediaItem,
+    *,
+    received_at: datetime | None = None,
+    explain: bool = False,
+) -> DecideOutput:
     """Signals → decision → the events that record them (nothing is written here), within the
     per-item work budget: ``ProcessingTimeout`` past ``services.item_budget_s``.
 
     ``received_at`` is when the platform handed the item over, if earlier than now (a queued
-    job): ``ItemIngested`` records it, so time to detect measures the queue's wait."""
+    job): ``ItemIngested`` records it, so time to detect measures the queue's wait. With
+    ``explain`` the decision comes with its explanation, from the same evaluation."""
     return within_budget(
-        services.item_budget_s, item.source, lambda: _decide(services, item, received_at)
+        services.item_budget_s, item.source, lambda: _decide(services, item, received_at, explain)
     )
 
 
 def _decide(
-    services: Services, item: MediaItem, received_at: datetime | None = None
-) -> tuple[list[Event], Decision, tuple[SignalResult, ...]]:
+    services: Services,
+    item: MediaItem,
+    received_at: datetime | None = None,
+    explain: bool = False,
+) -> DecideOutput:
     results = run_detectors(services.detectors, item, services.cascade)
     if services.ensemble is not None:
         results = (*results, services.ensemble.combine(results))
     now = services.clock()
     inputs = {"signals": signal_inputs(results), "item": item_inputs(item)}
     versions = {r.detector: r.version for r in results}
-    decision = evaluate(
+    decision, explanation = (evaluate_explained if explain else _unexplained)(
         services.bundle,
         inputs,
         item_id=item.item_id,
@@ -192,11 +203,25 @@ def _decide(
         events.append(
             ShadowDecisionMade(item_id=item.item_id, occurred_at=now, decision=shadow_decision)
         )
-    return events, decision, results
+    return events, decision, results, explanation
+
+
+DecideOutput = tuple[list[Event], Decision, tuple[SignalResult, ...], Explanation | None]
+"""What ``decide`` makes: the events to record, the decision, its signals, its explanation."""
+
+
+def _unexplained(
+    bundle: Bundle, inputs: Mapping[str, Any], **decision: Any
+) -> tuple[Decision, None]:
+    return evaluate(bundle, inputs, **decision), None
 
 
 def scan_item(
-    services: Services, item: MediaItem, *, received_at: datetime | None = None
+    services: Services,
+    item: MediaItem,
+    *,
+    received_at: datetime | None = None,
+    explain: bool = False,
 ) -> ScanOutcome:
     """Decide and record one loaded item; an item id already stored returns its stored decision
     (and restores its review task if a crash of an older deepscreen lost it).
@@ -206,13 +231,16 @@ def scan_item(
     stored = _stored_outcome(services, item.item_id, item.source)
     if stored is not None:
         return _retain_media(services, item, stored)
-    events, decision, results = decide(services, item, received_at=received_at)
+    events, decision, results, explanation = decide(
+        services, item, received_at=received_at, explain=explain
+    )
     tasks = review_tasks(services, events)
     if not services.store.record_item(events, tasks=tasks):  # a concurrent writer won the race
         stored = _stored_outcome(services, item.item_id, item.source)
         assert stored is not None, "record_item refused an item it does not hold"
         return _retain_media(services, item, stored)
-    return _retain_media(services, item, ScanOutcome(item.item_id, item.source, decision, results))
+    outcome = ScanOutcome(item.item_id, item.source, decision, results, explanation=explanation)
+    return _retain_media(services, item, outcome)
 
 
 def _retain_media(services: Services, item: MediaItem, outcome: ScanOutcome) -> ScanOutcome:
@@ -255,11 +283,12 @@ def scan_bytes(
     item_id: str | None = None,
     attributes: Mapping[str, AttributeValue] | None = None,
     received_at: datetime | None = None,
+    explain: bool = False,
 ) -> ScanOutcome:
     item = load_media(
         data, source=source, limits=services.limits, item_id=item_id, attributes=attributes
     )
-    return scan_item(services, item, received_at=received_at)
+    return scan_item(services, item, received_at=received_at, explain=explain)
 
 
 def scan_file(

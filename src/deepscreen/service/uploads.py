@@ -28,9 +28,11 @@ def scan_upload(
     media: bytes,
     source: str,
     attributes: Mapping[str, AttributeValue],
+    explain: bool = False,
 ) -> ScanOutcome:
-    """Scan and record one item now (``scan_bytes``); audited when something new was recorded."""
-    outcome = scan_bytes(services, media, source=source, attributes=attributes)
+    """Scan and record one item now (``scan_bytes``); audited when something new was recorded.
+    ``explain``: a new decision comes with its explanation (``ScanOutcome.explanation``)."""
+    outcome = scan_bytes(services, media, source=source, attributes=attributes, explain=explain)
     if not outcome.already_stored:
         record_action(
             stores.audit,

@@ -43,6 +43,20 @@ def test_scan_returns_signals_decision_and_explanation(harness: ApiHarness) -> N
     assert explanation["inputs"]["item"]["category"] == "news"
 
 
+def test_a_new_decisions_explanation_is_its_own_evaluation(harness: ApiHarness, monkeypatch):
+    """The policy is evaluated once per new item: the explanation comes from the evaluation
+    that decided (re-evaluating is only for a stored decision, whose evaluation is gone)."""
+    calls: list[str] = []
+    import deepscreen.service.items as items
+
+    real = items.explain
+    monkeypatch.setattr(items, "explain", lambda *a: calls.append("again") or real(*a))
+    first = _scan(harness, png_bytes()).json()
+    assert calls == [] and first["explanation"]["rule"] == first["decision"]["rule_id"]
+    again = _scan(harness, png_bytes()).json()
+    assert calls == ["again"] and again["explanation"] == first["explanation"]
+
+
 def test_scanning_the_same_media_again_records_nothing(harness: ApiHarness) -> None:
     first = _scan(harness, png_bytes()).json()
     again = _scan(harness, png_bytes()).json()

@@ -72,6 +72,14 @@ def scanned(
 ) -> ScanResult:
     """Scan and record ``data`` and explain its decision (blocking: run off the event loop)."""
     outcome = scan_upload(
-        ctx.services, ctx.stores, principal=caller, media=data, source=source, attributes=attrs
+        ctx.services,
+        ctx.stores,
+        principal=caller,
+        media=data,
+        source=source,
+        attributes=attrs,
+        explain=True,
     )
-    return ScanResult.of(outcome, explain_decision(ctx.services, outcome.decision))
+    # A new decision's explanation is its own evaluation; a stored one's is re-evaluated.
+    explanation = outcome.explanation or explain_decision(ctx.services, outcome.decision)
+    return ScanResult.of(outcome, explanation)
