@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar, cast
 
 ItemId = str
 AttributeValue = str | int | float | bool
 """Caller-supplied item attributes (uploader, category, creator_disclosed, ...) are scalars."""
+T = TypeVar("T")
 
 
 class MediaKind(StrEnum):
@@ -42,6 +43,16 @@ class MediaItem:
     source: str = ""
     pixels: Any = field(default=None, repr=False, compare=False)
     attributes: Mapping[str, AttributeValue] = field(default_factory=dict)
+    # What ``derive`` computed from the pixels; never passed in or compared, and
+    # ``dataclasses.replace`` starts the copy with an empty cache.
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derive(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, run once per item and ``key`` (e.g. a downscale every detector shares);
+        later calls return the cached value, which callers must not modify."""
+        if key not in self.derived:
+            self.derived[key] = compute()
+        return cast(T, self.derived[key])
 
     @property
     def size_bytes(self) -> int:

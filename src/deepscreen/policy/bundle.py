@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from deepscreen.core.decisions import Action
@@ -17,6 +16,7 @@ from deepscreen.core.errors import BundleInvalid
 from deepscreen.policy.cel_runtime import cel
 from deepscreen.policy.model import ActionSpec, ParamSpec, ParamValue, PolicyFile, Rule
 from deepscreen.policy.shipped import SHIPPED, resolve_bundle_dir
+from deepscreen.policy.strict_yaml import YamlUnreadable, read_strict
 
 TEST_SUFFIX = "_test.yaml"
 ROOT_VARIABLES = frozenset({"signals", "item", "params", "derived"})
@@ -134,17 +134,16 @@ def _parse_file(name: str, data: bytes, errors: list[str]) -> PolicyFile | None:
         errors.append(f"{name}: {len(data):,} bytes, over the {MAX_POLICY_FILE_BYTES:,} allowed")
         return None
     try:
-        raw = yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        errors.append(f"{name}: YAML syntax error: {exc}".replace("\n", " "))
+        parsed = read_strict(data)
+    except YamlUnreadable as exc:
+        errors.append(f"{name}: {exc}")
         return None
-    except RecursionError:
-        errors.append(f"{name}: YAML nested too deeply to read (a pathological file)")
-        return None
-    if raw is None:
-        raw = {}
+    raw = {} if parsed.value is None else parsed.value
     if not isinstance(raw, dict):
         errors.append(f"{name}: top level must be a mapping, got {type(raw).__name__}")
+        return None
+    if parsed.duplicates:
+        errors.extend(f"{name}: {problem}" for problem in parsed.duplicates)
         return None
     try:
         return PolicyFile.model_validate(raw)

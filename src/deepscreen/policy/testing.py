@@ -9,12 +9,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from deepscreen.policy.bundle import TEST_SUFFIX, Bundle, load_bundle
 from deepscreen.policy.evaluate import evaluate, expected_signals, normalise_signals
 from deepscreen.policy.model import PolicyTestCase
+from deepscreen.policy.strict_yaml import read_strict
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -100,7 +100,10 @@ def run_policy_tests(
 
 
 def _load_cases(path: Path) -> list[PolicyTestCase]:
-    raw = yaml.safe_load(path.read_bytes())
+    parsed = read_strict(path.read_bytes())
+    if parsed.duplicates:
+        raise ValueError("; ".join(parsed.duplicates))
+    raw = parsed.value
     if isinstance(raw, dict) and "cases" in raw:
         raw = raw["cases"]
     if not isinstance(raw, list):
@@ -111,10 +114,7 @@ def _load_cases(path: Path) -> list[PolicyTestCase]:
 def _run_file(bundle: Bundle, path: Path) -> list[CaseResult]:
     try:
         cases = _load_cases(path)
-    except RecursionError:
-        message = "YAML nested too deeply to read (a pathological file)"
-        return [CaseResult(path.name, "(file)", CaseStatus.ERROR, f"cannot load tests: {message}")]
-    except (yaml.YAMLError, ValueError, ValidationError) as exc:
+    except (ValueError, ValidationError) as exc:  # YamlUnreadable is a ValueError
         message = str(exc).replace("\n", " ")
         return [CaseResult(path.name, "(file)", CaseStatus.ERROR, f"cannot load tests: {message}")]
     names = [c.name for c in cases]

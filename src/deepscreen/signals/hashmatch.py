@@ -18,7 +18,7 @@ from deepscreen.core.signals import SignalResult
 from deepscreen.signals.examples import video_item
 from deepscreen.signals.hash_banks import BankMatch, BankMatcher
 from deepscreen.signals.hashmatch_video import detect_video
-from deepscreen.signals.pdq import PDQ_MIN_QUALITY, pdq_hash
+from deepscreen.signals.pdq import PDQ_MIN_QUALITY, item_pdq_hash, pdq_hash
 
 MIN_QUALITY = PDQ_MIN_QUALITY  # pdq/README.md: discard hashes with quality <= 49
 MAX_MATCHES = 8
@@ -61,7 +61,7 @@ class HashMatchDetector:
             return detect_video(self, self.matcher, item)
         if item.kind not in self.media_kinds or item.pixels is None:
             return SignalResult.abstain(self.name, self.version, "no decoded image to hash")
-        pdq = pdq_hash(item.pixels)
+        pdq = item_pdq_hash(item)  # on the item's shared downscale
         evidence: dict[str, Any] = {"pdq": pdq.hex, "quality": pdq.quality}
         if pdq.quality < MIN_QUALITY:
             reason = f"PDQ quality {pdq.quality} < {MIN_QUALITY}: too little detail to match"

@@ -190,13 +190,7 @@ class OnnxBackbone:
             )
         self.spec, self.model_sha256 = spec, digest
         self.batch_size = max(1, batch_size)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = intra_op_threads
-        options.inter_op_num_threads = inter_op_threads
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Exact int8 GEMMs on x86 CPUs without VNNI: the fast u8s8 path saturates there and
-        # the int8 CLIP encoder's scores change CPU to CPU (docs/performance.md).
-        options.add_session_config_entry("session.x64quantprecision", "1")
+        options = session_options(intra_op_threads, inter_op_threads)
         try:
             self._session = ort.InferenceSession(
                 str(spec.model), sess_options=options, providers=execution_providers(ort)
@@ -255,3 +249,17 @@ class OnnxBackbone:
 
     def _run(self, tensor: np.ndarray) -> np.ndarray:
         return np.asarray(self._session.run([self._output], {self._input: tensor})[0])
+
+
+def session_options(intra_op_threads: int = 1, inter_op_threads: int = 1) -> Any:
+    """The onnxruntime options every deepscreen session uses (``ort.SessionOptions``)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = intra_op_threads
+    options.inter_op_num_threads = inter_op_threads
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Exact int8 GEMMs on x86 CPUs without VNNI: the fast u8s8 path saturates there and
+    # the int8 CLIP encoder's scores change CPU to CPU (docs/performance.md).
+    options.add_session_config_entry("session.x64quantprecision", "1")
+    return options

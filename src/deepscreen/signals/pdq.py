@@ -15,6 +15,8 @@ import pdqhash
 from PIL import Image
 
 from deepscreen.core.banks import PDQ_HEX
+from deepscreen.core.media import MediaItem
+from deepscreen.signals.pixels import box_reduced
 
 HASH_BYTES = 32
 PDQ_MIN_QUALITY = 50
@@ -28,6 +30,7 @@ full-resolution hash: ≤ 10 bits on Meta's reference images, ≤ 12 on 1024×76
 would halve 513–1023 px images to 257–511 px: up to 22 bits. Banking and matching both use it."""
 
 _HEX_DIGITS = frozenset(string.hexdigits)
+PDQ_KEY = "pdq"  # an item's hash, in ``MediaItem.derived``
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +62,21 @@ def pdq_hash(image: Image.Image) -> PdqHash:
     if image.mode != "RGB":
         image = image.convert("RGB")
     factor = hash_reduction_factor(image.width, image.height)
-    if factor > 1:
-        image = image.reduce(factor)
+    return hash_reduced(image.reduce(factor) if factor > 1 else image)
+
+
+def item_pdq_hash(item: MediaItem) -> PdqHash:
+    """``pdq_hash(item.pixels)``, computed once per item on the item's shared downscale."""
+    return item.derive(PDQ_KEY, lambda: _item_hash(item))
+
+
+def _item_hash(item: MediaItem) -> PdqHash:
+    factor = hash_reduction_factor(item.pixels.width, item.pixels.height)
+    return hash_reduced(box_reduced(item, factor))
+
+
+def hash_reduced(image: Image.Image) -> PdqHash:
+    """PDQ hash of an RGB image already shrunk by ``hash_reduction_factor`` (not checked)."""
     pixels = np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
     bits, quality = pdqhash.compute(pixels)
     packed = np.packbits(np.asarray(bits, dtype=np.uint8))

@@ -14,6 +14,7 @@ from deepscreen.core.media import MediaItem, MediaKind
 from deepscreen.core.signals import SignalResult
 from deepscreen.signals import watermark_dwtdct as dwtdct
 from deepscreen.signals.examples import encoded_image_item
+from deepscreen.signals.pixels import rgb_array
 
 MIN_SIDE = 256
 NOTE = "a missing watermark proves nothing: JPEG, resizing and cropping remove it"
@@ -89,8 +90,7 @@ class WatermarkDetector:
         reason = self._skip_reason(item)
         if reason is not None:
             return SignalResult.abstain(self.name, self.version, reason)
-        image = item.pixels if item.pixels.mode == "RGB" else item.pixels.convert("RGB")
-        as_given, flipped = dwtdct.block_bits_pair(np.asarray(image))
+        as_given, flipped = dwtdct.block_bits_pair(rgb_array(item))  # the item's shared array
         per_message = {m.key: _match(m, as_given, flipped) for m in self.messages}
         hits = [m.key for m in self.messages if per_message[m.key]["hit"]]
         best = max(

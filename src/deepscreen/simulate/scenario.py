@@ -33,7 +33,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, Union, get_args, get_origin, get_type_hints
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -47,6 +46,7 @@ from pydantic import (
 from typing_extensions import TypedDict, is_typeddict
 
 from deepscreen.core.errors import ConfigError
+from deepscreen.policy.strict_yaml import YamlUnreadable, read_strict
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -725,36 +725,25 @@ def load_scenario(path_or_name: str | os.PathLike[str]) -> Scenario:
 def parse_scenario(text: str, *, origin: str = "scenario") -> Scenario:
     """A scenario from YAML text; ``origin`` names it in errors (see ``load_scenario``)."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{origin}: YAML syntax error: {_yaml_problem(exc)}") from exc
+        parsed = read_strict(text)
+    except YamlUnreadable as exc:
+        raise ConfigError(f"{origin}: {exc}") from exc
+    raw = parsed.value
     if not isinstance(raw, dict):
         kind = "empty" if raw is None else f"a {type(raw).__name__}"
         raise ConfigError(f"{origin}: the top level must be a mapping of sections, got {kind}")
-    problems = _duplicate_keys(root) if root is not None else []
+    problems = list(parsed.duplicates)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         for error in exc.errors():
             where = _dotted(error["loc"], raw)
-            line = _line_of(root, error["loc"])
+            line = parsed.line_of(error["loc"])
             problems.append(f"{where}{f' (line {line})' if line else ''}: {_message(error)}")
         scenario = None
     if problems or scenario is None:
         raise ConfigError(_problem_list(f"{origin} is invalid", problems))
     return scenario
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """``line L, column C: <problem> (<context> on line L')`` from a PyYAML error."""
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        mark = exc.problem_mark
-        text = f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem}"
-        if exc.context and exc.context_mark is not None:
-            text += f" ({exc.context} on line {exc.context_mark.line + 1})"
-        return text
-    return " ".join(str(exc).split())
 
 
 def _message(error: Any) -> str:
@@ -774,58 +763,6 @@ def _dotted(loc: tuple[int | str, ...], raw: Mapping[str, Any]) -> str:
                 text += f" ({entry['name']})"
         parts.append(text)
     return ".".join(parts) or "(scenario)"
-
-
-def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """1-based YAML line of the deepest node on ``loc`` that exists."""
-    node, line = root, None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                    node, line = value, key.start_mark.line + 1
-                    break
-            else:
-                break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if not 0 <= part < len(node.value):
-                break
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
-def _duplicate_keys(root: yaml.Node) -> list[str]:
-    """Keys given twice in one mapping (YAML would silently keep the last)."""
-    problems: list[str] = []
-    seen_nodes: set[int] = set()
-
-    def walk(node: yaml.Node, path: str) -> None:
-        if id(node) in seen_nodes:
-            return
-        seen_nodes.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            first: dict[str, int] = {}
-            for key, value in node.value:
-                if not isinstance(key, yaml.ScalarNode):
-                    continue
-                line = key.start_mark.line + 1
-                where = f"{path}.{key.value}" if path else key.value
-                if key.value in first:
-                    problems.append(
-                        f"{where} (line {line}): key given twice (first on line "
-                        f"{first[key.value]}); YAML would keep only the last"
-                    )
-                first.setdefault(key.value, line)
-                walk(value, where)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                walk(item, f"{path}.{index}")
-
-    walk(root, "")
-    return problems
 
 
 def _problem_list(title: str, problems: list[str]) -> str:
