@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO, cast
 
 import typer
 from rich.console import Console
@@ -31,6 +30,7 @@ from deepscreen.cli.errors import ExitCode, domain_errors
 from deepscreen.cli.options import ConfigOpt, DbOpt, settings_from
 from deepscreen.core.banks import DEFAULT_PDQ_THRESHOLD, BankPurpose
 from deepscreen.core.clock import system_clock
+from deepscreen.core.files import atomic_writer
 from deepscreen.media import MediaLimits
 from deepscreen.service import banks as service
 from deepscreen.service.scan import ScanFailure
@@ -213,14 +213,8 @@ def export_cmd(
         if output is None:
             count = service.export_bank(store, name, file_format, sys.stdout)
         else:
-            # Written beside the target, then renamed: a failed export leaves no half file.
-            partial = output.with_name(f".{output.name}.partial")
-            try:
-                with partial.open("w", encoding="utf-8", newline="") as out:
-                    count = service.export_bank(store, name, file_format, out)
-                os.replace(partial, output)
-            finally:
-                partial.unlink(missing_ok=True)
+            with atomic_writer(output, "w", newline="") as out:  # a failure leaves no half file
+                count = service.export_bank(store, name, file_format, cast(TextIO, out))
     Console(stderr=True).print(f"exported {count} entries of bank {name}")
 
 

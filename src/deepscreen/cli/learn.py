@@ -18,6 +18,7 @@ from deepscreen.cli.errors import domain_errors
 from deepscreen.cli.options import ConfigOpt, json_file_option, settings_from, write_json_file
 from deepscreen.cli.progress import progress_bar
 from deepscreen.core.errors import ConfigError
+from deepscreen.core.files import write_json_atomic
 from deepscreen.learn.augment import Augmentation
 from deepscreen.learn.dataset import LabelledSet, load_labelled, read_groups, regroup
 from deepscreen.learn.features import FaceRows
@@ -30,7 +31,7 @@ from deepscreen.settings import Settings
 from deepscreen.signals.blazeface import Face
 from deepscreen.signals.face_crop import FaceCrop
 from deepscreen.signals.faces import load_face_finder
-from deepscreen.signals.head import Head, load_head, save_head, write_json_atomic
+from deepscreen.signals.head import Head, load_head, save_head
 from deepscreen.signals.learned import build_backbone, catalogue_model_config
 from deepscreen.signals.model_catalogue import CATALOGUE
 from deepscreen.signals.normalise import Normalisation
@@ -245,7 +246,7 @@ def train(
                     progress=advance,
                     n_boot=n_boot,
                 )
-            write_json_atomic(out, run.stack.to_dict())
+            write_json_atomic(out, run.stack.to_dict(), indent=1, sort_keys=True)
             _print_evaluation(console, run.evaluation, f"stack of {', '.join(run.stack.detectors)}")
             console.print(f"cross-validation: {run.cv.description}")
             _print_failures(console, run.failures)

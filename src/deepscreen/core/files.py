@@ -1,29 +1,42 @@
-"""Writing result files: whole or not at all, and JSON without NaN or infinity."""
+"""Writing files whole or not at all (the one atomic writer), and JSON without NaN or infinity."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
-import tempfile
+import secrets
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Literal
+
+
+@contextlib.contextmanager
+def atomic_writer(
+    path: Path, mode: Literal["w", "wb"] = "wb", *, newline: str | None = None
+) -> Iterator[IO[Any]]:
+    """A temporary file beside ``path``, synced and renamed over it when the block ends without
+    an exception, removed otherwise: readers see the old file or the new one, never half of it.
+    Created with mode 0o666 less the umask, as ``open`` would (not 0o600 as ``tempfile``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        encoding = None if "b" in mode else "utf-8"
+        with open(fd, mode, encoding=encoding, newline=newline) as handle:  # noqa: SIM115
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``: readers
-    see the old file or the new one, never half of it, and a failure leaves no partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """``data`` written to ``path`` by ``atomic_writer``: whole or not at all."""
+    with atomic_writer(path) as out:
+        out.write(data)
 
 
 def json_ready(value: Any) -> Any:
@@ -38,9 +51,10 @@ def json_ready(value: Any) -> Any:
     return value
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
+def write_json_atomic(path: Path, data: Any, *, indent: int = 2, sort_keys: bool = False) -> None:
     """``data`` as indented JSON, written as ``write_bytes_atomic`` writes: a reader of a
     ``--json FILE`` result never sees half a file. Non-finite floats become null
     (``json_ready``); dates and paths are written as strings."""
-    text = json.dumps(json_ready(data), indent=2, allow_nan=False, default=str) + "\n"
-    write_bytes_atomic(path, text.encode("utf-8"))
+    ready = json_ready(data)
+    text = json.dumps(ready, indent=indent, sort_keys=sort_keys, allow_nan=False, default=str)
+    write_bytes_atomic(path, (text + "\n").encode("utf-8"))

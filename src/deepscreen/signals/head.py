@@ -190,13 +190,8 @@ def canonical_json(data: Any) -> str:
 
 def save_head(head: Head, path: Path) -> None:
     """Write ``head`` as JSON atomically (a temp file in the same folder, then a rename)."""
-    write_json_atomic(path, head.to_dict())
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as JSON so that readers see the old file or the new one, never half."""
-    text = json.dumps(data, indent=1, sort_keys=True, allow_nan=False) + "\n"
-    write_bytes_atomic(path, text.encode("utf-8"))
+    text = json.dumps(head.to_dict(), indent=1, sort_keys=True, allow_nan=False) + "\n"
+    write_bytes_atomic(path, text.encode("utf-8"))  # a NaN weight is refused, not nulled
 
 
 def load_head(path: Path) -> Head:

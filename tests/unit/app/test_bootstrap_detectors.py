@@ -8,11 +8,11 @@ import pytest
 
 from deepscreen.bootstrap import configured_detectors, make_ensemble, vendor_config
 from deepscreen.core.errors import ConfigError
+from deepscreen.core.files import write_json_atomic
 from deepscreen.settings import EnsembleSettings, Settings, VendorSettings
 from deepscreen.signals.ensemble import StackModel
 from deepscreen.signals.faces import FacesDetector
 from deepscreen.signals.hash_banks import BankMatcher
-from deepscreen.signals.head import write_json_atomic
 from deepscreen.signals.learned import LearnedDetector
 from deepscreen.signals.vendor import VendorDetector
 
