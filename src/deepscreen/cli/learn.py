@@ -19,6 +19,7 @@ from deepscreen.cli.options import ConfigOpt, json_file_option, settings_from, w
 from deepscreen.cli.progress import progress_bar
 from deepscreen.core.errors import ConfigError
 from deepscreen.core.files import write_json_atomic
+from deepscreen.core.numbers import format_value
 from deepscreen.learn.augment import Augmentation
 from deepscreen.learn.dataset import LabelledSet, load_labelled, read_groups, regroup
 from deepscreen.learn.features import FaceRows
@@ -392,8 +393,8 @@ def _ci(estimate: Estimate | None, percent: bool = False) -> str:
     if estimate is None or estimate.value is None:
         return "n/a"
 
-    def fmt(value: float) -> str:
-        return f"{value:.1%}" if percent else f"{value:.3f}"
+    def fmt(value: float) -> str:  # the one formatter: shares as percentages, else 4 digits
+        return format_value(value, "share" if percent else "count")
 
     if estimate.low is None or estimate.high is None:
         return f"{fmt(estimate.value)} (no CI)"

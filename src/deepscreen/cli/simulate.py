@@ -268,12 +268,8 @@ def _with_ci(value: float | None, low: float | None, high: float | None) -> str:
     if value is None:
         return "—"
     if low is None or high is None:
-        return f"{_fmt(value)} (no CI)"
-    return f"{_fmt(value)} [{_fmt(low)}, {_fmt(high)}]"
-
-
-def _fmt(value: float) -> str:
-    return format_number(value)
+        return f"{format_number(value)} (no CI)"
+    return f"{format_number(value)} [{format_number(low)}, {format_number(high)}]"
 
 
 def _report(
