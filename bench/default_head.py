@@ -39,12 +39,12 @@ from deepscreen.learn.features import extract
 from deepscreen.learn.metrics import tpr_at_fpr
 from deepscreen.learn.train import TrainConfig, fit_and_score, plan_cv
 from deepscreen.service.models import model_config_path, pip_download
-from deepscreen.signals.head import load_head
-from deepscreen.signals.learned import default_head_path
-from deepscreen.signals.model_catalogue import CLIP_VIT_B16, default_models_dir
-from deepscreen.signals.normalise import Normalisation
-from deepscreen.signals.onnx_backbone import OnnxBackbone, OnnxModelSpec
-from deepscreen.signals.views import Views
+from deepscreen.signals.learned.detector import default_head_path
+from deepscreen.signals.learned.head import load_head
+from deepscreen.signals.learned.normalise import Normalisation
+from deepscreen.signals.learned.views import Views
+from deepscreen.signals.models.catalogue import CLIP_VIT_B16, default_models_dir
+from deepscreen.signals.models.onnx_backbone import OnnxBackbone, OnnxModelSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "default_head.json"

@@ -29,9 +29,9 @@ import numpy as np
 from bench_images import make_images
 from PIL import Image
 
-from deepscreen.signals.backbones import Backbone, SpectralBackbone
-from deepscreen.signals.normalise import Normalisation
-from deepscreen.signals.onnx_backbone import OnnxBackbone, OnnxModelSpec
+from deepscreen.signals.learned.normalise import Normalisation
+from deepscreen.signals.models.backbones import Backbone, SpectralBackbone
+from deepscreen.signals.models.onnx_backbone import OnnxBackbone, OnnxModelSpec
 
 RESULTS = Path(__file__).parent / "results" / "detector_cost.json"
 
@@ -120,7 +120,7 @@ def main() -> int:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
     from deepscreen.service.models import model_config_path
-    from deepscreen.signals.model_catalogue import default_models_dir
+    from deepscreen.signals.models.catalogue import default_models_dir
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -30,7 +30,7 @@ from deepscreen.learn.dataset import load_labelled
 from deepscreen.learn.metrics import format_estimate
 from deepscreen.learn.train import TrainConfig
 from deepscreen.service.learn import make_backbone, train_head
-from deepscreen.signals.normalise import Normalisation
+from deepscreen.signals.learned.normalise import Normalisation
 
 RESULTS = Path(__file__).parent / "results" / "detector_quality.json"
 

@@ -28,9 +28,9 @@ from skimage import data
 
 from deepscreen.learn.dataset import load_labelled
 from deepscreen.media import read_media_file
-from deepscreen.signals.blazeface import iou
-from deepscreen.signals.faces import load_face_finder
-from deepscreen.signals.model_catalogue import default_models_dir
+from deepscreen.signals.faces.detector import load_face_finder
+from deepscreen.signals.models.blazeface import iou
+from deepscreen.signals.models.catalogue import default_models_dir
 
 ASTRONAUT_FACE = (172.3, 66.6, 277.5, 171.7)  # the finder's box on the 512×512 original
 ASTRONAUT_FACE_WIDTH = ASTRONAUT_FACE[2] - ASTRONAUT_FACE[0]

@@ -34,8 +34,8 @@ import pdqhash
 from bench_images import SIZE, make_images
 from PIL import Image
 
-from deepscreen.signals.hash_index import BinaryHashIndex, brute_force_search
-from deepscreen.signals.pdq import pdq_hash
+from deepscreen.signals.hashmatch.index import BinaryHashIndex, brute_force_search
+from deepscreen.signals.hashmatch.pdq import pdq_hash
 
 RESULTS = Path(__file__).parent / "results" / "hash_match.json"
 RADIUS = 31

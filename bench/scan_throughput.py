@@ -48,9 +48,9 @@ from deepscreen.media import load_media
 from deepscreen.policy.evaluate import evaluate, item_inputs, signal_inputs
 from deepscreen.service import Services, run_detectors, scan_file
 from deepscreen.settings import load_settings
-from deepscreen.signals import c2pa_fixtures
-from deepscreen.signals.pdq import hash_reduction_factor
+from deepscreen.signals.hashmatch.pdq import hash_reduction_factor
 from deepscreen.signals.pixels import box_reduced, rgb_array
+from deepscreen.signals.testing import c2pa_fixtures
 
 RESULTS = Path(__file__).parent / "results" / "scan_throughput.json"
 PROVENANCE = ["c2pa", "hashmatch", "metadata", "watermark"]
@@ -194,9 +194,9 @@ def bare_model_round(paths: list[Path]) -> float:
     import onnxruntime as ort
 
     from deepscreen.bootstrap import models_dir
-    from deepscreen.signals.head import load_head
-    from deepscreen.signals.learned import default_head_path
-    from deepscreen.signals.onnx_backbone import OnnxModelSpec, session_options
+    from deepscreen.signals.learned.detector import default_head_path
+    from deepscreen.signals.learned.head import load_head
+    from deepscreen.signals.models.onnx_backbone import OnnxModelSpec, session_options
 
     head = load_head(default_head_path())
     spec = OnnxModelSpec.from_toml(models_dir(load_settings(None)) / "clip-vit-b16" / "model.toml")

@@ -23,10 +23,10 @@ with atheris.instrument_imports(include=["deepscreen"]):
     from deepscreen.core.errors import InvalidInput
     from deepscreen.service import scan_bytes
     from deepscreen.settings import load_settings
-    from deepscreen.signals.learned import LearnedDetector
+    from deepscreen.signals.learned.detector import LearnedDetector
     from deepscreen.signals.registry import discover, load_detectors
     from deepscreen.signals.testing import toy_head
-    from deepscreen.store.memory import InMemoryEventStore
+    from deepscreen.store.events.memory import InMemoryEventStore
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "write_provenance_fixtures.py"
 SERVICES = build(

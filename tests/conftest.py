@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from deepscreen.signals.model_catalogue import default_models_dir  # noqa: E402
+from deepscreen.signals.models.catalogue import default_models_dir  # noqa: E402
 
 REAL_MODELS_DIR = default_models_dir()  # read before the suite points the variable elsewhere
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from deepscreen.signals import c2pa_fixtures
-from deepscreen.signals import watermark_dwtdct as dwtdct
-from deepscreen.signals.metadata import MetadataDetector
-from deepscreen.signals.watermark import KNOWN_MESSAGES
+from deepscreen.signals.metadata.detector import MetadataDetector
+from deepscreen.signals.testing import c2pa_fixtures
+from deepscreen.signals.watermark import dwtdct
+from deepscreen.signals.watermark.detector import KNOWN_MESSAGES
 
 # file name -> the decision the shipped policy should make
 EXPECTED = {

@@ -31,30 +31,31 @@ from deepscreen.settings import (
     WellnessSettings,
 )
 from deepscreen.signals.cascade import Cascade
-from deepscreen.signals.hash_banks import BankMatcher
-from deepscreen.signals.hashmatch import HashMatchDetector
-from deepscreen.signals.model_catalogue import default_models_dir
+from deepscreen.signals.hashmatch.banks import BankMatcher
+from deepscreen.signals.hashmatch.detector import HashMatchDetector
+from deepscreen.signals.models.catalogue import default_models_dir
 from deepscreen.signals.ports import Detector
 from deepscreen.signals.registry import load_detectors
-from deepscreen.store.access_memory import (
+from deepscreen.store.access.memory import (
     InMemoryAuditLog,
     InMemoryKeyStore,
     InMemorySessionRevocations,
 )
-from deepscreen.store.banks_open import open_bank_store
-from deepscreen.store.banks_ports import BankStore
-from deepscreen.store.ingest_memory import InMemoryIngestJobStore
-from deepscreen.store.media_memory import InMemoryReviewerPreferences
-from deepscreen.store.media_ports import MediaStore
-from deepscreen.store.memory import InMemoryEventStore
-from deepscreen.store.ports import EventStore
-from deepscreen.store.review_memory import InMemoryReviewQueue
-from deepscreen.store.review_ports import ReviewQueueStore
+from deepscreen.store.banks.open import open_bank_store
+from deepscreen.store.banks.ports import BankStore
+from deepscreen.store.events.memory import InMemoryEventStore
+from deepscreen.store.events.ports import EventStore
+from deepscreen.store.ingest.memory import InMemoryIngestJobStore
+from deepscreen.store.media.memory import InMemoryReviewerPreferences
+from deepscreen.store.media.ports import MediaStore
+from deepscreen.store.review.memory import InMemoryReviewQueue
+from deepscreen.store.review.ports import ReviewQueueStore
 
 if TYPE_CHECKING:
     from deepscreen.service.url_fetch import UrlFetcher
     from deepscreen.signals.ensemble import Ensemble
-    from deepscreen.signals.vendor import VendorConfig
+    from deepscreen.signals.vendor.config import VendorConfig
+    from deepscreen.store.sql.database import SqlDatabase
 
 # Adapters that pull in heavy libraries (onnxruntime, PyAV, scipy, httpx, fsspec, cryptography)
 # are imported in the function that builds them, only when the settings enable them: a command
@@ -71,9 +72,23 @@ def open_store(url: str) -> EventStore:
     """``memory://`` for the in-memory fake, else a SQLAlchemy URL (SQLite or PostgreSQL)."""
     if url == "memory://":
         return InMemoryEventStore()
-    from deepscreen.store.sql import SqlEventStore  # SQLAlchemy: only for a SQL database
+    from deepscreen.store.events.sql import SqlEventStore  # SQLAlchemy: only for a SQL database
 
     return SqlEventStore(url)
+
+
+def database_of(store: EventStore | None, url: str) -> SqlDatabase | None:
+    """The ``SqlDatabase`` ``store`` is open on, when it is the database at ``url``: the stores
+    opened beside it share its engine (one engine per database)."""
+    if store is None or url == "memory://":
+        return None
+    from deepscreen.store.events.sql import SqlEventStore
+    from deepscreen.store.sql.engine import parse_url
+
+    if isinstance(store, SqlEventStore):
+        if store.url == parse_url(url).render_as_string(hide_password=True):
+            return store.database
+    return None
 
 
 def signal_names(settings: Settings, detectors: list[Detector] | None = None) -> list[str]:
@@ -100,13 +115,14 @@ def build(
 ) -> Services:
     """Wire everything from settings; tests pass fakes for ``store``, ``banks``,
     ``detectors``, ``clock`` and ``review_queue``. The bank store shares the event store's
-    database. The review queue is the one the event store writes routed tasks into, in the
-    decision's transaction (``review_queue_of``): a ``review_queue`` passed in must be that
-    queue too, or the tasks of new decisions would not reach it."""
+    database and its engine. The review queue is the one the event store writes routed tasks
+    into, in the decision's transaction (``review_queue_of``): a ``review_queue`` passed in
+    must be that queue too, or the tasks of new decisions would not reach it."""
     store = store if store is not None else open_store(settings.db_url)
     if review_queue is None:
         review_queue = review_queue_of(store)
-    banks = banks if banks is not None else open_bank_store(settings.db_url)
+    if banks is None:
+        banks = open_bank_store(settings.db_url, database=database_of(store, settings.db_url))
     matcher = load_matcher(banks)
     if detectors is None:
         detectors = load_detectors(
@@ -165,7 +181,7 @@ def review_queue_of(store: EventStore) -> ReviewQueueStore:
     of another kind (a test's stand-in) gets an in-memory queue of its own."""
     if isinstance(store, InMemoryEventStore):
         return store.review_queue
-    from deepscreen.store.sql import SqlEventStore
+    from deepscreen.store.events.sql import SqlEventStore
 
     if isinstance(store, SqlEventStore):
         return store.open_review_queue()
@@ -176,7 +192,7 @@ def open_review_queue(settings: Settings) -> ReviewQueueStore:
     """``memory://`` for the in-memory fake, else SQLite or PostgreSQL (the event store's URL)."""
     if settings.db_url == "memory://":
         return InMemoryReviewQueue()
-    from deepscreen.store.review_sql import SqlReviewQueue
+    from deepscreen.store.review.sql import SqlReviewQueue
 
     return SqlReviewQueue(settings.db_url)
 
@@ -233,7 +249,7 @@ def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, 
     """The detectors that need collaborators or settings, built only when enabled."""
     built: dict[str, Detector] = {"hashmatch": HashMatchDetector(matcher)}
     if "learned" in settings.detectors:
-        from deepscreen.signals.learned import LearnedDetector
+        from deepscreen.signals.learned.detector import LearnedDetector
 
         learned = settings.learned
         built["learned"] = LearnedDetector(
@@ -246,7 +262,7 @@ def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, 
             video_top_k=learned.video_top_k,
         )
     if "faces" in settings.detectors:
-        from deepscreen.signals.faces import FacesDetector
+        from deepscreen.signals.faces.detector import FacesDetector
 
         faces = settings.faces
         built["faces"] = FacesDetector(
@@ -261,14 +277,14 @@ def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, 
             video_top_k=faces.video_top_k,
         )
     if "vendor" in settings.detectors:
-        from deepscreen.signals.vendor import VendorDetector
+        from deepscreen.signals.vendor.detector import VendorDetector
 
         built["vendor"] = VendorDetector(vendor_config(settings.vendor))
     return built
 
 
 def vendor_config(vendor: VendorSettings) -> VendorConfig | None:
-    from deepscreen.signals.vendor import VendorConfig
+    from deepscreen.signals.vendor.config import VendorConfig
 
     if vendor.url is None:
         return None
@@ -297,10 +313,11 @@ def make_ensemble(ensemble: EnsembleSettings) -> Ensemble | None:
     )
 
 
-def build_hosted(settings: Settings) -> HostedStores:
+def build_hosted(settings: Settings, *, store: EventStore | None = None) -> HostedStores:
     """The HTTP service's stores — API keys, audit trail, ingest jobs, UI session revocations,
-    reviewer preferences — in the event store's database (one engine for them all);
-    ``memory://`` gives in-memory fakes."""
+    reviewer preferences — in the event store's database (one engine for them all, ``store``'s
+    when it is open on that database: closing either closes both); ``memory://`` gives
+    in-memory fakes."""
     if settings.db_url == "memory://":
         return HostedStores(
             InMemoryKeyStore(),
@@ -309,14 +326,12 @@ def build_hosted(settings: Settings) -> HostedStores:
             InMemorySessionRevocations(),
             InMemoryReviewerPreferences(),
         )
-    from deepscreen.store.audit_sql import SqlAuditLog
-    from deepscreen.store.database import SqlDatabase
-    from deepscreen.store.ingest_sql import SqlIngestJobStore
-    from deepscreen.store.keys_sql import SqlKeyStore
-    from deepscreen.store.media_prefs_sql import SqlReviewerPreferences
-    from deepscreen.store.sessions_sql import SqlSessionRevocations
+    from deepscreen.store.access.sql import SqlAuditLog, SqlKeyStore, SqlSessionRevocations
+    from deepscreen.store.ingest.sql import SqlIngestJobStore
+    from deepscreen.store.media.sql import SqlReviewerPreferences
+    from deepscreen.store.sql.database import SqlDatabase
 
-    database = SqlDatabase(settings.db_url)
+    database = database_of(store, settings.db_url) or SqlDatabase(settings.db_url)
     return HostedStores(
         SqlKeyStore(database),
         SqlAuditLog(database),
@@ -389,8 +404,8 @@ def open_media_store(media: MediaStoreSettings) -> MediaStore | None:
         url = str(Path(media.path).expanduser())
     else:
         url = media.backend
-    from deepscreen.store.media_cipher import FernetCipher
-    from deepscreen.store.media_fsspec import FsspecMediaStore
+    from deepscreen.store.media.cipher import FernetCipher
+    from deepscreen.store.media.fsspec_store import FsspecMediaStore
 
     cipher = FernetCipher(key) if key else None
     return FsspecMediaStore(url, cipher=cipher, storage_options=media.storage_options)

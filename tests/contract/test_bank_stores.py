@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from deepscreen.core.errors import StoreUnavailable
-from deepscreen.store.banks_memory import InMemoryBankStore
-from deepscreen.store.banks_ports import BankStore
-from deepscreen.store.banks_sql import SqlBankStore
-from deepscreen.store.banks_testing import BankStoreContract, make_bank, make_entry
-from deepscreen.store.schema import SCHEMA_VERSION
-from deepscreen.store.sql import SqlEventStore
-from deepscreen.store.testing import item_events
+from deepscreen.store.banks.memory import InMemoryBankStore
+from deepscreen.store.banks.ports import BankStore
+from deepscreen.store.banks.sql import SqlBankStore
+from deepscreen.store.banks.testing import BankStoreContract, make_bank, make_entry
+from deepscreen.store.events.sql import SqlEventStore
+from deepscreen.store.events.testing import item_events
+from deepscreen.store.sql.schema import SCHEMA_VERSION
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepscreen.signals.faces import FacesDetector
-from deepscreen.signals.learned import LearnedDetector
+from deepscreen.signals.faces.detector import FacesDetector
+from deepscreen.signals.learned.detector import LearnedDetector
 from deepscreen.signals.registry import discover
 from deepscreen.signals.testing import (
     CentreFaceFinder,

@@ -16,18 +16,18 @@ import pytest
 from cryptography.fernet import Fernet
 
 from deepscreen.core.errors import ConfigError, StoreUnavailable
-from deepscreen.store.database import SqlDatabase
-from deepscreen.store.media_cipher import FernetCipher
-from deepscreen.store.media_fsspec import FsspecMediaStore, redact
-from deepscreen.store.media_memory import InMemoryMediaStore, InMemoryReviewerPreferences
-from deepscreen.store.media_prefs_sql import SqlReviewerPreferences
-from deepscreen.store.media_testing import (
+from deepscreen.store.media.cipher import FernetCipher
+from deepscreen.store.media.fsspec_store import FsspecMediaStore, redact
+from deepscreen.store.media.memory import InMemoryMediaStore, InMemoryReviewerPreferences
+from deepscreen.store.media.sql import SqlReviewerPreferences
+from deepscreen.store.media.testing import (
     DATA,
     T0,
     MediaStoreContract,
     ReviewerPreferencesContract,
     record,
 )
+from deepscreen.store.sql.database import SqlDatabase
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 KEY = Fernet.generate_key().decode()

@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from deepscreen.store.review_memory import InMemoryReviewQueue
-from deepscreen.store.review_ports import ReviewQueueStore
-from deepscreen.store.review_race import check_race, race_to_drain
-from deepscreen.store.review_sql import SqlReviewQueue
-from deepscreen.store.review_testing import T0, ReviewQueueContract, make_task
+from deepscreen.store.review.memory import InMemoryReviewQueue
+from deepscreen.store.review.ports import ReviewQueueStore
+from deepscreen.store.review.sql import SqlReviewQueue
+from deepscreen.store.review.testing import (
+    T0,
+    ReviewQueueContract,
+    check_race,
+    make_task,
+    race_to_drain,
+)
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 THREADS, TASKS = 16, 400

@@ -10,23 +10,21 @@ from typing import Any
 
 import pytest
 
-from deepscreen.store.access_memory import (
+from deepscreen.store.access.memory import (
     InMemoryAuditLog,
     InMemoryKeyStore,
     InMemorySessionRevocations,
 )
-from deepscreen.store.access_testing import (
+from deepscreen.store.access.sql import SqlAuditLog, SqlKeyStore, SqlSessionRevocations
+from deepscreen.store.access.testing import (
     AuditLogContract,
     KeyStoreContract,
     SessionRevocationsContract,
 )
-from deepscreen.store.audit_sql import SqlAuditLog
-from deepscreen.store.database import SqlDatabase
-from deepscreen.store.ingest_memory import InMemoryIngestJobStore
-from deepscreen.store.ingest_sql import SqlIngestJobStore
-from deepscreen.store.ingest_testing import IngestJobStoreContract
-from deepscreen.store.keys_sql import SqlKeyStore
-from deepscreen.store.sessions_sql import SqlSessionRevocations
+from deepscreen.store.ingest.memory import InMemoryIngestJobStore
+from deepscreen.store.ingest.sql import SqlIngestJobStore
+from deepscreen.store.ingest.testing import IngestJobStoreContract
+from deepscreen.store.sql.database import SqlDatabase
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 

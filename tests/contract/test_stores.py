@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from deepscreen.store.memory import InMemoryEventStore
-from deepscreen.store.ports import EventStore
-from deepscreen.store.sql import SqlEventStore
-from deepscreen.store.testing import EventStoreContract
+from deepscreen.store.events.memory import InMemoryEventStore
+from deepscreen.store.events.ports import EventStore
+from deepscreen.store.events.sql import SqlEventStore
+from deepscreen.store.events.testing import EventStoreContract
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 

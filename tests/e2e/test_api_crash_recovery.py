@@ -28,7 +28,7 @@ from deepscreen.core.clock import system_clock
 from deepscreen.core.events import ItemIngested
 from deepscreen.service.keys import create_key
 from deepscreen.settings import load_settings
-from deepscreen.store.sql import SqlEventStore
+from deepscreen.store.events.sql import SqlEventStore
 
 ITEMS = 60
 

@@ -28,12 +28,10 @@ from deepscreen.core.access import Role
 from deepscreen.service.hosted import HostedStores
 from deepscreen.service.url_fetch import UrlFetcher
 from deepscreen.settings import Settings
-from deepscreen.store.audit_sql import SqlAuditLog
-from deepscreen.store.database import SqlDatabase
-from deepscreen.store.ingest_sql import SqlIngestJobStore
-from deepscreen.store.keys_sql import SqlKeyStore
-from deepscreen.store.sessions_sql import SqlSessionRevocations
-from deepscreen.store.sql import SqlEventStore
+from deepscreen.store.access.sql import SqlAuditLog, SqlKeyStore, SqlSessionRevocations
+from deepscreen.store.events.sql import SqlEventStore
+from deepscreen.store.ingest.sql import SqlIngestJobStore
+from deepscreen.store.sql.database import SqlDatabase
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 TEST_NET = ipaddress.ip_address("192.0.2.1")  # documentation: never fetched

@@ -89,7 +89,7 @@ def test_csv_and_parquet_outputs_and_costs_from_settings(runner, demo_db: str, t
 
 
 def test_import_views_adds_events_or_refuses_the_whole_file(runner, demo_db: str, tmp_path) -> None:
-    from deepscreen.store.sql import SqlEventStore
+    from deepscreen.store.events.sql import SqlEventStore
 
     store = SqlEventStore(demo_db)
     item_id = next(iter(store.read(kinds=["item_ingested"]))).item_id
@@ -115,7 +115,7 @@ def test_import_is_idempotent_bounded_and_refuses_malformed_files_typed(
     duplicated column or a Parquet list column ended in a traceback."""
     import pyarrow as pa
 
-    from deepscreen.store.sql import SqlEventStore
+    from deepscreen.store.events.sql import SqlEventStore
 
     with SqlEventStore(demo_db) as store:
         item_id = next(iter(store.read(kinds=["item_ingested"]))).item_id

@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from deepscreen.cli.app import app
-from deepscreen.signals import model_catalogue
-from deepscreen.signals.model_catalogue import CLIP_VIT_B16
+from deepscreen.signals.models import catalogue as model_catalogue
+from deepscreen.signals.models.catalogue import CLIP_VIT_B16
 
 NAME = "clip-vit-b16"
 FAKE_MODEL = b"fake onnx bytes: only the hash is checked here"

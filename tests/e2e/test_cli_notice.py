@@ -37,7 +37,7 @@ gold_share = 0.0
 A1111 = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64"
 KILL_AFTER_WRITE = """
 import os, signal, sys
-from deepscreen.store.sql import SqlEventStore
+from deepscreen.store.events.sql import SqlEventStore
 write = SqlEventStore.append_import
 def killing(self, *args, **kwargs):
     result = write(self, *args, **kwargs)

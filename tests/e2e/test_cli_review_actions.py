@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from deepscreen.cli.app import app
 from deepscreen.core.events import ReviewCompleted
-from deepscreen.store.sql import SqlEventStore
+from deepscreen.store.events.sql import SqlEventStore
 
 SETTINGS = """
 detectors = ["c2pa", "hashmatch", "metadata", "watermark"]

@@ -86,8 +86,8 @@ def test_a_reversed_appeal_unbanks_the_item_from_the_command_line(runner, tmp_pa
 
     from PIL import Image, PngImagePlugin
 
-    from deepscreen.store.audit_sql import SqlAuditLog
-    from deepscreen.store.database import SqlDatabase
+    from deepscreen.store.access.sql import SqlAuditLog
+    from deepscreen.store.sql.database import SqlDatabase
 
     url = f"sqlite:///{tmp_path / 'loop.db'}"
     db = ("--db", url)

@@ -54,7 +54,7 @@ NEWS = {"category": "news"}
 CLI = "from deepscreen.cli.app import main; main()"
 KILL_AFTER_WRITE = """
 import os, signal, sys
-from deepscreen.store.sql import SqlEventStore
+from deepscreen.store.events.sql import SqlEventStore
 after, writes = int(sys.argv.pop(1)), [0]
 def killing(write):
     def wrapper(self, *args, **kwargs):
@@ -147,7 +147,7 @@ def seed_the_old_way(database: Database, data: bytes) -> DecisionMade:
     services = services_on(database)
     try:
         item = load_media(data, source="x.png", limits=services.limits, attributes=NEWS)
-        events, decision, _ = decide(services, item)
+        events, decision, _, _ = decide(services, item)
         assert decision.action is Action.REVIEW
         assert services.store.record_item(events)  # the first transaction; no second one
     finally:

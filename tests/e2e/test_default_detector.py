@@ -97,7 +97,7 @@ def test_a_settled_item_skips_the_pixel_detector(runner, tmp_path: Path, monkeyp
 
 
 def test_an_embedding_does_not_depend_on_what_else_is_embedded(installed_models_dir: Path) -> None:
-    from deepscreen.signals.onnx_backbone import OnnxBackbone, OnnxModelSpec
+    from deepscreen.signals.models.onnx_backbone import OnnxBackbone, OnnxModelSpec
 
     spec = OnnxModelSpec.from_toml(installed_models_dir / "clip-vit-b16" / "model.toml")
     backbone = OnnxBackbone(spec)

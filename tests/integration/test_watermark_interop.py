@@ -17,8 +17,8 @@ import pytest
 from PIL import Image
 
 from deepscreen.core.media import MediaItem, MediaKind
-from deepscreen.signals import watermark_dwtdct as dwtdct
-from deepscreen.signals.watermark import KNOWN_MESSAGES, WatermarkDetector
+from deepscreen.signals.watermark import dwtdct
+from deepscreen.signals.watermark.detector import KNOWN_MESSAGES, WatermarkDetector
 
 if os.environ.get("CI"):
     import imwatermark  # CI installs it: a missing reference must fail, not skip

@@ -1,4 +1,6 @@
-"""The HTTP API (FastAPI) and the reviewer web UI: thin shells over ``deepscreen.service``."""
+"""The HTTP API (FastAPI: ``create_app``, ``routes``, ``schemas``, access control, error mapping,
+limits) and the reviewer web UI (``web``): thin shells over ``deepscreen.service``.
+Notes: docs/internals/api.md."""
 
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
-"""Who may call what: the one table of endpoint → roles, and the middleware that enforces it.
-
-Every operation of the app is a line of ``ENDPOINT_ROLES`` (``create_app`` refuses to build an
-app with an operation missing from it, and a test walks the whole role × endpoint matrix).
-``None`` means public (no key); ``admin`` may call everything. A request that matches no line
-needs an admin key (fail closed). Authentication happens here, before the request body is
-read: an unauthenticated upload is refused without being received. To add a router: include it
-in ``create_app`` and add one line per operation here.
-"""
+"""Who may call what: ``ENDPOINT_ROLES``, the one table of endpoint → roles, and
+``AccessMiddleware``, which authenticates the bearer key before the body is read and enforces the
+table (public, admin and fail-closed rules: docs/internals/api.md)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
-"""The one error shape of the API, ``{"error": {"code", "message"}}``, and the one mapping from
-the deepscreen error tree (and the framework's own errors) to HTTP statuses.
-
-4xx messages are the domain error's own (they quote the offending value); 5xx messages are
-generic — a backend's address or an exception's text never reaches the client, only the log.
-"""
+"""The one error shape of the API, ``{"error": {"code", "message"}}``, and the one mapping from the
+deepscreen error tree (and the framework's own errors) to HTTP statuses. 4xx messages are the
+domain error's own; 5xx messages are generic (details go only to the log)."""
 
 from __future__ import annotations
 

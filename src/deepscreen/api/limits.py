@@ -1,9 +1,6 @@
-"""``BodyLimitMiddleware``: refuse request bodies over ``max_bytes`` before reading them whole.
-
-A declared ``Content-Length`` over the limit is answered 413 at once, before authentication
-and before a byte of the body is read; a body without one (chunked) is counted as it streams
-and refused the moment it passes the limit.
-"""
+"""``BodyLimitMiddleware``: refuse request bodies over ``max_bytes`` before reading them whole —
+a declared ``Content-Length`` over the limit at once (before authentication), a chunked body the
+moment its count passes the limit."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from deepscreen.api.app import create_app
 from deepscreen.bootstrap import build, build_hosted
 from deepscreen.service import detector_warnings
 from deepscreen.settings import Settings, load_settings
-from deepscreen.store.banks_memory import InMemoryBankStore
+from deepscreen.store.banks.memory import InMemoryBankStore
 
 log = logging.getLogger(__name__)
 CONFIG_ENV = "DEEPSCREEN_SERVE_CONFIG"
@@ -26,7 +26,7 @@ def app_from_settings(settings: Settings) -> FastAPI:
     for warning in detector_warnings(services):
         log.warning("%s", warning)
     try:
-        stores = build_hosted(settings)
+        stores = build_hosted(settings, store=services.store)  # on the event store's engine
     except BaseException:
         services.store.close()
         if services.review_queue is not None:

@@ -22,8 +22,8 @@ from deepscreen.service.keys import KeyVerifier, create_key
 from deepscreen.service.scan import Services
 from deepscreen.service.url_fetch import UrlFetcher
 from deepscreen.settings import Settings
-from deepscreen.store.banks_memory import InMemoryBankStore
-from deepscreen.store.ports import EventStore
+from deepscreen.store.banks.memory import InMemoryBankStore
+from deepscreen.store.events.ports import EventStore
 
 with warnings.catch_warnings():
     # Starlette asks for the httpx2 package; with plain httpx its TestClient works the same.

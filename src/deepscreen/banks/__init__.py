@@ -1,1 +1,2 @@
-"""Hash-bank exchange files (CSV, ThreatExchange/HMA plain text): pure parsing and writing."""
+"""Hash-bank exchange files (CSV, ThreatExchange/HMA plain text): pure parsing and writing.
+Notes: docs/internals/banks.md."""

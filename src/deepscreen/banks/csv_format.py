@@ -1,13 +1,6 @@
 """Bank entries as CSV: ``hash,item_id,added_by,added_at,reason,quality`` plus metadata columns.
-
-Read: the first non-blank record is the header; it must name ``hash`` and may list the other
-standard columns in any order, or leave them out. Every other column is metadata; a column
-``metadata.<key>`` is metadata ``<key>`` (how an export writes a key named like a standard
-column). Empty cells mean: no item id, no
-quality, no metadata value, the importer for ``added_by``, the import time for ``added_at``, the
-import's reason for ``reason``. ``added_at`` is ISO 8601 with a UTC offset. Blank lines are skipped.
-Written: the header, then one row per entry with ``added_at`` in UTC; metadata keys as columns.
-"""
+``parse_csv`` reads a file's lines (header first) into entries, ``csv_lines`` writes them back;
+which cells are accepted and what an empty one means: docs/internals/banks.md."""
 
 from __future__ import annotations
 

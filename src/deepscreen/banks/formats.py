@@ -1,8 +1,5 @@
 """Bank exchange file formats by name: parse a file's lines into entries, or entries into lines.
-
-Pure: the caller opens and closes files. See ``csv_format`` and ``hma_format`` for exactly what
-each format accepts.
-"""
+Pure: the caller opens and closes files; ``csv_format`` and ``hma_format`` say what each accepts."""
 
 from __future__ import annotations
 

@@ -1,21 +1,6 @@
 """The plain-text PDQ hash list of ThreatExchange, HMA and Meta's PDQ tools: one hash a line.
-
-Accepted, per line (leading and trailing whitespace ignored):
-
-- blank lines and lines starting with ``#`` are skipped (``#`` comments are our addition);
-- an optional signal-type word ``pdq`` and whitespace first (``pdq <hash>``, as written by
-  python-threatexchange's ``threatexchange hash`` and its local-file exchange); another type
-  (``md5 …``) is refused;
-- the hash: 64 hex digits in any case (stored lowercase), optionally prefixed ``hash=``
-  (PDQ's hashio);
-- optional extra columns after the hash, separated by commas if the line has any, else by
-  whitespace. ``key=value`` columns are kept by key: ``quality`` (0..100), ``item_id``,
-  ``reason``, ``added_by`` and ``added_at`` (ISO 8601 with offset) set those fields, others go to
-  metadata. A bare integer right after the hash is the quality (``pdq-photo-hasher``'s
-  ``hash,quality,filename``); other bare columns go to metadata as ``col<N>`` (the hash is 1).
-
-Written: one lowercase hash per line, nothing else, which every reader above accepts.
-"""
+``parse_hma`` reads it (optional ``pdq`` type word, ``hash=`` prefix and extra columns: the
+exact rules are in docs/internals/banks.md); ``hma_lines`` writes one lowercase hash per line."""
 
 from __future__ import annotations
 

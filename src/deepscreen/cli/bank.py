@@ -1,12 +1,4 @@
-"""``deepscreen bank create|add|import|export|list|match``: PDQ hash banks in the store's database.
-
-The closed loop's bank (`[banking] bank`, default `confirmed_deepfakes`) is created by its first
-use — a banking review, `bank import` or `bank add`; any other bank by `bank create`. Entries an
-appeal's reversal removed are no longer matched nor exported (`appeal resolve`).
-
-Exit codes: 0 ok; 1 a file refused (bad lines listed, nothing imported), an unknown bank or a
-name already taken, or some media unreadable; 3 invalid settings; 4 store unavailable.
-"""
+"""``deepscreen bank create|add|import|export|list|match``: PDQ hash banks in the database."""
 
 from __future__ import annotations
 
@@ -34,12 +26,21 @@ from deepscreen.core.files import atomic_writer
 from deepscreen.media import MediaLimits
 from deepscreen.service import banks as service
 from deepscreen.service.scan import ScanFailure
-from deepscreen.store.banks_open import open_bank_store
-from deepscreen.store.banks_ports import BankStore
+from deepscreen.store.banks.open import open_bank_store
+from deepscreen.store.banks.ports import BankStore
+
+EPILOG = """\
+The closed loop's bank (`[banking] bank`, default `confirmed_deepfakes`) is created by its first
+use — a banking review, `bank import` or `bank add`; any other bank by `bank create`. Entries an
+appeal's reversal removed are no longer matched nor exported (`appeal resolve`).
+
+Exit codes: 0 ok; 1 a file refused (bad lines listed, nothing imported), an unknown bank or a
+name already taken, or some media unreadable; 3 invalid settings; 4 store unavailable.
+"""
 
 app = typer.Typer(
     help="Hash banks: PDQ hashes of known media, to block (deepfakes) or allow (originals).",
-    epilog=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    epilog=EPILOG,
     no_args_is_help=True,
     rich_markup_mode="markdown",
 )

@@ -1,19 +1,6 @@
-"""``deepscreen costs init``: a commented cost settings file with every key of ``[costs]``.
-
-Every figure deepscreen prices (``impact``, ``impact compare``, ``impact optimize``, ``report``,
-the demo) reads the one ``[costs]`` table (``settings.CostSettings``), and none of it has a
-default. A separate command group, not an ``impact`` subcommand, because the file is settings
-that several groups read, not an impact computation.
-
-The file is generated, never hand-kept, so it cannot drift from the settings it documents:
-
-- the keys, their order, descriptions, units (``json_schema_extra["unit"]``), types and bounds
-  come from ``CostSettings``' fields;
-- the values are the demo's (``deepscreen/demo/demo.toml``), each quoted with the source its
-  comment block gives (``#  - key: source`` bullets); a value without such a bullet, and every
-  key the demo leaves unset, says "assumption: set your own" — unset keys are written commented
-  out with a typed placeholder (TOML has no null).
-"""
+"""``deepscreen costs init``: a commented cost settings file with every key of ``[costs]``,
+generated from ``settings.CostSettings`` and the demo's values so that it cannot drift from the
+settings it documents (how, and why a group of its own: docs/internals/cli.md)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
 """``deepscreen db upgrade | check``: migrate the configured database to this deepscreen's schema;
-check (and, with ``--repair``, fix) the invariants between decisions and review tasks.
-
-``db check`` exits 0 when the database is clean and 1 (``ExitCode.FAILURES``, as failed policy
-tests) while violations remain, so a cron job or CI step can alert on it.
-"""
+check (``--repair``: fix) the invariants between decisions and review tasks, exiting 1 while
+violations remain so that cron or CI can alert on it (docs/reliability-crash.md)."""
 
 from __future__ import annotations
 

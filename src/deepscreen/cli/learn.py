@@ -29,14 +29,14 @@ from deepscreen.learn.train import TrainConfig
 from deepscreen.media import MediaLimits
 from deepscreen.service.learn import evaluate_head, make_backbone, train_head, train_stack
 from deepscreen.settings import Settings
-from deepscreen.signals.blazeface import Face
-from deepscreen.signals.face_crop import FaceCrop
-from deepscreen.signals.faces import load_face_finder
-from deepscreen.signals.head import Head, load_head, save_head
-from deepscreen.signals.learned import build_backbone, catalogue_model_config
-from deepscreen.signals.model_catalogue import CATALOGUE
-from deepscreen.signals.normalise import Normalisation
-from deepscreen.signals.views import Views
+from deepscreen.signals.faces.detector import load_face_finder
+from deepscreen.signals.learned.detector import build_backbone, catalogue_model_config
+from deepscreen.signals.learned.face_crop import FaceCrop
+from deepscreen.signals.learned.head import Head, load_head, save_head
+from deepscreen.signals.learned.normalise import Normalisation
+from deepscreen.signals.learned.views import Views
+from deepscreen.signals.models.blazeface import Face
+from deepscreen.signals.models.catalogue import CATALOGUE
 
 DataArg = Annotated[
     Path,

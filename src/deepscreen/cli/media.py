@@ -13,7 +13,7 @@ from deepscreen.cli.errors import EXIT_CODES_HELP, domain_errors
 from deepscreen.cli.options import ConfigOpt, DbOpt, open_services
 from deepscreen.service.media import ERASED
 from deepscreen.service.media_purge import delete_media, media_status, purge_media
-from deepscreen.store.media_cipher import new_key
+from deepscreen.store.media.cipher import new_key
 
 app = typer.Typer(
     help="Media retained for reviewers: purge what retention no longer allows, show the "

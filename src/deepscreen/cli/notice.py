@@ -1,7 +1,6 @@
-"""``deepscreen notice submit | list | sweep | report``: takedown requests (NCII under the US
-TAKE IT DOWN Act, EU DSA notices) from the command line, thin shells over ``service.takedown``
-and ``service.takedown_resolve``. A takedown task is claimed and decided like any other:
-`review claim` serves it first, `review decide` removes the item (docs/takedown.md)."""
+"""``deepscreen notice submit | list | sweep | report``: takedown requests (NCII, TAKE IT DOWN Act;
+EU DSA notices), thin shells over ``service.takedown`` and ``service.takedown_resolve``; the task
+is claimed and decided like any other (`review claim`, `review decide`: docs/takedown.md)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 """``deepscreen review queue | claim | decide | release | accuracy``: the review queue from the
-command line, thin shells over ``service.review_queue`` (registered in ``cli.review``).
-
-Reviewer names never leave in an export: listings and the accuracy report show pseudonyms.
-"""
+command line, thin shells over ``service.review_queue`` (registered in ``cli.review``). Reviewer
+names never leave in an export: listings and the accuracy report show pseudonyms."""
 
 from __future__ import annotations
 

@@ -1,37 +1,6 @@
-"""The one error tree of deepscreen. A leaf module: it imports nothing from the project.
-
-DeepscreenError
- ├── InvalidInput                 bad input from a caller; never a bug
- │    ├── UnsupportedMedia        not a format we read (sniffed from bytes)
- │    ├── MediaTooLarge           over the byte or pixel limit (decompression bombs)
- │    ├── CorruptMedia            truncated or undecodable file
- │    ├── ProcessingTimeout       over the per-item work budget (abandoned, nothing recorded)
- │    ├── UrlRefused              a media URL not fetched (disabled, address, redirect, failure)
- │    │    └── UrlFetchTimedOut    the fetch did not end within its one deadline
- │    ├── BankFileInvalid         a bank file refused whole, its bad lines listed
- │    ├── ImportFileInvalid       an impact import file refused whole, its problems listed
- │    └── ResultFileInvalid       a result file (--json FILE) not what its reader expects
- ├── NotFound                     an id that names nothing stored (item, ingest job, API key)
- ├── Conflict                     the request contradicts what is stored
- │    └── IdempotencyConflict     an idempotency key reused with a different request
- ├── AccessError
- │    ├── Unauthenticated         no API key, or an unknown, malformed or revoked one
- │    └── PermissionDenied        the key's role may not do this
- ├── ConfigError                  invalid settings or cost parameters
- ├── PolicyError
- │    ├── BundleInvalid           a policy bundle refused whole, with every error listed
- │    ├── UnknownSignal           a rule reads a signal no enabled detector produces
- │    └── PolicyTestError         a policy test file that cannot be run
- ├── PluginError
- │    ├── PluginConflict          two detectors claim one name
- │    └── DetectorLoadFailed      a detector's load() failed
- ├── ReviewError                  the review queue refused an operation
- │    ├── TaskNotFound            no task with that id
- │    ├── LeaseNotHeld            the reviewer does not hold a valid lease on the task
- │    └── NothingToAppeal         the item has no enforcing decision to appeal
- └── BackendError
-      └── StoreUnavailable        the event store cannot be reached or opened
-"""
+"""The one error tree of deepscreen: every error raised on purpose derives from ``DeepscreenError``.
+A leaf module: it imports nothing from the project. The tree, with what each error means, is
+in docs/internals/core.md."""
 
 from __future__ import annotations
 

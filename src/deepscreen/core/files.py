@@ -14,14 +14,18 @@ from typing import IO, Any, Literal
 
 @contextlib.contextmanager
 def atomic_writer(
-    path: Path, mode: Literal["w", "wb"] = "wb", *, newline: str | None = None
+    path: Path,
+    mode: Literal["w", "wb"] = "wb",
+    *,
+    newline: str | None = None,
+    private: bool = False,
 ) -> Iterator[IO[Any]]:
     """A temporary file beside ``path``, synced and renamed over it when the block ends without
     an exception, removed otherwise: readers see the old file or the new one, never half of it.
-    Created with mode 0o666 less the umask, as ``open`` would (not 0o600 as ``tempfile``)."""
+    Created 0o600 if ``private``, else 0o666 less the umask, as ``open`` would."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666)
     try:
         encoding = None if "b" in mode else "utf-8"
         with open(fd, mode, encoding=encoding, newline=newline) as handle:  # noqa: SIM115
@@ -34,8 +38,9 @@ def atomic_writer(
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """``data`` written to ``path`` by ``atomic_writer``: whole or not at all."""
-    with atomic_writer(path) as out:
+    """``data`` written to ``path`` by ``atomic_writer``, whole or not at all, readable by its
+    owner only (0o600: results, exports and reviewer media may hold personal data)."""
+    with atomic_writer(path, private=True) as out:
         out.write(data)
 
 

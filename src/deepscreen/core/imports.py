@@ -1,9 +1,6 @@
-"""Imports of impact inputs (views, labels, appeals, notices) as the event store records them.
-
-A file's content is identified by the digest of its normalised rows, so that importing the same
-data again — the same file twice, or the same rows re-exported in another order or format — is
-recognised and applied once (``EventStore.append_import``).
-"""
+"""Imports of impact inputs (views, labels, appeals, notices) as the event store records them:
+content is identified by the digest of its normalised rows, so the same data imported again (in
+any order or format) is recognised and applied once (``EventStore.append_import``)."""
 
 from __future__ import annotations
 

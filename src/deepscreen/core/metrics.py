@@ -1,19 +1,6 @@
-"""One definition per number: every metric any surface prints, with its human label and unit.
-
-A ``Metric`` names its population, numerator, denominator, estimator and interval, and carries
-the label and unit people read. The impact metric table (``impact.metrics``), the policy
-comparison (``impact.compare``), the cost figures (``impact.costs``), the simulator, the demo
-summary, the report, the case study, statements, the API and the DSA exports all name their
-numbers from here, so a number that appears on two surfaces has one name, one label and one
-meaning. Two notions that are both useful get two names whose labels say which:
-
-- **enforced** (``*_any_action``): a restricting action was applied — an automated label,
-  downrank, age gate or removal, or a human review of a queued item confirming a violation;
-- **flagged** (``*_flagged``): the automated decision was anything but allow, review included —
-  what the detectors and policy caught before any person looked.
-
-Docs: docs/metrics.md (the same text, for people).
-"""
+"""One definition per number: every metric any surface prints, with its human label and unit
+(``Metric``: population, numerator, denominator, estimator, interval). For people: docs/metrics.md;
+why one registry, and the enforced/flagged pair: docs/internals/core.md."""
 
 from __future__ import annotations
 

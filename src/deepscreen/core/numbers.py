@@ -1,11 +1,6 @@
-"""One way to print a number, on every surface that prints one (CLI tables, reports).
-
-Floating-point noise from sums and differences (``-6.39e-14`` where the answer is 0) prints as
-0; whole numbers and values from 1,000 up get thousands separators and no decimals, values from
-100 one decimal, the rest four significant digits. ``format_number`` formats the magnitude
-only; ``format_value`` adds what a table cell needs for the metric's unit (shares as
-percentages, money with its currency); ``format_change`` signs a difference.
-"""
+"""One way to print a number, on every surface that prints one (CLI tables, reports):
+``format_number`` (the magnitude), ``format_value`` (plus the metric's unit) and ``format_change``
+(signed); the rounding rules are in docs/internals/core.md."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
 """Review tasks: the unit of human work in a review queue (a routed decision, an appeal, a gold
-item) and its lease. Plain values; the queue that stores them is ``store.review_ports``.
-
-They live in ``core`` because both ``review`` (pure routing, priority) and ``store`` (the queue
-adapters) use them, and those siblings must not import each other.
-"""
+item) and its lease. Plain values, in ``core`` because both ``review`` (routing, priority) and
+``store`` (the queue adapters) use them, and those siblings must not import each other."""
 
 from __future__ import annotations
 

@@ -1,1 +1,3 @@
-"""Seeded synthetic platform samples for ``deepscreen demo``. Everything here is synthetic."""
+"""Seeded synthetic data: the platform sample, scenario and timeline of ``deepscreen demo`` (with
+its settings and candidate policy), and a labelled image set for ``train`` / ``eval``. Everything
+here is synthetic. Notes: docs/internals/demo.md."""

@@ -1,13 +1,6 @@
-"""A synthetic labelled image set for trying ``deepscreen train`` / ``eval`` (seeded).
-
-NOT real photographs or real generator output. "Real" images are random 1/f^α colour fields
-(the power law natural images follow) with per-"camera" sensor noise; "AI" images are the same
-kind of field rendered at a lower resolution and upsampled the way generator decoders do —
-nearest-neighbour, zero-insertion (transposed-convolution checkerboards) or bilinear — which
-leaves periodic traces in the spectrum (Durall et al. 2020, Frank et al. 2020). Both classes
-share sizes, format and JPEG quality, so no trivial file property separates them unless
-``confound=True`` (AI images then get a different width, to show the confound warning).
-"""
+"""A seeded synthetic labelled image set for trying ``deepscreen train`` / ``eval``: NOT real
+photographs or generator output, but 1/f^α colour fields, the "AI" ones upsampled the way
+generator decoders do (how, and the ``confound`` option: docs/internals/demo.md)."""
 
 from __future__ import annotations
 

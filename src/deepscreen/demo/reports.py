@@ -1,8 +1,6 @@
-"""Which view of an item brings its first user report (pure numpy): part of the demo's sample.
-
-Each view reports the item with a fixed probability, independently, so the first reporting
-view is geometric; ``service.demo_views.report_hours`` turns it into a time on the item's
-engagement curve."""
+"""Which view of an item brings its first user report (pure numpy), for the demo's sample: each
+view reports with a fixed probability, so the first reporting view is geometric;
+``service.demo_views.report_hours`` turns it into a time on the item's engagement curve."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
 """The demo's timeline: uploads, daily views windows, user reports and reviewers' shifts merged
-into one ordered list of steps (pure: no I/O, no clock).
-
-``service.demo`` walks the steps in order and carries each out through the real use cases, so
-every event lands in the log at its simulated time and a reviewer only ever sees the tasks
-created before the moment they claim one.
-"""
+into one ordered list of steps (pure: no I/O, no clock), which ``service.demo_platform`` walks
+through the real use cases, so every event lands in the log at its simulated time."""
 
 from __future__ import annotations
 

@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from deepscreen.core.numbers import format_number, format_value
+from deepscreen.impact.cell_sums import numpy_of
 
 DEFAULT_SOURCE = "settings [costs]"
 DEFAULT_KEY = "default"
@@ -280,31 +281,38 @@ class CostReport:
 
 @dataclass(frozen=True)
 class _Strings:
-    """A string column as dictionary codes (-1 = null): comparisons and grouping without one
-    Python object per row — a simulated month is tens of millions of rows."""
+    """A string column compared and read in Arrow: no Python object per row — a simulated
+    month is tens of millions of rows — and Python strings only for the rows asked for."""
 
-    codes: np.ndarray  # int32
-    vocabulary: tuple[str, ...]
+    column: pa.ChunkedArray
 
     @classmethod
     def of(cls, column: pa.ChunkedArray) -> _Strings:
-        encoded = pc.dictionary_encode(column.combine_chunks())
-        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-        return cls(np.asarray(codes, dtype=np.int32), tuple(encoded.dictionary.to_pylist()))
+        return cls(column)
 
     def equals(self, value: str) -> np.ndarray:
-        if value not in self.vocabulary:
-            return np.zeros(self.codes.shape, dtype=bool)
-        return np.asarray(self.codes == self.vocabulary.index(value))
+        return _numpy(pc.fill_null(pc.equal(self.column, value), False), bool)
 
     @property
     def present(self) -> np.ndarray:
-        return np.asarray(self.codes >= 0)
+        return _numpy(pc.is_valid(self.column), bool)
 
     def strings(self, mask: np.ndarray, null: str = "") -> np.ndarray:
         """The values where ``mask`` as a str array (``null`` for missing values)."""
-        table = np.asarray([*self.vocabulary, null], dtype=object)
-        return np.asarray(table[self.codes[mask]], dtype=str)
+        return np.asarray(self._picked(mask, null).to_pylist(), dtype=str)
+
+    def tally(self, mask: np.ndarray, null: str = "") -> dict[str, int]:
+        """How many rows where ``mask`` have each value (``null`` for missing values)."""
+        counted = pc.value_counts(self._picked(mask, null))
+        values, counts = counted.field("values").to_pylist(), counted.field("counts").to_pylist()
+        return dict(zip(values, counts, strict=True))
+
+    def _picked(self, mask: np.ndarray, null: str) -> pa.ChunkedArray:
+        return pc.fill_null(self.column.filter(pa.array(mask, pa.bool_())), null)
+
+
+def _numpy(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
+    return np.asarray(numpy_of(column), dtype=dtype).reshape(-1)
 
 
 @dataclass(frozen=True)
@@ -326,20 +334,15 @@ class _Columns:
         """Column conversions in Arrow/NumPy (no Python loop over rows)."""
 
         def filled(name: str, value: object, dtype: type) -> np.ndarray:
-            column = pc.fill_null(items.column(name), value)
-            return np.asarray(column.to_numpy(zero_copy_only=False), dtype=dtype).reshape(-1)
+            return _numpy(pc.fill_null(items.column(name), value), dtype)
 
         violating = items.column("violating")
+        labelled = _numpy(pc.is_valid(violating), bool)
+        truth = _numpy(pc.fill_null(violating, False), bool)
         return cls(
             action=_Strings.of(items.column("action")),
-            violating_mask=np.asarray(
-                pc.fill_null(pc.equal(violating, True), False).to_numpy(zero_copy_only=False),
-                dtype=bool,
-            ).reshape(-1),
-            clean_mask=np.asarray(
-                pc.fill_null(pc.equal(violating, False), False).to_numpy(zero_copy_only=False),
-                dtype=bool,
-            ).reshape(-1),
+            violating_mask=labelled & truth,
+            clean_mask=labelled & ~truth,
             enforced=filled("enforced", False, bool),
             enforced_action=_Strings.of(items.column("enforced_action")),
             label_source=_Strings.of(items.column("label_source")),
@@ -507,8 +510,7 @@ def _review_labour(cols: _Columns, model: CostModel) -> CostFigure:
 def _wrongful_actions(cols: _Columns, model: CostModel, scale: float, basis: str) -> CostFigure:
     name, unit = "wrongful actions", model.currency
     wrongful = cols.clean_mask & cols.enforced
-    names, tallies = np.unique(cols.enforced_action.strings(wrongful, "None"), return_counts=True)
-    counts = Counter(dict(zip(names.tolist(), tallies.tolist(), strict=True)))
+    counts = Counter(cols.enforced_action.tally(wrongful, "None"))
     parts = " + ".join(f"{n} {a}" for a, n in sorted(counts.items())) or "0"
     formula = f"labelled non-violating enforced items per action ({parts}) × wrongful-action cost"
     if not counts:

@@ -8,26 +8,28 @@ and each cell's top of the review queue; the table itself comes from the same me
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
 from deepscreen.core.metrics import QUEUE_KS
+from deepscreen.impact.cell_sums import cell_sums
+from deepscreen.impact.cells_duckdb import connection as duckdb_connection
 from deepscreen.impact.metrics import (
+    _HOUR_US,
     _QUANTILES,
     _QUEUE_FIELDS,
     ALL,
     TABLE_SCHEMA,
     Period,
     _assemble_table,
-    _cell_sums,
     _Cells,
     _check_options,
     _conform,
     _Context,
     _Groups,
     _ItemArrays,
+    _PerGroup,
     _period_label,
     _queue_rank,
 )
@@ -121,25 +123,21 @@ class MetricAccumulator:
         cells, item_cell = _Cells.of_items(
             table, self._period, by_policy=self._by_policy, by_segment=self._by_segment
         )
-        connection = duckdb.connect()
-        try:
-            sums = _cell_sums(connection, table, cells, item_cell, self._review_sla_hours)
-            to_stored = self._add_sums(cells, sums)
-            arrays = _ItemArrays(table, item_cell)
-            for source, tally in self._tallies.items():
-                cell, values = arrays.quantile_values(source)
-                tally.add(to_stored[cell], values)
-            queue = arrays.queue()
-            if queue.num_rows:
-                batch_cell = np.asarray(queue.column("_cell").to_numpy(), dtype=np.int64)
-                queue = queue.set_column(
-                    queue.schema.get_field_index("_cell"),
-                    "_cell",
-                    pa.array(to_stored[batch_cell], pa.int64()),
-                )
-                self._queue = _top_candidates(connection, self._queue, queue)
-        finally:
-            connection.close()
+        sums = cell_sums(table, item_cell, cells.count, self._review_sla_hours)
+        to_stored = self._add_sums(cells, sums)
+        arrays = _ItemArrays(table, item_cell)
+        for source, tally in self._tallies.items():
+            cell, micros = arrays.quantile_micros(source)
+            tally.add(to_stored[cell], micros)
+        queue = arrays.queue()
+        if queue.num_rows:
+            batch_cell = np.asarray(queue.column("_cell").to_numpy(), dtype=np.int64)
+            queue = queue.set_column(
+                queue.schema.get_field_index("_cell"),
+                "_cell",
+                pa.array(to_stored[batch_cell], pa.int64()),
+            )
+            self._queue = _top_candidates(self._queue, queue)
         self._items += table.num_rows
 
     def table(self) -> pa.Table:
@@ -156,13 +154,15 @@ class MetricAccumulator:
             quantile_intervals=self._quantile_intervals,
         )
         samples = {
-            source: [
-                (group, _TalliedValues(values, counts))
-                for group, (values, counts) in groups.split(*tally.arrays())
-            ]
+            source: _PerGroup(
+                [
+                    (group, _TalliedValues(values, counts))
+                    for group, (values, counts) in groups.split(*tally.arrays())
+                ]
+            )
             for source, tally in self._tallies.items()
         }
-        connection = duckdb.connect()
+        connection = duckdb_connection()
         try:
             return _assemble_table(
                 connection,
@@ -230,24 +230,22 @@ class _Tally:
         """(cell, distinct value) pairs held."""
         return sum(values.shape[0] for values, _ in self._of_cell.values())
 
-    def add(self, cell: NDArray[np.int64], value: NDArray[np.float64]) -> None:
-        """Count one more item for each (cell, value) given."""
+    def add(self, cell: NDArray[np.int64], micros: NDArray[np.int64]) -> None:
+        """Count one more item for each (cell, value) given, the value in µs (held in hours)."""
         if cell.shape[0] == 0:
             return
-        distinct, inverse = np.unique(value, return_inverse=True)
-        pair = cell * distinct.shape[0] + inverse.reshape(-1)
-        span = int(pair.max()) + 1
-        if span <= 4 * pair.shape[0]:  # few (cell, value) pairs: count without a sort
-            counts = np.bincount(pair, minlength=span)
-            pairs = np.flatnonzero(counts)
-            counts = counts[pairs]
-        else:
-            pairs, counts = np.unique(pair, return_counts=True)
-        pair_cell, pair_value = np.divmod(pairs, distinct.shape[0])
-        bounds = [*np.flatnonzero(np.diff(pair_cell, prepend=-1)).tolist(), pairs.shape[0]]
+        pair_cell, distinct, counts = _distinct_pairs(cell, micros)
+        values = distinct / _HOUR_US
+        same = (values[1:] == values[:-1]) & (pair_cell[1:] == pair_cell[:-1])
+        if same.any():  # distinct µs, equal hours (beyond 2**52 µs): count them as one value
+            first = np.concatenate(([True], ~same))
+            run = np.cumsum(first) - 1
+            counts = np.bincount(run, weights=counts).astype(np.int64)
+            pair_cell, values = pair_cell[first], values[first]
+        bounds = [*np.flatnonzero(np.diff(pair_cell, prepend=-1)).tolist(), pair_cell.shape[0]]
         for start, end in zip(bounds, bounds[1:], strict=False):
             key = int(pair_cell[start])
-            new = (distinct[pair_value[start:end]], counts[start:end].astype(np.int64))
+            new = (values[start:end], counts[start:end].astype(np.int64))
             held = self._of_cell.get(key)
             self._of_cell[key] = new if held is None else _merge_counts(held, new)
 
@@ -259,6 +257,27 @@ class _Tally:
         values = [v for v, _ in self._of_cell.values()]
         counts = [k for _, k in self._of_cell.values()]
         return np.concatenate(cells), np.concatenate(values), np.concatenate(counts)
+
+
+def _distinct_pairs(
+    cell: NDArray[np.int64], value: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """The distinct (cell, value) pairs, sorted, with how many times each occurs."""
+    if int(cell.min()) == int(cell.max()):  # one cell: the values alone
+        distinct, counts = np.unique(value, return_counts=True)
+        return np.full(distinct.shape, cell[0]), distinct, counts
+    low, high = int(value.min()), int(value.max())
+    span = high - low + 1
+    if (int(cell.max()) + 1) * span < 1 << 62:  # one int64 key per pair: a plain sort
+        pairs, counts = np.unique(cell * span + (value - low), return_counts=True)
+        pair_cell, offset = np.divmod(pairs, span)
+        return pair_cell, offset + low, counts
+    order = np.lexsort((value, cell))
+    cell, value = cell[order], value[order]
+    first = np.concatenate(([True], (cell[1:] != cell[:-1]) | (value[1:] != value[:-1])))
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, cell.shape[0]))
+    return cell[starts], value[starts], counts
 
 
 def _merge_counts(
@@ -297,11 +316,10 @@ class _TalliedValues:
         return self._values[np.searchsorted(self._ends, ranks, side="right")]
 
 
-def _top_candidates(
-    connection: duckdb.DuckDBPyConnection, held: pa.Table, batch: pa.Table
-) -> pa.Table:
+def _top_candidates(held: pa.Table, batch: pa.Table) -> pa.Table:
     """Each cell's top ``max(QUEUE_KS)`` review-queue items of ``held`` and ``batch``."""
     rows = pa.concat_tables([held, batch.select(_QUEUE_SCHEMA.names).cast(_QUEUE_SCHEMA)])
+    connection = duckdb_connection()
     connection.register("candidates", rows)
     try:
         query = (
@@ -310,5 +328,5 @@ def _top_candidates(
         )
         result = connection.sql(query).to_arrow_table()
     finally:
-        connection.unregister("candidates")
+        connection.close()
     return result.cast(_QUEUE_SCHEMA)

@@ -30,10 +30,14 @@ definition (``METRICS``, documented in docs/metrics.md, 'Impact metric table'). 
   exact bootstrap percentile interval of the order statistics. Counts have no interval. With
   ``bootstrap=False`` every bootstrap interval is left null (the values are unchanged).
 
-Performance: the per-group counts and sums come from three DuckDB ``GROUP BY`` queries over the
-finest (period, policy, segment) cells — all items, enforced items, labelled items — rolled up to
-the groups in numpy (all these aggregates are additive); quantiles and bootstraps work on numpy
-arrays grouped with one stable sort per grouping set; there is no Python loop over items.
+Performance: the per-group counts and sums are summed per finest (period, policy, segment) cell
+in numpy, one pass per column (``cell_sums``; ``cells_duckdb`` holds the same sums as SQL, the
+reference the tests compare with), then rolled up to the groups (all these aggregates are
+additive). Items get their cell from the columns' dictionary codes, on two threads when the
+process may use two CPUs. Quantiles read their order statistics through a histogram per cell of a
+log-scaled key and a partition of the few values in each wanted bucket (``order_stats``: exact,
+no sort; one stable sort per grouping set when there are too many cells); bootstraps work on
+numpy arrays grouped with one stable sort per grouping set; there is no Python loop over items.
 The cell sums, the quantiles' order statistics and the review queue's candidates are also what
 ``metric_stream.MetricAccumulator`` keeps to build the same table batch by batch.
 """
@@ -44,9 +48,10 @@ import json
 import math
 import os
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
@@ -66,6 +71,8 @@ from deepscreen.core.metrics import (
     QUEUE_KS,
     VBA_BUCKETS,
 )
+from deepscreen.impact.cell_sums import cell_sums, numpy_of
+from deepscreen.impact.cells_duckdb import connection as duckdb_connection
 from deepscreen.impact.intervals import (
     bootstrap_mean,
     bootstrap_ratio,
@@ -75,6 +82,8 @@ from deepscreen.impact.intervals import (
     quantile_ranks,
 )
 from deepscreen.impact.items import ITEM_SCHEMA
+from deepscreen.impact.order_stats import Blocks, GroupOrderStatistics, blocks_of
+from deepscreen.impact.parallel import run_all
 
 Period = Literal["day", "week", "month", "all"]
 PERIODS: tuple[str, ...] = ("day", "week", "month", "all")
@@ -144,29 +153,21 @@ def metric_table(
     table = _conform(items)
     if table.num_rows == 0:
         return TABLE_SCHEMA.empty_table()
-    connection = duckdb.connect()
+    cells, item_cell = _Cells.of_items(table, period, by_policy=by_policy, by_segment=by_segment)
+    sums = cell_sums(table, item_cell, cells.count, review_sla_hours)
+    groups = _Groups.build(cells, sums["uploads"])
+    arrays = _ItemArrays(table, item_cell)
+    context = _Context(
+        groups,
+        {name: groups.rollup(values) for name, values in sums.items()},
+        arrays if bootstrap else None,
+        n_boot if bootstrap else 0,
+        seed,
+        quantile_intervals=bootstrap,
+    )
+    samples = {source: _quantile_samples(groups, arrays, source) for source in _QUANTILES}
+    connection = duckdb_connection()
     try:
-        cells, item_cell = _Cells.of_items(
-            table, period, by_policy=by_policy, by_segment=by_segment
-        )
-        sums = _cell_sums(connection, table, cells, item_cell, review_sla_hours)
-        groups = _Groups.build(cells, sums["uploads"])
-        arrays = _ItemArrays(table, item_cell)
-        context = _Context(
-            groups,
-            {name: groups.rollup(values) for name, values in sums.items()},
-            arrays if bootstrap else None,
-            n_boot if bootstrap else 0,
-            seed,
-            quantile_intervals=bootstrap,
-        )
-        samples = {
-            source: [
-                (group, _Partitioned(x))
-                for group, (x,) in groups.split(*arrays.quantile_values(source))
-            ]
-            for source in _QUANTILES
-        }
         return _assemble_table(
             connection,
             context,
@@ -197,13 +198,13 @@ def _check_options(
 def _assemble_table(
     connection: duckdb.DuckDBPyConnection,
     c: _Context,
-    samples: Mapping[str, Sequence[tuple[int, _OrderStatistics]]],
+    samples: Mapping[str, _QuantileSamples],
     queue: pa.Table,
     review_minutes_per_item: float | None,
     review_sla_hours: float | None = None,
 ) -> pa.Table:
     """Every metric column of every group, as the result table. ``samples``: per quantile source
-    (``"detection"``, ``"action"``, see ``_QUANTILES``) each group's values; ``queue``: review
+    (``"detection"``, ``"action"``, see ``_QUANTILES``) the groups' values; ``queue``: review
     queue candidates (``_queue_metrics``). The whole-table and the streaming path both end here."""
     agg = c.agg
     present = [a for a in ENFORCEMENT_ACTIONS if agg[f"actioned_{a}"].sum() > 0]
@@ -272,8 +273,11 @@ def _conform(items: pa.Table) -> pa.Table:
 def _microseconds(column: pa.ChunkedArray) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """(µs since the epoch with nulls as 0, validity) of a timestamp column."""
     as_int = column.cast(pa.int64())
-    valid = pc.is_valid(as_int).to_numpy(zero_copy_only=False)
-    return pc.fill_null(as_int, 0).to_numpy(zero_copy_only=False).astype(np.int64), valid
+    if as_int.null_count == 0:  # no copy when in one chunk
+        values = np.asarray(numpy_of(as_int), dtype=np.int64)
+        return values, np.broadcast_to(np.True_, values.shape)
+    valid = np.asarray(numpy_of(pc.is_valid(as_int)), dtype=bool)
+    return np.asarray(numpy_of(pc.fill_null(as_int, 0)), dtype=np.int64), valid
 
 
 def _numbers(column: pa.ChunkedArray) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
@@ -287,15 +291,20 @@ def _flags(column: pa.ChunkedArray) -> NDArray[np.bool_]:
     return np.asarray(pc.fill_null(column, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _codes(column: pa.ChunkedArray) -> tuple[NDArray[np.int64], list[str]]:
-    """Per-row index into the sorted distinct values of a string column (null → "")."""
-    encoded = pc.dictionary_encode(pc.fill_null(column, "").combine_chunks())
-    labels = [str(v) for v in encoded.dictionary.to_pylist()]
+def _codes(column: pa.ChunkedArray) -> tuple[NDArray[np.int32], NDArray[np.int32], list[str]]:
+    """(per-row index into the column's dictionary, each dictionary entry's rank among the
+    sorted distinct values, those sorted values) of a string column (null → "")."""
+    if column.null_count:
+        column = pc.fill_null(column, "")
+    encoded = pc.dictionary_encode(column)  # one dictionary for every chunk
+    chunks = encoded.chunks
+    labels = [str(v) for v in chunks[0].dictionary.to_pylist()] if chunks else []
     order = sorted(range(len(labels)), key=labels.__getitem__)
-    rank = np.empty(len(labels), dtype=np.int64)
-    rank[order] = np.arange(len(labels))
-    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return rank[indices], [labels[i] for i in order]
+    rank = np.empty(len(labels), dtype=np.int32)
+    rank[order] = np.arange(len(labels), dtype=np.int32)
+    parts = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in chunks]
+    indices = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return np.asarray(indices, dtype=np.int32), rank, [labels[i] for i in order]
 
 
 # --------------------------------------------------------------------------- periods and cells
@@ -320,6 +329,38 @@ def _period_label(unit: int, period: str) -> str:
         year, week, _ = monday.isocalendar()
         return f"{year}-W{week:02d}"
     return str(np.datetime64(unit, "M"))
+
+
+def _period_codes(
+    table: pa.Table, period: str
+) -> tuple[NDArray[np.int64], NDArray[np.int64], list[str]]:
+    """(each item's period index, the periods' units, their labels), periods sorted by unit."""
+    if period == "all":
+        return np.zeros(table.num_rows, dtype=np.int64), np.zeros(1, dtype=np.int64), [ALL]
+    ingested, _ = _microseconds(table.column("ingested_at"))
+    relative = np.floor_divide(ingested, _DAY_US)
+    first = int(relative.min())
+    relative -= first
+    present = np.flatnonzero(np.bincount(relative))
+    units = _period_units(present + first, period)
+    distinct_units, unit_index = np.unique(units, return_inverse=True)
+    lookup = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+    lookup[present] = unit_index.reshape(-1)
+    labels = [_period_label(int(u), period) for u in distinct_units]
+    return np.take(lookup, relative, out=relative, mode="clip"), distinct_units, labels
+
+
+def _sorted_keys(raw: NDArray[np.int64], ranks: Sequence[NDArray[np.int32]]) -> NDArray[np.int64]:
+    """Mixed-radix ids (period, then each column's dictionary index) with every dictionary
+    index replaced by its rank among the column's sorted labels."""
+    rest, digits = raw, []
+    for rank in reversed(ranks):
+        rest, index = np.divmod(rest, rank.shape[0])
+        digits.append(rank[index])
+    key = rest  # the period
+    for rank, digit in zip(ranks, reversed(digits), strict=True):
+        key = key * rank.shape[0] + digit
+    return np.asarray(key, dtype=np.int64)
 
 
 _DENSE_CELLS = 65_536  # above this many (period × policy × segment) combinations, only those
@@ -347,38 +388,24 @@ class _Cells:
         cls, table: pa.Table, period: str, *, by_policy: bool, by_segment: bool
     ) -> tuple[_Cells, NDArray[np.int64]]:
         """The cells present in ``table`` (a non-empty conformed item table), with the cell id
-        of every item."""
-        n = table.num_rows
-        if period == "all":
-            period_code = np.zeros(n, dtype=np.int64)
-            distinct_units = np.zeros(1, dtype=np.int64)
-            period_labels = [ALL]
-        else:
-            ingested, _ = _microseconds(table.column("ingested_at"))
-            day = np.floor_divide(ingested, _DAY_US)
-            first = int(day.min())
-            relative = day - first
-            present = np.flatnonzero(np.bincount(relative))
-            units = _period_units(present + first, period)
-            distinct_units, unit_index = np.unique(units, return_inverse=True)
-            lookup = np.zeros(int(relative.max()) + 1, dtype=np.int64)
-            lookup[present] = unit_index.reshape(-1)
-            period_code = lookup[relative]
-            period_labels = [_period_label(int(u), period) for u in distinct_units]
-        cell = period_code
-        policy_labels = segment_labels = None
-        if by_policy:
-            policy_code, policy_labels = _codes(table.column("policy_revision"))
-            cell = cell * len(policy_labels) + policy_code
-        if by_segment:
-            segment_code, segment_labels = _codes(table.column("segment"))
-            cell = cell * len(segment_labels) + segment_code
+        of every item. Items are numbered by the columns' dictionary order (no per-item
+        relabelling); each cell's key then maps it to the sorted labels."""
+        names = ["policy_revision"] * by_policy + ["segment"] * by_segment
+        tasks: list[Callable[[], Any]] = [partial(_period_codes, table, period)]
+        tasks += [partial(_codes, table.column(name)) for name in names]
+        (cell, distinct_units, period_labels), *codes = run_all(tasks, rows=table.num_rows)
+        labels: dict[str, list[str]] = {}
+        for name, (indices, _, labels[name]) in zip(names, codes, strict=True):
+            cell *= len(labels[name])
+            cell += indices
+        policy_labels, segment_labels = labels.get("policy_revision"), labels.get("segment")
         dense = len(period_labels) * len(policy_labels or [ALL]) * len(segment_labels or [ALL])
         if dense <= _DENSE_CELLS:
-            keys = np.arange(dense, dtype=np.int64)
+            raw = np.arange(dense, dtype=np.int64)
         else:
-            keys, inverse = np.unique(cell, return_inverse=True)
+            raw, inverse = np.unique(cell, return_inverse=True)
             cell = inverse.reshape(-1).astype(np.int64)
+        keys = _sorted_keys(raw, [rank for _, rank, _ in codes])
         units = distinct_units.astype(np.int64)
         return cls(keys, units, period_labels, policy_labels, segment_labels), cell
 
@@ -388,112 +415,6 @@ class _Cells:
         segments = len(self.segment_labels or [ALL])
         keys = self.keys
         return keys // (policies * segments), (keys // segments) % policies, keys % segments
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _cell_sums(
-    connection: duckdb.DuckDBPyConnection,
-    table: pa.Table,
-    cells: _Cells,
-    item_cell: NDArray[np.int64],
-    review_sla_hours: float | None = None,
-) -> dict[str, NDArray[np.float64]]:
-    """Additive aggregates per cell from three DuckDB GROUP BY queries (all/enforced/labelled);
-    raises ValueError if a labelled item's inclusion_probability is outside (0, 1].
-    ``reviewed_in_sla`` counts queued items a person reviewed within ``review_sla_hours`` of the
-    decision (0 without it)."""
-    actions = [(a, _sql_text(a)) for a in ENFORCEMENT_ACTIONS]
-    sla_micros = 0 if review_sla_hours is None else int(round(review_sla_hours * 3_600_000_000))
-    in_sla = (
-        "false"
-        if review_sla_hours is None
-        else "action = 'review' AND label_source = 'review' AND reviewed_at IS NOT NULL "
-        f"AND epoch_us(reviewed_at) - epoch_us(decided_at) <= {sla_micros}"
-    )
-    all_items = f"""
-        SELECT _cell, count(*) AS uploads,
-            count(*) FILTER (action = 'review') AS sent_to_review,
-            count(*) FILTER (reviewed_at IS NOT NULL AND label_source = 'review') AS reviewed,
-            count(*) FILTER ({in_sla}) AS reviewed_in_sla,
-            count(*) FILTER (appeal_outcome IS NOT NULL AND appeal_outcome <> 'omitted')
-                AS appeals_decided,
-            count(*) FILTER (appeal_outcome IN ('reversed', 'partially_reversed'))
-                AS appeals_overturned
-        FROM items GROUP BY _cell
-    """
-    buckets = ", ".join(
-        f"count(*) FILTER (views_before_action >= {low}"
-        + ("" if high is None else f" AND views_before_action <= {high}")
-        + f") AS vba_{suffix}"
-        for suffix, low, high in VBA_BUCKETS
-    )
-    by_action = ", ".join(
-        f"count(*) FILTER (enforced_action = {literal}) AS actioned_{name}"
-        for name, literal in actions
-    )
-    enforced = f"""
-        SELECT _cell, count(*) AS enforced,
-            count(*) FILTER (notice_at IS NULL OR enforced_at < notice_at) AS proactive,
-            count(*) FILTER (automated) AS automated,
-            count(*) FILTER (appeal_received_at IS NOT NULL OR appeal_decided_at IS NOT NULL
-                             OR appeal_outcome IS NOT NULL) AS appealed,
-            count(views_before_action) AS vba_n,
-            coalesce(sum(views_before_action), 0) AS vba_sum,
-            {buckets}, {by_action}
-        FROM items WHERE enforced GROUP BY _cell
-    """
-    quality = []
-    for name, condition in [(ANY_ACTION, "enf"), (FLAGGED, "flag")] + [
-        (a, f"enf AND enforced_action = {literal}") for a, literal in actions
-    ]:
-        quality.append(
-            f"count(*) FILTER ({condition}) AS lab_{name}, "
-            f"count(*) FILTER ({condition} AND violating) AS tp_{name}, "
-            f"coalesce(sum(w) FILTER ({condition}), 0) AS w_lab_{name}, "
-            f"coalesce(sum(w) FILTER ({condition} AND violating), 0) AS w_tp_{name}, "
-            f"coalesce(sum(w) FILTER ({condition} AND NOT violating), 0) AS w_fp_{name}"
-        )
-    labelled = f"""
-        SELECT _cell, count(*) AS labelled,
-            count(*) FILTER (violating) AS violating,
-            count(inclusion_probability) AS with_pi,
-            count(*) FILTER (inclusion_probability <= 0 OR inclusion_probability > 1) AS bad_pi,
-            sum(w) AS w_labelled,
-            coalesce(sum(w) FILTER (violating), 0) AS w_violating,
-            coalesce(sum(w) FILTER (NOT violating), 0) AS w_clean,
-            sum(w * w) AS w2_labelled,
-            sum(w * views) AS wv_labelled,
-            coalesce(sum(w * views) FILTER (violating), 0) AS wv_violating,
-            {", ".join(quality)}
-        FROM (
-            SELECT _cell, violating, inclusion_probability, enforced_action,
-                   1.0 / coalesce(inclusion_probability, 1.0) AS w,
-                   coalesce(enforced, false) AS enf,
-                   coalesce(action, 'allow') <> 'allow' AS flag,
-                   coalesce(views_total, 0) AS views
-            FROM items WHERE violating IS NOT NULL
-        ) GROUP BY _cell
-    """
-    source = table.append_column("_cell", pa.array(item_cell, pa.int64()))
-    sums: dict[str, NDArray[np.float64]] = {}
-    connection.register("items", source)
-    try:
-        for query in (all_items, enforced, labelled):
-            result = connection.sql(query).to_arrow_table()
-            index = result.column("_cell").to_numpy().astype(np.int64)
-            for name in result.column_names[1:]:
-                values = np.zeros(cells.count)
-                column = pc.fill_null(result.column(name).cast(pa.float64()), 0.0)
-                values[index] = column.to_numpy(zero_copy_only=False)
-                sums[name] = values
-    finally:
-        connection.unregister("items")
-    if sums["bad_pi"].sum() > 0:
-        raise ValueError("inclusion_probability of labelled items must be in (0, 1]")
-    return sums
 
 
 # --------------------------------------------------------------------------- groups
@@ -663,6 +584,7 @@ class _ItemArrays:
 
     def __init__(self, table: pa.Table, item_cell: NDArray[np.int64]) -> None:
         self._table = table.append_column("_cell", pa.array(item_cell, pa.int64()))
+        self._item_cell = item_cell
 
     def _subset(self, mask: pa.ChunkedArray | pa.Array | None, columns: list[str]) -> pa.Table:
         table = self._table.select([*columns, "_cell"])
@@ -670,28 +592,40 @@ class _ItemArrays:
 
     @staticmethod
     def _cells(table: pa.Table) -> NDArray[np.int64]:
-        return np.asarray(table.column("_cell").to_numpy(), dtype=np.int64)
+        return np.asarray(numpy_of(table.column("_cell")), dtype=np.int64)
 
     def queue(self) -> pa.Table:
         """Items routed to review (action = 'review'): ``_QUEUE_FIELDS`` and ``_cell``."""
         return self._subset(pc.equal(self._table.column("action"), "review"), _QUEUE_FIELDS)
 
-    def quantile_values(self, source: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """The values of a ``_QUANTILES`` source: ``detection`` or ``action`` hours."""
-        return {"detection": self.detection_hours, "action": self.action_hours}[source]()
+    def quantile_blocks(self, source: str) -> tuple[NDArray[np.int64], Blocks]:
+        """``quantile_micros`` with the values computed a block at a time when every item has
+        one (detection hours without nulls: no item-sized array of differences)."""
+        detected = self._table.column("detected_at")
+        if source == "detection" and detected.null_count == 0:
+            ingested, _ = _microseconds(self._table.column("ingested_at"))
+            detected_us, _ = _microseconds(detected)
+            return self._item_cell, lambda start, end: detected_us[start:end] - ingested[start:end]
+        cells, micros = self.quantile_micros(source)
+        return cells, blocks_of(micros)
 
-    def detection_hours(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """Items with a detection: detected_at − ingested_at in hours."""
+    def quantile_micros(self, source: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The values of a ``_QUANTILES`` source, ``detection`` or ``action``, in µs (hours are
+        µs / ``_HOUR_US``, a non-decreasing map: the order statistics of hours are those of µs)."""
+        return {"detection": self.detection_micros, "action": self.action_micros}[source]()
+
+    def detection_micros(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Items with a detection: detected_at − ingested_at."""
         detected = self._table.column("detected_at")
         mask = pc.is_valid(detected) if detected.null_count else None
         table = self._subset(mask, ["ingested_at", "detected_at"])
         ingested, _ = _microseconds(table.column("ingested_at"))
         detected_us, _ = _microseconds(table.column("detected_at"))
-        return self._cells(table), (detected_us - ingested) / _HOUR_US
+        return self._cells(table), detected_us - ingested
 
-    def action_hours(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """Enforced items with enforced_at: hours from the notice (received at or before the
-        action) or else from max(ingested_at, detected_at) to enforced_at."""
+    def action_micros(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Enforced items with enforced_at: from the notice (received at or before the action)
+        or else from max(ingested_at, detected_at) to enforced_at."""
         mask = pc.and_(
             pc.fill_null(self._table.column("enforced"), False),
             pc.is_valid(self._table.column("enforced_at")),
@@ -704,7 +638,7 @@ class _ItemArrays:
         enforced_at, _ = _microseconds(table.column("enforced_at"))
         start = np.where(detected_valid, np.maximum(ingested, detected), ingested)
         start = np.where(notice_valid & (notice <= enforced_at), notice, start)
-        return self._cells(table), (enforced_at - start) / _HOUR_US
+        return self._cells(table), enforced_at - start
 
     def views_before_action(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Enforced items with a view count: views_before_action."""
@@ -858,7 +792,7 @@ def _enforcement_metrics(c: _Context) -> dict[str, _Column]:
 
 
 class _OrderStatistics(Protocol):
-    """One group's values of a quantile metric, read by rank (``_time_metrics``)."""
+    """One group's values of a quantile metric, read by rank (``_PerGroup``)."""
 
     @property
     def n(self) -> int:
@@ -884,6 +818,51 @@ class _Partitioned:
         return np.partition(self._values, ranks)[ranks]
 
 
+class _QuantileSamples(Protocol):
+    """The values of one quantile source per group, read by rank (``_time_metrics``)."""
+
+    @property
+    def groups(self) -> NDArray[np.int64]:
+        """The groups with values."""
+        ...
+
+    @property
+    def sizes(self) -> NDArray[np.int64]:
+        """How many values each of ``groups`` has (≥ 1)."""
+        ...
+
+    def order_statistics(self, ranks: Sequence[Sequence[int]]) -> list[NDArray[np.float64]]:
+        """Per group of ``groups``, the values of its 0-based ranks (sorted, distinct)."""
+        ...
+
+
+class _PerGroup:
+    """``_QuantileSamples`` from one ``_OrderStatistics`` per group."""
+
+    def __init__(self, chunks: Sequence[tuple[int, _OrderStatistics]]) -> None:
+        self._chunks = chunks
+        self.groups = np.array([group for group, _ in chunks], dtype=np.int64)
+        self.sizes = np.array([sample.n for _, sample in chunks], dtype=np.int64)
+
+    def order_statistics(self, ranks: Sequence[Sequence[int]]) -> list[NDArray[np.float64]]:
+        return [
+            sample.at(list(wanted)) for (_, sample), wanted in zip(self._chunks, ranks, strict=True)
+        ]
+
+
+def _quantile_samples(groups: _Groups, arrays: _ItemArrays, source: str) -> _QuantileSamples:
+    """A source's values per group: by radix select on the integer µs (``order_stats``), or by
+    one stable sort per grouping set and a partition per group when there are too many cells."""
+    cells, blocks = arrays.quantile_blocks(source)
+    selection = GroupOrderStatistics.build(cells, blocks, groups.of_cell, groups.count, _HOUR_US)
+    if selection is not None:
+        return selection
+    micros = blocks(0, cells.shape[0])
+    return _PerGroup(
+        [(group, _Partitioned(x)) for group, (x,) in groups.split(cells, micros / _HOUR_US)]
+    )
+
+
 _QUANTILES: Mapping[str, tuple[tuple[str, float], ...]] = MappingProxyType(
     {
         "detection": (("time_to_detect_median_hours", 0.5),),
@@ -893,35 +872,36 @@ _QUANTILES: Mapping[str, tuple[tuple[str, float], ...]] = MappingProxyType(
 """Quantile metrics per source of values (detection hours, action hours)."""
 
 
-def _time_metrics(
-    c: _Context, samples: Mapping[str, Sequence[tuple[int, _OrderStatistics]]]
-) -> dict[str, _Column]:
-    """The quantile metrics from each group's values (``samples[source]``: (group, values) for
-    the groups that have any)."""
+def _time_metrics(c: _Context, samples: Mapping[str, _QuantileSamples]) -> dict[str, _Column]:
+    """The quantile metrics from each group's values (``samples[source]``)."""
     columns: dict[str, _Column] = {}
     for source, wanted in _QUANTILES.items():
         for name, _ in wanted:
             columns[name] = _Column.empty(c.groups.count)
-        chunks = samples[source]
-        if not chunks:
+        sample = samples[source]
+        sizes = np.asarray(sample.sizes, dtype=np.int64)
+        if sizes.shape[0] == 0:
             continue
-        sizes = np.array([sample.n for _, sample in chunks], dtype=np.int64)
         bounds = {
             name: quantile_interval_ranks(sizes, q, confidence=CONFIDENCE)
             if c.quantile_intervals
             else None
             for name, q in wanted
         }
-        for index, (group, sample) in enumerate(chunks):
-            n = sample.n
+        needed: list[list[int]] = []
+        for index, n in enumerate(sizes.tolist()):
             kth: set[int] = set()
             for name, q in wanted:
                 kth.update(quantile_ranks(n, q))
                 ranks = bounds[name]
                 if ranks is not None:
                     kth.update((int(ranks[0][index]), int(ranks[1][index])))
-            wanted_ranks = sorted(kth)
-            at = dict(zip(wanted_ranks, sample.at(wanted_ranks).tolist(), strict=True))
+            needed.append(sorted(kth))
+        values = sample.order_statistics(needed)
+        for index, (group, n) in enumerate(
+            zip(sample.groups.tolist(), sizes.tolist(), strict=True)
+        ):
+            at = dict(zip(needed[index], values[index].tolist(), strict=True))
             for name, q in wanted:
                 column = columns[name]
                 lower, upper = quantile_ranks(n, q)

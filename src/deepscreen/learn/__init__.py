@@ -1,1 +1,1 @@
-"""Training and honest evaluation of learned detectors."""
+"""Training and honest evaluation of learned detectors. Notes: docs/internals/learn.md."""

@@ -1,12 +1,6 @@
-"""Upload damage for training views: downscale, crop, re-encode — drawn per file, reproducibly.
-
-A detector trained only on pristine files learns their compression history (the pool's AI side
-was mostly lossless PNG/WebP, its real side camera JPEG). Each augmented view of an image is the
-file as a platform might have mangled it: resized by a factor in ``[min_scale, 1]`` with a random
-resampling filter, cropped to keep at least ``min_crop`` of each side, then re-encoded as JPEG at
-a quality in ``quality``. The draw is seeded by ``seed`` and the file's SHA-256, so the same file
-gets the same views in any order, on any machine: a retrain from the same data is bit-identical.
-"""
+"""Upload damage for training views: downscale, crop, re-encode as JPEG — drawn per file,
+reproducibly (seeded by ``seed`` and the file's SHA-256, so a retrain from the same data is
+bit-identical). Why and how: docs/internals/learn.md."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""Checks for the commonest way detector evaluations lie: trivial file properties.
-
-If a property of the files alone (dimensions, byte size, format, JPEG quality) separates
-AI-generated from real images, a detector can score well by learning that property, and the
-evaluation measures how the dataset was assembled rather than whether the detector works.
-Each property is scored as a one-feature classifier by its ROC AUC, folded so that 0.5 means
-"no information" and 1.0 means "separates the classes perfectly" (in either direction).
-"""
+"""Checks for the commonest way detector evaluations lie: trivial file properties (dimensions,
+byte size, format, JPEG quality) that alone separate AI-generated from real images, each scored
+as a one-feature classifier by its folded ROC AUC (docs/internals/learn.md)."""
 
 from __future__ import annotations
 

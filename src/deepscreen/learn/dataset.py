@@ -1,14 +1,6 @@
-"""Labelled image sets: a folder per class (with optional source sub-folders) or a CSV.
-
-Folder layout::
-
-    DATA/ai/<source>/*.png       positives; <source> (generator, camera, site) is optional
-    DATA/real/<source>/*.jpg     negatives
-
-CSV layout: a header ``path,label[,source]``; paths relative to the CSV's folder; labels are the
-class names (``ai``/``real`` by default) or ``1``/``0``. Nothing is dropped silently: a missing
-file or an unknown label is an error naming the line.
-"""
+"""Labelled image sets: a folder per class (with optional source sub-folders) or a CSV
+(``path,label[,source]``); nothing is dropped silently: a missing file or an unknown label is an
+error naming the line. Layouts: docs/internals/learn.md."""
 
 from __future__ import annotations
 

@@ -1,15 +1,6 @@
-"""Turn a labelled set into a feature table: load safely, normalise, embed in batches.
-
-Files that cannot be read or normalised are kept in ``failures`` with their reason — counted
-and shown, never silently dropped. The same pass records each file's trivial facts (size,
-format, JPEG quality) for the confound check, and, with an ``Augmentation``, embeds that many
-damaged copies of every image (``augmented``: training rows only, never scored).
-
-In face-crop mode (``FaceRows``) a row is one face, not one file: every face found is cut
-(``signals.face_crop``) and normalised, ``content_ids`` repeat the file's id once per face,
-and a file with no face is a failure ("no face found"). ``highest_per_image`` turns face
-scores back into one score per file, as the ``faces`` detector does.
-"""
+"""Turn a labelled set into a feature table: load safely, normalise, embed in batches; unreadable
+files are kept in ``failures`` with their reason, trivial file facts recorded for the confound
+check, augmented and face-crop rows on request (docs/internals/learn.md)."""
 
 from __future__ import annotations
 
@@ -25,11 +16,11 @@ from deepscreen.learn.augment import Augmentation
 from deepscreen.learn.confounds import FileFacts, facts_from_image
 from deepscreen.learn.dataset import LabelledSet
 from deepscreen.media import MediaLimits, read_media_file
-from deepscreen.signals.backbones import Backbone
-from deepscreen.signals.blazeface import Face
-from deepscreen.signals.face_crop import FaceCrop, cut
-from deepscreen.signals.normalise import CannotNormalise, Normalisation
-from deepscreen.signals.views import Views
+from deepscreen.signals.learned.face_crop import FaceCrop, cut
+from deepscreen.signals.learned.normalise import CannotNormalise, Normalisation
+from deepscreen.signals.learned.views import Views
+from deepscreen.signals.models.backbones import Backbone
+from deepscreen.signals.models.blazeface import Face
 
 Progress = Callable[[int], None]
 """Called with the number of files just processed."""

@@ -1,12 +1,6 @@
-"""Leave-one-generator-out: how the head does on a generator family it never saw.
-
-For each AI source (generator family) in turn, the whole head procedure is refitted without
-it; its images are scored against real photos that were held out too — the real sources are
-split into folds by source (a camera corpus it never saw), each fold scored by a fit that left
-it out. So every number is on images from a generator *and* a camera source absent from
-training: the situation of a new generator reaching a platform. A held-out family's AI scores
-are the mean over the real folds' fits.
-"""
+"""Leave-one-generator-out: how the head does on a generator family it never saw, each family
+scored against real photos from camera sources held out too (docs/default-detector.md, "How it
+was measured"; docs/internals/learn.md)."""
 
 from __future__ import annotations
 

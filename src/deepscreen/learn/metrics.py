@@ -1,16 +1,6 @@
-"""Evaluation of a binary AI-generated-media detector, with stratified bootstrap intervals.
-
-Conventions used throughout:
-
-* labels ``y`` are 0/1 with **1 = AI-generated** (the positive class);
-* ``scores`` are calibrated probabilities of being AI-generated, in [0, 1]
-  (the purely rank-based functions accept any finite scores);
-* an item is *flagged* (likely AI) when ``score >= threshold``.
-
-Intervals are percentile bootstrap intervals over resamples drawn with
-``numpy.random.default_rng(seed)``, stratified by class: positives and negatives are resampled
-separately, with replacement, keeping both class counts fixed, so every resample has both classes.
-"""
+"""Evaluation of a binary AI-generated-media detector (ROC and PR curves, TPR at FPR, calibration,
+thresholds), with class-stratified percentile bootstrap intervals. Conventions (1 = AI-generated,
+flagged when ``score >= threshold``) and resampling: docs/internals/learn.md."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""The stacked ensemble: a logistic regression over several detectors' scores.
-
-Each detector contributes two inputs, its score (0.5 when it abstained) and an abstention flag,
-so "the vendor timed out" is information rather than a crash or a silent 0. The model is a
-plain ``signals.ensemble.StackModel`` (JSON), and its out-of-fold probabilities use the same
-folds as the head's evaluation.
-"""
+"""The stacked ensemble: a logistic regression over several detectors' scores, each contributing its
+score (0.5 when it abstained) and an abstention flag; a plain ``StackModel`` (JSON) whose
+out-of-fold probabilities use the head's evaluation folds (docs/internals/learn.md)."""
 
 from __future__ import annotations
 

@@ -1,16 +1,6 @@
-"""Fit a calibrated logistic-regression head and estimate how it does on unseen data.
-
-- The head: a ``StandardScaler``, then ``LogisticRegression`` inside scikit-learn's
-  ``CalibratedClassifierCV(ensemble=False)``: the classifier is fitted on all the data, the
-  calibrator (Platt's sigmoid or isotonic) on its cross-validated predictions, both with the
-  configured sample weights (``learn.weights``); augmented copies of each training image are
-  extra training rows with their image's weight. It is exported to plain arrays
-  (``signals.head.Head``) and checked to reproduce scikit-learn's probabilities.
-- The estimate: out-of-fold probabilities of that whole procedure, from folds grouped by
-  source when sources are given (every image of a generator or camera is held out together,
-  which estimates off-distribution behaviour) and stratified otherwise. Thresholds for "likely
-  AI" and "likely real" are chosen on these out-of-fold scores, never on training scores.
-"""
+"""Fit a calibrated logistic-regression head and estimate how it does on unseen data: the head
+(exported to plain arrays), its out-of-fold probabilities from source-grouped folds, and the
+thresholds chosen on them, never on training scores (docs/internals/learn.md)."""
 
 from __future__ import annotations
 
@@ -27,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from deepscreen.core.errors import ConfigError, InvalidInput
 from deepscreen.learn.metrics import Thresholds, choose_thresholds
 from deepscreen.learn.weights import SCHEMES, WeightScheme, sample_weights
-from deepscreen.signals.head import Calibration, HeadThresholds
+from deepscreen.signals.learned.head import Calibration, HeadThresholds
 
 DEFAULT_C = {"spectral": 0.1, "onnx": 1.0}
 

@@ -1,12 +1,6 @@
-"""Sample weights that stop the largest source from defining a class.
-
-``none``: every image counts once. ``class``: each class carries half the total weight.
-``source``: each class carries half, shared equally among its sources (generator families on
-the AI side, camera sources on the real side), and equally among a source's images — so 953
-images of one Stable Diffusion fine-tune weigh as much as 16 FLUX images, and the head learns
-what generators share rather than what one of them looks like. Items without a source form one
-group per class. Weights are scaled to average 1 (scikit-learn's regularisation stays as tuned).
-"""
+"""Sample weights that stop the largest source from defining a class: ``none``, ``class`` (each
+class half the weight) or ``source`` (each class's half shared equally among its sources);
+scaled to average 1 (docs/internals/learn.md)."""
 
 from __future__ import annotations
 

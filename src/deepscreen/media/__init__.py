@@ -1,4 +1,5 @@
-"""Safe loading of media bytes: sniffing, limits, decoding, orientation."""
+"""Safe loading of media bytes: sniffing, limits, decoding, orientation (``load``), and video
+containers recognised without decoding (``containers``)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""Safe image loading with Pillow: the only place where bytes become a ``MediaItem``.
-
-The format is sniffed from magic bytes, limits are checked before any pixel is decoded, and every
-Pillow failure becomes a typed ``InvalidInput`` error naming the source.
-"""
+"""Safe media loading: the only place where bytes become a ``MediaItem``. The format is sniffed
+from magic bytes, limits are checked before any pixel is decoded (images, with Pillow; videos and
+PDFs are wrapped undecoded), and every failure is a typed ``InvalidInput`` naming the source."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""The CEL runtime (common-expression-language) without its interactive shell.
-
-The package's ``__init__`` imports ``cel.cli``, a REPL built on prompt_toolkit and pygments
-that deepscreen never runs and that costs about a third of a second on every start
-(docs/performance.md, "Start-up"); an empty ``cel.cli`` is registered first, unless something
-imported the real one already. Import ``cel`` from here, not directly.
-"""
+"""The CEL runtime without its interactive shell: import ``cel`` from here, never directly.
+``cel`` imports its REPL ``cel.cli`` (prompt_toolkit, pygments: ~0.3 s of every start,
+docs/performance.md "Start-up"); a stand-in is registered first unless ``cel`` is loaded."""
 
 from __future__ import annotations
 

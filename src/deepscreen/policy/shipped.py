@@ -1,11 +1,6 @@
-"""The policy bundles that ship inside the package, found by name wherever deepscreen runs.
-
-A user who installed deepscreen has no ``policies/`` folder in the working directory, so every
-option that takes a bundle directory also takes one of these names: ``default`` (the shipped
-policy), ``thresholds`` (the same provenance rules, then ensemble-score thresholds to tune),
-and ``label-first`` (the demo's candidate: declared-AI media in sensitive categories labelled
-at upload). A directory of that name in the working directory wins: a path is always a path.
-"""
+"""The policy bundles shipped inside the package, found by name wherever deepscreen runs:
+``default``, ``thresholds`` and ``label-first`` (docs/internals/policy.md). Every option that takes
+a bundle directory takes these names too; a directory of that name in the cwd wins."""
 
 from __future__ import annotations
 

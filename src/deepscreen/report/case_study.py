@@ -1,16 +1,6 @@
-"""The one-page case study of a policy change, from the report document.
-
-Problem, change, daily impact, cost avoided, reviewer time saved and false-positive cost — each
-paragraph words rows of the comparison (``comparison``) and its per-day/per-month rescaling
-(``daily``) with the same significance rule as ``report.statements``: a change whose 95%
-interval covers zero is "no significant change". Nothing is computed here. A paragraph whose
-rows are missing (e.g. no cost input configured) says which setting is missing instead.
-
-Every number is printed by the one formatter in its unit (durations in hours), every row of the
-table under its label (``core.metrics``); a per-month figure says how it was scaled (the
-``daily`` row's formula, in words) beside it. The one chart (HTML and PDF) is the before/after
-of ``CHART_METRICS`` — rows of the table — with the 95% interval of the change.
-"""
+"""The one-page case study of a policy change, from the report document: paragraphs that word
+rows of the comparison and its daily rescaling with the significance rule of
+``report.statements``, and one before/after chart; nothing computed (docs/internals/report.md)."""
 
 from __future__ import annotations
 

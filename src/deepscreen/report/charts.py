@@ -1,14 +1,6 @@
-"""Charts for the HTML report, as inline SVG: plotting given numbers, never computing them.
-
-Every function takes plain data (lists of dicts / dicts exactly as the JSON outputs carry them)
-and returns SVG markup ready to be inlined into an HTML page, or None when there is nothing to
-plot. The SVG has no XML prolog and no external reference (fonts are named, not linked), and its
-element ids are prefixed per chart so several charts can share one page.
-
-The functions may filter and reshape rows (drop undefined values, pick the rollup rows, divide
-a delta by its baseline to put metrics of different scales on one axis) but never estimate
-anything: every value and every 95% interval drawn is one the caller passed.
-"""
+"""Charts for the HTML report and case study, as inline SVG: plotting given numbers, never
+computing them. Each function takes plain data as the JSON outputs carry it and returns SVG
+markup, or None when there is nothing to plot (rules: docs/internals/report.md)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
 """Map one restricting decision to an EU DSA statement of reasons (docs/metrics.md, 'Statements of
-reasons').
-
-Pure: the caller passes plain data (``Restriction``) and the platform's values (``SorConfig``).
-What is never exported: reviewer identities, uploader ids, item ids, signal values (DSA Art. 24(5)
-forbids personal data in the database).
-"""
+reasons'). Pure: plain data in (``Restriction``, ``SorConfig``); reviewer identities, uploader and
+item ids and signal values are never exported (DSA Art. 24(5): no personal data)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
 """The EU DSA Transparency Database's accepted codes, verbatim (docs/metrics.md, 'Statements of
-reasons').
-
-Source: ``app/Models/Statement.php`` and ``EuropeanCountriesService`` of
-``digital-services-act/transparency-database`` (commit ``69e80a0b``), schema of 1 July 2025.
-"""
+reasons'), from ``app/Models/Statement.php`` and ``EuropeanCountriesService`` of
+``digital-services-act/transparency-database`` (commit ``69e80a0b``), schema of 1 July 2025."""
 
 from __future__ import annotations
 

@@ -1,54 +1,6 @@
-"""EU DSA transparency-report CSVs (Art. 15, 24, 42; Implementing Regulation (EU) 2024/2835).
-
-Pure: the caller passes plain data — statements of reasons as the API dicts of
-``report.dsa.statement_of_reasons``, complaints (``Complaint``), classifier quality figures
-(``ClassifierQuality``, computed outside: this module never estimates a quality metric) and
-per-quarter figures (``QuarterFigures``) — and gets ``Sheet`` values back, one per CSV file.
-
-Sheets built (docs/metrics.md, 'Transparency report'): ``Part_1_summary``,
-``Part_5_own_initiative_illegal``, ``Part_6_own_initiative_TC``, ``Part_7_appeals_and_recidivism``,
-``Part_8_automated_means``, and a CSER-style quarterly table (same section), which is
-deepscreen's own format, not a DSA sheet.
-Sheets 2–4 and 9–11 are not built: sheet 4 counts notices, which need a notice log (§3.2 note),
-and the others hold names, orders, staff, user counts or prose deepscreen has no data for.
-
-Headers are verbatim from the Commission's English CSV templates (``4_EN_Annex_I__Templates_for_
-Transparency_Reports_CSV_Part_N_*.csv``, as vendored by ``johnou/dsa-transparency-report-
-generator`` at commit ``338c3d5a``), trailing spaces included; the "Contextual Information on …"
-column names of sheets 5/6 and the sheet 7/8 row labels (Applicability, Section, Indicator,
-Scope) come from the same files. Format rules of Annex II Part I §4–5 (docs/metrics.md,
-'Transparency report'):
-
-- RFC 4180 CSV (``\\r\\n`` line ends, minimal quoting), UTF-8 without a byte-order mark;
-- counts are integers; rates are floats in [0, 1]; median times are floats in hours;
-- the reporting period column reads ``YYYY-MM-DD/YYYY-MM-DD`` (both days included);
-- a cell that applies but had no events is ``0``; a cell that can never apply on this service
-  (a restriction it never imposes, a complaint path it does not have) is blank. An estimate
-  with nothing to estimate from (a median of no complaints, a recall without unactioned labels)
-  is also blank, with the reason in the contextual information: ``0`` would be a false claim.
-
-Counting rules (ours where the templates leave a choice; each is stated in the sheet's
-contextual information):
-
-- Sheets 5/6: one statement of reasons is one measure. Sheet 5 takes ``decision_ground ==
-  DECISION_GROUND_ILLEGAL_CONTENT``, sheet 6 ``DECISION_GROUND_INCOMPATIBLE_CONTENT``, both only
-  ``source_type == SOURCE_VOLUNTARY`` (own initiative). "Solely automated" is ``automated_decision
-  == AUTOMATED_DECISION_FULLY``. Restriction columns map 1:1 from the ``decision_*`` codes
-  (``RESTRICTION_COLUMNS``); a measure with several restrictions counts once in each.
-- Rows: ``TOTAL``, then every category of the template and each of its keywords (categories
-  absent from the template but present in the statements are appended). A measure counts once
-  in ``TOTAL``, once in its category and at most once among that category's keywords: the first
-  listed-in-the-template specific keyword of its ``category_specification`` wins, ``KEYWORD_OTHER``
-  only when no specific one is given ("more specific categories take precedence", "double counts
-  should be omitted"). So ``TOTAL`` = Σ category rows and Σ keyword rows ≤ their category row.
-- Sheet 7: complaints received in the period; outcomes and median times over those of them
-  decided before the period ended (a later report does not change this one). ``omitted``
-  decisions are counted but left out of the median time (no decision was taken).
-- Sheet 8: measures of every source; "not taken by automated means" = not solely automated
-  (a person confirmed or chose the action). Quality rows: one Accuracy/Precision/Recall triple
-  per classifier, the classifier named in the contextual information with its 95% interval,
-  n and definition (Annex II Part II §1.6: "separate rows … per classifier").
-"""
+"""EU DSA transparency-report CSVs (Art. 15, 24, 42; Implementing Regulation (EU) 2024/2835), pure:
+statements of reasons, complaints, classifier quality and quarter figures in, one ``Sheet`` per
+CSV out. Sheets, format and counting rules: docs/internals/report.md."""
 
 from __future__ import annotations
 
@@ -374,7 +326,7 @@ class QuarterFigures:
 
 @dataclass(frozen=True, slots=True)
 class TransparencyInputs:
-    """Everything the sheets are built from (see the module docstring for each rule).
+    """Everything the sheets are built from (each rule: docs/internals/report.md).
 
     ``statements``: the SoR dicts of the restrictions applied in the period.
     ``own_initiative_quality``: every measure the automated means take is own-initiative (the
@@ -601,7 +553,7 @@ def _other_description(statements: Iterable[Mapping[str, Any]]) -> str:
 
 def own_initiative_sheet(inputs: TransparencyInputs, ground: str) -> Sheet:
     """``Part_5_own_initiative_illegal`` (``ground`` ILLEGAL) or ``Part_6_own_initiative_TC``
-    (INCOMPATIBLE): TOTAL, then each category and its keywords (module docstring)."""
+    (INCOMPATIBLE): TOTAL, then each category and its keywords (docs/internals/report.md)."""
     if ground not in (ILLEGAL, INCOMPATIBLE):
         raise ValueError(f"ground must be {ILLEGAL} or {INCOMPATIBLE}, got {ground!r}")
     illegal = ground == ILLEGAL

@@ -1,12 +1,6 @@
-"""A local check of statements of reasons against the Transparency Database's rules.
-
-Re-implements the rules summarised in docs/metrics.md, 'Statements of reasons'
-(``StatementStoreRequest::rules()``, batch ``multi_rules()``): required fields, enumerations,
-conditional requirements, lengths, formats, date bounds and puid uniqueness in a batch. Every
-violation is reported, not only the first. Stricter than the database in two places, on purpose:
-unknown fields and fields the database would silently drop (e.g. ``illegal_content_*`` under an
-incompatible-content ground) are reported, since either means the mapping is wrong.
-"""
+"""A local check of statements of reasons against the Transparency Database's rules (required
+fields, enums, conditionals, lengths, formats, dates, puid uniqueness), every violation reported;
+stricter than the database in two places, on purpose (docs/internals/report.md)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""How the reports name and print numbers: one place, so Markdown, HTML and PDF agree digit for
-digit, and every metric is shown under its human label (``core.metrics.label``) in its unit.
-
-Digits come from the one formatter (``core.numbers.format_value``): shares as percentages, money
-with its currency, floating-point noise as 0. A value carries its unit; an interval after a
-value is in that value's unit and does not repeat it (``−25.35 USD [−33.15, −18.18]``,
-``+7.5 pp [+5.5, +9.8]``), except that a level's percentages keep their ``%``.
-"""
+"""How the reports name and print numbers, in one place so Markdown, HTML and PDF agree digit for
+digit: every metric under its human label (``core.metrics``) in its unit, digits from
+``core.numbers.format_value``; how intervals are written: docs/internals/report.md."""
 
 from __future__ import annotations
 

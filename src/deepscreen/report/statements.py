@@ -1,22 +1,6 @@
-"""Impact statements: sentences generated from metric rows, each bound to the rows it states.
-
-A statement never carries a number that is not in one of its rows (rounded for reading), and
-its wording follows rules that keep it from overclaiming:
-
-- A change is stated as a change only when its 95% interval excludes zero; an interval that
-  covers zero is stated as "no significant change" (with the interval, so the reader sees how
-  large a change the data cannot rule out). The rule is applied to the interval itself, not to
-  a verdict string.
-- A change or value with no interval, or with a null value, gives no statement at all: no
-  statement without its numbers.
-- Numbers from a simulation say "simulated" (and name the scenario); numbers from synthetic
-  demo data say "synthetic".
-- Measured comparisons are replays of a candidate policy on stored items and say so.
-
-Inputs are plain data: metric-table rows (``impact.metrics.TABLE_SCHEMA`` as dicts), the
-comparison dict of ``deepscreen impact compare --json`` and the dict of
-``deepscreen simulate --json``. This module only words numbers it is given.
-"""
+"""Impact statements: sentences generated from metric rows, each bound to the rows it states and
+worded so as never to overclaim (a change only when its 95% interval excludes zero; the rules:
+docs/internals/report.md). This module only words numbers it is given."""
 
 from __future__ import annotations
 

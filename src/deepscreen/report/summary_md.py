@@ -1,9 +1,6 @@
-"""Render an impact summary (as produced by ``ImpactSummary.to_dict``) to Markdown and rows.
-
-Every row is a metric-table row under its label from ``core.metrics``, printed by the one
-number formatter (``core.numbers.format_value``), so the terminal, the Markdown summary and the
-report show the same digits for the same metric.
-"""
+"""Render an impact summary (``ImpactSummary.to_dict``) to Markdown and rows: every row a
+metric-table row under its ``core.metrics`` label, printed by ``core.numbers.format_value``, so
+the terminal, the Markdown summary and the report show the same digits."""
 
 from __future__ import annotations
 

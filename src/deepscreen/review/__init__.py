@@ -1,3 +1,3 @@
-"""Human review, pure: routing decisions to queues with a priority and an SLA, appeals, gold
-items and reviewer accuracy, pseudonyms. No I/O: the queue itself is ``store.review_ports``, the
-use cases are ``service.review_queue``; the task types are ``core.tasks``."""
+"""Human review, pure: routing to queues with a priority and an SLA, the queue's parameters,
+appeals, gold items and reviewer accuracy, what a reviewer is shown, pseudonyms. No I/O: the queue
+is kept in ``store``, its use cases are ``service.review_queue``; task types: ``core.tasks``."""

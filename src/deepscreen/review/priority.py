@@ -1,17 +1,6 @@
-"""Review priority: expected harm averted per review minute (docs/metrics.md, 'Review priority and
-reviewer quality'),
-
-    priority = p × severity_weight × predicted_views ÷ handling_minutes
-
-``p`` is the probability (0..1) that the item violates: the score of the first configured
-score signal (``ensemble``, ``learned``, ...) the decision recorded as scored, else the
-configured prior. ``severity_weight`` is configured per segment (the item attribute named by
-``segment_attribute``, e.g. its category). ``predicted_views`` are the views observed so far
-(sum of ``ViewsObserved``) or, before any was recorded, a configured default.
-``handling_minutes`` is configured per media kind. Appeals rank by the mirror quantity,
-``(1 − p) × predicted_views ÷ handling_minutes``: views wrongly withheld per review minute,
-the "potential impact of an enforcement error" of Meta's appeals ranker.
-"""
+"""Review priority: expected harm averted per review minute,
+``p × severity_weight × predicted_views ÷ handling_minutes``, and for appeals views wrongly
+withheld per review minute, ``(1 − p) × predicted_views ÷ handling_minutes`` (docs/metrics.md)."""
 
 from __future__ import annotations
 

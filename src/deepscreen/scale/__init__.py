@@ -1,1 +1,3 @@
-"""Scale-out: batch engines (local process pool, Ray), manifests, and the streaming worker."""
+"""Scale-out: batch engines (serial, local process pool, Ray) over backfill manifests, the NATS
+JetStream streaming worker and test-upload publisher, and the writer they all end in.
+Notes: docs/internals/scale.md."""

@@ -1,11 +1,6 @@
-"""The backfill driver: a stream of records → an engine → batched, idempotent writes.
-
-Records whose platform ``id`` is already stored are skipped before any worker sees them, so an
-interrupted run resumes where it stopped (checked one batch at a time against the store);
-records identified by content hash are skipped at write time by ``EventStore.record_items``.
-Each batch the engine returns is written in one transaction before the next is read back, so
-an interruption loses at most the batches in flight, which the resumed run decides again.
-"""
+"""The backfill driver: a stream of records → an engine → batched, idempotent writes; an
+interrupted run resumes where it stopped, losing at most the batches in flight (how:
+docs/internals/scale.md)."""
 
 from __future__ import annotations
 

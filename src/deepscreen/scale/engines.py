@@ -1,21 +1,6 @@
-"""Batch engines: where ``records.decide_record`` runs. One interface, three engines.
-
-- ``serial``: in the calling process (the reference, and the benchmark's baseline).
-- ``local``: a process pool started with the engine (``fork`` from a single-threaded driver,
-  else ``forkserver``), each worker building its detectors once at start (and tuned as one
-  core: ``tuning.tune_worker_process``) while the driver reads the manifest, fed chunked
-  batches with at most two batches in flight per worker (backpressure: a manifest of millions
-  is never read ahead of the workers).
-- ``ray``: Ray actors that keep their detectors loaded, fed batches (≥ 16 items amortise Ray's
-  ~0.6 ms per task, docs/performance.md, 'Library reference measurements'), on a local Ray instance
-  or the cluster at ``address``.
-
-Every engine runs the same pure step on the same records and returns ``Decided`` values; only
-the driver writes (``writer.store_decided``), so the decisions do not depend on the engine.
-Workers build their ``Services`` from the same ``Settings`` with an in-memory event store: they
-read the policy, detectors and model files, match against the driver's hash banks
-(``BankSnapshot``: local engine), and never write.
-"""
+"""Batch engines, where ``records.decide_record`` runs: one interface, three engines (``serial``,
+``local`` process pool, ``ray`` actors) returning the same ``Decided`` values, which only the
+driver writes. How each runs its workers: docs/internals/scale.md."""
 
 from __future__ import annotations
 
@@ -39,9 +24,9 @@ from deepscreen.scale.records import Decided, UploadRecord, decide_record
 from deepscreen.scale.tuning import tune_worker_process
 from deepscreen.service.scan import Services
 from deepscreen.settings import Settings
-from deepscreen.store.banks_memory import InMemoryBankStore
-from deepscreen.store.banks_ports import BankStore
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.banks.memory import InMemoryBankStore
+from deepscreen.store.banks.ports import BankStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 Batch = Sequence[UploadRecord]
 MIN_RAY_BATCH = 16

@@ -1,9 +1,6 @@
 """NATS JetStream plumbing shared by the streaming worker and the test-upload publisher:
 connecting (reconnecting forever), creating a stream only if it is missing, header values.
-
-nats-py is an optional dependency (``deepscreen[stream]``); it is imported here, by the commands
-that need it, so the rest of deepscreen works without it.
-"""
+nats-py is optional (``deepscreen[stream]``): imported here, only by the commands that need it."""
 
 from __future__ import annotations
 

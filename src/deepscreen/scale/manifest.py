@@ -1,13 +1,6 @@
-"""Backfill manifests: JSONL or Parquet files of upload records, read as a stream.
-
-Each line of a ``.jsonl``/``.ndjson`` file, or each row of a ``.parquet`` file, is one record in
-the ``records.parse_record`` format (``id``, ``uri``, ``uploader``, ``uploaded_at``,
-``declared_ai``, ``category``, …). The manifest itself is opened through fsspec, so it may live
-on any filesystem fsspec knows; a relative media ``uri`` without a scheme is resolved against
-the manifest's own directory. Nothing is read whole: JSONL line by line, Parquet one row group
-batch at a time. A bad row becomes a ``BadRow`` (with its line or row number) and the stream
-goes on.
-"""
+"""Backfill manifests: JSONL or Parquet files of upload records (``records.parse_record``), opened
+through fsspec and read as a stream, never whole; a bad row becomes a ``BadRow`` and the stream
+goes on (details: docs/internals/scale.md)."""
 
 from __future__ import annotations
 
@@ -42,7 +35,7 @@ def manifest_format(uri: str) -> str:
 
 
 def read_manifest(uri: str) -> Iterator[UploadRecord | BadRow]:
-    """Stream the records of the manifest at ``uri`` (see the module docstring)."""
+    """Stream the records of the manifest at ``uri`` (format: docs/internals/scale.md)."""
     kind = manifest_format(uri)
     base = _base_of(uri)
     rows = _jsonl_rows(uri) if kind == "jsonl" else _parquet_rows(uri)

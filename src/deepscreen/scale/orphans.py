@@ -1,12 +1,6 @@
-"""Child processes that end with their parent.
-
-A ``spawn`` pool worker waits for work on a pipe whose other end it holds itself, so it never
-sees end-of-file when the parent is SIGKILLed: it would wait forever, holding its memory (three
-backfill workers of about 260 MB each were found alive an hour after their parent died).
-``exit_with_parent`` starts a daemon thread that blocks on the parent's process sentinel —
-``multiprocessing`` exposes one for every process it starts — and ends the worker the moment
-the parent is gone. No polling, no platform-specific ``prctl``.
-"""
+"""Child processes that end with their parent: ``exit_with_parent`` blocks a daemon thread on the
+parent's process sentinel and ends the worker the moment the parent is gone (why a ``spawn``
+worker needs it: docs/internals/scale.md)."""
 
 from __future__ import annotations
 

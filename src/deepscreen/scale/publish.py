@@ -1,12 +1,6 @@
-"""Test uploads for demos and benchmarks: upload messages published to a NATS JetStream subject.
-
-Each message is an upload record (``records.parse_record``) with a platform id
-``<prefix><index>``: either a generated PNG inline (``data_b64``: seeded noise, distinct per
-index; a share of them carry Automatic1111 generator metadata so the policy has something to
-label) or the URI of a file of a directory. The id is also the message's ``Nats-Msg-Id``, so a
-publish retried after a lost acknowledgement is stored once by JetStream. The publish time is
-in ``attributes.published_at_ns`` (``time.time_ns()``), for end-to-end latency.
-"""
+"""Test uploads for demos and benchmarks: upload records (generated PNGs inline, or files of a
+directory) published to a NATS JetStream subject, each with its platform id as ``Nats-Msg-Id``
+and its publish time for end-to-end latency (docs/internals/scale.md)."""
 
 from __future__ import annotations
 

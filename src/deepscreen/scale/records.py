@@ -1,13 +1,6 @@
-"""One upload to decide, as a manifest row or a stream message carries it, and the pure
-per-item step every engine runs on it: fetch the bytes, load, detect, decide — nothing written.
-
-An ``UploadRecord`` names its media by an fsspec URI (a local path, ``file://…``, or any
-filesystem fsspec knows) or carries it inline (``data_b64``, for stream messages). ``id`` is the
-platform's item id; without it the item id is the content hash, as for ``deepscreen scan``.
-Attributes the policy reads as ``item.<name>`` come from the known columns (``uploader``,
-``category``, ``ai_disclosure``) and from ``attributes``; the upload time (``uploaded_at``) is
-kept as the ``uploaded_at`` attribute (ISO 8601).
-"""
+"""One upload to decide, as a manifest row or a stream message carries it (``UploadRecord``), and
+the pure per-item step every engine runs on it: fetch the bytes, load, detect, decide — nothing
+written. The record's fields: docs/internals/scale.md."""
 
 from __future__ import annotations
 

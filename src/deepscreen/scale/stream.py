@@ -1,20 +1,6 @@
-"""The streaming worker: upload messages from a NATS JetStream stream → decided → stored → acked.
-
-A durable pull consumer (explicit acks) feeds the worker ``concurrency`` messages at a time —
-that bound is the backpressure: nothing more is fetched until the batch in hand is settled. The
-batch is decided and stored (one transaction) in an executor thread, so the event loop keeps
-the broker connection, the in-progress heartbeats and the signals serviced. A message is
-acknowledged only after its decision is stored; a redelivered message finds its item stored and
-is acknowledged without a second decision, so the effect is exactly once. Failures go as
-``stream_messages`` sorts them: retried with a delay (nak), or dead-lettered — the original
-payload published with ``Deepscreen-Error*`` headers to a subject kept in its own stream — and
-then terminated. Decisions that need action can be published to an output subject, after they
-are stored and before the upload is acknowledged (at least once; ``Nats-Msg-Id`` is the
-decision id, so a stream on that subject drops the copies a redelivery makes).
-
-One worker process per core is the scaling unit: deciding is CPU work in one thread, and
-workers sharing the durable consumer share the stream's messages.
-"""
+"""The streaming worker: upload messages from a NATS JetStream stream → decided → stored → acked,
+exactly once in effect, with bounded fetches as backpressure; failures retried or dead-lettered
+as ``stream_messages`` sorts them (how: docs/internals/scale.md)."""
 
 from __future__ import annotations
 

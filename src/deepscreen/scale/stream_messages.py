@@ -1,18 +1,6 @@
-"""What the streaming worker does with a batch of upload messages, without the broker: read each
-message, decide the records, store them in one transaction, and say what to do with each
-message — acknowledge, retry (nak) or dead-letter. Runs in the worker's executor thread.
-
-Failures are sorted by what a retry could change:
-
-* permanent — a message that is not a valid upload record (``bad_record``) or media that cannot
-  be decoded or is over the limits: the same bytes fail the same way, so they are
-  dead-lettered at once;
-* transient — the event store is unavailable (``BackendError``): never dead-lettered, the whole
-  batch is retried later (an outage must not empty the stream into the dead-letter subject);
-* anything else (a URI that cannot be read now, an unexpected exception, a write the store
-  refused) — retried until the message has been delivered ``max_deliver`` times, then
-  dead-lettered.
-"""
+"""What the streaming worker does with a batch of upload messages, without the broker: read,
+decide, store in one transaction, and say for each message whether to ack, retry (nak) or
+dead-letter it (the failure classes: docs/internals/scale.md)."""
 
 from __future__ import annotations
 

@@ -1,15 +1,6 @@
-"""Per-process settings of a worker: one core's worth of threads, and glibc malloc thresholds.
-
-A worker is one core: the BLAS/OpenMP pools the imports already started are cut to one thread
-(``threadpoolctl``), so N workers use N cores, not N × cores.
-
-Page faults are expensive on the VMs we measured (docs/performance.md, "Tuning notes"): glibc's
-default malloc returns blocks of 128 KiB or more to the kernel and faults them in again for the
-next image. Raising the mmap threshold to 32 MiB and the trim threshold to 128 MiB (the values
-measured there) keeps decode and FFT buffers on the heap: decide ran at 12.3 ms per 640×480 image
-in a fresh process and 7.5 ms with the thresholds raised, on the benchmark corpus. ``mallopt``
-is glibc-only; elsewhere this is a no-op.
-"""
+"""Per-process settings of a worker: one core's worth of BLAS/OpenMP threads, and raised glibc
+malloc thresholds (a no-op without glibc) that keep decode buffers on the heap
+(docs/performance.md, "Tuning notes"; docs/internals/scale.md)."""
 
 from __future__ import annotations
 

@@ -1,15 +1,6 @@
-"""Store what the workers decided: one transaction per batch, idempotent, review tasks included.
-
-The driver of a batch engine and the streaming worker both end here, so an item is written the
-same way whichever engine decided it: ``EventStore.record_items`` skips item ids already stored
-(a resumed backfill, a redelivered message), and a decision routed to review has its task
-written in the same transaction as its events, as ``service.scan.scan_item`` does — a crash
-keeps both or neither. An item already stored whose ``review`` decision lost its task (a crash
-of an older deepscreen) gets it back. After the transaction, a record carrying media to keep
-(``Decided.media_copy``) has its copy kept for reviewers, as ``scan_item`` does: expiring
-retention after its stored decision, never kept twice, a failure logged and never failing the
-batch (the item is recorded).
-"""
+"""Store what the workers decided: one transaction per batch, idempotent, review tasks included,
+the same way for every engine and the streaming worker; then keep media copies for reviewers
+as ``service.scan.scan_item`` does (docs/internals/scale.md)."""
 
 from __future__ import annotations
 

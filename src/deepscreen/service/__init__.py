@@ -1,4 +1,6 @@
-"""Use cases every shell calls (CLI, API, engines): scanning, recording labels, the demo."""
+"""Use cases every shell calls (CLI, API, engines): scanning, review, appeals, takedowns, banks,
+impact, replay, reports, DSA exports, ingest, keys, reviewer media, learning, the demo; and three
+adapters (URL fetching, DSA submission, model fetching). Notes: docs/internals/service.md."""
 
 from __future__ import annotations
 

@@ -1,32 +1,6 @@
-"""The action feed: what applies to each item from each event on, read from the event log a
-page at a time behind a sequence-number cursor (``GET /v1/actions``, ``deepscreen actions``).
-
-A change says what applies to the item from then on — a state, not a delta: ``allow``,
-``label``, ``downrank``, ``age_gate``, ``remove``, or ``review`` (a person will decide, nothing
-is applied meanwhile) — so applying the same change twice is harmless. Its ``source``:
-
-- ``policy``: every ``DecisionMade``, the automated decision, with its action;
-- ``review``: a person's review recording an action (``ReviewCompleted`` with ``action`` set;
-  imported labels, ``label-import:*`` or without an action, are truth, not actions: skipped).
-  A violation applies the review's restricting action. A clearance (``not_violating``) is
-  announced too, since it ends a wait: an item routed to ``review`` becomes ``allow``; a
-  restriction already in force (the policy's, or an earlier review's) stays, as
-  ``service.scan.applied_by_review`` and ``review.appeals.latest_enforcement`` have it — undoing
-  one is an appeal's restoration;
-- ``takedown``: a person's review that answers a takedown request, with its ``notice_id``: the
-  first review of the item at or after the (matched) request's receipt, as the compliance
-  ledger (``impact.takedown``) counts answers — a removal (``remove``) or a rejection;
-- ``takedown_copy``: a copy removed by the takedown sweep (``deepscreen:takedown-sweep``), with
-  the ``notice_id`` and ``copy_of`` of the ``NoticeReceived`` recorded with it;
-- ``appeal``: ``ItemRestored`` (``allow``: the enforcing action is undone), and an
-  ``AppealResolved`` that restores nothing (``upheld``, ``partially_reversed``, ``omitted``:
-  the action in force, unchanged — the log records no other action for a partial reversal);
-  a ``reversed`` one is announced by its ``ItemRestored``; ``restoration``: an
-  ``ItemRestored`` not after an appeal.
-
-Reviewers appear by pseudonym (``review.pseudonym``; system reviewers such as the sweep by
-name). Other events (signals, views, notices, shadow decisions, samples) change nothing.
-"""
+"""The action feed: what applies to each item from each event on (a state, not a delta), read from
+the event log a page at a time behind a sequence-number cursor (``GET /v1/actions``,
+``deepscreen actions``). Which events announce what: docs/actions.md, docs/internals/service.md."""
 
 from __future__ import annotations
 
@@ -51,7 +25,7 @@ from deepscreen.core.media import ItemId
 from deepscreen.impact.takedown import IMPORTED, SWEEP_REVIEWER
 from deepscreen.review.pseudonym import pseudonym
 from deepscreen.service.scan import Services
-from deepscreen.store.ports import EventStore
+from deepscreen.store.events.ports import EventStore
 
 MAX_PAGE = 1000
 MAX_AFTER = 2**53 - 1  # what every JSON client reads exactly; far below SQL's BIGINT
@@ -73,7 +47,7 @@ class ChangeSource(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ActionChange:
-    """What applies to ``item_id`` from the event at ``seq`` on (see the module docstring).
+    """What applies to ``item_id`` from the event at ``seq`` on (docs/actions.md).
     ``decision_id``: the decision decided, reviewed or undone."""
 
     seq: int

@@ -1,10 +1,6 @@
-"""Appeal use cases: open an appeal against an item's enforcing decision, resolve it.
-
-A resolution is recorded as ``AppealResolved`` (the impact tables count overturns from it);
-a ``reversed`` outcome also records ``ItemRestored`` and takes the item's hashes out of the
-block banks (``service.review.unbank_item``), or re-uploads of the restored item would be
-removed again. Every use case takes ``now``.
-"""
+"""Appeal use cases: open an appeal against an item's enforcing decision, resolve it
+(``AppealResolved``; a ``reversed`` one also records ``ItemRestored`` and takes the item's
+hashes out of the block banks, ``service.review.unbank_item``). Every use case takes ``now``."""
 
 from __future__ import annotations
 
@@ -30,7 +26,7 @@ from deepscreen.service.media import RESTORED, forget
 from deepscreen.service.review import unbank_item
 from deepscreen.service.review_queue import check_reason, configured, parse_choice
 from deepscreen.service.scan import Services
-from deepscreen.store.access_ports import AuditLog
+from deepscreen.store.access.ports import AuditLog
 
 MAX_STATEMENT_CHARS = 5000
 

@@ -1,9 +1,6 @@
 """The audit trail of state-changing actions: who (an API key id or ``cli``) did what to what.
-
-Details are for people reading the trail: counts, ids, names of attributes. They never hold
-secrets, media bytes or reviewer identities; ``record_action`` drops keys that look like
-secrets and any bytes value, so a careless caller cannot leak them.
-"""
+Details are for people reading the trail and never hold secrets, media bytes or reviewer
+identities: ``record_action`` drops keys that look like secrets and any bytes value."""
 
 from __future__ import annotations
 
@@ -12,7 +9,7 @@ from typing import Any
 
 from deepscreen.core.access import AuditEntry
 from deepscreen.core.clock import Clock
-from deepscreen.store.access_ports import AuditLog
+from deepscreen.store.access.ports import AuditLog
 
 _SECRET_WORDS = ("secret", "token", "password", "authorization", "api_key", "media")
 

@@ -1,10 +1,6 @@
-"""Hash-bank use cases: create and list banks, import and export bank files, bank media, match.
-
-Every shell calls these; none of them opens a store: the caller passes its ``BankStore``.
-A bank the settings declare (``[banking] bank``, the closed loop's) exists from its first use:
-the first banking, ``bank import`` or ``bank add`` into it creates it; any other bank must be
-created first (``create_bank``), so that a typo in a bank name never makes a new bank.
-"""
+"""Hash-bank use cases: create and list banks, import and export bank files, bank media, match;
+the caller passes its ``BankStore``. The closed loop's bank (``[banking] bank``) is created by
+its first use, any other by ``create_bank`` (docs/reliability-imports.md)."""
 
 from __future__ import annotations
 
@@ -24,9 +20,9 @@ from deepscreen.core.banks import DEFAULT_PDQ_THRESHOLD, Bank, BankEntry, BankPu
 from deepscreen.core.errors import BankExists, BankNotFound, ConfigError, InvalidInput
 from deepscreen.media import MediaLimits, read_media_file
 from deepscreen.service.scan import ScanFailure, iter_media_files
-from deepscreen.signals.hash_banks import BankMatch, BankMatcher
-from deepscreen.signals.pdq import PDQ_MIN_QUALITY, PdqHash, pdq_hash
-from deepscreen.store.banks_ports import BankStore
+from deepscreen.signals.hashmatch.banks import BankMatch, BankMatcher
+from deepscreen.signals.hashmatch.pdq import PDQ_MIN_QUALITY, PdqHash, pdq_hash
+from deepscreen.store.banks.ports import BankStore
 
 _PROGRESS_EVERY = 20_000  # lines
 CLOSED_LOOP_DESCRIPTION = "hashes of items reviewers confirmed (closed loop)"

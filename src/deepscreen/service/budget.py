@@ -1,13 +1,6 @@
-"""A per-item work budget: the detectors of one item get so many seconds, then it is abandoned.
-
-Structural limits come first and cost nothing (bytes, pixels, PNG chunks, policy shape: see
-``media.load`` and ``policy.bundle``); this deadline is what stands behind them, for the file
-no limit foresaw. The work runs in a daemon thread and the caller waits at most ``seconds``:
-past that it raises ``ProcessingTimeout``, and the scan, the API request or the worker batch
-goes on with the next item. Nothing of the abandoned item is written (decisions are recorded
-after the detectors return). Python cannot stop a thread, so an abandoned one runs on in the
-background until its detector returns; it is daemonic, so it never keeps a process alive.
-"""
+"""A per-item work budget: the detectors of one item get so many seconds, then it is abandoned
+(``ProcessingTimeout``, nothing written) and the work goes on with the next item; the thread
+cannot be stopped, only left behind (docs/reliability-limits.md; docs/internals/service.md)."""
 
 from __future__ import annotations
 

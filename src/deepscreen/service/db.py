@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deepscreen.store.migrations import UpgradeResult, upgrade_url
+from deepscreen.store.sql.migrations import UpgradeResult, upgrade_url
 
 
 def upgrade_database(url: str, *, schema: str | None = None) -> UpgradeResult:

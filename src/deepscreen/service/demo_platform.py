@@ -1,20 +1,6 @@
 """The demo's platform in time: walk the timeline (``deepscreen.demo.timeline``) through the real
-use cases, so every event is the one production would record at that moment.
-
-- upload: the item is scanned when its wait in the ingest queue ends (``scan_file`` with the
-  clock set, ingested as of its upload time): signals, decision, and a review task when the
-  policy routes it to review;
-- views: at every midnight UTC the day's views are recorded (``record_views``), one window per
-  item that had any; a removal stops an item's views;
-- report: a user reports an item that is neither labelled nor removed — a notice
-  (``service.notices.receive_notice``) that queues it for review unless its review is waiting;
-- review: a synthetic reviewer claims the next task (``review_queue.claim_next``: highest
-  priority, then oldest; now and then a gold item) and decides it ``review_minutes`` later
-  (``review_queue.decide``), giving the synthetic truth, wrong at ``reviewer_error_rate``.
-
-Nothing here writes a metric: time to action, views before action and reviewer hours are
-computed later from these events, as for any log.
-"""
+use cases — uploads, daily views, user reports, synthetic reviewers — so every event is the one
+production would record at that moment (docs/internals/service.md)."""
 
 from __future__ import annotations
 
@@ -250,6 +236,7 @@ def run_platform(
     *,
     on_scanned: Progress | None = None,
 ) -> PlatformRun:
-    """Walk the scenario's timeline over ``items`` through the real use cases (see the module
-    docstring). ``services`` must have been built with ``clock`` and a review queue."""
+    """Walk the scenario's timeline over ``items`` through the real use cases
+    (docs/internals/service.md). ``services`` must have been built with ``clock`` and a review
+    queue."""
     return _Platform(services, clock, items, scenario, on_scanned).walk()

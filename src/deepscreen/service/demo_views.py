@@ -1,15 +1,6 @@
-"""The demo's views and user reports in time (pure numpy, no I/O).
-
-Each item's expected cumulative views follow the engagement curve of
-``deepscreen.simulate.engagement`` (``V·F(t)``: lifetime views ``V``, half of them by
-``t_half`` hours after upload). The demo counts them in windows, as a platform's daily views
-export does: the views of a window are the rise of ``round(V·F(t))`` over it, so the windows of
-an item always add up to its rounded cumulative views, and a removal (``stop``) freezes the
-count. A user report comes with the ``k``-th view, ``k`` drawn geometric in the per-view report
-probability: its time is when the rounded count reaches ``k``.
-
-Times are hours since the scenario's start (floats; ``inf`` = never).
-"""
+"""The demo's views and user reports in time (pure numpy, no I/O): views counted in windows on
+each item's engagement curve, a removal freezing the count, and the time of each item's first
+user report; times are hours since the scenario's start (docs/internals/service.md)."""
 
 from __future__ import annotations
 

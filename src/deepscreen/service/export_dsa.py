@@ -1,14 +1,6 @@
-"""Export EU DSA statements of reasons from the event log, validated, in batches of ≤ 100.
-
-Which items get a statement follows the enforcement definition of ``impact.items``: the first
-``DecisionMade`` chose a restricting action, or it routed the item to review — or a notice
-reported the item before the review (notice and action) — and the latest human
-``ReviewCompleted`` (not an imported ``label-import:*`` label) confirmed a violation and recorded
-a restricting action. A notice-based statement names the notice as its source
-(``SOURCE_ARTICLE_16`` for a DSA notice, ``SOURCE_TRUSTED_FLAGGER`` from a trusted flagger, else
-``SOURCE_TYPE_OTHER_NOTIFICATION``); a copy the takedown sweep removed is an automated decision on
-the platform's own initiative. The period selects by the date the restriction started.
-"""
+"""Export EU DSA statements of reasons from the event log, validated, in batches of ≤ 100; which
+items get one (the ``impact.items`` enforcement definition) and what source a statement names:
+docs/internals/service.md."""
 
 from __future__ import annotations
 
@@ -35,7 +27,7 @@ from deepscreen.impact.items import ENFORCEMENT_ACTIONS
 from deepscreen.impact.takedown import SWEEP_REVIEWER
 from deepscreen.report.dsa import Restriction, SorConfig, statement_of_reasons
 from deepscreen.report.dsa_validate import MAX_BATCH, Violation, validate_batch
-from deepscreen.store.ports import EventStore
+from deepscreen.store.events.ports import EventStore
 
 _KINDS = ("item_ingested", "decision_made", "review_completed", "notice_received")
 _IMPORTED = "label-import:"

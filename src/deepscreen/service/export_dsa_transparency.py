@@ -1,28 +1,5 @@
-"""Export the DSA transparency-report CSVs (``report.dsa_transparency``) from the event log.
-
-Where each sheet's numbers come from:
-
-- sheets 5, 6 and 8 (measures): the statements of reasons of the restrictions applied in the
-  period (``export_dsa.restrictions`` + ``build_statements`` with the ``[dsa]`` values), so the
-  columns map 1:1 from the SoR codes and agree with ``export dsa-sor`` for the same period;
-- sheet 7: every ``AppealResolved`` event, plus the appeal tasks still open in the review
-  queue (received, not yet decided: the event log records an appeal only when resolved);
-- sheet 8 quality: ``impact.metrics.metric_table`` over the items *ingested* in the period, one
-  classifier per policy revision. The automated means are judged on their own restrictions: in
-  that table an item counts as actioned only if the automated decision restricted it (items it
-  routed to review, even when a person then restricted them, count as not actioned by it).
-  Precision and recall are the table's ``precision_any_action`` / ``recall_any_action``;
-  accuracy, which the table has no row for, is derived exactly from its rows on the same
-  labelled items as p·recall + (1 − p)·(1 − FPR), p = ``violating_per_10k_uploads`` ÷ 10,000
-  (the same weighting), without an interval;
-- the CSER-style quarterly table: ``metric_table`` per calendar quarter (items ingested in the
-  quarter, clipped to the period; no bootstrap: the item prevalence has a Wilson interval), the
-  resolved and pending appeals and the ``ItemRestored`` events of those items. Unlike Meta, who
-  counts appeals and restorations in the quarter they happen, every figure of a row is about
-  the same cohort of uploads (the ``metric_table`` convention).
-
-Each file is written atomically (a temporary file, then ``os.replace``).
-"""
+"""Export the DSA transparency-report CSVs (``report.dsa_transparency``) from the event log, each
+file written atomically. Where each sheet's numbers come from: docs/internals/service.md."""
 
 from __future__ import annotations
 

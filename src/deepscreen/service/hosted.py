@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from deepscreen.service.scan import Services
-from deepscreen.store.access_ports import AuditLog, KeyStore, SessionRevocations
-from deepscreen.store.ingest_ports import IngestJobStore
-from deepscreen.store.media_memory import InMemoryReviewerPreferences
-from deepscreen.store.media_ports import ReviewerPreferences
+from deepscreen.store.access.ports import AuditLog, KeyStore, SessionRevocations
+from deepscreen.store.ingest.ports import IngestJobStore
+from deepscreen.store.media.memory import InMemoryReviewerPreferences
+from deepscreen.store.media.ports import ReviewerPreferences
 
 
 @dataclass(frozen=True)

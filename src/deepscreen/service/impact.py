@@ -13,7 +13,7 @@ from deepscreen.impact.items import build_items
 from deepscreen.impact.metrics import TABLE_SCHEMA, metric_table
 from deepscreen.impact.summary import ImpactSummary, summarise
 from deepscreen.service.scan import Services
-from deepscreen.store.arrow import events_table
+from deepscreen.store.events.arrow import events_table
 
 
 def store_items(

@@ -1,18 +1,6 @@
-"""Import the impact inputs that arrive from outside the pipeline: views, labels, appeals and
-notices, from CSV or Parquet files, as events.
-
-What an import guarantees (docs/reliability-imports.md):
-
-- whole file or nothing: every row is checked first; one bad row and nothing is written;
-- once: the same content (the digest of the normalised rows, so the same file again, or the
-  same rows reordered or converted to Parquet) is applied once — the import's record is
-  written in the transaction of its events, so a crash leaves both or neither;
-- bounded: views per row and per item, times and text cells have documented ranges, so that
-  an accepted file can never break ``deepscreen impact`` later;
-- typed refusals: a malformed file (empty, not UTF-8, not Parquet, a duplicated, nested or
-  missing column, a wrong type, a huge field) raises ``ImportFileInvalid`` naming the problem
-  and the lines, never an exception from the CSV or Arrow reader.
-"""
+"""Import the impact inputs that arrive from outside the pipeline — views, labels, appeals and
+notices, from CSV or Parquet files — as events: whole file or nothing, once per content,
+bounded, with typed refusals (docs/reliability-imports.md)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
-"""Asynchronous ingest: accept a request durably (idempotent per caller and key), then process
-it once — the worker's half — and report a job's status.
-
-Durability: ``submit_item`` writes the whole request (media included) to the job store in one
-transaction and only then returns, so an acknowledged request survives a crash. A worker claims
-a pending job under a lease, scans it with the same ``scan_item`` as the synchronous path (the
-content-derived item id makes a second processing a no-op, never a second item) and marks it
-done or failed. A job whose worker died is claimed again when its lease runs out.
-"""
+"""Asynchronous ingest: accept a request durably (idempotent per caller and key), then process it
+once — the worker's half — and report a job's status (durability and leases:
+docs/internals/service.md)."""
 
 from __future__ import annotations
 

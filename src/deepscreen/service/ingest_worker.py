@@ -1,9 +1,6 @@
-"""``IngestWorker``: a background thread that processes pending ingest jobs.
-
-It drains every claimable job, then sleeps until woken (a new submission in this process) or
-until ``poll_s`` passes — which is how it picks up jobs left pending by a crash or a restart and
-jobs submitted to other server processes. A backend error pauses it for ``poll_s``.
-"""
+"""``IngestWorker``: a background thread that drains pending ingest jobs, then sleeps until woken
+by a new submission or ``poll_s`` passes (picking up jobs left by a crash or submitted to other
+processes); a backend error pauses it for ``poll_s``."""
 
 from __future__ import annotations
 

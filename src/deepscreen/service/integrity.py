@@ -1,21 +1,6 @@
-"""``deepscreen db check``: the invariants between decisions and review tasks, and the repairs
-that are safe.
-
-Since the decision and its review task are written in one transaction, a crash can no longer
-break them; a database written by an older deepscreen (two transactions) may hold ``review``
-decisions without a task. Three checks:
-
-- ``review_without_task``: repaired by adding the task, routed as decided
-  (``review.routing.route_as_decided``: created and due as of the decision, priority from the
-  views recorded before it, the current ``[review]`` settings). Idempotent, like every add.
-- ``duplicate_decisions`` (an item decided twice under one policy revision): reported only.
-  The log is append-only and each decision may already have been acted on (enforced,
-  exported, reviewed, appealed); ``latest_decision`` already reads the later one. Dropping one
-  would rewrite history that others have seen.
-- ``task_without_decision``: reported only. The task may hold a reviewer's work (claimed, or
-  done with its outcome), and a missing decision cannot be rebuilt from a task; the usual
-  cause is a restore of the events older than the queue, which the operator must resolve.
-"""
+"""``deepscreen db check``: the invariants between decisions and review tasks
+(``review_without_task``, ``duplicate_decisions``, ``task_without_decision``) and the repairs
+that are safe (only the first); why: docs/reliability-crash.md."""
 
 from __future__ import annotations
 
@@ -25,9 +10,9 @@ from enum import StrEnum
 from deepscreen.core.decisions import Decision
 from deepscreen.review.config import ReviewConfig
 from deepscreen.review.routing import route_as_decided
-from deepscreen.store.integrity_sql import DuplicateDecisions, OrphanTask, SqlIntegrity
-from deepscreen.store.review_sql import SqlReviewQueue
-from deepscreen.store.sql import SqlEventStore
+from deepscreen.store.events.sql import SqlEventStore
+from deepscreen.store.review.sql import SqlReviewQueue
+from deepscreen.store.sql.integrity import DuplicateDecisions, OrphanTask, SqlIntegrity
 
 PAGE = 500
 
@@ -114,7 +99,7 @@ def repair_database(
     url = _checked(url)
     with (
         SqlIntegrity(url, schema=schema) as integrity,
-        SqlEventStore(url, schema=schema) as store,
+        SqlEventStore(integrity.database) as store,  # one engine for both
         SqlReviewQueue(url, schema=schema) as queue,
     ):
         before = _report(integrity, examples)

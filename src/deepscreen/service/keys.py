@@ -1,13 +1,6 @@
-"""API keys: create (the secret is shown once), list, revoke, and authenticate requests.
-
-A key reads ``ds_<key id>_<secret>``. Only the argon2id hash of the secret is stored. argon2
-is deliberately slow (tens of ms), so ``KeyVerifier`` remembers a successful verification for
-``ttl_s`` seconds, keyed by an HMAC-SHA256 of the presented key under a random per-process key
-(the cache never holds a secret or a reusable hash of one). A key revoked while a server runs
-keeps working there for at most ``ttl_s``. Failures are never cached, and a malformed key or an
-unknown key id is refused without running argon2. Concurrent first requests with one key run
-argon2 once: the others wait for that verification and share its outcome.
-"""
+"""API keys: create (the secret is shown once), list, revoke, and authenticate requests
+(``KeyVerifier``: argon2id hashes, successes cached for ``ttl_s`` under an HMAC of the key).
+Token format and cache rules: docs/internals/service.md."""
 
 from __future__ import annotations
 
@@ -28,7 +21,7 @@ from deepscreen.core.access import ApiKey, Principal, Role
 from deepscreen.core.clock import Clock
 from deepscreen.core.errors import InvalidInput, Unauthenticated
 from deepscreen.service.audit import record_action
-from deepscreen.store.access_ports import AuditLog, KeyStore
+from deepscreen.store.access.ports import AuditLog, KeyStore
 
 PREFIX = "ds"
 _TOKEN = re.compile(r"ds_([0-9a-f]{16})_([A-Za-z0-9_-]{20,100})")

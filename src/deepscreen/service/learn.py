@@ -37,14 +37,14 @@ from deepscreen.learn.train import (
 )
 from deepscreen.media import MediaLimits, read_media_file
 from deepscreen.service.scan import Services, run_detectors
-from deepscreen.signals.backbones import Backbone, SpectralBackbone
-from deepscreen.signals.blazeface import Face
 from deepscreen.signals.ensemble import NAME as ENSEMBLE
 from deepscreen.signals.ensemble import StackModel
-from deepscreen.signals.head import Head
-from deepscreen.signals.normalise import Normalisation
-from deepscreen.signals.onnx_backbone import OnnxBackbone, OnnxModelSpec
-from deepscreen.signals.views import Views
+from deepscreen.signals.learned.head import Head
+from deepscreen.signals.learned.normalise import Normalisation
+from deepscreen.signals.learned.views import Views
+from deepscreen.signals.models.backbones import Backbone, SpectralBackbone
+from deepscreen.signals.models.blazeface import Face
+from deepscreen.signals.models.onnx_backbone import OnnxBackbone, OnnxModelSpec
 
 __all__ = [
     "EvaluationRun",

@@ -1,19 +1,6 @@
-"""Media kept for reviewers (docs/review-media.md): what is retained when, read back for a
-reviewer's task, and deleted.
-
-- **Written at scan time**, after the item's events are recorded (``retain_scanned``, called by
-  ``service.scan.scan_item`` and, for the backfill and stream engines, by
-  ``scale.writer.store_decided``), only for items whose decision is ``review`` or an
-  enforcement (label, downrank, age_gate, remove), and only images and videos (what the UI can
-  show): ``wants_copy``. A failure to keep a copy is logged and returned, never raised: the
-  scan has already succeeded.
-- **Kept** ``retention`` after the decision, and while a review or appeal task of the item is
-  open (``service.media_purge``).
-- **Deleted** by ``deepscreen media purge`` when retention ends, at once when an appeal
-  restores the item (``forget``), and on demand (``deepscreen media delete``, erasure).
-- With ``url_template``, items of which no copy is kept are fetched from the platform when a
-  reviewer opens them, never stored.
-"""
+"""Media kept for reviewers: what is retained when (``wants_copy``, ``retain_scanned``), read back
+for a reviewer's task, and deleted (``forget``); a platform's copy fetched when none is kept.
+Lifecycle: docs/review-media.md, docs/internals/service.md."""
 
 from __future__ import annotations
 
@@ -29,7 +16,7 @@ from deepscreen.core.errors import DeepscreenError, NotFound, UnsupportedMedia
 from deepscreen.media import sniff_mime
 from deepscreen.media.containers import sniff_video
 from deepscreen.service.media_wellness import WellnessConfig
-from deepscreen.store.media_ports import MediaGone, MediaStore, RetainedMedia
+from deepscreen.store.media.ports import MediaGone, MediaStore, RetainedMedia
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,6 @@
-"""Media for a reviewer's task: shown only to the reviewer who holds the task (a valid lease
-on a review, gold or appeal task of the item), as the task page itself is.
-
-Admins are held to the same rule: like the task page, the media of a task is for whoever
-holds it, so every view of media follows a claim that the audit trail records.
-"""
+"""Media for a reviewer's task: shown only to the reviewer who holds the task (a valid lease on a
+review, gold or appeal task of the item), as the task page itself is — admins included, so every
+view of media follows a claim that the audit trail records."""
 
 from __future__ import annotations
 

@@ -1,15 +1,6 @@
-"""Deleting retained media when it is no longer needed (``deepscreen media purge``), deleting
-one item's copy on request (``deepscreen media delete``), and the store's status
-(``deepscreen media status``).
-
-Purge rules, in order, for every kept copy:
-1. its item was restored after an appeal since the copy was kept → deleted (``item restored``);
-2. its retention has ended (``expires_at`` ≤ now) → deleted (``retention ended``), unless a
-   review or appeal task of the item is still open or claimed: then it is kept for that task
-   and deleted by the first purge after the task is done.
-Deletion notes older than the retention period are forgotten. Running it again deletes nothing
-more (idempotent); ``dry_run`` only counts.
-"""
+"""Deleting retained media when it is no longer needed (``deepscreen media purge``), one item's
+copy on request (``media delete``), and the store's status (``media status``). Purge rules:
+docs/internals/service.md."""
 
 from __future__ import annotations
 
@@ -22,7 +13,7 @@ from deepscreen.core.events import ItemRestored
 from deepscreen.core.tasks import TaskStatus
 from deepscreen.service.media import ERASED, EXPIRED, RESTORED, ReviewMedia
 from deepscreen.service.scan import Services
-from deepscreen.store.media_ports import MediaStore
+from deepscreen.store.media.ports import MediaStore
 
 OPEN = (TaskStatus.OPEN, TaskStatus.CLAIMED)
 PAGE = 500

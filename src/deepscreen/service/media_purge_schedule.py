@@ -1,10 +1,6 @@
-"""``MediaPurger``: a background thread that runs ``purge_media`` at start, then every
-``every_s``, while ``deepscreen serve`` runs (``[media_store] purge_every_hours``).
-
-The purge is idempotent, so several server processes (``--workers``) each running one is safe:
-a copy one of them deleted is not deleted again. A failure (a store outage, a bug) is logged
-and the next run happens on schedule; ``stop`` returns at once unless a purge is in hand.
-"""
+"""``MediaPurger``: a background thread that runs ``purge_media`` at start, then every ``every_s``,
+while ``deepscreen serve`` runs (``[media_store] purge_every_hours``); safe in several processes
+(the purge is idempotent), a failure logged and the next run on schedule."""
 
 from __future__ import annotations
 

@@ -1,13 +1,6 @@
-"""Thumbnails of the queue pages' task rows: a small picture of a task's retained media (an
-image, or a video's first frame), with the wellness filters that the task page would apply for
-this reviewer (``service.media_wellness``: the same settings, preferences and category) drawn
-into the pixels — a thumbnail is never revealed, so there is nothing to undo in the browser.
-
-Who may see one: a reviewer, of a task not done that they hold or may claim now (an appeal of
-an item they reviewed is not theirs to judge, so neither is its thumbnail; a task held by
-someone else is not claimable). Gold tasks never have one: no page lists them. Only retained
-copies are used — a platform's copy (``url_template``) is fetched for the task page alone.
-"""
+"""Thumbnails of the queue pages' task rows: a small picture of a task's retained media with the
+wellness filters drawn into the pixels, for a reviewer who holds or may claim the task now
+(who sees one, and why: docs/internals/service.md)."""
 
 from __future__ import annotations
 
@@ -26,7 +19,7 @@ from deepscreen.service.media_frames import frame_at
 from deepscreen.service.media_wellness import Filters, WellnessPrefs, filters_for
 from deepscreen.service.review_queue import configured
 from deepscreen.service.scan import Services
-from deepscreen.store.media_ports import RetainedMedia
+from deepscreen.store.media.ports import RetainedMedia
 
 SIDE = 96  # pixels, the longer side
 BLUR_RADIUS = 5.0  # on a 96-pixel picture: shapes and colours only

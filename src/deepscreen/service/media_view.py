@@ -16,7 +16,7 @@ from deepscreen.core.signals import SignalResult
 from deepscreen.service.media import ReviewMedia, absence_reason
 from deepscreen.service.media_frames import FrameView, evidence_frames
 from deepscreen.service.media_wellness import Filters, WellnessPrefs, filters_for
-from deepscreen.store.media_ports import RetainedMedia
+from deepscreen.store.media.ports import RetainedMedia
 
 
 @dataclass(frozen=True)

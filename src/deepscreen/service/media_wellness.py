@@ -1,9 +1,6 @@
-"""Wellness filters of the reviewer UI: which items' media is shown blurred or greyscale by
-default (by category, ``[review.wellness]``), and each reviewer's own choices on top.
-
-The filters change only how the page draws the media. They are never an input of a decision:
-nothing here is read by the review use cases, and the decision form carries no filter state.
-"""
+"""Wellness filters of the reviewer UI: which items' media is shown blurred or greyscale by default
+(by category, ``[review.wellness]``) and each reviewer's own choices on top. They change only how
+the page draws media, never an input of a decision."""
 
 from __future__ import annotations
 
@@ -14,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from deepscreen.core.errors import InvalidInput
-from deepscreen.store.media_ports import ReviewerPreferences
+from deepscreen.store.media.ports import ReviewerPreferences
 
 PREFERENCES_KEY = "wellness"  # the part of a reviewer's preferences this module owns
 

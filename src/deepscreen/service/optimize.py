@@ -1,19 +1,6 @@
-"""Choose score thresholds from the store's items and write them into a candidate bundle.
-
-The contract with a policy bundle: the optimiser sets params named ``<action>_min_score``
-(``remove_min_score``, ``label_min_score``, ``review_min_score``) that the bundle declares,
-with ``max: 1.0``; the bundle's rules act at ``score ≥`` the param, in the order remove, label,
-review, and a value of 1.0 turns a rule off (``policies/thresholds`` is the shipped example).
-A candidate is a copy of the base bundle with those params set (the rest of each file,
-comments included, unchanged) and its boundary tests, ``thresholds_test.yaml``, regenerated
-for the new values; it is then loaded and its tests run as ``deepscreen policy test`` runs
-them.
-
-The result file (``impact optimize --json FILE``, read by ``report --optimization FILE``) has
-one schema, ``OptimizationFile``, with a ``kind`` and a ``version``: ``optimization_document``
-writes it and ``read_optimization`` reads it, both through that model, so writer and reader
-cannot disagree.
-"""
+"""Choose score thresholds from the store's items and write them into a candidate bundle (params
+``<action>_min_score``, boundary tests regenerated), and the one result-file schema,
+``OptimizationFile``. The bundle contract: docs/internals/service.md."""
 
 from __future__ import annotations
 
@@ -37,8 +24,8 @@ from deepscreen.impact.optimize import ACTIONS, OFF, ThresholdOptimum, optimize_
 from deepscreen.policy.bundle import load_bundle, policy_files
 from deepscreen.policy.model import ParamSpec, PolicyFile
 from deepscreen.policy.testing import PolicyTestReport, run_policy_tests
-from deepscreen.store.arrow import events_table
-from deepscreen.store.ports import EventStore
+from deepscreen.store.events.arrow import events_table
+from deepscreen.store.events.ports import EventStore
 
 PARAM_SUFFIX = "_min_score"
 GENERATED_TESTS = "thresholds_test.yaml"

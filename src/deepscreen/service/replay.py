@@ -1,25 +1,6 @@
-"""Counterfactual replay: what a candidate policy would have decided on the stored items.
-
-Policy evaluation is a pure function of the bundle and the inputs it is given (ARCHITECTURE:
-no I/O, no clock), and every ``DecisionMade`` records the exact inputs the baseline evaluated
-(``decision.inputs``: ``signals`` and ``item``). Re-evaluating a candidate bundle on those
-inputs therefore gives exactly the decision it would have made at the time — no detector is
-re-run and nothing is written to the store. For decisions recorded without inputs, the inputs
-are rebuilt from the item's first ``SignalsComputed`` (``signal_inputs``) and its
-``ItemIngested`` facts and attributes (what ``item_inputs`` reads).
-
-The candidate's decisions replace the stored ones in a copy of the items' events, and the
-item table is built from that copy with ``build_items``: every derived column (enforcement,
-views before action, ...) keeps its one definition. A candidate that removes an item at
-decision time accrues only the views observed up to then; one that sends it to review
-enforces at the review's time only if a recorded human review confirmed a violation (the
-outcome of a review that never happened is unknown, so it counts as not enforced); one that
-allows it enforces only when a user notice led to a recorded human review confirming a
-violation (notice-and-action, as recorded). Ground truth, views, notices and appeals stay as
-recorded.
-
-The period selects items by ingestion time: ``since`` inclusive, ``until`` exclusive.
-"""
+"""Counterfactual replay: what a candidate policy would have decided on the stored items,
+re-evaluated on the inputs each decision recorded (no detector re-run, nothing written), and the
+item table rebuilt from that. Method and caveats: docs/internals/service.md."""
 
 from __future__ import annotations
 
@@ -41,13 +22,13 @@ from deepscreen.impact.items import EVENTS_SCHEMA, UTC_US, build_items
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, signal_inputs
 from deepscreen.service.scan import Services
-from deepscreen.store.arrow import events_table
-from deepscreen.store.codec import decode_event
-from deepscreen.store.ports import EventStore
+from deepscreen.store.events.arrow import events_table
+from deepscreen.store.events.codec import decode_event
+from deepscreen.store.events.ports import EventStore
 
 Source: TypeAlias = "Services | EventStore | pa.Table"
 """Where replay reads the log: the wired services, an event store, or an exported event table
-(``deepscreen.store.arrow.events_table``) to avoid reading a large store more than once."""
+(``deepscreen.store.events.arrow.events_table``) to avoid reading a large store more than once."""
 
 _ITEMS_QUERY = """
 WITH ingested AS (

@@ -1,13 +1,6 @@
-"""The report use case: gather every computed result into one plain document, then render it.
-
-``build_report`` computes nothing new: it runs the impact metric table and cost figures
-(``service.impact``), the replay comparison of a candidate policy (``service.replay`` +
-``impact.compare``), reads the evaluation, simulation and optimisation results the user gives as
-JSON files, and words the impact statements (``report.statements``). The result is a plain
-JSON-able dict — the ``--format json`` report — that every renderer (Markdown, HTML, PDF, the
-case study) reads. The only arithmetic here is the per-day scaling of comparison totals
-(``daily_rows``), whose definitions name the divisor.
-"""
+"""The report use case: gather every computed result into one plain JSON-able document, then
+render it; it computes nothing new except the per-day scaling of comparison totals
+(``daily_rows``). What it gathers: docs/internals/service.md."""
 
 from __future__ import annotations
 
@@ -78,7 +71,7 @@ def build_report(
     review_sla_hours: float | None = None,
     step: Step | None = None,
 ) -> dict[str, Any]:
-    """The report document (see the module docstring). ``step`` is told each of ``STEPS`` as it
+    """The report document (docs/internals/service.md). ``step`` is told each of ``STEPS`` as it
     starts. ``review_sla_hours`` (the ``[review] default_sla_hours`` setting) adds the share of
     queued items reviewed in time. Raises ``InvalidInput`` for an empty window or an unreadable
     input file."""

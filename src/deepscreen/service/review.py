@@ -11,7 +11,7 @@ from deepscreen.core.banks import Bank, BankEntry, BankPurpose, BankRemoval
 from deepscreen.core.events import ReviewCompleted, SignalsComputed, Verdict
 from deepscreen.service.banks import bank_for_writing
 from deepscreen.service.scan import Services
-from deepscreen.signals.hashmatch import MIN_QUALITY
+from deepscreen.signals.hashmatch.detector import MIN_QUALITY
 
 log = logging.getLogger(__name__)
 AUTO_CREATOR = "deepscreen:closed-loop"

@@ -1,18 +1,6 @@
-"""Which action a reviewer's "violating" applies to a task: the choices, their default, and
-the check every decision passes (pure: ``service.review_queue.decide`` calls it for the CLI,
-the API and the reviewer UI alike, and the UI's picker shows the same choices).
-
-The choices are the restricting actions the loaded policy bundle uses (its rules, default and
-``on_error``, and any ``violating_action`` its review rules name) — a reviewer applies what the
-policy applies, nothing it never does. The default is the ``violating_action`` the rule that
-routed the item names (``action: {type: review, queue: …, violating_action: label}``, recorded
-in the decision's ``action_params``), else ``[review] violating_action``, else the strongest
-the policy uses.
-
-A takedown task is answered by removal: an NCII notice by nothing else (TAKE IT DOWN Act), a
-DSA or other notice by removal unless the reviewer picks another restricting action
-(``service.takedown_resolve.takedown_action`` states the same rule for the takedown module).
-"""
+"""Which action a reviewer's "violating" applies to a task: the choices, their default, and the
+check every decision passes (pure; the CLI, the API and the UI's picker alike). The rules,
+takedown tasks included: docs/internals/service.md."""
 
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
-"""Put a decision routed to review into the review queue (called by the scan use case).
-
-Kept apart from ``service.review_queue`` so that ``service.scan`` can call it without an
-import cycle: it takes its collaborators, not ``Services``.
-
-A new decision's task is computed before the write and handed to the event store, which writes
-both in one transaction (``routed_tasks``): a crash can no longer store a ``review`` decision
-without its task. ``restore_task`` adds the task a crash of an older deepscreen lost.
-"""
+"""Put a decision routed to review into the review queue (called by the scan use case, apart from
+``service.review_queue`` to avoid an import cycle): the task is written with the decision in one
+transaction (``routed_tasks``); ``restore_task`` adds a task an older crash lost."""
 
 from __future__ import annotations
 
@@ -24,8 +18,8 @@ from deepscreen.review.routing import (
     route_for_review,
     views_so_far,
 )
-from deepscreen.store.ports import EventStore
-from deepscreen.store.review_ports import ReviewQueueStore
+from deepscreen.store.events.ports import EventStore
+from deepscreen.store.review.ports import ReviewQueueStore
 
 
 def enqueue_routed(

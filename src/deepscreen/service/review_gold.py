@@ -17,7 +17,7 @@ from deepscreen.review.config import ReviewConfig
 from deepscreen.review.gold import gold_task, pairwise_agreement, reviewer_scores
 from deepscreen.review.routing import decision_context
 from deepscreen.service.scan import Services
-from deepscreen.store.review_ports import ReviewQueueStore
+from deepscreen.store.review.ports import ReviewQueueStore
 
 _PAGE = 1000
 

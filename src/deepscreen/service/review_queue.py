@@ -1,9 +1,6 @@
-"""Review queue use cases: enqueue routed decisions, claim (sometimes a gold item), decide with
-a reason code — recorded as ``ReviewCompleted`` — and the SLA view. Appeals are in
-``service.appeals``; gold items and reviewer accuracy in ``service.review_gold``.
-
-Every use case takes ``now``: the shell reads the clock, so replays and tests are exact.
-"""
+"""Review queue use cases: enqueue routed decisions, claim (sometimes a gold item), decide with a
+reason code (``ReviewCompleted``) and the SLA view; appeals are in ``service.appeals``, gold items
+in ``service.review_gold``. Every use case takes ``now``: the shell reads the clock."""
 
 from __future__ import annotations
 
@@ -31,7 +28,7 @@ from deepscreen.service.takedown_resolve import (
     resolve_takedown,
     takedown_action,
 )
-from deepscreen.store.review_ports import ReviewQueueStore
+from deepscreen.store.review.ports import ReviewQueueStore
 
 
 @dataclass(frozen=True)

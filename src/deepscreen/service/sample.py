@@ -19,7 +19,7 @@ from deepscreen.core.files import atomic_writer
 from deepscreen.impact.items import build_items
 from deepscreen.impact.sampling import SampledUnit, SamplePlan, design_sample
 from deepscreen.service.scan import Services
-from deepscreen.store.arrow import events_table
+from deepscreen.store.events.arrow import events_table
 
 CSV_COLUMNS = (
     "item_id",

@@ -37,11 +37,11 @@ from deepscreen.service.media import ReviewMedia, retain_scanned
 from deepscreen.service.review_enqueue import restore_task, routed_tasks
 from deepscreen.signals.cascade import Cascade
 from deepscreen.signals.ensemble import Ensemble
-from deepscreen.signals.hash_banks import BankMatcher
+from deepscreen.signals.hashmatch.banks import BankMatcher
 from deepscreen.signals.ports import Detector
-from deepscreen.store.banks_ports import BankStore
-from deepscreen.store.ports import EventStore
-from deepscreen.store.review_ports import ReviewQueueStore
+from deepscreen.store.banks.ports import BankStore
+from deepscreen.store.events.ports import EventStore
+from deepscreen.store.review.ports import ReviewQueueStore
 
 log = logging.getLogger(__name__)
 

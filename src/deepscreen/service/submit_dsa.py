@@ -1,9 +1,6 @@
-"""Submit statement-of-reasons batches to the EU Transparency Database (``POST …/statements``).
-
-Retries 429 and 5xx (honouring ``Retry-After``) with tenacity. Idempotent: the database answers
-a puid it already holds with 422 and a puid error; those statements count as already submitted
-and the rest of the batch (all-or-nothing on the server) is sent again without them.
-"""
+"""Submit statement-of-reasons batches to the EU Transparency Database (``POST …/statements``):
+429 and 5xx retried with tenacity (honouring ``Retry-After``); idempotent, since puids the
+database already holds count as submitted and the rest of the batch is sent again without them."""
 
 from __future__ import annotations
 

@@ -1,21 +1,6 @@
-"""Takedown requests: a notice that an item is non-consensual intimate imagery (US TAKE IT DOWN
-Act: removed within 48 hours of a valid request), illegal content (EU DSA Art. 16) or otherwise
-to be taken down.
-
-``submit_notice`` validates the request, resolves the item it names (an item id, the SHA-256 of
-the content, or the URL of media already scanned) and records a ``NoticeReceived`` with its own
-``notice_id`` and legal deadline. A matched notice opens a task in the takedown queue whose SLA
-is that deadline, ranked above every ordinary review task (``takedown_priority``). The notice,
-its task and an ``imports`` row keyed by the notice's digest are written in one transaction
-(``EventStore.append_import``): the same request twice is one notice and one task, and a crash
-never leaves a notice without its task. A notice naming no stored item is recorded as
-``matched = False`` under the reference's key and opens no task (there is nothing to review);
-sent again once the item is stored, it is matched then (``rematch``), its deadline still
-counted from the first receipt.
-
-The task is decided like any review (``service.review_queue.decide``); what a decision does to
-a takedown task is in ``service.takedown_resolve``.
-"""
+"""Takedown requests (NCII under the US TAKE IT DOWN Act, EU DSA Art. 16 notices, others):
+validate, resolve the item named, record the notice and (item stored) its takedown-queue task,
+due at the legal deadline, in one transaction (docs/takedown.md; docs/internals/service.md)."""
 
 from __future__ import annotations
 
@@ -40,7 +25,7 @@ from deepscreen.service.audit import record_action
 from deepscreen.service.review_queue import configured
 from deepscreen.service.scan import Services
 from deepscreen.service.takedown_resolve import TAKEDOWN
-from deepscreen.store.access_ports import AuditLog
+from deepscreen.store.access.ports import AuditLog
 
 NOTICE_KIND = "notice"  # the ``imports`` row of a notice: its idempotency key
 MATCH_KIND = "notice_match"  # the row of an unmatched notice's later match
@@ -250,8 +235,9 @@ def submit_notice(
     now: datetime,
     source: str = "api",
 ) -> NoticeOutcome:
-    """Record a takedown request received at ``now`` and queue its item (see the module
-    docstring); ``source`` says who submitted it (an API key id, ``cli``) in the imports row."""
+    """Record a takedown request received at ``now`` and queue its item (docs/takedown.md,
+    docs/internals/service.md); ``source`` says who submitted it (an API key id, ``cli``) in
+    the imports row."""
     configured(services)  # a matched notice needs the review queue for its task
     reference = check_request(request)
     digest = notice_digest(request, reference)

@@ -1,25 +1,6 @@
-"""What deciding a takedown task does, and the sweep for copies.
-
-A takedown task (``service.takedown``) is decided like any review task
-(``service.review_queue.decide``), which asks this module two things:
-
-- ``takedown_action``: a violation is decided with ``remove`` unless the reviewer names another
-  restricting action — never for an NCII notice, which the TAKE IT DOWN Act answers by removal;
-- ``resolve_takedown``, after the ``ReviewCompleted`` is recorded: a removal banks the item's
-  hashes (its PDQ hash, one per sampled frame for a video, from the stored hashmatch evidence;
-  the SHA-256 is its item id and rides in the entries' metadata) in the takedown block bank, so
-  that the shipped policy removes identical and near-identical copies at upload; closes the
-  item's other open review tasks (their question is answered); and sweeps the stored items for
-  copies (``sweep_copies``). A rejection (no violation) is the recorded review itself, with its
-  reason code; nothing else happens.
-
-``sweep_copies`` is also ``deepscreen notice sweep``: it first banks any removed takedown item
-whose banking did not happen (the process stopped after the review was recorded), then finds
-the stored items whose hashes match the bank and records each one's removal — a
-``NoticeReceived`` naming the notice and the original (``copy_of``) and a ``ReviewCompleted``
-with the action ``remove`` by ``deepscreen:takedown-sweep``, in one transaction, once per
-(notice, copy) — so each copy counts as enforcement (notice and action) in the impact tables.
-"""
+"""What deciding a takedown task does (``takedown_action``, ``resolve_takedown``: bank the removed
+item's hashes, close its other tasks, sweep for copies) and the sweep for copies itself
+(``sweep_copies``, ``deepscreen notice sweep``): docs/takedown.md, docs/internals/service.md."""
 
 from __future__ import annotations
 
@@ -49,8 +30,8 @@ from deepscreen.impact.takedown import SWEEP_REVIEWER
 from deepscreen.review.routing import OUTCOME
 from deepscreen.service.review import stored_pdq
 from deepscreen.service.scan import Services
-from deepscreen.signals.hashmatch import MIN_QUALITY
-from deepscreen.signals.pdq import hexes_to_array
+from deepscreen.signals.hashmatch.detector import MIN_QUALITY
+from deepscreen.signals.hashmatch.pdq import hexes_to_array
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +102,7 @@ def takedown_action(task: ReviewTask, verdict: Verdict, action: Action | None) -
 def resolve_takedown(
     services: Services, task: ReviewTask, review: ReviewCompleted
 ) -> TakedownResolution | None:
-    """What the recorded ``review`` of the takedown ``task`` does (see the module docstring);
+    """What the recorded ``review`` of the takedown ``task`` does (docs/internals/service.md);
     None when ``task`` is not a takedown."""
     spec = takedown_spec(task)
     if spec is None:
@@ -239,7 +220,7 @@ def sweep_copies(
     services: Services, *, queue: str, bank: str, threshold: int, now: datetime
 ) -> SweepResult:
     """Bank removed takedown items not banked yet, then record the removal of every stored
-    copy of a banked item (see the module docstring). Reads the log once, plus the decided
+    copy of a banked item (docs/internals/service.md). Reads the log once, plus the decided
     takedown tasks and the bank."""
     if services.banks is None:
         return SweepResult()

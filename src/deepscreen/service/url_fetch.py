@@ -1,19 +1,6 @@
-"""Fetch media named by a URL without letting the URL reach inside the network (SSRF), and
-without letting a slow server hold the service.
-
-Every hop's host is resolved once and *every* address it resolves to must pass the address
-check (by default ``is_public_address``: globally routable unicast only, and so must be any
-IPv4 address an IPv6 address embeds — IPv4-mapped, IPv4-compatible, 6to4, Teredo, NAT64); the
-request then goes to the checked IP itself (Host header and TLS SNI keep the name), so a second
-DNS answer cannot swap the address (DNS rebinding). Redirects are followed by hand, each hop
-checked the same way, at most ``max_redirects``. The body is streamed and cut at ``max_bytes``.
-The whole fetch — waiting for a free fetch thread, name resolution, connect, TLS, headers and
-body of every hop — has one deadline, ``timeout_s`` (``url_fetch_deadline``): past it, the
-fetch ends with ``UrlFetchTimedOut``. ``submit`` runs fetches on the fetcher's own few threads,
-so slow fetches never occupy the threads that serve the other endpoints. Proxies from the
-environment are ignored (they would bypass the check). Which addresses pass is an explicit
-``is_allowed`` argument, never a global.
-"""
+"""Fetch media named by a URL without letting the URL reach inside the network (SSRF) or a slow
+server hold the service: every address checked, requests pinned to it, redirects by hand, one
+deadline, a bounded thread pool (docs/reliability-api.md; docs/internals/service.md)."""
 
 from __future__ import annotations
 
@@ -127,7 +114,7 @@ class FetchedMedia:
 
 
 class UrlFetcher:
-    """GET one URL under the rules of this module's docstring.
+    """GET one URL under the rules in docs/reliability-api.md and docs/internals/service.md.
 
     ``fetch`` runs in the calling thread; ``submit`` on the fetcher's own pool of
     ``concurrency`` threads, its deadline counted from the call (time spent waiting for a free

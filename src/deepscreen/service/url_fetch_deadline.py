@@ -1,21 +1,6 @@
-"""One deadline for a whole URL fetch: name resolution, connect, TLS, headers and body.
-
-Why not httpx's own timeouts: they bound each socket operation, not the fetch. A server that
-sends one header byte every 0.2 s never trips a 5 s read timeout, and holds the fetch (and the
-thread running it) for as long as it likes. Here:
-
-- every socket operation — connect, each read and write, the TLS handshake (Python's ``ssl``
-  applies a socket timeout to the whole handshake call) — is given at most the time left
-  before the fetch's deadline (``DeadlineBackend``, an httpcore network backend), and is not
-  started once it has passed;
-- a watchdog shuts the fetch's sockets down when the deadline passes: a backstop, so that a
-  blocking call that escapes the first rule (a new code path in httpcore, say) still ends;
-- name resolution (``getaddrinfo`` has no timeout of its own) runs on a thread of its own that
-  is abandoned at the deadline (``resolve_before``).
-
-``DeadlineTransport`` is the httpx transport over that backend: one per fetch, like its
-``Deadline``.
-"""
+"""One deadline for a whole URL fetch — name resolution, connect, TLS, headers and body — where
+httpx's timeouts bound only each socket operation: ``DeadlineBackend``, ``DeadlineTransport``,
+a watchdog and ``resolve_before`` (docs/internals/service.md)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,3 @@
-"""Detector plug-ins: each module holds one detector; ``registry`` discovers them."""
+"""Detector plug-ins, one sub-package each (its ``detector`` module holds the class); ``models``
+the pretrained models they run; ``ports``, ``registry``, ``cascade`` and ``ensemble`` are shared;
+``testing`` is the plug-in authors' kit (never imported by runtime code)."""

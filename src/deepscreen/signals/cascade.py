@@ -1,15 +1,5 @@
-"""The cascade: expensive detectors run only when the cheap ones have not settled the item.
-
-Settled means a signal no pixel statistic should overrule: a block-bank match (``hashmatch``
-1.0), declared AI (``c2pa``, ``metadata`` or ``watermark`` at or above ``settle_min_score``), or
-a camera capture declared in Content Credentials whose binding is intact (``c2pa`` 0.0 with
-origin "captured"). A skipped detector abstains with the reason ``settled by <detector>``, so
-the decision record says why it did not run and replay stays exact.
-
-``expensive_share`` below 1 runs the expensive detectors on that share of unsettled items only,
-chosen by a hash of the item id (the same item is always in or out): cost control, and how the
-demo stays fast on two cores. The others abstain with "not sampled (expensive_share …)".
-"""
+"""The cascade: expensive detectors run only when the cheap ones have not settled the item; a
+skipped one abstains with the reason, so replay stays exact (docs/internals/signals.md)."""
 
 from __future__ import annotations
 

@@ -1,20 +1,5 @@
-"""One combined score, ``signals.ensemble``, from the detectors that ran on an item.
-
-Declared provenance dominates: when a provenance detector (C2PA, tool metadata, watermark,
-hash bank) *declares* an origin — scores exactly 1.0 (AI declared, or a known item matched) or
-0.0 (capture declared, or an allow-listed original) — the ensemble repeats it, AI winning over
-capture when both are declared (a capture claim does not exclude a later AI edit). Only without
-a declaration does it combine the statistical detectors (``learned``, ``vendor``, plug-ins):
-
-- ``vote``: the trust-weighted mean of their scores (TrueMedia.org's aggregation: each detector
-  votes with a weight reflecting how far it is trusted; weight 0 ignores a detector);
-- ``stacked``: a logistic regression over their scores and abstentions, trained on labelled
-  data with ``deepscreen train --stack``.
-
-The result carries a verdict with an explicit inconclusive band: ``likely_ai`` above it,
-``likely_real`` below it, ``inconclusive`` inside. "Likely real" is never said because nothing
-was found: with no statistical detector scoring and nothing declared, the ensemble abstains.
-"""
+"""One combined score, ``signals.ensemble``: declared provenance dominates, else the statistical
+detectors are combined (``vote`` or ``stacked``) into a verdict with an inconclusive band."""
 
 from __future__ import annotations
 

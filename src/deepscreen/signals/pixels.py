@@ -1,7 +1,6 @@
 """Pixel views derived once per item and shared by every detector that reads pixels: the RGB
 image, its uint8 array and box-filter downscales. Cached on the item; callers must not modify
-them. Each helper needs ``item.pixels`` (raise ``ValueError`` without it).
-"""
+them. Each helper needs ``item.pixels`` (raise ``ValueError`` without it)."""
 
 from __future__ import annotations
 

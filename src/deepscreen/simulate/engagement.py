@@ -171,8 +171,9 @@ def views_outcome(
         raise ValueError("damping must lie in [0, 1]")
     z = _standardised_log_hours(engagement, action_hours)
     total = engagement.total
-    before = total * ndtr(z)
-    remaining = total * ndtr(-z)  # Φ(−z) = 1 − Φ(z), without cancellation in the upper tail
+    below, above = _tails(z)
+    before = total * below
+    remaining = total * above  # Φ(−z) = 1 − Φ(z), without cancellation in the upper tail
     prevented = remaining * damping
     after = remaining - prevented
     # Φ(z) + Φ(−z) can miss 1 by an ulp: keep realised ≤ V, and exactly V if nothing is prevented.
@@ -211,6 +212,21 @@ def stopped_before_viral(
     _check_non_negative(threshold=threshold)
     realised = views_outcome(engagement, action_hours, damping).realised
     return (engagement.total > threshold) & (realised <= threshold)
+
+
+def _tails(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(Φ(z), Φ(−z)), evaluated only where z is finite (Φ is exactly 0 or 1 at ∓inf: never
+    acting, z = inf, is the common case)."""
+    finite = np.isfinite(z)
+    if finite.all():
+        return ndtr(z), ndtr(-z)
+    below = (z > 0).astype(np.float64)
+    above = (z < 0).astype(np.float64)
+    if finite.any():
+        at = np.flatnonzero(finite)
+        below.reshape(-1)[at] = ndtr(z.reshape(-1)[at])
+        above.reshape(-1)[at] = ndtr(-z.reshape(-1)[at])
+    return below, above
 
 
 def _standardised_log_hours(engagement: Engagement, hours: np.ndarray | float) -> np.ndarray:

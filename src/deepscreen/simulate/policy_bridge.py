@@ -85,6 +85,7 @@ class PolicyBridge:
         self._action = np.zeros(size, dtype=np.int8)
         self._rule = np.zeros(size, dtype=np.int32)
         self._rules: dict[str | None, int] = {}
+        self._signal_inputs: dict[tuple[bool, int], dict[str, dict[str, Any]]] = {}
 
     def decide(
         self, category: np.ndarray, declared: np.ndarray, score: np.ndarray | None = None
@@ -97,13 +98,17 @@ class PolicyBridge:
             raise ValueError("category and declared must align")
         if category.size and (category.min() < 0 or category.max() >= len(self.categories)):
             raise ValueError(f"category codes must be in 0..{len(self.categories) - 1}")
-        if score is None:
-            steps = np.full(category.shape, -1, dtype=np.int64)
-        else:
-            steps = np.rint(np.clip(np.asarray(score, float), 0, 1) / self.quantum).astype(np.int64)
-        # One int64 code per item (category, declared, score step) into dense lookup tables.
+        # One code per item (category, declared, score step) into dense lookup tables.
         levels = self._levels
-        keys = (category * 2 + declared.astype(np.int64)) * levels + (steps + 1)
+        keys = category * 2
+        keys += declared
+        keys *= levels
+        if score is not None:  # step + 1; 0 (no score: step -1) adds nothing
+            steps = np.clip(np.asarray(score, float), 0, 1)
+            steps /= self.quantum
+            np.rint(steps, out=steps)
+            keys += steps.astype(np.int64)
+            keys += 1
         present = np.zeros(self._known.size, dtype=bool)
         present[keys] = True
         for key in np.flatnonzero(present & ~self._known).tolist():
@@ -123,9 +128,13 @@ class PolicyBridge:
         return tuple(self._rules)
 
     def _outcome(self, category: int, declared: bool, step: int) -> tuple[int, str | None]:
-        score = None if step < 0 else min(1.0, step * self.quantum)
+        signals = self._signal_inputs.get((declared, step))
+        if signals is None:  # the same for every category: built once, only read
+            score = None if step < 0 else min(1.0, step * self.quantum)
+            signals = signal_inputs(self._signals(declared, score))
+            self._signal_inputs[(declared, step)] = signals
         inputs = {
-            "signals": signal_inputs(self._signals(declared, score)),
+            "signals": signals,
             "item": {
                 **_ITEM_FACTS,
                 "id": "simulated",

@@ -15,6 +15,7 @@ import numpy as np
 
 __all__ = ["Population", "draw_items", "draw_scores"]
 
+_BUCKETS = 1 << 16  # uniform buckets of the category lookup table
 _SHARE_SUM_TOLERANCE = 1e-6
 
 
@@ -80,13 +81,26 @@ def draw_items(
     n = hours.size
     cumulative = np.cumsum(shares["category_shares"]) / total
     cumulative[-1] = 1.0  # uniforms are < 1, so the last category closes the interval
-    category = np.searchsorted(cumulative, rng.random(n), side="right").astype(np.int64)
+    category = _categories(cumulative, rng.random(n))
     ai = rng.random(n) < shares["ai_shares"][category]
     violating = ai & (rng.random(n) < shares["violating_shares_of_ai"][category])
     declared = ai & (rng.random(n) < shares["declared_shares_of_ai"][category])
     return Population(
         upload_hours=hours, category=category, ai=ai, violating=violating, declared=declared
     )
+
+
+def _categories(cumulative: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(cumulative, uniforms, side="right")`` for uniforms in [0, 1), read from
+    a table over 2**16 equal buckets; the few buckets holding a boundary are searched."""
+    edges = np.arange(_BUCKETS + 1, dtype=np.float64) / _BUCKETS  # exact
+    at_low = np.searchsorted(cumulative, edges[:-1], side="right")  # boundaries ≤ bucket start
+    below_high = np.searchsorted(cumulative, edges[1:], side="left")  # boundaries < bucket end
+    table = np.where(at_low == below_high, at_low, -1)  # -1: a boundary inside the bucket
+    category = table[(uniforms * _BUCKETS).astype(np.int64)]
+    inside = np.flatnonzero(category < 0)
+    category[inside] = np.searchsorted(cumulative, uniforms[inside], side="right")
+    return np.asarray(category, dtype=np.int64)
 
 
 def draw_scores(

@@ -41,7 +41,6 @@ from deepscreen.simulate.arrivals import upload_hours
 from deepscreen.simulate.engagement import (
     Engagement,
     draw_engagement,
-    stopped_before_viral,
     views_outcome,
 )
 from deepscreen.simulate.policy_bridge import ACTIONS, PolicyBridge
@@ -55,6 +54,7 @@ REVIEW_ACTION = "remove"
 _US_PER_HOUR = 3_600_000_000
 _ALLOW, _REVIEW = ACTIONS.index("allow"), ACTIONS.index("review")
 _ENFORCING_CODES = np.asarray([ACTIONS.index(a) for a in ENFORCING])
+_IS_ENFORCING = np.isin(np.arange(len(ACTIONS)), _ENFORCING_CODES)
 _TRUTHS = (
     "views_prevented",
     "violating_views_prevented",
@@ -167,9 +167,8 @@ class _Run:
         reviewed = {name: values[served] for name, values in waiting.items()}
         reviewed["reviewed_after"] = done - reviewed["upload"]
         self.waiting = {name: values[~served] for name, values in waiting.items()}
-        rest = {name: values[~queued] for name, values in c.items()}
-        rest["reviewed_after"] = np.full(rest["upload"].shape, np.inf)
-        self._finalise(_concat(rest, reviewed))
+        c["reviewed_after"] = np.full(n, np.inf)
+        self._finalise(_without_then(c, np.flatnonzero(queued), reviewed))
         if day == self.scenario.days - 1 and self.waiting is not None and _rows(self.waiting):
             never = dict(self.waiting)
             never["reviewed_after"] = np.full(never["upload"].shape, np.inf)
@@ -246,6 +245,17 @@ def _concat(first: Batch, second: Batch) -> Batch:
     return {name: np.concatenate([first[name], second[name]]) for name in first}
 
 
+def _without_then(first: Batch, dropped: np.ndarray, second: Batch) -> Batch:
+    """``_concat`` of ``first`` without its rows ``dropped`` (ascending) and ``second``: the runs
+    of rows between dropped ones are copied whole (few rows are dropped: those queued)."""
+    edges = np.concatenate(([-1], dropped, [_rows(first)])).tolist()
+    runs = [(a + 1, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a + 1]
+    return {
+        name: np.concatenate([values[a:b] for a, b in runs] + [second[name]])
+        for name, values in first.items()
+    }
+
+
 def _harm_prevented(scenario: Scenario, model: CostModel, c: Batch) -> float | None:
     """Σ views of violating items that actions prevented (known only in simulation) × harm per
     view of the item's category severity; None when a needed harm rate is not configured."""
@@ -300,10 +310,16 @@ def _simulate_day(scenario: Scenario, bridge: PolicyBridge, seed: int, day: int)
         half_views_sigma=e.half_views_sigma,
     )
     sync = bridge.decide(population.category, population.declared, None)
-    later = bridge.decide(population.category, population.declared, score)
     use_sync = sync.action != _ALLOW
-    action = np.where(use_sync, sync.action, later.action)
-    rule = np.where(use_sync, sync.rule, later.rule)  # codes into bridge.rules
+    # the asynchronous decision only where the synchronous one allowed (it is used only there)
+    pending = np.flatnonzero(~use_sync)
+    later = bridge.decide(
+        population.category[pending], population.declared[pending], score[pending]
+    )
+    action = sync.action.copy()
+    action[pending] = later.action
+    rule = sync.rule.copy()  # codes into bridge.rules
+    rule[pending] = later.rule
     latency = scenario.latency
     decided_after = np.where(
         use_sync, latency.sync_scan_seconds / 3600.0, latency.async_model_seconds / 3600.0
@@ -325,7 +341,7 @@ def _finish(scenario: Scenario, c: Batch, seed: int, batch: int) -> dict[str, fl
     """Enforcement times and damping, the views outcome, appeals (drawn per batch, seeded
     ``[seed, 10_000, batch]``); adds them to ``c`` and returns the batch's truth sums."""
     action = c["action"]
-    automated = np.isin(action, _ENFORCING_CODES)
+    automated = _IS_ENFORCING[action]  # np.isin(action, _ENFORCING_CODES), by lookup
     confirmed = (action == _REVIEW) & c["violating"] & np.isfinite(c["reviewed_after"])
     enforced = automated | confirmed
     enforced_action = np.where(automated, action, -1).astype(np.int8)
@@ -348,7 +364,8 @@ def _finish(scenario: Scenario, c: Batch, seed: int, batch: int) -> dict[str, fl
     outcome = views_outcome(engagement, action_after, damping)
     threshold = scenario.engagement.viral_threshold
     would_go_viral = c["violating"] & (c["total"] > threshold)
-    stopped = stopped_before_viral(engagement, threshold, action_after, damping) & would_go_viral
+    # engagement.stopped_before_viral, from this outcome (no second views_outcome)
+    stopped = would_go_viral & (outcome.realised <= threshold)
     rng = np.random.default_rng([seed, 10_000, batch])
     appealed = enforced & (rng.random(enforced.shape) < scenario.appeals.rate)
     overturned = (
@@ -374,23 +391,34 @@ def _item_table(
 ) -> pa.Table:
     n = c["upload"].shape[0]
     ts = ITEM_SCHEMA.field("ingested_at").type
-    start = np.datetime64(START.replace(tzinfo=None), "us")
+    start = int(np.datetime64(START.replace(tzinfo=None), "us").astype(np.int64))
 
-    def at(offset_hours: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
-        finite = np.isfinite(offset_hours) if mask is None else mask & np.isfinite(offset_hours)
-        values = start + (np.where(finite, offset_hours, 0) * _US_PER_HOUR).astype(
-            "timedelta64[us]"
-        )
-        return pa.array(values, ts, mask=~finite)
+    def at(mask: np.ndarray | None, first: np.ndarray, *hours: np.ndarray | float) -> pa.Array:
+        """START + ``first`` + ``hours`` (added left to right), to the µs; null where not
+        ``mask`` or not finite. Computed for the rows in ``mask`` only."""
+        rows = None if mask is None else np.flatnonzero(mask)
+        total = np.asarray(first if rows is None else first[rows], dtype=np.float64)
+        for term in hours:
+            total = total + (term if isinstance(term, float) or rows is None else term[rows])
+        finite = np.isfinite(total)
+        micros = (np.where(finite, total, 0) * _US_PER_HOUR).astype(np.int64)
+        micros += start
+        if rows is None and finite.all():
+            return pa.array(micros, pa.int64()).view(ts)
+        valid = finite if rows is None else np.zeros(n, dtype=bool)
+        if rows is not None:
+            valid[rows] = finite
+            micros, spread = np.zeros(n, dtype=np.int64), micros
+            micros[rows] = spread
+        return pa.array(micros, pa.int64(), mask=~valid).view(ts)
 
     upload = c["upload"]
     reviewed = np.isfinite(c["reviewed_after"])
     enforced = c["enforced"]
-    review_action = np.full(n, ACTIONS.index(REVIEW_ACTION))
-    decided = at(upload + c["decided_after"])
+    decided = at(None, upload, c["decided_after"])
     columns = {
         "item_id": pc.cast(pa.array(c["id"]), pa.string()),
-        "ingested_at": at(upload),
+        "ingested_at": at(None, upload),
         "kind": pa.repeat(pa.scalar("image", pa.string()), n),
         "segment": _pick(scenario.category_names, c["category"]),
         "policy_revision": pa.repeat(pa.scalar(revision, pa.string()), n),
@@ -401,22 +429,27 @@ def _item_table(
         "detected_at": decided,
         "notice_at": pa.nulls(n, ts),
         "violating": pa.array(c["violating"]),
-        "reviewed_at": at(upload + c["reviewed_after"], reviewed),
-        "review_action": _pick(ACTIONS, review_action, reviewed & c["violating"]),
-        "label_source": _pick(["import", "review"], reviewed),
+        "reviewed_at": at(reviewed, upload, c["reviewed_after"]),
+        "review_action": _where(reviewed & c["violating"], REVIEW_ACTION, None),
+        "label_source": _where(reviewed, "review", "import"),
         "inclusion_probability": pa.nulls(n, pa.float64()),
         "sample_stratum": pa.nulls(n, pa.string()),
         "enforced": pa.array(enforced),
-        "enforced_at": at(upload + c["action_after"], enforced),
+        "enforced_at": at(enforced, upload, c["action_after"]),
         "enforced_action": _pick(ACTIONS, c["enforced_action"], enforced),
         "automated": pa.array(c["automated"]),
         "views_total": pa.array(np.rint(c["realised"]).astype(np.int64)),
         "views_before_action": pa.array(np.rint(c["before"]).astype(np.int64), mask=~enforced),
-        "appeal_received_at": at(upload + c["action_after"] + 24.0, c["appealed"]),
-        "appeal_decided_at": at(upload + c["action_after"] + 48.0, c["appealed"]),
+        "appeal_received_at": at(c["appealed"], upload, c["action_after"], 24.0),
+        "appeal_decided_at": at(c["appealed"], upload, c["action_after"], 48.0),
         "appeal_outcome": _pick(["upheld", "reversed"], c["overturned"], c["appealed"]),
     }
     return pa.table(columns).cast(ITEM_SCHEMA)
+
+
+def _where(mask: np.ndarray, value: str, otherwise: str | None) -> pa.Array:
+    """``value`` where ``mask``, else ``otherwise`` (None: null), as strings."""
+    return pc.if_else(pa.array(mask), pa.scalar(value), pa.scalar(otherwise, pa.string()))
 
 
 def _pick(

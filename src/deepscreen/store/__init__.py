@@ -1,1 +1,2 @@
-"""The append-only event log and its decisions view, over SQLAlchemy Core or in memory."""
+"""The stores, one sub-package per concern (events, banks, review, access, ingest, media) over
+shared SQL machinery (``sql``) and one time rule (``times``); map in docs/internals/store.md."""

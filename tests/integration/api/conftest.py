@@ -16,12 +16,10 @@ import sqlalchemy as sa
 from deepscreen.api.testing import ApiHarness, api_harness
 from deepscreen.service.hosted import HostedStores
 from deepscreen.settings import Settings
-from deepscreen.store.audit_sql import SqlAuditLog
-from deepscreen.store.database import SqlDatabase
-from deepscreen.store.ingest_sql import SqlIngestJobStore
-from deepscreen.store.keys_sql import SqlKeyStore
-from deepscreen.store.sessions_sql import SqlSessionRevocations
-from deepscreen.store.sql import SqlEventStore
+from deepscreen.store.access.sql import SqlAuditLog, SqlKeyStore, SqlSessionRevocations
+from deepscreen.store.events.sql import SqlEventStore
+from deepscreen.store.ingest.sql import SqlIngestJobStore
+from deepscreen.store.sql.database import SqlDatabase
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 

@@ -18,7 +18,7 @@ from deepscreen.api.testing import ApiHarness, api_harness, png_bytes
 from deepscreen.core.errors import ConfigError
 from deepscreen.service.media import EXPIRED
 from deepscreen.settings import Settings, load_settings
-from deepscreen.store.media_ports import MediaGone, MediaStore, RetainedMedia
+from deepscreen.store.media.ports import MediaGone, MediaStore, RetainedMedia
 
 PAST = datetime(2020, 1, 1, tzinfo=UTC)
 

@@ -23,10 +23,10 @@ from deepscreen.core.clock import ManualClock
 from deepscreen.core.errors import InvalidInput
 from deepscreen.service import scan_bytes
 from deepscreen.settings import load_settings
-from deepscreen.signals.learned import LearnedDetector
+from deepscreen.signals.learned.detector import LearnedDetector
 from deepscreen.signals.registry import discover, load_detectors
 from deepscreen.signals.testing import toy_head
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 TESTDATA = Path(__file__).resolve().parents[3].parent / "shared" / "testdata"
 A1111 = "cat\nNegative prompt: dog\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1"

@@ -28,9 +28,9 @@ from deepscreen.scale.writer import Status, store_decided
 from deepscreen.service.media import ReviewMedia
 from deepscreen.service.scan import Services
 from deepscreen.settings import Settings, load_settings
-from deepscreen.store.media_memory import InMemoryMediaStore
-from deepscreen.store.media_ports import MediaStore, RetainedMedia
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
+from deepscreen.store.media.memory import InMemoryMediaStore
+from deepscreen.store.media.ports import MediaStore, RetainedMedia
 
 A1111 = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 32x24"
 # (generator metadata, category) → the shipped policy's action

@@ -22,7 +22,7 @@ from deepscreen.service.appeals import open_appeal, resolve_appeal
 from deepscreen.service.impact import store_items
 from deepscreen.service.review_queue import claim_next, decide
 from deepscreen.settings import load_settings
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 H = timedelta(hours=1)

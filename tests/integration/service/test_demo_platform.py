@@ -20,7 +20,7 @@ from deepscreen.demo.scenario import DemoScenario
 from deepscreen.service import Services
 from deepscreen.service.demo_platform import run_platform
 from deepscreen.settings import load_settings
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 THU = datetime(2026, 10, 1, tzinfo=UTC)
 A1111 = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 32x24"

@@ -20,7 +20,7 @@ from deepscreen.report.dsa import Restriction, SorConfig, statement_of_reasons
 from deepscreen.service import Services, scan_bytes
 from deepscreen.service.export_dsa import build_statements, restrictions, write_batches
 from deepscreen.settings import load_settings
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 HOUR = timedelta(hours=1)

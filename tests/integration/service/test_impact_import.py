@@ -18,7 +18,7 @@ from deepscreen.service import scan_bytes
 from deepscreen.service.impact import store_items
 from deepscreen.service.impact_import import ImportKind, import_file
 from deepscreen.settings import load_settings
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 A1111 = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64"
@@ -231,8 +231,8 @@ def test_every_kind_is_imported_once(scanned, tmp_path: Path, kind, text) -> Non
 
 
 def test_the_import_record_is_durable_and_commits_with_its_events(tmp_path, monkeypatch) -> None:
-    from deepscreen.store import sql as sql_module
-    from deepscreen.store.sql import SqlEventStore
+    from deepscreen.store.events import sql as sql_module
+    from deepscreen.store.events.sql import SqlEventStore
 
     url = f"sqlite:///{tmp_path / 'imports.db'}"
     services = build(load_settings(None, db_url=url), clock=ManualClock(T0))

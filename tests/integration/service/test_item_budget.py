@@ -19,7 +19,7 @@ from deepscreen.service import scan_paths
 from deepscreen.service.scan import ScanFailure, ScanOutcome
 from deepscreen.settings import load_settings
 from deepscreen.signals.registry import discover, load_detectors
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 RELEASE = threading.Event()
 

@@ -32,9 +32,9 @@ from deepscreen.service.media import (
 from deepscreen.service.media_purge import delete_media, media_status, purge_media
 from deepscreen.service.review_queue import claim_next, decide
 from deepscreen.settings import load_settings
-from deepscreen.store.media_memory import InMemoryMediaStore
-from deepscreen.store.media_ports import MediaGone, MediaStore, RetainedMedia
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
+from deepscreen.store.media.memory import InMemoryMediaStore
+from deepscreen.store.media.ports import MediaGone, MediaStore, RetainedMedia
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -24,9 +24,9 @@ from onnx import TensorProto, helper
 
 from deepscreen.core.errors import BackendError, ConfigError
 from deepscreen.service import models as service
-from deepscreen.signals import model_catalogue
-from deepscreen.signals.model_catalogue import CLIP_VIT_B16, CatalogueModel
-from deepscreen.signals.onnx_backbone import OnnxBackbone, OnnxModelSpec
+from deepscreen.signals.models import catalogue as model_catalogue
+from deepscreen.signals.models.catalogue import CLIP_VIT_B16, CatalogueModel
+from deepscreen.signals.models.onnx_backbone import OnnxBackbone, OnnxModelSpec
 
 NAME = "tiny-clip"
 

@@ -21,7 +21,7 @@ from deepscreen.service.impact import store_items
 from deepscreen.service.notices import NOTICES_QUEUE, receive_notice
 from deepscreen.service.review_queue import claim_next, decide
 from deepscreen.settings import load_settings
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 A1111 = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 32x24"

@@ -38,7 +38,7 @@ from deepscreen.service.optimize import (
     write_candidate_bundle,
 )
 from deepscreen.signals.registry import discover
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 KNOWN = [*discover(), "ensemble"]
 T0 = datetime(2026, 5, 1, tzinfo=UTC)

@@ -29,7 +29,7 @@ from deepscreen.service.review_actions import ActionChoices, action_choices, app
 from deepscreen.service.review_queue import claim_next, decide, task_action_choices
 from deepscreen.service.takedown import NoticeRequest, TakedownConfig, submit_notice
 from deepscreen.settings import load_settings
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 T0 = datetime(2026, 6, 1, 9, tzinfo=UTC)
 NO_GOLD = random.Random(0)

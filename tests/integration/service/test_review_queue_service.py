@@ -31,7 +31,7 @@ from deepscreen.service.review_queue import (
     renew,
 )
 from deepscreen.settings import load_settings
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 A1111 = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 32x24"

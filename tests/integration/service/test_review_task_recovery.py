@@ -24,7 +24,7 @@ from deepscreen.scale.writer import Status, store_decided
 from deepscreen.service import Services, decide, record_views, scan_bytes
 from deepscreen.service.review_enqueue import enqueue_routed
 from deepscreen.settings import load_settings
-from deepscreen.store import sql as sql_module
+from deepscreen.store.events import sql as sql_module
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 A1111 = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 32x24"
@@ -62,7 +62,7 @@ def decided_the_old_way(svc: Services, data: bytes, item_id: str | None = None) 
     """What deepscreen before issue 17 left when killed between its two writes: the decision
     stored (first transaction), its review task never enqueued (the second)."""
     item = load_media(data, source="x.png", limits=svc.limits, item_id=item_id, attributes=NEWS)
-    events, decision, _ = decide(svc, item)
+    events, decision, _, _ = decide(svc, item)
     assert decision.action is Action.REVIEW
     assert svc.store.record_item(events) is True
     return decision
@@ -142,7 +142,7 @@ def decided_record(svc: Services, data: bytes, item_id: str) -> Decided:
     item = load_media(
         data, source=f"{item_id}.png", limits=svc.limits, item_id=item_id, attributes=NEWS
     )
-    events, _, _ = decide(svc, item)
+    events, _, _, _ = decide(svc, item)
     return Decided(item.source, item.item_id, tuple(events))
 
 

@@ -21,8 +21,8 @@ from deepscreen.impact.weighted import precision_of_action, stratum_counts
 from deepscreen.service import record_ground_truth, scan_bytes
 from deepscreen.service.sample import CSV_COLUMNS, draw_sample, write_sample_csv
 from deepscreen.settings import load_settings
-from deepscreen.store.arrow import events_table
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.arrow import events_table
+from deepscreen.store.events.memory import InMemoryEventStore
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 A1111 = "a cat\nNegative prompt: dog\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1"

@@ -18,10 +18,10 @@ from deepscreen.core.events import DecisionMade, Event, SignalsComputed
 from deepscreen.core.media import MediaItem, MediaKind
 from deepscreen.service import scan_bytes, scan_paths
 from deepscreen.settings import load_settings
-from deepscreen.signals.learned import LearnedDetector
+from deepscreen.signals.learned.detector import LearnedDetector
 from deepscreen.signals.registry import discover, load_detectors
 from deepscreen.signals.testing import toy_head
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

@@ -24,8 +24,8 @@ from deepscreen.core.events import DecisionMade, ShadowDecisionMade
 from deepscreen.service import Services, scan_bytes
 from deepscreen.service.replay import select_items
 from deepscreen.settings import load_settings
-from deepscreen.store.memory import InMemoryEventStore
-from deepscreen.store.sql import SqlEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
+from deepscreen.store.events.sql import SqlEventStore
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 A1111 = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64"

@@ -43,7 +43,7 @@ from deepscreen.service.takedown import (
 )
 from deepscreen.service.takedown_resolve import sweep_copies
 from deepscreen.settings import load_settings
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 T0 = datetime(2026, 6, 1, 9, tzinfo=UTC)
 A1111 = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 32x24"

@@ -17,12 +17,12 @@ from typer.testing import CliRunner
 
 from deepscreen.cli.app import app
 from deepscreen.core.errors import StoreUnavailable
-from deepscreen.store import schema as s
-from deepscreen.store.database import SqlDatabase
-from deepscreen.store.media_prefs_sql import SqlReviewerPreferences
-from deepscreen.store.migrations import MIGRATIONS, upgrade, upgrade_url
-from deepscreen.store.sql import SqlEventStore
-from deepscreen.store.testing import item_events
+from deepscreen.store.events.sql import SqlEventStore
+from deepscreen.store.events.testing import item_events
+from deepscreen.store.media.sql import SqlReviewerPreferences
+from deepscreen.store.sql import schema as s
+from deepscreen.store.sql.database import SqlDatabase
+from deepscreen.store.sql.migrations import MIGRATIONS, upgrade, upgrade_url
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 V2_TABLES = {"review_tasks", "api_keys", "audit_log", "ingest_jobs"}

@@ -21,12 +21,12 @@ from deepscreen.core.errors import InvalidInput, TaskNotFound
 from deepscreen.core.events import NoticeReceived, NoticeType
 from deepscreen.core.imports import ImportRecord
 from deepscreen.core.tasks import ReviewTask, TaskKind
-from deepscreen.store import sql as sql_module
-from deepscreen.store.memory import InMemoryEventStore
-from deepscreen.store.ports import EventStore
-from deepscreen.store.review_memory import InMemoryReviewQueue
-from deepscreen.store.review_ports import ReviewQueueStore
-from deepscreen.store.sql import SqlEventStore
+from deepscreen.store.events import sql as sql_module
+from deepscreen.store.events.memory import InMemoryEventStore
+from deepscreen.store.events.ports import EventStore
+from deepscreen.store.events.sql import SqlEventStore
+from deepscreen.store.review.memory import InMemoryReviewQueue
+from deepscreen.store.review.ports import ReviewQueueStore
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 T0 = datetime(2026, 6, 1, tzinfo=UTC)

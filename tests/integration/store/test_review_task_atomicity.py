@@ -18,13 +18,13 @@ import sqlalchemy as sa
 from deepscreen.core.decisions import Action
 from deepscreen.core.errors import InvalidInput, TaskNotFound
 from deepscreen.core.tasks import ReviewTask, TaskKind
-from deepscreen.store import sql as sql_module
-from deepscreen.store.memory import InMemoryEventStore
-from deepscreen.store.ports import EventStore
-from deepscreen.store.review_memory import InMemoryReviewQueue
-from deepscreen.store.review_ports import ReviewQueueStore
-from deepscreen.store.sql import SqlEventStore
-from deepscreen.store.testing import item_events
+from deepscreen.store.events import sql as sql_module
+from deepscreen.store.events.memory import InMemoryEventStore
+from deepscreen.store.events.ports import EventStore
+from deepscreen.store.events.sql import SqlEventStore
+from deepscreen.store.events.testing import item_events
+from deepscreen.store.review.memory import InMemoryReviewQueue
+from deepscreen.store.review.ports import ReviewQueueStore
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 

@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from deepscreen.cli.app import app
 from deepscreen.core.errors import StoreUnavailable
-from deepscreen.store.database import SqlDatabase
-from deepscreen.store.schema import SCHEMA_VERSION
-from deepscreen.store.sessions_sql import SqlSessionRevocations
-from deepscreen.store.sql import SqlEventStore
+from deepscreen.store.access.sql import SqlSessionRevocations
+from deepscreen.store.events.sql import SqlEventStore
+from deepscreen.store.sql.database import SqlDatabase
+from deepscreen.store.sql.schema import SCHEMA_VERSION
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 ADDED_IN_3 = ("imports", "bank_removals", "ui_session_revocations")

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from deepscreen.core.errors import ConfigError, StoreUnavailable
 from deepscreen.core.events import ViewsObserved
-from deepscreen.store.sql import SqlEventStore
-from deepscreen.store.testing import T0, item_events, views_event
+from deepscreen.store.events.sql import SqlEventStore
+from deepscreen.store.events.testing import T0, item_events, views_event
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
 

@@ -28,7 +28,7 @@ import nats
 import pytest
 
 from deepscreen.core.events import DecisionMade
-from deepscreen.store.sql import SqlEventStore
+from deepscreen.store.events.sql import SqlEventStore
 
 pytestmark = pytest.mark.slow
 

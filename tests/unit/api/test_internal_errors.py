@@ -7,7 +7,7 @@ import asyncio
 from deepscreen.api.limits import BodyLimitMiddleware
 from deepscreen.api.testing import api_harness
 from deepscreen.core.access import Role
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
 
 
 class BrokenStore(InMemoryEventStore):

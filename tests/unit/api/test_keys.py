@@ -16,7 +16,7 @@ from deepscreen.core.access import ApiKey, Principal, Role
 from deepscreen.core.errors import InvalidInput, Unauthenticated
 from deepscreen.service.audit import safe_details
 from deepscreen.service.keys import KeyVerifier, create_key, parse_token, revoke_key
-from deepscreen.store.access_memory import InMemoryAuditLog, InMemoryKeyStore
+from deepscreen.store.access.memory import InMemoryAuditLog, InMemoryKeyStore
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 

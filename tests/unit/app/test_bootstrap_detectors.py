@@ -11,10 +11,10 @@ from deepscreen.core.errors import ConfigError
 from deepscreen.core.files import write_json_atomic
 from deepscreen.settings import EnsembleSettings, Settings, VendorSettings
 from deepscreen.signals.ensemble import StackModel
-from deepscreen.signals.faces import FacesDetector
-from deepscreen.signals.hash_banks import BankMatcher
-from deepscreen.signals.learned import LearnedDetector
-from deepscreen.signals.vendor import VendorDetector
+from deepscreen.signals.faces.detector import FacesDetector
+from deepscreen.signals.hashmatch.banks import BankMatcher
+from deepscreen.signals.learned.detector import LearnedDetector
+from deepscreen.signals.vendor.detector import VendorDetector
 
 
 def test_learned_faces_and_vendor_are_built_only_when_enabled(tmp_path: Path) -> None:

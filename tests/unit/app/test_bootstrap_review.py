@@ -10,8 +10,8 @@ from deepscreen.bootstrap import open_review_queue, review_config
 from deepscreen.core.decisions import Action
 from deepscreen.core.errors import ConfigError
 from deepscreen.settings import ReviewSettings, Settings, load_settings
-from deepscreen.store.review_memory import InMemoryReviewQueue
-from deepscreen.store.review_sql import SqlReviewQueue
+from deepscreen.store.review.memory import InMemoryReviewQueue
+from deepscreen.store.review.sql import SqlReviewQueue
 
 TOML = """
 [review]

@@ -12,7 +12,7 @@ from deepscreen.banks.formats import BankFileFormat
 from deepscreen.core.banks import Bank, BankPurpose
 from deepscreen.core.errors import BankNotFound, InvalidInput
 from deepscreen.service.banks import export_bank, import_bank_file
-from deepscreen.store.banks_memory import InMemoryBankStore
+from deepscreen.store.banks.memory import InMemoryBankStore
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 HMA, CSV = BankFileFormat.HMA, BankFileFormat.CSV

@@ -13,7 +13,7 @@ from deepscreen.banks.formats import BankFileFormat
 from deepscreen.core.banks import Bank, BankPurpose
 from deepscreen.core.errors import BankFileInvalid
 from deepscreen.service.banks import import_bank_file, list_banks
-from deepscreen.store.banks_sql import SqlBankStore
+from deepscreen.store.banks.sql import SqlBankStore
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 LINES = 1_000_000

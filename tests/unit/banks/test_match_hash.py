@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from deepscreen.core.banks import Bank, BankEntry, BankPurpose
-from deepscreen.signals.hash_banks import BankMatcher
+from deepscreen.signals.hashmatch.banks import BankMatcher
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 PROBE = "0" * 64

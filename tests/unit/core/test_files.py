@@ -32,13 +32,16 @@ def test_a_finished_write_replaces_the_file_whole(tmp_path: Path) -> None:
     assert sorted(p.name for p in target.parent.iterdir()) == ["out.csv"]
 
 
-def test_files_get_the_permissions_open_would_give(tmp_path: Path) -> None:
+def test_written_files_are_private_unless_asked_otherwise(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
-        write_bytes_atomic(tmp_path / "f", b"x")
+        write_bytes_atomic(tmp_path / "result", b"x")
+        with atomic_writer(tmp_path / "export.csv", "w") as out:  # as ``open`` would
+            out.write("x")
     finally:
         os.umask(old)
-    assert (tmp_path / "f").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "result").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "export.csv").stat().st_mode & 0o777 == 0o644
 
 
 def test_json_is_written_without_non_finite_numbers(tmp_path: Path) -> None:

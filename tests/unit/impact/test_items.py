@@ -23,8 +23,8 @@ from deepscreen.core.events import (
 from deepscreen.core.media import MediaKind
 from deepscreen.core.signals import SignalResult
 from deepscreen.impact.items import ITEM_SCHEMA, build_items
-from deepscreen.store.arrow import events_table
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.arrow import events_table
+from deepscreen.store.events.memory import InMemoryEventStore
 
 T0 = datetime(2026, 10, 1, 12, tzinfo=UTC)
 H = timedelta(hours=1)

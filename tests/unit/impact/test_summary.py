@@ -13,8 +13,8 @@ from deepscreen.impact.estimate import wilson
 from deepscreen.impact.items import build_items
 from deepscreen.impact.metrics import metric_table
 from deepscreen.impact.summary import SUMMARY_METRICS, CostInputs, summarise
-from deepscreen.store.arrow import events_table
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.arrow import events_table
+from deepscreen.store.events.memory import InMemoryEventStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -31,8 +31,8 @@ from deepscreen.impact.takedown import (
     table_rows,
     takedown_ledger,
 )
-from deepscreen.store.codec import encode_event
-from deepscreen.store.testing import item_events, make_decision
+from deepscreen.store.events.codec import encode_event
+from deepscreen.store.events.testing import item_events, make_decision
 
 T0 = datetime(2026, 5, 20, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -13,11 +13,11 @@ from deepscreen.learn.dataset import load_labelled
 from deepscreen.learn.features import FaceRows, highest_per_image
 from deepscreen.learn.train import TrainConfig, plan_cv
 from deepscreen.service.learn import evaluate_head, train_head
-from deepscreen.signals.backbones import SpectralBackbone
-from deepscreen.signals.blazeface import Face
-from deepscreen.signals.face_crop import FaceCrop
-from deepscreen.signals.faces import load_face_finder
-from deepscreen.signals.normalise import Normalisation
+from deepscreen.signals.faces.detector import load_face_finder
+from deepscreen.signals.learned.face_crop import FaceCrop
+from deepscreen.signals.learned.normalise import Normalisation
+from deepscreen.signals.models.backbones import SpectralBackbone
+from deepscreen.signals.models.blazeface import Face
 
 
 def test_highest_per_image_keeps_first_seen_order_and_the_maximum() -> None:

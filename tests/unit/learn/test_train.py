@@ -17,8 +17,8 @@ from deepscreen.learn.train import (
     thresholds_for,
 )
 from deepscreen.signals.ensemble import StackModel
-from deepscreen.signals.head import Calibration, Head
-from deepscreen.signals.normalise import Normalisation
+from deepscreen.signals.learned.head import Calibration, Head
+from deepscreen.signals.learned.normalise import Normalisation
 
 
 def blobs(n: int = 60, dim: int = 6, shift: float = 1.5, seed: int = 0):

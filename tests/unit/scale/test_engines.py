@@ -13,7 +13,7 @@ from deepscreen.core.banks import Bank, BankEntry, BankPurpose
 from deepscreen.core.errors import ConfigError
 from deepscreen.scale.engines import BankSnapshot, preloaded_modules, start_method_for
 from deepscreen.settings import Settings
-from deepscreen.store.banks_memory import InMemoryBankStore
+from deepscreen.store.banks.memory import InMemoryBankStore
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 

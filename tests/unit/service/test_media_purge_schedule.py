@@ -20,9 +20,9 @@ from deepscreen.service.media import EXPIRED, ReviewMedia
 from deepscreen.service.media_purge_schedule import MediaPurger
 from deepscreen.service.scan import Services
 from deepscreen.settings import load_settings
-from deepscreen.store.media_memory import InMemoryMediaStore
-from deepscreen.store.media_ports import MediaGone, RetainedMedia
-from deepscreen.store.memory import InMemoryEventStore
+from deepscreen.store.events.memory import InMemoryEventStore
+from deepscreen.store.media.memory import InMemoryMediaStore
+from deepscreen.store.media.ports import MediaGone, RetainedMedia
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 
 from deepscreen.core.errors import ConfigError
-from deepscreen.signals.backbones import Backbone, SpectralBackbone
-from deepscreen.signals.normalise import CannotNormalise, Normalisation
-from deepscreen.signals.onnx_backbone import OnnxBackbone, OnnxModelSpec, Preprocessing
+from deepscreen.signals.learned.normalise import CannotNormalise, Normalisation
+from deepscreen.signals.models.backbones import Backbone, SpectralBackbone
+from deepscreen.signals.models.onnx_backbone import OnnxBackbone, OnnxModelSpec, Preprocessing
 from deepscreen.signals.testing import write_tiny_onnx_embedding
 
 
@@ -222,7 +222,7 @@ def test_normalisation_refuses_a_broken_icc_profile() -> None:
 
 
 def test_onnx_runs_on_cuda_only_when_onnxruntime_has_it() -> None:
-    from deepscreen.signals.onnx_backbone import execution_providers
+    from deepscreen.signals.models.onnx_backbone import execution_providers
 
     class Runtime:
         def __init__(self, providers: list[str]) -> None:

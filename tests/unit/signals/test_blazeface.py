@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deepscreen.signals.blazeface import (
+from deepscreen.signals.learned.face_crop import FaceCrop, crop_box
+from deepscreen.signals.models.blazeface import (
     FULL_RANGE,
     Face,
     decode,
@@ -16,7 +17,6 @@ from deepscreen.signals.blazeface import (
     suppress,
     to_image_boxes,
 )
-from deepscreen.signals.face_crop import FaceCrop, crop_box
 
 
 def test_full_range_anchors_are_a_48_by_48_grid_in_row_order() -> None:

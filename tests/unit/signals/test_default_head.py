@@ -12,16 +12,16 @@ import numpy as np
 import pytest
 
 from deepscreen.core.errors import ConfigError
-from deepscreen.signals import learned
 from deepscreen.signals.examples import encoded_image_item
-from deepscreen.signals.head import load_head
-from deepscreen.signals.learned import (
+from deepscreen.signals.learned import detector as learned
+from deepscreen.signals.learned.detector import (
     DEFAULT_HEAD_DIGEST,
     LearnedDetector,
     ModelMissing,
     build_backbone,
     default_head_path,
 )
+from deepscreen.signals.learned.head import load_head
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -95,7 +95,8 @@ def test_the_attribution_of_the_training_data_ships_beside_the_head() -> None:
 
 def test_the_shipped_head_is_package_data(tmp_path: Path) -> None:
     pyproject = (REPO / "pyproject.toml").read_text()
-    assert '"signals/heads/*.json"' in pyproject and '"signals/heads/*.md"' in pyproject
+    assert '"signals/learned/heads/*.json"' in pyproject
+    assert '"signals/learned/heads/*.md"' in pyproject
     shutil.copy(default_head_path(), tmp_path / "copy.json")
     assert load_head(tmp_path / "copy.json").digest == DEFAULT_HEAD_DIGEST
 

@@ -15,10 +15,10 @@ from deepscreen.core.errors import ConfigError
 from deepscreen.core.media import MediaItem
 from deepscreen.media import load_media
 from deepscreen.signals.examples import encoded_image_item, video_item
-from deepscreen.signals.face_crop import FaceCrop
-from deepscreen.signals.faces import FacesDetector, load_face_finder
-from deepscreen.signals.head import HeadInvalid
-from deepscreen.signals.learned import LearnedDetector
+from deepscreen.signals.faces.detector import FacesDetector, load_face_finder
+from deepscreen.signals.learned.detector import LearnedDetector
+from deepscreen.signals.learned.face_crop import FaceCrop
+from deepscreen.signals.learned.head import HeadInvalid
 from deepscreen.signals.testing import toy_face_head, toy_head
 
 ASTRONAUT_FACE = (172.0, 67.0, 277.0, 172.0)  # measured once; checked within 12 px below
@@ -151,7 +151,7 @@ def test_face_heads_and_image_heads_are_not_interchangeable(tmp_path: Path) -> N
 
 
 def test_a_face_head_round_trips_through_json_with_its_crop() -> None:
-    from deepscreen.signals.head import Head
+    from deepscreen.signals.learned.head import Head
 
     head = toy_face_head()
     again = Head.from_dict(head.to_dict())
@@ -160,7 +160,7 @@ def test_a_face_head_round_trips_through_json_with_its_crop() -> None:
 
 
 def test_the_face_finder_cannot_be_used_as_a_backbone(tmp_path: Path) -> None:
-    from deepscreen.signals.learned import catalogue_model_config
+    from deepscreen.signals.learned.detector import catalogue_model_config
 
     with pytest.raises(ConfigError, match="not an image encoder.*clip-vit-b16"):
         catalogue_model_config("blazeface-full-range", tmp_path)

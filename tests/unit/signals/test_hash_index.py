@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deepscreen.signals.hash_index import BinaryHashIndex, brute_force_search
+from deepscreen.signals.hashmatch.index import BinaryHashIndex, brute_force_search
 
 RADII = (0, 1, 2, 15, 16, 17, 30, 31, 32, 47, 256)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deepscreen.signals import hash_index
-from deepscreen.signals.hash_index import BinaryHashIndex, brute_force_search, chunk_count
+from deepscreen.signals.hashmatch import index as hash_index
+from deepscreen.signals.hashmatch.index import BinaryHashIndex, brute_force_search
+from deepscreen.signals.hashmatch.index_layout import chunk_count, layout_of
 
 from .test_hash_index import chunk_bounds, dataset, flipped
 
@@ -23,7 +24,7 @@ def test_chunk_keys_are_the_bits_of_each_chunk_when_cut_in_order(chunks):
     expected = np.stack(
         [bits[:, s : s + w] @ (1 << np.arange(w)) for s, w in chunk_bounds(chunks)], axis=1
     )
-    layout = hash_index._layout(chunks)
+    layout = layout_of(chunks)
     assert (layout.keys(hashes) == expected).all()
     for c in range(chunks):
         assert (layout.key(hashes, c) == expected[:, c]).all()

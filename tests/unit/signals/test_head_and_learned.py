@@ -12,9 +12,9 @@ from PIL import Image
 
 from deepscreen.core.errors import ConfigError
 from deepscreen.core.media import MediaItem, MediaKind
-from deepscreen.signals.backbones import SpectralBackbone
-from deepscreen.signals.head import Calibration, Head, HeadInvalid, load_head, save_head
-from deepscreen.signals.learned import LearnedDetector, build_backbone
+from deepscreen.signals.learned.detector import LearnedDetector, build_backbone
+from deepscreen.signals.learned.head import Calibration, Head, HeadInvalid, load_head, save_head
+from deepscreen.signals.models.backbones import SpectralBackbone
 from deepscreen.signals.testing import toy_head, write_tiny_onnx_embedding
 
 
@@ -142,7 +142,7 @@ def test_build_backbone_refuses_another_backbone(tmp_path: Path) -> None:
 
 
 def test_onnx_head_finds_its_model_and_checks_it(tmp_path: Path) -> None:
-    from deepscreen.signals.onnx_backbone import OnnxBackbone, OnnxModelSpec
+    from deepscreen.signals.models.onnx_backbone import OnnxBackbone, OnnxModelSpec
 
     write_tiny_onnx_embedding(tmp_path / "m.onnx", input_size=32, dim=8)
     (tmp_path / "m.toml").write_text('model = "m.onnx"\n[preprocessing]\ninput_size = 32\n')

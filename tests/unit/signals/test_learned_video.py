@@ -10,7 +10,7 @@ import pytest
 
 from deepscreen.core.media import MediaKind
 from deepscreen.media import load_media
-from deepscreen.signals.learned import LearnedDetector, top_k_mean
+from deepscreen.signals.learned.detector import LearnedDetector, top_k_mean
 from deepscreen.signals.testing import toy_head
 
 

@@ -10,7 +10,7 @@ from PIL import Image, PngImagePlugin
 
 from deepscreen.core.media import MediaItem, MediaKind, content_item_id
 from deepscreen.core.signals import SignalResult
-from deepscreen.signals.metadata import NO_METADATA, MetadataDetector
+from deepscreen.signals.metadata.detector import NO_METADATA, MetadataDetector
 
 A1111 = "a duck\nNegative prompt: blurry\nSteps: 15, Sampler: UniPC, CFG scale: 5, Seed: 1"
 IPTC_NS = "http://cv.iptc.org/newscodes/digitalsourcetype/"

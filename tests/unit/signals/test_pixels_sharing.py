@@ -14,14 +14,14 @@ from PIL import Image, ImageOps
 from deepscreen.core.media import MediaItem, MediaKind, content_item_id
 from deepscreen.media import load_media
 from deepscreen.service import run_detectors
-from deepscreen.signals import pdq as pdq_module
-from deepscreen.signals import watermark as watermark_module
-from deepscreen.signals.c2pa import C2paDetector
-from deepscreen.signals.hashmatch import HashMatchDetector
-from deepscreen.signals.metadata import MetadataDetector
-from deepscreen.signals.pdq import PDQ_KEY, item_pdq_hash, pdq_hash
+from deepscreen.signals.c2pa.detector import C2paDetector
+from deepscreen.signals.hashmatch import pdq as pdq_module
+from deepscreen.signals.hashmatch.detector import HashMatchDetector
+from deepscreen.signals.hashmatch.pdq import PDQ_KEY, item_pdq_hash, pdq_hash
+from deepscreen.signals.metadata.detector import MetadataDetector
 from deepscreen.signals.pixels import BOX_REDUCED, RGB_ARRAY, box_reduced, rgb_array, rgb_image
-from deepscreen.signals.watermark import WatermarkDetector
+from deepscreen.signals.watermark import detector as watermark_module
+from deepscreen.signals.watermark.detector import WatermarkDetector
 
 REPO_ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 PDQ_REFERENCE = REPO_ROOT.parent / "shared" / "testdata" / "pdq-reference"

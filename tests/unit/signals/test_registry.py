@@ -11,7 +11,7 @@ from deepscreen.core.errors import DetectorLoadFailed, PluginConflict, PluginErr
 from deepscreen.core.media import MediaItem, MediaKind
 from deepscreen.core.signals import SignalResult
 from deepscreen.signals import registry
-from deepscreen.signals.metadata import MetadataDetector
+from deepscreen.signals.metadata.detector import MetadataDetector
 
 
 class AlphaDetector:

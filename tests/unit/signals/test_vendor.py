@@ -28,7 +28,9 @@ from deepscreen.core.errors import ConfigError
 from deepscreen.core.media import MediaItem, MediaKind, content_item_id
 from deepscreen.signals import testing
 from deepscreen.signals.testing import parametrize_with_checks
-from deepscreen.signals.vendor import CircuitBreaker, VendorConfig, VendorDetector
+from deepscreen.signals.vendor.breaker import CircuitBreaker
+from deepscreen.signals.vendor.config import VendorConfig
+from deepscreen.signals.vendor.detector import VendorDetector
 
 HIVE_EXPRESSION = "status[0].response.output[0].classes[?class=='ai_generated'].score | [0]"
 HIVE_RESPONSE = {

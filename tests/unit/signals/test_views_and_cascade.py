@@ -7,7 +7,7 @@ import pytest
 
 from deepscreen.core.signals import SignalResult
 from deepscreen.signals.cascade import Cascade, settled_by
-from deepscreen.signals.views import Views
+from deepscreen.signals.learned.views import Views
 
 
 class Recorder:

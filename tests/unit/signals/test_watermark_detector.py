@@ -13,9 +13,9 @@ from PIL import Image
 
 from deepscreen.core.media import MediaItem, MediaKind, content_item_id
 from deepscreen.core.signals import SignalResult
-from deepscreen.signals import watermark_dwtdct as dwtdct
 from deepscreen.signals.testing import parametrize_with_checks
-from deepscreen.signals.watermark import (
+from deepscreen.signals.watermark import dwtdct
+from deepscreen.signals.watermark.detector import (
     KNOWN_MESSAGES,
     LOSSY,
     NOTE,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deepscreen.signals import watermark_dwtdct as dwtdct
-from deepscreen.signals.watermark import KNOWN_MESSAGES
+from deepscreen.signals.watermark import dwtdct
+from deepscreen.signals.watermark.detector import KNOWN_MESSAGES
 
 SDXL, SDV2, SD1 = KNOWN_MESSAGES
 PIXELS = np.array(

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from deepscreen.core.media import MediaItem, MediaKind
-from deepscreen.signals import watermark_dwtdct as dwtdct
-from deepscreen.signals.watermark import WatermarkDetector
+from deepscreen.signals.watermark import dwtdct
+from deepscreen.signals.watermark.detector import WatermarkDetector
 
 PROFILE = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

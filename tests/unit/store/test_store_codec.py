@@ -12,9 +12,14 @@ import pytest
 from deepscreen.core.errors import InvalidInput
 from deepscreen.core.events import DecisionMade, ItemIngested, ViewsObserved
 from deepscreen.core.media import AttributeValue, MediaKind
-from deepscreen.store.codec import decode_decision, decode_event, encode_decision, encode_event
-from deepscreen.store.records import check_decision_query, check_kinds
-from deepscreen.store.testing import T0, every_event_type, make_decision
+from deepscreen.store.events.codec import (
+    decode_decision,
+    decode_event,
+    encode_decision,
+    encode_event,
+)
+from deepscreen.store.events.rows import check_decision_query, check_kinds
+from deepscreen.store.events.testing import T0, every_event_type, make_decision
 
 
 def _item(**fields: Any) -> ItemIngested:

@@ -1,10 +1,6 @@
-"""Request bodies and form fields the API parses, and the rules for the numbers in them.
-
-Every number the API accepts is bounded, so that no value reaches a store or an engine that
-would choke on it (an HTTP 500): NaN and ±Infinity are refused (JSON has neither, though
-parsers accept the literals), integers stay within what SQL ``BIGINT`` and Arrow ``int64``
-hold, and offsets and seeds within ``MAX_SAFE_INTEGER``. A refused number is a 422 naming it.
-"""
+"""Request bodies and form fields the API parses, and the bounds on every number in them, so that
+no value reaches a store or an engine that would choke on it: a refused number is a 422 naming
+it (every bound: docs/reliability-api.md, "Numbers: a 422, never a 500")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The reviewer web UI: server-rendered pages under ``/ui`` over the same service functions as
-the CLI and the API (queue, claimed task with its evidence, appeals, dashboard)."""
+the CLI and the API (queue, claimed task with its evidence, appeals, dashboard, compliance)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
 """Who may open which page of the reviewer UI: the one table of web route → roles, and the
-dependencies every web route runs — session, role, then CSRF for anything but a GET.
-
-The same rules as ``deepscreen.api.access.ENDPOINT_ROLES``, for a browser: the credential is
-the signed session cookie instead of a bearer key. ``None`` means public; ``admin`` may use
-everything; a route missing from the table is admin-only (fail closed), and the UI app refuses
-to build with one (``check_every_route_listed``). A test walks the whole role × route matrix.
-"""
+dependencies every web route runs — session, role, then CSRF for anything but a GET (the same
+rules as ``api.access``, by session cookie: docs/internals/api.md)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""Signing in and out of the reviewer UI, its home redirect, and its two static files.
-
-Signing in verifies a pasted API key exactly as the API does (the app's ``KeyVerifier``) and
-swaps the login form's pre-session for a new signed-in session (a new id, so a session id
-planted before login is worthless afterwards). A reviewer who still holds a task (signed out,
-or the browser closed, mid-task) is taken back to it.
-"""
+"""Signing in and out of the reviewer UI, its home redirect, and its two static files. Signing in
+verifies a pasted API key as the API does and starts a new session (a fresh id); a reviewer still
+holding a task is taken back to it (docs/internals/api.md)."""
 
 from __future__ import annotations
 

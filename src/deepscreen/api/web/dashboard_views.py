@@ -1,7 +1,6 @@
-"""What the dashboard shows: the headline rows of the impact metric table, labelled and
-written as every other surface writes them (``core.metrics`` labels, ``core.numbers``: a rate
-as a percentage beside its n, "Overturn rate 12.5% (n = 8)"), and reviewer accuracy under
-pseudonyms. Plain values for the template; no HTML here."""
+"""What the dashboard shows: the headline rows of the impact metric table, labelled and written as
+every surface writes them (``core.metrics``, ``core.numbers``: "Overturn rate 12.5% (n = 8)"),
+and reviewer accuracy under pseudonyms. Plain values for the template; no HTML here."""
 
 from __future__ import annotations
 

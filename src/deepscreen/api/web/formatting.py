@@ -1,10 +1,6 @@
-"""Template helpers: URLs of named UI routes, and how times and metric values are written.
-
-A time on a page is ``<time datetime="ISO">`` (the ``timetag`` filter) whose text is written in
-UTC words on the server (``Mon 7 Dec 2026, 14:05 UTC``); ``static/ui.js`` rewrites it in the
-browser's time zone with ``Intl.DateTimeFormat`` and how far away it is ("Mon 7 Dec, 14:05
-(in 3 h)"), keeping the ISO time in the attribute and the UTC words in ``title``.
-"""
+"""Template helpers: URLs of named UI routes, and how times and metric values are written (a time
+is a ``<time>`` tag in UTC words that ``static/ui.js`` rewrites in the browser's zone:
+docs/internals/api.md)."""
 
 from __future__ import annotations
 

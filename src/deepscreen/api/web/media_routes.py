@@ -1,11 +1,6 @@
-"""The media of a reviewer's task — the retained copy (or the platform's), its sampled video
-frames — served only to the reviewer holding the task; and the reviewer's wellness-filter
-preferences. The task and appeal pages draw the media with ``templates/_media.html``, which
-reads its panel through the ``media_panel`` template helper registered here.
-
-Media responses carry the type sniffed from the bytes (never a file name), ``Cache-Control:
-no-store``, ``nosniff`` and ``Cross-Origin-Resource-Policy: same-origin``, under the UI's CSP.
-"""
+"""The media of a reviewer's task (retained copy or the platform's, sampled video frames), served
+only to the reviewer holding the task with no-store, nosniff and same-origin headers; the
+wellness-filter preferences; the ``media_panel`` template helper (docs/internals/api.md)."""
 
 from __future__ import annotations
 

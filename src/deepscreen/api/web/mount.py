@@ -1,12 +1,6 @@
 """Build the reviewer UI — its own small FastAPI app under ``/ui`` — and mount it in front of
-the API app (``mount_web_ui``).
-
-Why a separate app in front, not routers of the API app: the API authenticates every request
-by bearer key in ``AccessMiddleware`` before routing, and a browser navigating pages cannot
-send one. The UI app authenticates by its session cookie instead (``web.access``), answers
-errors with pages rather than JSON, sends a strict Content-Security-Policy, and keeps its
-routes out of the API's OpenAPI document. Both share one ``ApiContext``.
-"""
+the API app (``mount_web_ui``); both share one ``ApiContext``. Why a separate app rather than
+routers of the API app: docs/internals/api.md."""
 
 from __future__ import annotations
 

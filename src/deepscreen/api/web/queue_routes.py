@@ -1,9 +1,6 @@
-"""The queue and appeals pages, claiming (by button or the <kbd>c</kbd> key: ``static/ui.js``),
-and the thumbnails of their task rows — through ``service.review_hosted``, as the API does.
-
-Claiming remembers the queue it drew from (``?queue=`` on the task page, a hidden field of its
-decision form), so that "decide and next" claims the next task of the same queue.
-"""
+"""The queue and appeals pages, claiming (by button or the <kbd>c</kbd> key) and the thumbnails of
+their task rows, through ``service.review_hosted`` as the API does. A claim remembers its queue
+(``?queue=``) so that "decide and next" claims from the same queue."""
 
 from __future__ import annotations
 

@@ -1,13 +1,6 @@
-"""Signed session cookies and the CSRF tokens bound to them (HMAC-SHA256, stdlib only).
-
-A cookie is ``<payload>.<mac>``: the payload is base64url JSON (session id, expiry, and for a
-signed-in session the API key id and role — never the key itself), the MAC an HMAC-SHA256 of
-the payload. A form's CSRF token is an HMAC of the session id, so it is valid only with the
-cookie it was issued for. Not a store: the signer keeps nothing. A session ends when it
-expires, when its key is revoked, or when it is logged out — the logout records the session id
-in the database's revoked sessions (``HostedStores.sessions``), so a copy of the cookie is
-refused too; ``web.access.current_session`` checks both on every request.
-"""
+"""Signed session cookies and the CSRF tokens bound to them (HMAC-SHA256, stdlib only): the cookie
+format, why the signer stores nothing, and how a session ends (revoked on logout in the
+database) are in docs/internals/api.md."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 """A claimed task (evidence, lease, the action picker), and deciding, resolving, renewing or
-releasing it — through ``service.review_hosted``, as the API does: the session's API key is the
-reviewer, and every change is audited. A decision or resolution submitted "and next" (the
-default button, <kbd>Enter</kbd>) claims the next task of the same queue and opens it; "and
-back to queue" returns to the queue page. (The queue pages and claiming: ``queue_routes``.)"""
+releasing it through ``service.review_hosted``, audited, as the reviewer of the session's key;
+"and next" (the default) claims and opens the next task of the same queue."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""What a task page shows, built from service calls only: a claimed task with its evidence,
-the actions a violation may take, and for an appeal the decision and review appealed against.
-Plain values for the templates; no HTML here. (Queue pages: ``queue_views``; the dashboard:
-``dashboard_views``.)"""
+"""What a task page shows, built from service calls only: a claimed task with its evidence, the
+actions a violation may take, and for an appeal the decision and review appealed against. Plain
+values for the templates (queue pages: ``queue_views``; dashboard: ``dashboard_views``)."""
 
 from __future__ import annotations
 

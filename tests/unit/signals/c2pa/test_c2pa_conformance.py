@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepscreen.signals.c2pa import C2paDetector
+from deepscreen.signals.c2pa.detector import C2paDetector
 from deepscreen.signals.testing import parametrize_with_checks
 
 

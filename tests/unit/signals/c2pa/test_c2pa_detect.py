@@ -8,9 +8,14 @@ import pytest
 
 from deepscreen.core.media import MediaItem, MediaKind, content_item_id
 from deepscreen.core.signals import SignalResult
-from deepscreen.signals import c2pa_fixtures as fixtures
-from deepscreen.signals.c2pa import NO_MANIFEST, NO_SOURCE_TYPE, REMOTE_MANIFEST, C2paDetector
-from deepscreen.signals.c2pa_test_certs import ORGANIZATION, root_pem
+from deepscreen.signals.c2pa.detector import (
+    NO_MANIFEST,
+    NO_SOURCE_TYPE,
+    REMOTE_MANIFEST,
+    C2paDetector,
+)
+from deepscreen.signals.testing import c2pa_fixtures as fixtures
+from deepscreen.signals.testing.c2pa_certs import ORGANIZATION, root_pem
 
 DETECTOR = C2paDetector()
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from deepscreen.core.media import MediaItem, MediaKind, content_item_id
 from deepscreen.core.signals import SignalResult
-from deepscreen.signals import c2pa_fixtures as fixtures
-from deepscreen.signals.c2pa import C2paDetector
+from deepscreen.signals.c2pa.detector import C2paDetector
+from deepscreen.signals.testing import c2pa_fixtures as fixtures
 
 DETECTOR = C2paDetector()
 SEEDS = ["jpeg", "png", "webp", "mp4", "ingredient"]

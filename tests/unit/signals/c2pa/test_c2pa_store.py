@@ -1,4 +1,4 @@
-"""c2pa_store.read_store on literal manifest-store dicts: origin precedence, flags, odd shapes."""
+"""c2pa.store.read_store on literal manifest-store dicts: origin precedence, flags, odd shapes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from deepscreen.signals.c2pa_store import MAX_LIST, read_store
+from deepscreen.signals.c2pa.store import MAX_LIST, read_store
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 

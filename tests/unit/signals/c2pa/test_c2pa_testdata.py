@@ -12,7 +12,7 @@ import pytest
 
 from deepscreen.core.media import MediaItem, MediaKind, content_item_id
 from deepscreen.core.signals import SignalResult
-from deepscreen.signals.c2pa import NO_MANIFEST, REMOTE_MANIFEST, C2paDetector
+from deepscreen.signals.c2pa.detector import NO_MANIFEST, REMOTE_MANIFEST, C2paDetector
 
 REPO_ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 TESTDATA = REPO_ROOT.parent / "shared" / "testdata" / "c2pa-rs-fixtures"

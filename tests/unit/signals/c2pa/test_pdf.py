@@ -10,8 +10,8 @@ from deepscreen.core.media import MediaKind
 from deepscreen.media import load_media
 from deepscreen.service import scan_bytes
 from deepscreen.settings import Settings
-from deepscreen.signals import c2pa_fixtures
-from deepscreen.signals.c2pa import C2paDetector
+from deepscreen.signals.c2pa.detector import C2paDetector
+from deepscreen.signals.testing import c2pa_fixtures
 
 
 @pytest.fixture(scope="module")

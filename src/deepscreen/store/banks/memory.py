@@ -1,0 +1,129 @@
+"""``InMemoryBankStore``: a full, thread-safe fake of the ``BankStore`` contract."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from deepscreen.core.banks import Bank, BankEntry, BankPurpose, BankRemoval
+from deepscreen.core.errors import BankExists, BankNotFound, StoreUnavailable
+from deepscreen.store.banks.rows import (
+    ENTRY_COLUMNS,
+    check_bank,
+    check_removal,
+    entry_rows,
+    row_entry,
+)
+
+
+class InMemoryBankStore:
+    """Banks in dicts behind a lock; entries pass the same checks as in ``SqlBankStore``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._banks: dict[str, Bank] = {}
+        self._hashes: dict[str, dict[str, int]] = {}  # bank -> hash_hex -> seq
+        self._log: list[tuple[int, BankEntry]] = []
+        self._last_seq = 0  # never reused, even once the last entries are removed
+        self._removed: list[BankRemoval] = []
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"InMemoryBankStore({len(self._banks)} banks, {len(self._log)} entries)"
+
+    def create_bank(self, bank: Bank) -> None:
+        stored = check_bank(bank)
+        with self._lock:
+            self._check_open()
+            if bank.name in self._banks:
+                raise BankExists(f"bank {bank.name!r} already exists")
+            self._banks[bank.name] = stored
+            self._hashes[bank.name] = {}
+
+    def get_bank(self, name: str) -> Bank:
+        with self._lock:
+            self._check_open()
+            return self._bank(name)
+
+    def list_banks(self) -> list[tuple[Bank, int]]:
+        with self._lock:
+            self._check_open()
+            return [(self._banks[n], len(self._hashes[n])) for n in sorted(self._banks)]
+
+    def add_entries(self, bank_name: str, entries: Sequence[BankEntry]) -> int:
+        rows = [dict(zip(ENTRY_COLUMNS, r, strict=True)) for r in entry_rows(bank_name, entries)]
+        with self._lock:
+            self._check_open()
+            self._bank(bank_name)
+            held = self._hashes[bank_name]
+            added = 0
+            for row in rows:
+                if row["hash_hex"] in held:
+                    continue
+                self._last_seq += 1
+                held[row["hash_hex"]] = self._last_seq
+                self._log.append((self._last_seq, row_entry(row)))
+                added += 1
+            return added
+
+    def entries(self, bank_name: str) -> Iterator[BankEntry]:
+        with self._lock:
+            self._check_open()
+            self._bank(bank_name)
+            log = list(self._log)  # a snapshot: later writes are not seen
+        return (e for _, e in log if e.bank == bank_name)
+
+    def entries_since(self, seq: int | None) -> Iterator[tuple[int, BankEntry]]:
+        with self._lock:
+            self._check_open()
+            log = list(self._log)
+        return ((s, e) for s, e in log if seq is None or s > seq)
+
+    def remove_item_entries(
+        self,
+        item_id: str,
+        *,
+        purpose: BankPurpose,
+        removed_at: datetime,
+        removed_by: str,
+        reason: str,
+    ) -> list[BankRemoval]:
+        at = check_removal(removed_at, removed_by, reason)
+        with self._lock:
+            self._check_open()
+            gone = {
+                seq
+                for seq, e in self._log
+                if e.item_id == item_id and self._banks[e.bank].purpose is BankPurpose(purpose)
+            }
+            removed = [
+                BankRemoval(entry, at, removed_by, reason)
+                for seq, entry in self._log
+                if seq in gone
+            ]
+            for removal in removed:
+                del self._hashes[removal.entry.bank][removal.entry.hash_hex]
+            self._log = [(seq, e) for seq, e in self._log if seq not in gone]
+            self._removed.extend(removed)
+            return removed
+
+    def removals(self, bank_name: str) -> list[BankRemoval]:
+        with self._lock:
+            self._check_open()
+            self._bank(bank_name)
+            return [r for r in self._removed if r.entry.bank == bank_name]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+
+    def _bank(self, name: str) -> Bank:
+        try:
+            return self._banks[name]
+        except KeyError:
+            raise BankNotFound(f"bank {name!r} does not exist") from None
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreUnavailable("in-memory bank store is closed")

@@ -1,0 +1,2 @@
+"""The review queue (tasks under leases): port, in-memory fake, SQL adapter and statements,
+contract kit with a claim race (``testing``)."""

@@ -1,0 +1,245 @@
+"""``InMemoryReviewQueue``: a full, thread-safe fake of the ``ReviewQueueStore`` contract."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from deepscreen.core.errors import StoreUnavailable, TaskNotFound
+from deepscreen.core.tasks import QueueCount, ReviewTask, TaskKind, TaskStatus
+from deepscreen.store.review.rows import (
+    NOT_AWARE,
+    STATUS_ORDER,
+    check_lease,
+    check_page,
+    check_reviewer,
+    claim_order,
+    done_payload,
+    lease_error,
+    new_task_row,
+    not_claimable,
+    row_task,
+    selected,
+)
+from deepscreen.store.times import require_aware_datetime
+
+_replace = dataclasses.replace
+
+
+class InMemoryReviewQueue:
+    """Tasks in a dict behind one lock: every call is atomic, so no claim can race another.
+
+    Tasks pass the same checks and JSON round trip as in ``SqlReviewQueue``.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tasks: dict[str, ReviewTask] = {}
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"InMemoryReviewQueue({len(self._tasks)} tasks)"
+
+    def add(self, tasks: Sequence[ReviewTask]) -> int:
+        stored = [row_task(new_task_row(t)) for t in tasks]
+        with self._open():
+            return self._put(stored)
+
+    @contextmanager
+    def holding(self) -> Iterator[Callable[[Sequence[ReviewTask]], int]]:
+        """Hold the queue's lock and give the function that adds checked tasks (as ``add``
+        stores them: ``row_task(new_task_row(task))``) under it. ``InMemoryEventStore``
+        writes an item's events and its routed tasks inside this: the in-memory twin of the
+        one transaction of ``SqlEventStore.record_item``."""
+        with self._open():
+            yield self._put
+
+    def claim_next(
+        self,
+        reviewer: str,
+        *,
+        now: datetime,
+        lease_seconds: float,
+        queues: Collection[str] | None = None,
+        kinds: Collection[TaskKind] | None = None,
+    ) -> ReviewTask | None:
+        check_reviewer(reviewer)
+        now, lease = require_aware_datetime(now, "now", NOT_AWARE), check_lease(lease_seconds)
+        queue_names, kind_names = selected(queues, "queues"), selected(kinds, "kinds")
+        with self._open():
+            candidates = [
+                t
+                for t in self._tasks.values()
+                if t.claimable_by(reviewer, now)
+                and (queue_names is None or t.queue in queue_names)
+                and (kind_names is None or t.kind.value in kind_names)
+            ]
+            if not candidates:
+                return None
+            return self._claimed(min(candidates, key=claim_order), reviewer, now, lease)
+
+    def claim(
+        self, task_id: str, reviewer: str, *, now: datetime, lease_seconds: float
+    ) -> ReviewTask:
+        check_reviewer(reviewer)
+        now, lease = require_aware_datetime(now, "now", NOT_AWARE), check_lease(lease_seconds)
+        with self._open():
+            task = self._get(task_id)
+            if not task.claimable_by(reviewer, now):
+                raise not_claimable(task, reviewer, now)
+            return self._claimed(task, reviewer, now, lease)
+
+    def renew(
+        self, task_id: str, reviewer: str, *, now: datetime, lease_seconds: float
+    ) -> ReviewTask:
+        now, lease = require_aware_datetime(now, "now", NOT_AWARE), check_lease(lease_seconds)
+        until = now + timedelta(seconds=lease)
+        return self._update_held(task_id, reviewer, now, "renew", lease_expires_at=until)
+
+    def release(self, task_id: str, reviewer: str, *, now: datetime) -> ReviewTask:
+        now = require_aware_datetime(now, "now", NOT_AWARE)
+        return self._update_held(
+            task_id,
+            reviewer,
+            now,
+            "release",
+            status=TaskStatus.OPEN,
+            claimed_by=None,
+            lease_expires_at=None,
+        )
+
+    def complete(
+        self, task_id: str, reviewer: str, *, now: datetime, outcome: Mapping[str, Any]
+    ) -> ReviewTask:
+        now = require_aware_datetime(now, "now", NOT_AWARE)
+        with self._open():
+            task = self._get(task_id)
+            if not task.held_by(reviewer, now):
+                raise lease_error(task, reviewer, now, "complete")
+            payload = json.loads(done_payload(task.payload, outcome, task_id))
+            done = _replace(
+                task,
+                status=TaskStatus.DONE,
+                completed_at=now,
+                completed_by=reviewer,
+                payload=payload,
+            )
+            self._tasks[task_id] = done
+            return done
+
+    def get(self, task_id: str) -> ReviewTask:
+        with self._open():
+            return self._get(task_id)
+
+    def list_tasks(
+        self,
+        *,
+        queues: Collection[str] | None = None,
+        statuses: Collection[TaskStatus] | None = None,
+        kinds: Collection[TaskKind] | None = None,
+        item_id: str | None = None,
+        completed_by: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[ReviewTask]:
+        check_page(limit, offset)
+        wanted = {
+            "queue": selected(queues, "queues"),
+            "status": selected(statuses, "statuses"),
+            "kind": selected(kinds, "kinds"),
+        }
+        with self._open():
+            found = [
+                t
+                for t in self._tasks.values()
+                if all(v is None or str(getattr(t, k)) in v for k, v in wanted.items())
+                and (item_id is None or t.item_id == item_id)
+                and (completed_by is None or t.completed_by == completed_by)
+            ]
+        return sorted(found, key=claim_order)[offset : offset + limit]
+
+    def overdue(
+        self,
+        *,
+        now: datetime,
+        queues: Collection[str] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[ReviewTask]:
+        now = require_aware_datetime(now, "now", NOT_AWARE)
+        check_page(limit, offset)
+        names = selected(queues, "queues")
+        with self._open():
+            late = [
+                t
+                for t in self._tasks.values()
+                if t.overdue(now) and (names is None or t.queue in names)
+            ]
+        late.sort(key=lambda t: (t.due_at, t.task_id))
+        return late[offset : offset + limit]
+
+    def counts(self, *, now: datetime) -> list[QueueCount]:
+        now = require_aware_datetime(now, "now", NOT_AWARE)
+        tally: dict[tuple[str, TaskStatus], list[int]] = {}
+        with self._open():
+            for t in self._tasks.values():
+                entry = tally.setdefault((t.queue, t.status), [0, 0])
+                entry[0] += 1
+                entry[1] += t.overdue(now)
+        keys = sorted(tally, key=lambda k: (k[0], STATUS_ORDER[k[1]]))
+        return [QueueCount(q, s, *tally[q, s]) for q, s in keys]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+
+    def _claimed(self, task: ReviewTask, reviewer: str, now: datetime, lease: float) -> ReviewTask:
+        claimed = _replace(
+            task,
+            status=TaskStatus.CLAIMED,
+            claimed_by=reviewer,
+            lease_expires_at=now + timedelta(seconds=lease),
+            claims=task.claims + 1,
+        )
+        self._tasks[task.task_id] = claimed
+        return claimed
+
+    def _update_held(
+        self,
+        task_id: str,
+        reviewer: str,
+        now: datetime,
+        verb: str,
+        **changes: Any,
+    ) -> ReviewTask:
+        with self._open():
+            task = self._get(task_id)
+            if not task.held_by(reviewer, now):
+                raise lease_error(task, reviewer, now, verb)
+            updated = _replace(task, **changes)
+            self._tasks[task_id] = updated
+            return updated
+
+    def _put(self, stored: Sequence[ReviewTask]) -> int:
+        """Add checked tasks, leaving an id already stored as it is; hold the lock."""
+        new = {t.task_id: t for t in reversed(stored) if t.task_id not in self._tasks}
+        self._tasks.update(new)
+        return len(new)
+
+    def _get(self, task_id: str) -> ReviewTask:
+        try:
+            return self._tasks[task_id]
+        except KeyError:
+            raise TaskNotFound(f"no review task {task_id!r}") from None
+
+    @contextmanager
+    def _open(self) -> Iterator[None]:
+        with self._lock:
+            if self._closed:
+                raise StoreUnavailable("in-memory review queue is closed")
+            yield
