@@ -1,25 +1,6 @@
-"""Compare two policies on the same items: side-by-side metrics and paired-bootstrap deltas.
-
-Both inputs are item tables (``ITEM_SCHEMA``) over the same items — typically the stored
-decisions and a counterfactual replay of a candidate policy (``deepscreen.service.replay``).
-Every metric is a ratio of sums over items (or a sum), so one bootstrap replicate is a vector
-of per-item resampling counts ``w`` and every metric of both tables follows from ``w @ X``,
-where ``X`` holds one column per per-item quantity. The resampling is paired (docs/metrics.md,
-'Interval methods'): the same item indices are drawn for the baseline and the candidate in each
-replicate, so the delta's interval reflects only how the two policies differ on the items.
-
-Metrics needing ground truth (precision, recall, false-positive rate, unactioned violating
-content, views before action, exposure, wrongful-action cost, harm) use the labelled items only
-(``violating`` not null); ground truth, views, notices and appeals are the recorded ones in
-both tables.
-
-Costs come from a ``CostModel`` (``deepscreen.impact.costs``, the ``[costs]`` settings) with its
-per-unit semantics: review cost per item (explicit, else per hour × minutes / 60), wrongful-action
-cost per action (``default`` for actions without their own), harm per violating view of the
-segment's severity (``default`` only for segments without a severity). No cost is invented: a
-cost row whose input is missing for an item that needs it is left out, with ``total_cost``, and
-the reason (naming the missing setting) is in ``Comparison.cost_notes``.
-"""
+"""Compare two policies on the same items (item tables aligned on ``item_id``): per metric both
+values, the delta and its paired-bootstrap interval, with cost rows from a ``CostModel``.
+Method and cost rules: docs/internals/impact.md; metrics: docs/metrics.md, 'Policy comparison'."""
 
 from __future__ import annotations
 

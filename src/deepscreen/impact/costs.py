@@ -1,31 +1,6 @@
-"""What the policy cost and what it was worth, from the item table and configured costs (pure).
-
-No cost is a constant here: every figure comes from a ``CostModel`` (the ``[costs]`` settings),
-and a figure whose inputs are not configured is ``None`` with the reason. Each figure names the
-inputs it used, with their values and units, so a reader can redo the arithmetic.
-
-Figures (``cost_report``):
-
-- ``fp_review_cost`` — the seed formula: ``false_positive_rate_flagged`` (the metric table's
-  row: labelled non-violating items the automated decision did not allow ÷ labelled
-  non-violating items) × review cost per item × monthly volume (per month);
-- ``review_labour`` — items a person reviewed (``label_source = 'review'``) × review cost per
-  item; imported labels cost nothing here;
-- ``wrongful_actions`` — labelled non-violating enforced items, per action × the action's
-  wrongful-action cost;
-- ``harm_avoided`` — Σ over enforced violating items of the views after action
-  (``views_total − views_before_action``) × harm per view of the segment's severity. Assumes
-  the views after action were prevented or neutralised by it (stated in the assumptions);
-- ``residual_harm`` — views of violating items never actioned × harm per view;
-- ``viral_incidents`` and ``viral_damage`` — violating items with more than the viral
-  threshold of views that were not actioned before crossing it (never enforced, or
-  ``views_before_action ≥ threshold``), × brand damage per incident;
-- ``net_value`` — harm avoided − review labour − wrongful-action cost.
-
-Quantities that need ground truth count labelled items only; they are scaled to all items by
-the labelled fraction only when ``scale_to_population=True``, which is then stated as an
-assumption (labelled items would have to be a simple random sample of items).
-"""
+"""What the policy cost and what it was worth (``cost_report``), from the item table and a
+``CostModel`` of the ``[costs]`` settings; a figure whose input is unset is None with the reason.
+Figures: docs/metrics.md, 'Cost figures'; notes: docs/internals/impact.md."""
 
 from __future__ import annotations
 
@@ -371,7 +346,7 @@ def cost_report(
     false_positive_rate_source: str | None = None,
     scale_to_population: bool = False,
 ) -> CostReport:
-    """Every figure the inputs allow (see the module doc). ``false_positive_rate`` is the
+    """Every figure the inputs allow (docs/internals/impact.md). ``false_positive_rate`` is the
     period's rate if given (``false_positive_rate_source`` names where it came from), else
     computed from the labelled items as in ``impact.summary``."""
     cols = _Columns.of(items)

@@ -1,46 +1,6 @@
-"""Interval estimates for impact metrics: proportions, bootstraps over items, paired differences.
-
-Everything here is pure numpy/scipy and vectorised; docs/metrics.md, 'Interval methods', describes
-them for users.
-
-Proportions (``proportion``, ``rate_per``, ``proportion_bounds``)
-    Wilson score (default) or Clopper–Pearson intervals. When no success is observed (k = 0,
-    n > 0) the two-sided interval is replaced by the rule of three: the one-sided upper bound
-    ``1 − (1 − confidence)^(1/n)`` (≈ 3/n at 95%) with lower bound 0, ``method="rule_of_three"``.
-    ``proportion_bounds`` accepts non-integer ``k``/``n`` (an effective sample size, e.g. Kish's
-    ``(Σw)²/Σw²`` for a Hájek-weighted share).
-
-Bootstrap over items (``bootstrap_mean``, ``bootstrap_ratio``, ``paired_bootstrap_diff``)
-    Items, not views, are resampled with replacement, ``n_boot`` times, and the interval is the
-    percentile interval of the replicates. A resample of n items is a multinomial draw over the
-    item's *distinct* rows, so the rows are collapsed with their counts first and each replicate
-    is drawn either as ``rng.multinomial(n, counts / n)`` over the distinct rows or, when that is
-    cheaper (distinct rows comparable to n), as n random indices into the sorted rows: both draw
-    from the same bootstrap distribution. The result depends only on the multiset of rows and the
-    seed (never on the input order) and is identical for identical arguments.
-
-    When there are more than ``max_distinct`` distinct rows (continuous values), rows are first
-    grouped into cells of width δ·sd per column (δ from 0.002, doubled until at most
-    ``max_distinct`` cells remain, at most 0.1) and every item takes its cell's mean. Totals, hence
-    the point estimate and the centre of the bootstrap distribution, are unchanged; the variance
-    lost is the within-cell variance, at most δ²/4 of each column's variance (≤ 0.25%, i.e. an
-    interval at most ~0.13% too narrow, at the largest δ; typically < 10⁻⁵).
-
-    The percentile interval is widened to include the point estimate in the rare small-sample case
-    where it does not (a conservative adjustment).
-
-Quantiles (``bootstrap_quantile``, ``quantile_interval_ranks``)
-    Point estimate: the linearly interpolated sample quantile (numpy's default, DuckDB's
-    ``quantile_cont``; the median of 1, 2, 3, 4 is 2.5). Interval (``method="exact"``, default):
-    the bootstrap distribution of an order statistic is known in closed form — with ``N(x)`` items
-    ≤ x, ``P(X*₍ᵣ₎ ≤ x) = P(Binomial(n, N(x)/n) ≥ r)`` — so the percentile interval is read off
-    without resampling (no Monte Carlo error; ``n_boot``/``seed`` unused). The interpolated
-    quantile lies between the order statistics of ranks ⌊(n−1)q⌋+1 and ⌊(n−1)q⌋+2, so the lower
-    bound is the α/2 point of the first and the upper bound the 1−α/2 point of the second: it
-    contains the percentile interval of the interpolated statistic and is at most one order
-    statistic wider on each side. Both bounds are sample values. ``method="resample"`` resamples
-    the distinct values by multinomial draws (uses ``n_boot``/``seed``; cost n_boot × distinct).
-"""
+"""Interval estimates for impact metrics: proportions (Wilson, Clopper–Pearson, rule of three),
+bootstraps over items, exact quantile intervals and paired differences. How they are computed:
+docs/internals/impact.md; for users: docs/metrics.md, 'Interval methods'."""
 
 from __future__ import annotations
 
@@ -268,7 +228,7 @@ def _distinct_rows(rows: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDAr
 def _coarsen(
     rows: NDArray[np.float64], counts: NDArray[np.int64], max_distinct: int
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """At most ``max_distinct`` cells of width δ·sd (see the module docstring), cell means."""
+    """At most ``max_distinct`` cells of width δ·sd (docs/internals/impact.md), cell means."""
     if len(rows) <= max_distinct:
         return rows, counts
     total = counts.sum()

@@ -1,35 +1,5 @@
-"""The item table: one row per item, built from the event log with DuckDB (no Python loops).
-
-Every impact metric is a query over this table. Its columns (``ITEM_SCHEMA``):
-
-- ``item_id``, ``ingested_at``, ``kind``, ``segment`` (the item attribute named by
-  ``segment_attribute``, ``""`` when absent);
-- the automated decision (the first ``DecisionMade``): ``policy_revision``, ``rule_id``,
-  ``action`` (allow · label · downrank · age_gate · remove · review), ``decided_at``;
-- ``score``: the item's risk score — the named signal's score (``score_signal``, e.g.
-  ``ensemble``), else the highest score of any detector that scored; null when all abstained;
-- ``detected_at``: first ``SignalsComputed``; ``notice_at``: first ``NoticeReceived``;
-- ground truth from the latest ``ReviewCompleted``: ``violating`` (null: unlabelled),
-  ``reviewed_at``, ``review_action`` (the action applied after review, if recorded),
-  ``label_source`` (``"import"`` for ``label-import:*`` reviewers, else ``"review"``);
-- ``inclusion_probability`` and ``sample_stratum`` from the latest ``LabelSampled`` (null: the
-  item was not drawn by a recorded sample design);
-- enforcement: ``enforced`` (a restricting action was applied: the automated action is one, or
-  a human review confirmed a violation of an item the decision sent to review or a user
-  reported (a notice received before the review: notice-and-action) — imported labels are
-  ground truth, not enforcement), ``enforced_at``, ``enforced_action``,
-  ``automated`` (enforced by the automated decision alone);
-- exposure: ``views_total`` and ``views_before_action`` (views in windows ending at or before
-  ``enforced_at``; null when never enforced);
-- appeals (latest ``AppealResolved``): ``appeal_received_at``, ``appeal_decided_at``,
-  ``appeal_outcome``.
-
-An appeal that reverses an action (and the ``ItemRestored`` recorded with it) leaves
-``enforced`` true: the action was applied, and the rates built on this table count it as such —
-appeal rate = enforced items appealed ÷ enforced items, overturn rate = reversed ÷ decided
-appeals, restored content is a count of its own (docs/metrics.md, 'Enforcement'; Meta: "restoring a
-post doesn't necessarily mean a mistake was made"). Views before action are unaffected.
-"""
+"""The item table (``ITEM_SCHEMA``): one row per item, built from the event log
+(``EVENTS_SCHEMA``) with one DuckDB query. Columns and rules: docs/internals/impact.md."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""The impact metric table built batch by batch (``MetricAccumulator``), in memory that does not
-grow with the number of items: for item tables too large to hold at once (a simulator's days).
-
-It keeps what ``metrics.metric_table`` derives from the items, never the items: additive sums per
-(period, policy, segment) cell, the quantile metrics' distinct values with their counts per cell,
-and each cell's top of the review queue; the table itself comes from the same metric code.
-"""
+"""The impact metric table built batch by batch (``MetricAccumulator``) without keeping the
+items: cell sums, distinct time values with their counts, each cell's top of the review queue.
+Notes: docs/internals/impact.md."""
 
 from __future__ import annotations
 

@@ -1,46 +1,6 @@
-"""The impact metric table: every number a PM reads, per period, policy revision and segment.
-
-``metric_table(items)`` turns the item table (``deepscreen.impact.items.ITEM_SCHEMA``, one row per
-item) into a long table, one row per (period, policy_revision, segment, metric), with the value, a
-95% interval where one is meaningful, the sample size the estimate rests on and the metric's
-definition (``METRICS``, documented in docs/metrics.md, 'Impact metric table'). Conventions:
-
-- **Cohorts by ingestion.** Every metric of a row is computed over the items *ingested* in the
-  row's period (UTC): an item uploaded on 30 September and removed on 1 October counts, with its
-  removal, its views and its appeal, in September. Ratios are then always between counts of the
-  same items. Periods: ``day`` (``2026-10-03``), ``week`` (ISO 8601, ``2026-W41``; the first days
-  of January can belong to the previous ISO year), ``month`` (``2026-10``) or ``all``.
-- **Groups.** Each period has an ``all``/``all`` rollup row set; ``by_policy`` adds one set per
-  policy revision (segment ``all``) and ``by_segment`` one per segment (policy ``all``); they are
-  not crossed. A missing policy revision (no decision yet) or segment is the group ``""``. A
-  segment or revision literally named ``all`` would be indistinguishable from the rollup.
-- **Ground truth** is ``violating`` (the latest review or imported label); unlabelled items are
-  left out of every quality metric. When a labelled item carries an ``inclusion_probability`` π
-  (it was drawn by a recorded sample design), it weighs 1/π and estimates are Hájek ratios
-  (docs/metrics.md, 'How to read a metric row'); labelled items without π weigh 1, i.e. they are
-  treated as labelled with certainty (every queued item is reviewed). Without any π, plain shares
-  over labelled items assume the unlabelled items are missing at random — which review-queue labels
-  are not (they are selected by score), so unweighted precision/recall then describe the labelled
-  items only.
-- **n** is the number of items the estimate rests on (never views). A value is null, with n = 0,
-  when there is nothing to estimate from: numbers are never invented.
-- **Intervals.** Proportions: Wilson 95%, and at k = 0 the rule of three (lower 0, upper
-  1 − 0.05^(1/n)). Means, view prevalence and Hájek-weighted shares: 95% percentile bootstrap over
-  items (``n_boot`` replicates, seeded per metric and group, see ``intervals``). Quantiles: the
-  exact bootstrap percentile interval of the order statistics. Counts have no interval. With
-  ``bootstrap=False`` every bootstrap interval is left null (the values are unchanged).
-
-Performance: the per-group counts and sums are summed per finest (period, policy, segment) cell
-in numpy, one pass per column (``cell_sums``; ``cells_duckdb`` holds the same sums as SQL, the
-reference the tests compare with), then rolled up to the groups (all these aggregates are
-additive). Items get their cell from the columns' dictionary codes, on two threads when the
-process may use two CPUs. Quantiles read their order statistics through a histogram per cell of a
-log-scaled key and a partition of the few values in each wanted bucket (``order_stats``: exact,
-no sort; one stable sort per grouping set when there are too many cells); bootstraps work on
-numpy arrays grouped with one stable sort per grouping set; there is no Python loop over items.
-The cell sums, the quantiles' order statistics and the review queue's candidates are also what
-``metric_stream.MetricAccumulator`` keeps to build the same table batch by batch.
-"""
+"""The impact metric table (``metric_table``): every number a PM reads, per period, policy
+revision and segment, with intervals and n; CSV, JSON and Parquet writers. Conventions:
+docs/metrics.md, 'How to read a metric row'; how it is computed: docs/internals/impact.md."""
 
 from __future__ import annotations
 
@@ -143,7 +103,7 @@ def metric_table(
     """The metric table (``TABLE_SCHEMA``) of an item table (``ITEM_SCHEMA``).
 
     Rows are ordered by period, policy_revision (the ``all`` rollup first), segment (``all``
-    first) and the metric order of ``METRICS``. See the module docstring for the conventions.
+    first) and the metric order of ``METRICS``. Conventions: docs/internals/impact.md.
     ``metric_stream.MetricAccumulator`` builds the same table (``bootstrap=False``) batch by
     batch.
     """

@@ -1,26 +1,6 @@
-"""Score thresholds per action that minimise expected cost under FPR and review-capacity limits.
-
-The rule is the expected-cost rule of docs/metrics.md, 'Threshold optimiser', applied to the three
-bands a threshold policy makes (``remove ≥ label ≥ review`` thresholds; ``score ≥ t`` acts):
-
-- acting on item *i* with action *a* costs ``(1 − p_i)·c_FP[a] + p_i·(1 − prevented[a])·h_i·V̂_i``
-  (``prevented[a]`` = share of the item's harm the action stops; 1 unless given, which is
-  §5.4's rule ``act iff p·s·V̂·c_harm > (1 − p)·c_FP`` exactly);
-- not acting costs ``p_i·h_i·V̂_i``;
-- review costs the review cost per item and resolves the item (a person decides correctly);
-
-with ``p_i`` the item's score taken as a calibrated probability of violation, ``h_i`` the harm
-per violating view of its segment's severity (``s·c_harm``) and ``V̂_i = views_total``, the
-realised views standing in for the views it would get without action.
-
-The search is exhaustive over a grid: candidate thresholds are cut points between the distinct
-scores (at most ``max_grid`` of them, by quantile), plus "off"; every ordered combination is
-costed at once with numpy (prefix sums over the sorted scores, broadcast over the grid).
-Expected cost and the false-positive rate use the scored labelled items; the review load uses
-every scored item over the period. Among combinations of equal cost the one acting least is
-chosen (highest remove, then label, then review threshold), so raising ``c_FP[remove]`` never
-lowers the chosen remove threshold.
-"""
+"""Score thresholds per action (``remove ≥ label ≥ review``) that minimise expected cost under
+false-positive-rate and review-capacity limits, by exhaustive search over a grid.
+The rule: docs/metrics.md, 'Threshold optimiser'; the search: docs/internals/impact.md."""
 
 from __future__ import annotations
 
@@ -813,7 +793,7 @@ def _assumptions(
             share = prevented[action]
             lines.append(
                 f"a {action} prevents {share:.0%} of an item's harm"
-                + (" (default: the §5.4 rule)" if share == 1.0 else " (given)")
+                + (" (default: acting stops all of its harm)" if share == 1.0 else " (given)")
             )
     if "review" in actions:
         lines.append(

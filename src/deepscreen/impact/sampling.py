@@ -1,24 +1,6 @@
-"""Score-stratified labelling samples: which items to label so that precision, recall and
-prevalence can be estimated without labelling everything (docs/metrics.md, 'Labelling samples').
-
-Design. The item table splits into two populations: **actioned** (``enforced``, or the policy
-sent the item to review) and **non-actioned**. Each is cut into score bins (explicit
-``edges``, default the ``bins``-quantiles of the scores in that population; a null score is
-its own ``no_score`` stratum). ``size`` units are allocated over all strata by Neyman
-allocation ``n_h ∝ N_h·sqrt(p_h(1 − p_h))`` with every ``n_h`` in ``[min(floor, N_h), N_h]``
-(the exact optimum under those bounds: ``n_h = clip(λ·N_h·S_h)``, then largest-remainder
-rounding). ``p_h`` is the stratum's share of violating labels already recorded, smoothed
-towards ``prior`` (``(k_h + 2·prior) / (n_h + 2)``), else ``prior``. Each stratum is a simple
-random sample without replacement of ``n_h`` of its ``N_h`` items.
-
-Exploration (§5.4 item 4). Then ``m = ceil(share·R)`` items are drawn uniformly from the
-``R = N_non − n_non`` non-actioned items not yet drawn. An item of non-actioned stratum ``h``
-is then drawn with probability ``π_h = n_h/N_h + (1 − n_h/N_h)·m/R`` — whichever phase drew
-it — so every non-actioned unit records that ``π_h``, actioned units ``n_h/N_h``. Given the
-``m_h`` exploration units that fell in stratum ``h``, its ``n_h + m_h`` units are a simple
-random sample of the stratum: estimators treat exploration units as members of their score
-stratum (``draw`` says which phase drew them), and ``Σ_h N_h·π_h`` is ``n_non + m``.
-"""
+"""Score-stratified labelling samples (``design_sample``): Neyman allocation over score strata
+of the actioned and non-actioned items, plus a uniform exploration draw, each unit with its π.
+Design: docs/internals/impact.md; for users: docs/metrics.md, 'Labelling samples'."""
 
 from __future__ import annotations
 
@@ -200,8 +182,8 @@ def design_sample(
     edges: Sequence[float] | None = None,
     bins: int = 10,
 ) -> SamplePlan:
-    """Draw a score-stratified sample of ``size`` items plus the exploration share (see the
-    module docstring); ``edges`` and ``bins`` apply when ``items`` is a table, not a frame.
+    """Draw a score-stratified sample of ``size`` items plus the exploration share (design:
+    docs/internals/impact.md); ``edges`` and ``bins`` apply when ``items`` is a table, not a frame.
     Raises ``ValueError`` saying what to change when the inputs cannot work."""
     _check_parameters(size=size, seed=seed, floor=floor, share=exploration_share, prior=prior)
     frame = (

@@ -1,12 +1,6 @@
-"""The impact summary (the demo's headline table): rows of the impact metric table, worded.
-
-Nothing is computed twice: every rate is the metric table's row for the whole store (period,
-policy and segment ``all``) under the same name, label and interval, so the summary, ``deepscreen
-impact``, the report and the API print the same number. The summary adds what a headline needs
-beside it: the automated decisions by action and the flagged confusion counts (both from the
-same item table), and the false-positive review cost, whose rate is the table's
-``false_positive_rate_flagged`` row with its interval carried through.
-"""
+"""The impact summary (the demo's headline table): the metric table's whole-store rows, worded,
+with decisions by action, flagged confusion counts and the false-positive review cost.
+For users: docs/metrics.md, 'Demo summary'; notes: docs/internals/impact.md."""
 
 from __future__ import annotations
 

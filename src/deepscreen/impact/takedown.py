@@ -1,30 +1,6 @@
-"""Takedown compliance (US TAKE IT DOWN Act, EU DSA notices), pure: every figure from the rows of
-the event log — ``(event_type, item_id, occurred_at, JSON payload)`` as the stores export them
-(``EventStore.read_rows`` without its sequence number, or an ``EVENTS_SCHEMA`` Arrow table
-through ``table_rows``).
-
-The ledger (``takedown_ledger``) has one ``Request`` per takedown notice (a ``NoticeReceived``
-with a ``notice_type`` and no ``copy_of``; the same ``notice_id`` recorded twice — an unmatched
-notice matched later — is one request, received when first recorded) and one ``CopyRemoved``
-per copy of a removed item:
-
-- A request's **outcome** is read from its item's log. ``removed``: the item was already
-  removed when the request arrived (an automated ``remove`` decision, or a review that removed
-  it, not restored since), or the first human review at or after the request confirmed a
-  violation and recorded the action ``remove``; ``restricted``: that review applied another
-  restricting action; ``rejected``: it found no violation; ``pending``: no review yet;
-  ``unmatched``: no stored item was found for the reference. Imported labels
-  (``label-import:*``) answer nothing. Time to removal is the review's time minus the request's
-  (0 when the item was already removed).
-- A **copy** is removed in a sweep (a ``NoticeReceived`` with ``copy_of``: a stored item matching
-  the banked hashes, recorded with its removal) or at upload (the item's automated decision
-  was ``remove`` and its hash matched the takedown bank: the evidence names the bank).
-
-``compliance_rows`` turns the ledger into metric rows (``METRICS``): requests by type, unmatched
-and overdue requests, the median time to removal with the exact order-statistic interval of the
-impact metrics, the share removed within the deadline with a Wilson interval (rule of three at
-k = 0), and copies removed.
-"""
+"""Takedown compliance (US TAKE IT DOWN Act, EU DSA notices), pure: the ledger of requests and
+removed copies (``takedown_ledger``) from event-log rows, and its figures (``compliance_rows``).
+Rules: docs/internals/impact.md; figures: docs/takedown.md, 'Compliance figures'."""
 
 from __future__ import annotations
 

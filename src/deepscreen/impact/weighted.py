@@ -1,10 +1,6 @@
-"""Design-based estimates from labelled sample units: stratified and Hájek proportions, and
-the precision and recall of an automated action (docs/metrics.md, 'Labelling samples').
-
-Inputs are per-stratum counts (``StratumCounts``: ``N_h`` items, ``n_h`` labelled, ``k_h``
-violating), built from labelled units with ``stratum_counts``. Every stratum of the population
-needs a labelled unit: leaving one out would silently bias the estimate, so it is refused.
-"""
+"""Design-based estimates from labelled sample units: stratified and Hájek proportions, and the
+precision and recall of an automated action, from per-stratum counts (``StratumCounts``).
+Notes: docs/internals/impact.md; for users: docs/metrics.md, 'Labelling samples'."""
 
 from __future__ import annotations
 

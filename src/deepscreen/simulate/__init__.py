@@ -1,2 +1,3 @@
 """The platform simulator: a seeded, vectorised model of uploads, engagement, detection, review
-and appeals that runs the real policy; every output is labelled simulated."""
+and appeals that runs the real policy on sourced YAML scenarios, with what-if sweeps; every
+output is labelled simulated. Notes: docs/internals/simulate.md."""

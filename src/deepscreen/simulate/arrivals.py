@@ -1,10 +1,5 @@
-"""Upload arrivals: one simulated day of upload times from a Poisson process with an hourly cycle.
-
-The rate is piecewise constant by hour of day: hour ``h`` of day ``d`` receives a Poisson number
-of uploads with mean ``per_day × hourly_cycle[h]``, spread uniformly over that hour. Hours are
-independent, so the day's total is Poisson with mean ``per_day`` (when the cycle sums to 1).
-Times are hours since the simulation start (day 0, hour 0); the day of week has no effect here.
-"""
+"""Upload arrivals: one simulated day of upload times (hours since the start) from a Poisson
+process with an hourly cycle. The model: docs/internals/simulate.md."""
 
 from __future__ import annotations
 

@@ -1,40 +1,6 @@
-"""Engagement: the "lognormal peak" model of each item's views, in closed form.
-
-Model (per item, independent across items):
-
-- **Lifetime views** ``V ~ LogNormal(ln(views_median) + ln(m), views_sigma)``, where ``m`` is
-  ``violating_views_multiplier`` for violating items and 1 otherwise. ``views_median`` is the
-  median lifetime views of a non-violating item; ``views_sigma`` the log-scale spread (the
-  heavy tail: the mean is ``views_median·exp(views_sigma²/2)``); the multiplier is how much more
-  (> 1) or less (< 1) reach violating content gets, all else equal. ``V`` is a float
-  (an expectation-like quantity); counts are rounded only where they are reported.
-- **Timing** of those views: the cumulative share of ``V`` seen by ``t`` hours after upload is
-  ``F(t) = Φ((ln t − ln t_half) / half_sigma)`` for ``t > 0`` and ``0`` for ``t ≤ 0`` (a
-  log-normal distribution of view times, which peaks soon after upload and has a long tail).
-  ``t_half ~ LogNormal(ln(half_views_hours_median), half_views_sigma)`` is the item's time to
-  half its views (``F(t_half) = 0.5``): ``half_views_hours_median`` is the median of ``t_half``
-  over items and ``half_views_sigma`` its log-scale spread (fast and slow items).
-  ``half_sigma`` is the within-item spread of view times in log-hours (the width of the peak):
-  ``F`` goes from 16% to 84% between ``t_half·e^(−half_sigma)`` and ``t_half·e^(half_sigma)``.
-  By default it equals ``half_views_sigma``; pass ``curve_sigma`` to set it separately.
-- **Moderation** applied ``a`` hours after upload with damping ``d ∈ [0, 1]`` (the fraction of
-  the still-to-come views it prevents: 1 for removal, less for a label or a demotion) gives
-  views before action ``V·F(a)``, realised views after ``V·(1 − F(a))·(1 − d)`` and prevented
-  views ``V·(1 − F(a))·d`` (docs/metrics.md: views before action, views prevented).
-
-Why this model: Schneider & Rizoiu (PNAS 120(34) e2307360120, 2023) model engagement as a
-self-exciting (Hawkes) process, where each view or share triggers more, and compute harm
-reduction as a function of moderation delay. This module is a simplification of that process
-chosen for a closed form: an item's expected cumulative views are a fixed S-shaped curve, so
-views before any action time are one ``Φ`` evaluation per item, with no time stepping and no
-event simulation (a million items per call in milliseconds).
-
-Limitation: there is no feedback of moderation on the item's reach beyond ``damping``. In the
-self-exciting process, views prevented early also remove the views they would have triggered,
-so the harm reduction of a delay depends on the branching factor and the cascade's state; here
-an action only scales the remaining share of a pre-drawn total. The curve is deterministic given
-``(V, t_half)``: there is no within-item noise in the timing of views and no second wave.
-"""
+"""Engagement: each item's lifetime views and their timing (the "lognormal peak" model), and the
+views before, after and prevented by a moderation action, in closed form.
+Model, rationale and limits: docs/internals/simulate.md."""
 
 from __future__ import annotations
 
@@ -109,7 +75,7 @@ def draw_engagement(
     half_views_sigma: float,
     curve_sigma: float | None = None,
 ) -> Engagement:
-    """Draw ``n`` items' lifetime views and time to half their views (see the module docstring).
+    """Draw ``n`` items' lifetime views and time to half their views (docs/internals/simulate.md).
 
     ``violating`` is a bool array of length ``n``. Medians and the multiplier must be > 0,
     sigmas ≥ 0 (0 makes the draw deterministic); ``curve_sigma`` (the ``half_sigma`` of the

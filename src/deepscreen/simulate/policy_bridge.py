@@ -1,20 +1,6 @@
-"""Run the real policy bundle on simulated items, fast: evaluate once per distinct input.
-
-A decision is a pure function of its inputs (``policy.evaluate``), and a simulated item's inputs
-take few distinct values: its category, whether it carries declared provenance, and its
-detector score rounded to ``quantum``. So the bundle is evaluated once per distinct combination
-and the decisions are mapped back to every item through a lookup table indexed by the input's
-code (no sort) — the exact production code path, without evaluating a million items one by
-one.
-
-The simulated signals, as a detector would report them:
-- ``declared_signal`` (default ``c2pa``): scored 1.0 (AI declared) for items with declared
-  provenance, else abstains ("no manifest") — every other provenance detector abstains;
-- ``score_signals`` (default ``learned`` and ``ensemble``): the calibrated score once the
-  asynchronous model has run; before that (``score=None``: the synchronous decision at upload)
-  they abstain ("model pending"). The ensemble repeats a declared origin (1.0), as the real one
-  lets declared provenance dominate.
-"""
+"""Run the real policy bundle on simulated items, fast: evaluated once per distinct input
+(category, declared provenance, score step) and mapped back to every item.
+The simulated signals: docs/internals/simulate.md."""
 
 from __future__ import annotations
 

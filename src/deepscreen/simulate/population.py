@@ -1,10 +1,6 @@
 """The uploaded population: each item's category, whether it is AI-generated, violating or
-declared, and the detector score it receives (per-item arrays, drawn in one vectorised pass).
-
-Only AI-generated items can violate: the policy simulated is the deepfake policy, so a violation
-here means violating synthetic media. Violating and declared are drawn independently given AI
-and category (a declared deepfake can still violate, e.g. a labelled impersonation).
-"""
+declared, and its detector score (per-item arrays, drawn in one vectorised pass).
+Notes: docs/internals/simulate.md."""
 
 from __future__ import annotations
 

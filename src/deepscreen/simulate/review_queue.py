@@ -1,47 +1,6 @@
-"""Human review as a discrete-time queue: hourly reviewer capacity, FIFO or priority service
-(docs/metrics.md: time to action, review within SLA, review priority under capacity;
-the QUEST idea of simulating the review system as a queue). Pure numpy; simulated output.
-
-Time is in hours since the simulation start; simulation hour ``h`` is the interval
-``[h, h + 1)`` and hour-of-day ``h % 24``. An item arriving at ``a`` belongs to hour
-``floor(a)`` and can be served in that hour or any later one.
-
-Service, hour by hour (``capacity_h`` items/hour, possibly fractional):
-
-- ``credit_h = carry_h + capacity_h``; the hour serves
-  ``served_h = min(waiting_h, floor(credit_h))`` items (``floor`` with a ``1e-9`` tolerance so
-  that e.g. ten hours of ``0.1`` make one item), where ``waiting_h`` counts the items that
-  arrived before the end of hour ``h`` and were not served before it.
-- ``carry_{h+1} = credit_h − served_h`` if items are still waiting at the end of the hour,
-  else ``0``: the fractional part of capacity carries over as credit while there is work, so
-  ``0.5`` items/hour serves one item every two hours; an hour that ends with an empty queue
-  forfeits its leftover capacity (reviewers cannot bank work for items that have not arrived),
-  and the carry is always below one item.
-- Which items: FIFO (by arrival time, ties by input position), or with ``priority`` the
-  highest priority first (ties by arrival, then input position) among the waiting items —
-  e.g. ``priority_i = p_i · s_pol · V̂_i / h_i`` (§5.4 item 3). The hourly counts do not depend
-  on the order, so backlog and served are the same under FIFO and priority.
-
-Completion time inside the service hour (the exact rule). The ``n`` items served in hour
-``h`` complete in service order ``k = 0..n−1``: item ``k`` starts at
-``s_k = max(h, a_k, t_{k−1})`` (``t_{−1} = h``) and completes at
-``t_k = s_k + (h + 1 − s_k) / (n − k)``, i.e. the rest of the hour after both its arrival and the
-previous completion is split equally among the items still to be served in it. Items that
-arrived before the hour complete at ``h + (k + 1)/n``; the last item of an hour completes at
-``h + 1``; always ``a_k < t_k ≤ h + 1``. The recursion is evaluated in closed form:
-``h + 1 − t_k = (n − k − 1)·w_k`` with ``w_k = min(1/n, min_{j≤k} (h + 1 − s'_j)/(n − j))``,
-``s'_j = max(h, a_j)`` (a running minimum per hour).
-
-Monotonicity (property-tested). With more capacity in any hours (same arrivals), cumulative
-departures are never lower in any hour, so under FIFO no item completes later (up to
-floating-point rounding of the in-hour spread) and, under any order, the backlog is never
-higher. This holds because idle capacity is forfeited only when the queue is empty; carrying
-only ``frac(credit)`` regardless of the queue would not be monotone.
-
-Items arriving at or after the horizon never arrive in the simulation: they are not counted
-in ``backlog`` and have ``completed_at = inf``. Conservation:
-``served.sum() + backlog[-1] == number of arrivals before the horizon``.
-"""
+"""Human review as a discrete-time queue: hourly reviewer capacity, FIFO or priority service,
+backlog and completion times (``simulate_queue``; a span at a time with ``ReviewQueue``).
+The exact rules: docs/internals/simulate.md."""
 
 from __future__ import annotations
 
@@ -114,7 +73,7 @@ def simulate_queue(
     ``arrival_hours``: hours since the simulation start (finite, ``>= 0``, any order).
     ``capacity``: items per simulation hour (finite, ``>= 0``). ``priority``: one value per
     item, higher served first (``None`` = FIFO). ``horizon_hours``: hours to simulate
-    (default and maximum ``len(capacity)``). See the module docstring for the exact rules.
+    (default and maximum ``len(capacity)``). The exact rules: docs/internals/simulate.md.
     """
     arrivals = np.asarray(arrival_hours, dtype=np.float64)
     caps = np.asarray(capacity, dtype=np.float64)

@@ -1,24 +1,6 @@
-"""One simulated run of a scenario under a policy bundle, and replications of it.
-
-Streamed by day (seeded ``[seed, day]``): uploads → items (category, AI, violating, declared)
-→ detector scores → lifetime views and their timing → the real policy at upload (synchronous
-provenance decision) and again when the model score arrives (asynchronous) → automated actions
-apply at that time. Items sent to review join one queue across the whole run (capacity by
-shift, ``review_queue.ReviewQueue`` served a day at a time); a reviewer confirms a violation
-(the reviewer is assumed right) and the item is removed at review completion. Actions stop
-(removal) or damp (label, downrank, age gate: the scenario's damping) the remaining views — the
-closed form of ``engagement.views_outcome``. Appeals are drawn among enforced items.
-
-At the end of each day every item whose outcome is known — all but those still waiting for
-review — becomes a batch of item-table rows (``impact.items.ITEM_SCHEMA``, every item's ground
-truth known) that feeds the impact metric table (``impact.metric_stream.MetricAccumulator``:
-the same definitions and code as for real logs), the cost figures (``impact.costs``, summed
-over batches: every figure but the per-month false-positive review cost is a sum over items)
-and the simulation-only truths (views prevented, viral deepfakes stopped, reviewer backlog).
-Items still waiting carry over to the next day; those never reviewed are final at the end.
-Memory is therefore a day's items plus the review backlog, whatever the number of days
-(``keep_items=True`` also keeps every batch: for tests and small runs).
-"""
+"""One simulated run of a scenario under a policy bundle (``simulate_run``), streamed by day into
+the impact metric table, cost figures and simulation-only truths; replications of it.
+The flow: docs/internals/simulate.md."""
 
 from __future__ import annotations
 

@@ -1,25 +1,6 @@
-"""Scenario: the documented model of a platform that the simulator runs.
-
-A scenario is a YAML file (two ship with deepscreen: ``small`` and ``large``, see
-``shipped_scenarios()``). It describes uploads, content categories, engagement, the detector,
-latencies, human review, what each action prevents, appeals and, optionally, cost inputs. It is
-a *model*, not measurements, and says so in ``simulated_note``, the sentence every simulated
-output prints.
-
-**No number without provenance.** Every section carries ``sources``, a mapping from each of its
-numeric fields to a one-line source of the form ``"<reference>: <text>"`` — e.g.
-``"docs/metrics.md, 'Published figures': …"``, ``"docs/signals.md, 'Learned detector': …"`` — or
-``"assumption: <why>"`` (at least five words of reasoning). Each category carries its own
-``sources``; cost inputs are sourced in the top-level ``cost_sources``. A scenario where a numeric
-field has no source, or a source names a field that is not numeric, is refused with the field named.
-The run controls ``days`` and
-``seed`` are not claims about a platform and need no source.
-
-``load_scenario`` refuses a bad file with one ``ConfigError`` listing every problem with its
-location (dotted path and YAML line). ``Scenario.with_overrides`` applies what-if changes by
-dotted path (or an alias, see ``OVERRIDE_ALIASES``), re-validates, and replaces the source of
-each overridden number with an ``"override: …"`` line that keeps the original source.
-"""
+"""Scenario: the documented model of a platform the simulator runs — a YAML file whose every
+number carries its source; loading, validation and what-if overrides by dotted path.
+Notes: docs/internals/simulate.md."""
 
 from __future__ import annotations
 

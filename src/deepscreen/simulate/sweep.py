@@ -1,24 +1,6 @@
-"""What-if sweeps and policy comparisons on the simulator: orchestration of ``replicate``.
-
-A sweep varies scenario values (``detection_latency=2s,1s``, ``reviewers=3,6``, any dotted path
-of ``Scenario.with_overrides``) and runs every combination — the cartesian product, the first
-value of each sweep first, the first sweep varying slowest — with ``run.replicate``.
-``compare_policies`` runs one scenario under a baseline and a candidate bundle instead.
-
-**Paired deltas.** Replication ``r`` of every combination uses the same seed
-(``scenario.seed + r``, see ``run.replicate``), so it draws the same uploads, items, scores and
-views (common random numbers) — only what the combination changes differs. Each combination's
-delta against the FIRST combination is therefore computed per replication,
-``delta_r = value_r − first_r``, and summarised by its mean and a 95% t-interval over ``r``
-(``run.interval``, n = replications in which both have the metric). Pairing removes the
-replication-to-replication noise both share, so a delta's interval is usually much narrower
-than the difference of the two values' intervals would suggest. An override that changes how
-many random numbers a day draws (e.g. ``uploads.per_day``) de-synchronises the streams: the
-pairing then stays valid but removes less noise. Sweeping ``seed`` would break the pairing and
-is refused.
-
-Every number here is simulated: it describes the scenario's documented model, not a platform.
-"""
+"""What-if sweeps and policy comparisons on the simulator (orchestration of ``run.replicate``),
+with deltas paired by seed against the first combination.
+Notes: docs/internals/simulate.md."""
 
 from __future__ import annotations
 
@@ -256,8 +238,8 @@ def run_sweep(
 ) -> SweepResult:
     """Every combination of ``sweeps`` (see ``combinations``; all validated before the first
     run) under ``bundle``, each with ``replicate(..., replications=replications)``. Deltas in
-    the result are paired against the first combination (module docstring). ``progress`` is
-    called with 1 per simulated day: ``Σ days × replications`` calls in all."""
+    the result are paired against the first combination (docs/internals/simulate.md).
+    ``progress`` is called with 1 per simulated day: ``Σ days × replications`` calls in all."""
     if replications < 1:
         raise ValueError("at least one replication is needed")
     plan = combinations(scenario, sweeps)

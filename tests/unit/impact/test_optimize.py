@@ -118,7 +118,7 @@ def test_label_below_remove_when_a_label_prevents_part_of_the_harm() -> None:
     assert result.chosen.thresholds == {"remove": 0.6, "label": 0.2}
     assert result.chosen.expected_cost == pytest.approx(1 + 3 + 1)
     assert any("a label prevents 50%" in a for a in result.assumptions)
-    # with the plain §5.4 rule a label stops all the harm and is cheaper than a removal, so
+    # by default acting stops all the harm, so a label does and is cheaper than a removal:
     # removal is off; labelling even p=0.1 costs 0.9 < 1 of not acting
     plain = optimize_thresholds(items(rows), costs(), actions=["remove", "label"])
     assert plain.chosen.thresholds == {"remove": OFF, "label": 0.0}
