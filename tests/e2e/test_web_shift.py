@@ -245,7 +245,10 @@ def activate(page: Page, locator: sync_api.Locator) -> None:
 
 def sign_in(page: Page, token: str) -> None:
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    page.keyboard.type(token)  # the key field has autofocus
+    # The key field has autofocus: wait for it (a loaded machine applies it after the heading
+    # shows, and keys typed before then were lost), then type as a person would.
+    expect(page.get_by_label("API key")).to_be_focused()
+    page.keyboard.type(token)
     page.keyboard.press("Enter")
 
 
