@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import shutil
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from deepscreen.impact.items import build_items
 from deepscreen.impact.optimize import ACTIONS, OFF, ThresholdOptimum, optimize_thresholds
 from deepscreen.policy.bundle import load_bundle, policy_files
 from deepscreen.policy.model import ParamSpec, PolicyFile
+from deepscreen.policy.params_edit import set_params
 from deepscreen.policy.testing import PolicyTestReport, run_policy_tests
 from deepscreen.store.events.arrow import events_table
 from deepscreen.store.events.ports import EventStore
@@ -193,74 +193,6 @@ def _normalise(
             raise InvalidInput(f"{param.name} = {value!r} is outside [{low:g}, {OFF:g}]")
         values[action] = value
     return {a: values[a] for a in ACTIONS if a in values}
-
-
-def set_params(text: str, values: Mapping[str, float]) -> str:
-    """``text`` (one policy file) with each param's value replaced in place, keeping every
-    other line and comment; falls back to re-serialising the file if the edit cannot be
-    verified (unusual YAML layouts)."""
-    expected = yaml.safe_load(text) or {}
-    for name, value in values.items():
-        spec = expected["params"][name]
-        if isinstance(spec, dict):
-            spec["value"] = value
-        else:
-            expected["params"][name] = value
-    edited: str | None = text
-    for name, value in values.items():
-        edited = _set_param_text(edited, name, value) if edited is not None else None
-    if edited is not None and yaml.safe_load(edited) == expected:
-        return edited
-    return yaml.safe_dump(expected, sort_keys=False, allow_unicode=True)
-
-
-def _yaml_float(value: float) -> str:
-    text = repr(float(value))
-    return text if "e" not in text and "inf" not in text else yaml.safe_dump(value).split("\n")[0]
-
-
-def _set_param_text(text: str, name: str, value: float) -> str | None:
-    lines = text.splitlines(keepends=True)
-    start = next((n for n, line in enumerate(lines) if re.match(r"params:\s*(#.*)?$", line)), None)
-    if start is None:
-        return None
-    end = next(
-        (n for n in range(start + 1, len(lines)) if re.match(r"[^\s#]", lines[n])), len(lines)
-    )
-    formatted = _yaml_float(value)
-    key = re.compile(rf"(\s+){re.escape(name)}:(.*?)(\r?\n)?$")
-    for n in range(start + 1, end):
-        match = key.match(lines[n])
-        if match is None:
-            continue
-        indent, rest, newline = match.group(1), match.group(2), match.group(3) or ""
-        body = rest.split("#", 1)[0].strip()
-        if not body:  # block mapping: find its `value:` line
-            for q in range(n + 1, end):
-                line = lines[q]
-                if not line.strip() or line.lstrip().startswith("#"):
-                    continue
-                if len(line) - len(line.lstrip()) <= len(indent):
-                    return None
-                found = re.match(r"(\s+value:\s*)([^#\r\n]*?)(\s*(#.*)?)(\r?\n)?$", line)
-                if found:
-                    lines[q] = (
-                        found.group(1) + formatted + (found.group(3) or "") + (found.group(5) or "")
-                    )
-                    return "".join(lines)
-            return None
-        if body.startswith("{"):
-            new_rest, count = re.subn(
-                r"(\bvalue:\s*)([^,}]+)", lambda m: m.group(1) + formatted, rest, count=1
-            )
-            if not count:
-                return None
-            lines[n] = f"{indent}{name}:{new_rest}{newline}"
-            return "".join(lines)
-        comment = rest[len(rest.split("#", 1)[0]) :]
-        lines[n] = f"{indent}{name}: {formatted}" + (f"  {comment}" if comment else "") + newline
-        return "".join(lines)
-    return None
 
 
 def expected_action(score: float, thresholds: Mapping[str, float]) -> str:

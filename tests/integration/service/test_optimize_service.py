@@ -32,7 +32,6 @@ from deepscreen.service.optimize import (
     optimization_document,
     optimize_policy,
     parse_optimization,
-    set_params,
     threshold_params,
     threshold_tests,
     write_candidate_bundle,
@@ -159,24 +158,6 @@ def test_refusals(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="not a threshold param"):
         write_candidate_bundle(default_thresholds_dir(), tmp_path / "b", {"downrank": 0.5})
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "params:\n  remove_min_score:   # note\n    value: 0.5  # keep\n    max: 1.0\n",
-        "params:\n  remove_min_score: 0.5  # keep\nrules: []\n",
-        "params:\n  remove_min_score: {value: 0.5, max: 1.0}  # keep\n",
-        "params: {remove_min_score: 0.5}\n",  # flow style: re-serialised
-    ],
-)
-def test_set_params_edits_in_place(text: str) -> None:
-    edited = set_params(text, {"remove_min_score": 0.75})
-    data = yaml.safe_load(edited)
-    value = data["params"]["remove_min_score"]
-    assert (value["value"] if isinstance(value, dict) else value) == 0.75
-    if "# keep" in text:
-        assert "# keep" in edited
 
 
 def test_expected_action_bands() -> None:
