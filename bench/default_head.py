@@ -33,12 +33,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from deepscreen.adapters.model_fetch import model_config_path, pip_download
 from deepscreen.learn.augment import Augmentation
 from deepscreen.learn.dataset import load_labelled, read_groups, regroup
 from deepscreen.learn.features import extract
 from deepscreen.learn.metrics import tpr_at_fpr
 from deepscreen.learn.train import TrainConfig, fit_and_score, plan_cv
-from deepscreen.service.models import model_config_path, pip_download
 from deepscreen.signals.learned.detector import default_head_path
 from deepscreen.signals.learned.head import load_head
 from deepscreen.signals.learned.normalise import Normalisation

@@ -119,7 +119,7 @@ def main() -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
-    from deepscreen.service.models import model_config_path
+    from deepscreen.adapters.model_fetch import model_config_path
     from deepscreen.signals.models.catalogue import default_models_dir
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -52,7 +52,7 @@ from deepscreen.store.review.memory import InMemoryReviewQueue
 from deepscreen.store.review.ports import ReviewQueueStore
 
 if TYPE_CHECKING:
-    from deepscreen.service.url_fetch import UrlFetcher
+    from deepscreen.adapters.url_fetch import UrlFetcher
     from deepscreen.signals.ensemble import Ensemble
     from deepscreen.signals.vendor.config import VendorConfig
     from deepscreen.store.sql.database import SqlDatabase
@@ -351,7 +351,7 @@ def url_fetcher(settings: Settings) -> UrlFetcher | None:
 
 def _fetcher(settings: Settings, *, concurrency: int = 4) -> UrlFetcher:
     """A fetcher bounded by ``[media]`` and ``[api]`` (size, deadline, redirects, networks)."""
-    from deepscreen.service.url_fetch import UrlFetcher, address_check
+    from deepscreen.adapters.url_fetch import UrlFetcher, address_check
 
     api = settings.api
     try:

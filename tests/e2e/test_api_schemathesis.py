@@ -22,11 +22,11 @@ import schemathesis
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
+from deepscreen.adapters.url_fetch import UrlFetcher
 from deepscreen.api.serving import openapi_app
 from deepscreen.api.testing import ApiHarness, api_harness
 from deepscreen.core.access import Role
 from deepscreen.service.hosted import HostedStores
-from deepscreen.service.url_fetch import UrlFetcher
 from deepscreen.settings import Settings
 from deepscreen.store.access.sql import SqlAuditLog, SqlKeyStore, SqlSessionRevocations
 from deepscreen.store.events.sql import SqlEventStore

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from deepscreen.adapters.url_fetch import UrlFetcher
 from deepscreen.core.access import Principal
 from deepscreen.core.errors import Unauthenticated
 from deepscreen.service.hosted import HostedStores
@@ -15,7 +16,6 @@ from deepscreen.service.ingest_worker import IngestWorker
 from deepscreen.service.keys import KeyVerifier
 from deepscreen.service.media_purge_schedule import MediaPurger
 from deepscreen.service.scan import Services
-from deepscreen.service.url_fetch import UrlFetcher
 from deepscreen.settings import Settings
 
 # Documents the scheme in the OpenAPI; ``AccessMiddleware`` has already checked the key.

@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from PIL import Image, PngImagePlugin
 
+from deepscreen.adapters.url_fetch import UrlFetcher
 from deepscreen.api.app import create_app
 from deepscreen.bootstrap import build, build_hosted
 from deepscreen.core.access import Role
@@ -20,7 +21,6 @@ from deepscreen.core.clock import Clock, system_clock
 from deepscreen.service.hosted import HostedStores, close_all
 from deepscreen.service.keys import KeyVerifier, create_key
 from deepscreen.service.scan import Services
-from deepscreen.service.url_fetch import UrlFetcher
 from deepscreen.settings import Settings
 from deepscreen.store.banks.memory import InMemoryBankStore
 from deepscreen.store.events.ports import EventStore

@@ -11,13 +11,13 @@ from typing import Annotated
 import httpx
 import typer
 
+from deepscreen.adapters.dsa_submission import submit_batch
 from deepscreen.cli.errors import EXIT_CODES_HELP, CliError, ExitCode, domain_errors
 from deepscreen.cli.impact_compare import parse_when
 from deepscreen.cli.options import ConfigOpt, DbOpt, open_services, settings_from
 from deepscreen.report.dsa_transparency import Publication, ReportPeriod
 from deepscreen.service.export_dsa import build_statements, restrictions, write_batches
 from deepscreen.service.export_dsa_transparency import export_transparency
-from deepscreen.service.submit_dsa import submit_batch
 
 app = typer.Typer(
     help="Regulatory exports computed from the event log.",

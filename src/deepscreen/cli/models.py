@@ -20,10 +20,10 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
+from deepscreen.adapters import model_fetch as service
 from deepscreen.bootstrap import models_dir as settings_models_dir
 from deepscreen.cli.errors import domain_errors
 from deepscreen.cli.options import ConfigOpt, settings_from
-from deepscreen.service import models as service
 from deepscreen.signals.models.catalogue import CATALOGUE
 
 

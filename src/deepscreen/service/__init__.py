@@ -1,6 +1,6 @@
 """Use cases every shell calls (CLI, API, engines): scanning, review, appeals, takedowns, banks,
-impact, replay, reports, DSA exports, ingest, keys, reviewer media, learning, the demo; and three
-adapters (URL fetching, DSA submission, model fetching). Notes: docs/internals/service.md."""
+impact, replay, reports, DSA exports, ingest, keys, reviewer media, learning, the demo (the
+adapters they reach are in ``deepscreen.adapters``). Notes: docs/internals/service.md."""
 
 from __future__ import annotations
 

@@ -9,13 +9,13 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
+from deepscreen.adapters.url_fetch import FetchedMedia, UrlFetcher
 from deepscreen.core.access import Principal
 from deepscreen.core.errors import InvalidInput, UrlRefused
 from deepscreen.core.media import AttributeValue
 from deepscreen.service.audit import record_action
 from deepscreen.service.hosted import HostedStores
 from deepscreen.service.scan import ScanOutcome, Services, record_views, scan_bytes
-from deepscreen.service.url_fetch import FetchedMedia, UrlFetcher
 
 MAX_VIEW_OBSERVATIONS = 1000
 

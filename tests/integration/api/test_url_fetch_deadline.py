@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
+from deepscreen.adapters.url_fetch import FetchedMedia, UrlFetcher
 from deepscreen.api.testing import api_harness, png_bytes
 from deepscreen.core.access import Role
 from deepscreen.core.errors import UrlFetchTimedOut
-from deepscreen.service.url_fetch import FetchedMedia, UrlFetcher
 
 ALLOWED = ipaddress.ip_address("127.0.0.2")
 BODY = png_bytes()

