@@ -25,16 +25,13 @@ def set_params(text: str, values: Mapping[str, float]) -> str:
     round_trip.width = 4096  # never re-wrap a line people wrapped (or did not)
     round_trip.indent(mapping=_mapping_indent(text), sequence=sequence or 2, offset=offset or 0)
     document = round_trip.load(text)
-    params = document["params"]
-    for name, value in values.items():
-        if isinstance(params[name], Mapping):
-            params[name]["value"] = float(value)
-        else:
-            params[name] = float(value)
+    _assign(document["params"], values)
     out = io.StringIO()
     round_trip.dump(document, out)
     edited = out.getvalue()
-    if yaml.safe_load(edited) != _expected(text, values):  # the round trip changed meaning
+    expected = yaml.safe_load(text)
+    _assign(expected["params"], values)
+    if yaml.safe_load(edited) != expected:  # the round trip changed meaning
         raise PolicyError(f"setting {', '.join(values)} would change more than those params")
     return edited
 
@@ -48,12 +45,10 @@ def _mapping_indent(text: str) -> int:
     return 2
 
 
-def _expected(text: str, values: Mapping[str, float]) -> Any:
-    data = yaml.safe_load(text)
+def _assign(params: Any, values: Mapping[str, float]) -> None:
+    """Set each param of a loaded ``params`` mapping: ``name: v`` or ``name: {value: v, …}``."""
     for name, value in values.items():
-        spec = data["params"][name]
-        if isinstance(spec, dict):
-            spec["value"] = float(value)
+        if isinstance(params[name], Mapping):
+            params[name]["value"] = float(value)
         else:
-            data["params"][name] = float(value)
-    return data
+            params[name] = float(value)
