@@ -4,6 +4,8 @@ backend errors into the deepscreen error tree."""
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -76,13 +78,34 @@ def _sqlite_engine(url: URL) -> Engine:
     return engine
 
 
+BUSY_TIMEOUT_S = 10.0
+"""How long a SQLite connection waits for another's lock before ``database is locked``."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # answers "memory" for in-memory databases
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    _wal(cursor)  # answers "memory" for in-memory databases
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    """Switch to WAL, retrying while another connection holds the lock: SQLite answers this
+    pragma's contention with an immediate ``database is locked``, without the busy timeout
+    (two processes opening a new database file at once)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.001
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
 
 
 def begin_explicitly(engine: Engine) -> None:
