@@ -106,13 +106,20 @@ def summarise(
     table: pa.Table, items: pa.Table, *, costs: CostInputs | None = None
 ) -> ImpactSummary:
     """The summary of ``table`` (``impact.metrics.TABLE_SCHEMA``; its rows for period, policy
-    and segment ``all`` are used) and the ``items`` it was computed from (``ITEM_SCHEMA``)."""
+    and segment ``all`` are used; a table without them, e.g. by month, is refused with
+    ``ValueError``) and the ``items`` it was computed from (``ITEM_SCHEMA``)."""
     costs = costs or CostInputs()
-    rows = {
-        r["metric"]: r
+    whole = [
+        r
         for r in table.to_pylist()
-        if (r["policy_revision"], r["segment"]) == ("all", "all") and r["metric"] in SUMMARY_METRICS
-    }
+        if (r["period"], r["policy_revision"], r["segment"]) == ("all", "all", "all")
+    ]
+    if table.num_rows and not whole:
+        raise ValueError(
+            "the impact summary needs the metric table's whole-store rows (period, policy and "
+            "segment 'all'): build it with metric_table(..., period='all')"
+        )
+    rows = {r["metric"]: r for r in whole if r["metric"] in SUMMARY_METRICS}
     fpr = rows.get(FP_RATE)
     return ImpactSummary(
         rows=rows,
