@@ -5,9 +5,9 @@ processes); a backend error pauses it for ``poll_s``."""
 from __future__ import annotations
 
 import logging
-import threading
 
 from deepscreen.core.errors import BackendError
+from deepscreen.service.background import BackgroundLoop
 from deepscreen.service.hosted import HostedStores
 from deepscreen.service.ingest import process_next_job
 from deepscreen.service.scan import Services
@@ -26,49 +26,36 @@ class IngestWorker:
         self._stores = stores
         self._lease_s = lease_s
         self._poll_s = poll_s
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop(self._drain_logged, every_s=poll_s, name="deepscreen-ingest")
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._loop.running
 
     def start(self) -> None:
-        if self.running:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="deepscreen-ingest", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def wake(self) -> None:
         """Tell the worker a job was just submitted."""
-        self._wake.set()
+        self._loop.wake()
 
     def stop(self, timeout_s: float | None = 30.0) -> None:
         """Finish the job in hand, then stop (a job not finished stays pending for later)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+        self._loop.stop(timeout_s)
 
     def drain(self) -> int:
         """Process claimable jobs until none is left (or ``stop``); returns how many."""
         done = 0
-        while not self._stop.is_set() and process_next_job(
+        while not self._loop.stopping and process_next_job(
             self._services, self._stores, lease_s=self._lease_s
         ):
             done += 1
         return done
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                self.drain()
-            except BackendError as exc:
-                log.warning("ingest worker paused: %s", exc)
-            except Exception:  # noqa: BLE001 - keep the thread alive; the bug is logged
-                log.exception("ingest worker error")
-            self._wake.wait(self._poll_s)
+    def _drain_logged(self) -> None:
+        try:
+            self.drain()
+        except BackendError as exc:
+            log.warning("ingest worker paused: %s", exc)
+        except Exception:  # noqa: BLE001 - keep the thread alive; the bug is logged
+            log.exception("ingest worker error")

@@ -5,9 +5,9 @@ while ``deepscreen serve`` runs (``[media_store] purge_every_hours``); safe in s
 from __future__ import annotations
 
 import logging
-import threading
 
 from deepscreen.core.clock import Clock
+from deepscreen.service.background import BackgroundLoop
 from deepscreen.service.media_purge import PurgeReport, purge_media
 from deepscreen.service.scan import Services
 
@@ -24,8 +24,7 @@ class MediaPurger:
         self._services = services
         self._every_s = every_s
         self._clock = clock or services.clock
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop(self.run_once, every_s=every_s, name="deepscreen-media-purge")
 
     @property
     def every_s(self) -> float:
@@ -33,23 +32,14 @@ class MediaPurger:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._loop.running
 
     def start(self) -> None:
-        if self.running:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, name="deepscreen-media-purge", daemon=True
-        )
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout_s: float | None = 30.0) -> None:
         """Stop now, or once the purge in hand is done (it is safe to cut short: idempotent)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+        self._loop.stop(timeout_s)
 
     def run_once(self) -> PurgeReport | None:
         """One purge, its counts logged at INFO; None when it failed (logged, not raised)."""
@@ -69,8 +59,3 @@ class MediaPurger:
             report.notes_forgotten,
         )
         return report
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.run_once()
-            self._stop.wait(self._every_s)
