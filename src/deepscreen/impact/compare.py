@@ -15,6 +15,8 @@ import pyarrow as pa
 from deepscreen.core import metrics as definitions
 from deepscreen.core.decisions import Action
 from deepscreen.impact.costs import DEFAULT_KEY, CostModel
+from deepscreen.stats import paired_bootstrap_sums
+from deepscreen.stats.common import check_confidence, check_replicates, finite_quantiles, two_sided
 
 ACTIONS: tuple[str, ...] = tuple(a.value for a in Action)
 
@@ -182,10 +184,8 @@ def compare(
     missing for an item of either table is left out, with the total, and ``cost_notes`` says
     which setting is missing.
     """
-    if n_boot < 1:
-        raise ValueError(f"n_boot must be >= 1, got {n_boot!r}")
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    check_replicates(n_boot)
+    alpha = check_confidence(confidence)
     candidate = _aligned(baseline, candidate)
     n = baseline.num_rows
     columns = _Columns(n)
@@ -204,7 +204,6 @@ def compare(
     matrix = columns.matrix()
     point = matrix.sum(axis=0)[None, :]
     boot = paired_bootstrap_sums(matrix, n_boot=n_boot, seed=seed)
-    alpha = 1.0 - confidence
     rows = []
     for metric in metrics:
         b_value = _evaluate(metric, "b", columns.named, point)[0]
@@ -225,30 +224,6 @@ def compare(
         costs=costs,
         cost_notes=notes,
     )
-
-
-def paired_bootstrap_sums(
-    matrix: np.ndarray, *, n_boot: int, seed: int, chunk_cells: int = 4_000_000
-) -> np.ndarray:
-    """``(n_boot, k)`` column sums of ``matrix`` (``(n, k)``) over bootstrap resamples of rows.
-
-    Each replicate draws ``n`` row indices with replacement; the sums are ``counts @ matrix``
-    where ``counts`` are how often each row was drawn. Replicates are made in chunks of about
-    ``chunk_cells`` (replicates × rows) so memory stays bounded.
-    """
-    n, k = matrix.shape
-    out = np.zeros((n_boot, k))
-    if n == 0 or k == 0:
-        return out
-    rng = np.random.default_rng(seed)
-    per_chunk = max(1, min(n_boot, chunk_cells // n))
-    for start in range(0, n_boot, per_chunk):
-        size = min(per_chunk, n_boot - start)
-        draws = rng.integers(0, n, size=(size, n))
-        draws += (np.arange(size, dtype=draws.dtype) * n)[:, None]
-        counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n)
-        out[start : start + size] = counts.astype(np.float64) @ matrix
-    return out
 
 
 def _aligned(baseline: pa.Table, candidate: pa.Table) -> pa.Table:
@@ -450,12 +425,12 @@ def _evaluate(metric: _Metric, side: str, named: Mapping[str, int], sums: np.nda
 def _row(name: str, base: float, cand: float, deltas: np.ndarray, alpha: float) -> MetricRow:
     if math.isnan(base) or math.isnan(cand):
         return MetricRow(name, _finite(base), _finite(cand), None, None, None, NOT_ESTIMABLE)
-    finite = deltas[~np.isnan(deltas)]
-    if finite.size == 0:
+    bounds = finite_quantiles(deltas, two_sided(alpha))
+    if bounds is None:
         return MetricRow(name, base, cand, cand - base, None, None, NOT_ESTIMABLE)
-    low, high = np.quantile(finite, [alpha / 2, 1 - alpha / 2])
+    low, high = bounds
     verdict = SIGNIFICANT if low > 0 or high < 0 else NO_CHANGE
-    return MetricRow(name, base, cand, cand - base, float(low), float(high), verdict)
+    return MetricRow(name, base, cand, cand - base, low, high, verdict)
 
 
 def _finite(value: float) -> float | None:

@@ -33,7 +33,10 @@ from deepscreen.core.metrics import (
 )
 from deepscreen.impact.cell_sums import cell_sums, numpy_of
 from deepscreen.impact.cells_duckdb import connection as duckdb_connection
-from deepscreen.impact.intervals import (
+from deepscreen.impact.items import ITEM_SCHEMA
+from deepscreen.impact.order_stats import Blocks, GroupOrderStatistics, blocks_of
+from deepscreen.impact.parallel import run_all
+from deepscreen.stats import (
     bootstrap_mean,
     bootstrap_ratio,
     interpolate_order_statistics,
@@ -41,9 +44,6 @@ from deepscreen.impact.intervals import (
     quantile_interval_ranks,
     quantile_ranks,
 )
-from deepscreen.impact.items import ITEM_SCHEMA
-from deepscreen.impact.order_stats import Blocks, GroupOrderStatistics, blocks_of
-from deepscreen.impact.parallel import run_all
 
 Period = Literal["day", "week", "month", "all"]
 PERIODS: tuple[str, ...] = ("day", "week", "month", "all")

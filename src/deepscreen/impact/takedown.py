@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from deepscreen.core import metrics as registry
-from deepscreen.impact.intervals import Interval, bootstrap_quantile, proportion
+from deepscreen.stats import Interval, bootstrap_quantile, proportion
 
 LogRow = tuple[str, str, datetime, str]
 """(event type, item id, occurred at (UTC), JSON payload)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -19,7 +19,10 @@ from sklearn.metrics import (
     roc_auc_score,
     roc_curve,
 )
-from statsmodels.stats.proportion import proportion_confint
+
+from deepscreen.stats import proportion, stratified_indices
+from deepscreen.stats.bootstrap import percentile_if_enough
+from deepscreen.stats.common import check_confidence, check_replicates
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -54,7 +57,6 @@ ECE_BINS = 10
 """Number of equal-width bins used by :func:`evaluate` for ECE and the reliability table."""
 
 _TOLERANCE = 1e-9
-_BATCH_ELEMENTS = 2_000_000
 
 
 # --------------------------------------------------------------------------- results
@@ -223,10 +225,8 @@ def _pair(
 
 
 def _check_bootstrap_args(n_boot: int, level: float) -> None:
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:
-        raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}")
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    check_replicates(n_boot, minimum=0)
+    check_confidence(level, name="level")
 
 
 # --------------------------------------------------------------------------- point metrics
@@ -362,32 +362,6 @@ def pr_points(
 # --------------------------------------------------------------------------- bootstrap
 
 
-def _resample_batches(labels: IntArray, n_boot: int, seed: int) -> Iterator[IntArray]:
-    """Index matrices (one row per resample) stratified by class, for ``n_boot`` rows in all.
-
-    Each row holds, for each class in ascending label order, as many indices drawn with
-    replacement from that class as the class has items. Deterministic for a seed.
-    """
-    rng = np.random.default_rng(seed)
-    groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
-    per_batch = max(1, _BATCH_ELEMENTS // max(labels.size, 1))
-    done = 0
-    while done < n_boot:
-        rows = min(per_batch, n_boot - done)
-        parts = [g[rng.integers(0, g.size, size=(rows, g.size))] for g in groups]
-        yield np.concatenate(parts, axis=1)
-        done += rows
-
-
-def _interval(values: FloatArray, n_boot: int, level: float) -> tuple[float | None, float | None]:
-    """Percentile interval over the finite values; None if under half the resamples gave one."""
-    ok = values[np.isfinite(values)]
-    if n_boot == 0 or 2 * ok.size < n_boot:
-        return None, None
-    low, high = np.percentile(ok, [50.0 * (1.0 - level), 50.0 * (1.0 + level)])
-    return float(low), float(high)
-
-
 def _safe(metric: Metric, labels: IntArray, scores: FloatArray) -> float:
     """``metric(labels, scores)``, or nan if it raises ValueError.
 
@@ -427,13 +401,13 @@ def bootstrap(
     values = np.fromiter(
         (
             _safe(metric, labels[row], scores[row])
-            for batch in _resample_batches(labels, n_boot, seed)
+            for batch in stratified_indices(labels, n_boot, seed)
             for row in batch
         ),
         dtype=np.float64,
         count=n_boot,
     )
-    low, high = _interval(values, n_boot, level)
+    low, high = percentile_if_enough(values, n_boot, level)
     return Estimate(point, low, high)
 
 
@@ -496,7 +470,7 @@ def _boot_metric_values(
     labels: IntArray, scores: FloatArray, n_boot: int, seed: int
 ) -> dict[str, FloatArray]:
     chunks: dict[str, list[FloatArray]] = {key: [] for key in METRIC_KEYS}
-    for idx in _resample_batches(labels, n_boot, seed):
+    for idx in stratified_indices(labels, n_boot, seed):
         batch = _batch_metrics(labels[idx], scores[idx], ECE_BINS)
         for key in METRIC_KEYS:
             chunks[key].append(batch[key])
@@ -507,17 +481,14 @@ def _boot_metric_values(
 
 
 def _rate_estimate(hits: BoolArray, level: float) -> Estimate:
-    """Fraction of ``hits`` with a Wilson score interval (docs/metrics.md, 'Detector evaluation').
+    """Fraction of ``hits`` with the interval of ``stats.proportion`` (docs/metrics.md, 'Detector
+    evaluation'): Wilson, and the rule of three at 0/n (about 14 % for 0 of 20).
 
     Not a bootstrap: a percentile bootstrap of a proportion collapses to [0, 0] at 0/n and to
-    [1, 1] at n/n — "0 false positives among 20 photos, CI 0–0 %" — where Wilson's interval
-    gives the honest upper bound (about 16 % for 0/20).
+    [1, 1] at n/n — "0 false positives among 20 photos, CI 0–0 %".
     """
-    count, total = int(hits.sum()), int(hits.size)
-    low, high = proportion_confint(count, total, alpha=1 - level, method="wilson")
-    low = 0.0 if count == 0 else max(0.0, float(low))  # statsmodels leaves ~1e-17 residues
-    high = 1.0 if count == total else min(1.0, float(high))
-    return Estimate(float(hits.mean()), low, high)
+    rate = proportion(int(hits.sum()), int(hits.size), confidence=level)
+    return Estimate(rate.value, rate.low, rate.high)
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -594,7 +565,8 @@ def evaluate(
     stratified by class (see :func:`bootstrap`; the same seed gives the same resamples).
     Per source (if ``sources`` is given, one name per item): recall at ``threshold`` over that
     source's AI items and false-positive rate at ``threshold`` over its real items, each with a
-    Wilson interval (a bootstrap interval of a proportion is degenerate at 0/n and n/n).
+    Wilson interval, rule of three at 0/n (a bootstrap interval of a proportion is degenerate
+    at 0/n and n/n).
     """
     labels, values = _pair(y, scores, unit=True, both_classes=True)
     if not math.isfinite(threshold):
@@ -617,7 +589,7 @@ def evaluate(
     }
     boot_values = _boot_metric_values(labels, values, n_boot, seed)
     metrics = {
-        key: Estimate(points[key], *_interval(boot_values[key], n_boot, level))
+        key: Estimate(points[key], *percentile_if_enough(boot_values[key], n_boot, level))
         for key in METRIC_KEYS
     }
 

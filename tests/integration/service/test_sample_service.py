@@ -17,10 +17,10 @@ from deepscreen.core.clock import ManualClock
 from deepscreen.core.errors import InvalidInput
 from deepscreen.core.events import Event, LabelSampled
 from deepscreen.impact.items import build_items
-from deepscreen.impact.weighted import precision_of_action, stratum_counts
 from deepscreen.service import record_ground_truth, scan_bytes
 from deepscreen.service.sample import CSV_COLUMNS, draw_sample, write_sample_csv
 from deepscreen.settings import load_settings
+from deepscreen.stats.weighted import precision_of_action, stratum_counts
 from deepscreen.store.events.arrow import events_table
 from deepscreen.store.events.memory import InMemoryEventStore
 

@@ -17,7 +17,6 @@ from deepscreen.impact.compare import (
     SIGNIFICANT,
     compare,
     definition,
-    paired_bootstrap_sums,
 )
 from deepscreen.impact.costs import CostModel
 from deepscreen.impact.items import ITEM_SCHEMA
@@ -267,15 +266,6 @@ def test_table_and_dict_outputs_carry_definitions() -> None:
 def test_same_seed_same_intervals() -> None:
     first = compare(BASELINE, CANDIDATE, n_boot=300, seed=1).to_table()
     assert first.equals(compare(BASELINE, CANDIDATE, n_boot=300, seed=1).to_table())
-
-
-def test_bootstrap_sums_are_sums_over_resampled_rows() -> None:
-    matrix = np.arange(24, dtype=np.float64).reshape(8, 3)
-    sums = paired_bootstrap_sums(matrix, n_boot=50, seed=9)
-    draws = np.random.default_rng(9).integers(0, 8, size=(50, 8))
-    np.testing.assert_array_equal(sums, matrix[draws].sum(axis=1))
-    chunked = paired_bootstrap_sums(np.ones((8, 1)), n_boot=50, seed=9, chunk_cells=16)
-    assert (chunked == 8).all()  # every replicate draws n rows, in any chunking
 
 
 @pytest.mark.slow

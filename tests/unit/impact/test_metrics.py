@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
-from deepscreen.impact.intervals import proportion_bounds
 from deepscreen.impact.items import ITEM_SCHEMA
 from deepscreen.impact.metrics import (
     METRICS,
@@ -29,6 +28,7 @@ from deepscreen.impact.metrics import (
     to_parquet,
     to_records,
 )
+from deepscreen.stats import proportion_bounds
 
 T0 = datetime(2026, 10, 1, 12, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -478,7 +478,7 @@ def test_time_to_action_from_detection_ingestion_or_notice() -> None:
 
 
 def test_time_interval_is_the_exact_bootstrap_percentile_interval() -> None:
-    from deepscreen.impact.intervals import bootstrap_quantile
+    from deepscreen.stats import bootstrap_quantile
 
     hours = [0.5, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89]
     rows = [enforced(i, at=T0 + h * H) for i, h in enumerate(hours)]

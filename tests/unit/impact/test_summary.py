@@ -9,7 +9,6 @@ import pytest
 from deepscreen.core.decisions import Action, Decision
 from deepscreen.core.events import DecisionMade, ItemIngested, ReviewCompleted, Verdict
 from deepscreen.core.media import MediaKind
-from deepscreen.impact.estimate import wilson
 from deepscreen.impact.items import build_items
 from deepscreen.impact.metrics import metric_table
 from deepscreen.impact.summary import SUMMARY_METRICS, CostInputs, summarise
@@ -17,20 +16,6 @@ from deepscreen.store.events.arrow import events_table
 from deepscreen.store.events.memory import InMemoryEventStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def test_wilson_matches_textbook_value() -> None:
-    # Wilson 95% for 8/10: (0.4902, 0.9433) (Newcombe 1998, Table I).
-    r = wilson(8, 10)
-    assert r.value == pytest.approx(0.8)
-    assert r.ci_low == pytest.approx(0.4902, abs=1e-4)
-    assert r.ci_high == pytest.approx(0.9433, abs=1e-4)
-
-
-def test_wilson_has_no_estimate_when_n_is_zero() -> None:
-    assert wilson(0, 0).value is None
-    with pytest.raises(ValueError):
-        wilson(3, 2)
 
 
 def events_for(item: str, action: Action, violating: bool | None):

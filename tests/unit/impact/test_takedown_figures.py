@@ -22,7 +22,6 @@ from deepscreen.core.events import (
     Verdict,
 )
 from deepscreen.core.signals import SignalResult
-from deepscreen.impact.intervals import bootstrap_quantile, proportion
 from deepscreen.impact.items import EVENTS_SCHEMA
 from deepscreen.impact.takedown import (
     METRICS,
@@ -31,6 +30,7 @@ from deepscreen.impact.takedown import (
     table_rows,
     takedown_ledger,
 )
+from deepscreen.stats import bootstrap_quantile, proportion
 from deepscreen.store.events.codec import encode_event
 from deepscreen.store.events.testing import item_events, make_decision
 

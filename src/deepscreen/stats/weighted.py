@@ -1,6 +1,6 @@
 """Design-based estimates from labelled sample units: stratified and Hájek proportions, and the
 precision and recall of an automated action, from per-stratum counts (``StratumCounts``).
-Notes: docs/internals/impact.md; for users: docs/metrics.md, 'Labelling samples'."""
+Notes: docs/internals/stats.md; for users: docs/metrics.md, 'Labelling samples'."""
 
 from __future__ import annotations
 
@@ -11,7 +11,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.stats import norm
+
+from deepscreen.stats.common import (
+    Seed,
+    check_confidence,
+    check_replicates,
+    finite_quantiles,
+    generator,
+    two_sided,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +138,7 @@ def stratified_proportion(
     A stratum labelled in full contributes no variance; one with a single labelled unit (of
     more) contributes the bound ``W_h² (1 − 1/N_h)/4``, as its variance cannot be estimated.
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     if not counts:
         raise ValueError("no strata: nothing to estimate")
     empty = [c.name for c in counts if c.labelled == 0 and c.population_size > 0]
@@ -162,7 +172,7 @@ def recall_of_action(
     *,
     confidence: float = 0.95,
     replicates: int = 2000,
-    seed: int = 0,
+    seed: Seed = 0,
 ) -> RecallEstimate:
     """Share of violating items the action reached: ``TP̂ = N_act·precision``,
     ``FN̂ = Σ_h N_h^non p̂_h^non``, recall ``= TP̂/(TP̂ + FN̂)``.
@@ -177,8 +187,7 @@ def recall_of_action(
             "violations (false negatives) are only found there. Draw a sample with its "
             "non_actioned strata (deepscreen sample) and label it."
         )
-    if replicates < 100:
-        raise ValueError(f"replicates must be >= 100, got {replicates!r}")
+    check_replicates(replicates, minimum=100, name="replicates")
     precision = precision_of_action(actioned, confidence=confidence)
     missed = stratified_proportion(non_actioned, confidence=confidence, method="stratified")
     n_act = sum(c.population_size for c in actioned)
@@ -186,18 +195,20 @@ def recall_of_action(
     tp, fn = n_act * precision.value, n_non * missed.value
     if tp + fn == 0:
         raise ValueError("no labelled unit is violating: recall is undefined (0/0)")
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     boot_tp = _bootstrap_totals(precision.strata, replicates, rng)
     boot_fn = _bootstrap_totals(missed.strata, replicates, rng)
     with np.errstate(invalid="ignore", divide="ignore"):
         boot = boot_tp / (boot_tp + boot_fn)
+    bounds = finite_quantiles(boot, two_sided(1 - confidence))
+    if bounds is None:
+        raise ValueError("no bootstrap replicate of recall is defined (0/0 in every one)")
+    low, high = bounds
     boot = boot[np.isfinite(boot)]
-    alpha = 1 - confidence
-    low, high = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
     return RecallEstimate(
         value=tp / (tp + fn),
-        low=float(low),
-        high=float(high),
+        low=low,
+        high=high,
         se=float(np.std(boot, ddof=1)),
         n=precision.n + missed.n,
         method="stratified ratio, rescaled stratified bootstrap (percentile)",
@@ -219,7 +230,7 @@ def hajek_proportion(
     """``p̂ = Σ w_i y_i / Σ w_i`` for an unequal-probability sample, ``w_i = v_i/π_i`` (views
     over inclusion probability, or ``1/π_i`` per item). Linearisation variance
     ``n/(n − 1)·Σ (w_i (y_i − p̂))² / (Σ w)²``; ``ESS = (Σ w)²/Σ w²``."""
-    _check_confidence(confidence)
+    check_confidence(confidence)
     ys = np.asarray(y, dtype=float)
     ws = np.asarray(weights, dtype=float)
     if ys.shape != ws.shape or ys.ndim != 1 or len(ys) == 0:
@@ -250,10 +261,11 @@ def _stratum_estimate(c: StratumCounts, total: int) -> StratumEstimate:
 
 def _bootstrap_totals(
     strata: Sequence[StratumEstimate], replicates: int, rng: np.random.Generator
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Replicates of ``Σ_h N_h p*_h``: resampling ``n_h`` binary labels with replacement is a
     binomial draw; rescaling by ``sqrt(n_h (1 − f_h)/(n_h − 1))`` gives each replicate the
-    finite-population-corrected variance (a single unit gets the 1/4 bound, like above)."""
+    finite-population-corrected variance (a single unit gets the 1/4 bound, like above).
+    Not the item bootstrap of ``stats.bootstrap``: a parametric, rescaled (Rao–Wu) one."""
     total = np.zeros(replicates)
     for s in strata:
         n, p = s.labelled, s.proportion
@@ -271,8 +283,3 @@ def _bootstrap_totals(
 def _normal_interval(value: float, se: float, confidence: float) -> tuple[float, float]:
     z = float(norm.ppf(1 - (1 - confidence) / 2))
     return max(0.0, value - z * se), min(1.0, value + z * se)
-
-
-def _check_confidence(confidence: float) -> None:
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")

@@ -11,19 +11,21 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from deepscreen.impact import intervals
-from deepscreen.impact.intervals import (
+from deepscreen.stats import (
     Difference,
     Interval,
+    ProportionMethod,
     bootstrap_mean,
     bootstrap_quantile,
     bootstrap_ratio,
     paired_bootstrap_diff,
+    paired_bootstrap_sums,
     proportion,
     proportion_bounds,
     quantile_interval_ranks,
     rate_per,
 )
+from deepscreen.stats import bootstrap as engine
 
 # --------------------------------------------------------------------------- proportions
 
@@ -55,7 +57,7 @@ def test_wilson_by_hand_one_of_four() -> None:
 
 @pytest.mark.parametrize("n", [1, 5, 30, 1000])
 @pytest.mark.parametrize("method", ["wilson", "clopper_pearson"])
-def test_rule_of_three_at_zero(n: int, method: intervals.ProportionMethod) -> None:
+def test_rule_of_three_at_zero(n: int, method: ProportionMethod) -> None:
     interval = proportion(0, n, method=method)
     assert interval.value == 0.0 and interval.low == 0.0
     assert interval.high == pytest.approx(1 - 0.05 ** (1 / n))
@@ -155,8 +157,8 @@ def test_both_resampling_schemes_match_the_normal_theory_spread(values: np.ndarr
     """Many items over few distinct values take the multinomial path; few items over many
     distinct values the index path: both must reproduce the bootstrap standard error s/√n."""
     x = values.astype(float)
-    rows, counts = intervals._distinct_rows(x[:, None])
-    sums = intervals._replicate_sums(rows, counts, 4000, np.random.default_rng(0))
+    rows, counts = engine.distinct_rows(x[:, None])
+    sums = engine.replicate_sums(rows, counts, 4000, np.random.default_rng(0))
     means = sums[:, 0] / len(x)
     assert means.mean() == pytest.approx(x.mean(), rel=0.01)
     assert means.std() == pytest.approx(x.std() / math.sqrt(len(x)), rel=0.05)
@@ -191,8 +193,8 @@ def test_bootstrap_rejects_missing_values_and_bad_arguments() -> None:
 def test_coarsening_keeps_totals_and_width() -> None:
     rng = np.random.default_rng(5)
     x = rng.lognormal(1, 1.2, 20_000)
-    rows, counts = intervals._distinct_rows(x[:, None])
-    coarse_rows, coarse_counts = intervals._coarsen(rows, counts, 256)
+    rows, counts = engine.distinct_rows(x[:, None])
+    coarse_rows, coarse_counts = engine.coarsen(rows, counts, 256)
     assert len(coarse_rows) <= 256
     assert coarse_counts.sum() == len(x)
     assert coarse_counts @ coarse_rows[:, 0] == pytest.approx(x.sum(), rel=1e-12)
@@ -221,6 +223,15 @@ def test_large_bootstrap_is_fast() -> None:
     assert (mean.high - mean.low) / 2 == pytest.approx(half, rel=0.15)  # type: ignore[operator]
     assert median.low < median.value < median.high  # type: ignore[operator]
     assert p90.low < p90.value < p90.high  # type: ignore[operator]
+
+
+def test_bootstrap_sums_are_sums_over_resampled_rows() -> None:
+    matrix = np.arange(24, dtype=np.float64).reshape(8, 3)
+    sums = paired_bootstrap_sums(matrix, n_boot=50, seed=9)
+    draws = np.random.default_rng(9).integers(0, 8, size=(50, 8))
+    np.testing.assert_array_equal(sums, matrix[draws].sum(axis=1))
+    chunked = paired_bootstrap_sums(np.ones((8, 1)), n_boot=50, seed=9, chunk_cells=16)
+    assert (chunked == 8).all()  # every replicate draws n rows, in any chunking
 
 
 # --------------------------------------------------------------------------- quantiles

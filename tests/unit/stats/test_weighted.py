@@ -11,7 +11,7 @@ import pytest
 
 from deepscreen.impact.items import ITEM_SCHEMA
 from deepscreen.impact.sampling import build_frame, design_sample
-from deepscreen.impact.weighted import (
+from deepscreen.stats.weighted import (
     StratumCounts,
     hajek_proportion,
     precision_of_action,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from deepscreen.impact.intervals import (
+from deepscreen.stats import (
     bootstrap_mean,
     bootstrap_quantile,
     paired_bootstrap_diff,
