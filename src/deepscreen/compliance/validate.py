@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
-from deepscreen.report import dsa_codes as codes
+from deepscreen.compliance import codes
 
 MAX_BATCH = 100
 
