@@ -20,10 +20,9 @@ from typer.testing import CliRunner
 from deepscreen.api.testing import api_harness
 from deepscreen.bootstrap import build
 from deepscreen.cli.app import app
-from deepscreen.compliance.transparency.figures import quarter_figures
-from deepscreen.compliance.transparency.inputs import ReportPeriod
 from deepscreen.core import metrics as definitions
 from deepscreen.core.access import Role
+from deepscreen.impact.dsa_estimates import ReportPeriod, quarter_figures
 from deepscreen.report.formatting import comparison_cells
 from deepscreen.service.impact import store_items
 from deepscreen.service.report_output import demo_candidate_dir

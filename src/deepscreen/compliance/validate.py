@@ -1,6 +1,6 @@
 """A local check of statements of reasons against the Transparency Database's rules (required
 fields, enums, conditionals, lengths, formats, dates, puid uniqueness), every violation reported;
-stricter than the database in two places, on purpose (docs/internals/report.md)."""
+stricter than the database in two places, on purpose (docs/internals/compliance.md)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,13 @@
 """Figures for the DSA transparency report, pure over item tables (``impact.items``) and events:
-each policy revision's classifier quality and the CSER quarter counts (Meta's five metrics).
-Mapped to the report's rows by ``compliance.transparency.figures``."""
+each policy revision's classifier quality, the CSER quarter figures (Meta's five metrics) of a
+reporting period's calendar quarters. Mapped to report rows by ``compliance.transparency``."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -57,9 +57,40 @@ class RevisionQuality:
 
 
 @dataclass(frozen=True, slots=True)
-class QuarterCounts:
-    """One quarter's CSER figures: prevalence per 10,000 uploads, proactive rate a share."""
+class ReportPeriod:
+    """A reporting period of whole UTC days, ``start`` and ``end`` both included."""
 
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+
+    @property
+    def label(self) -> str:
+        """The templates' ``Reporting period`` value, ``YYYY-MM-DD/YYYY-MM-DD``."""
+        return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """``[since, until)`` in UTC: midnight of ``start`` to midnight after ``end``."""
+        since = datetime.combine(self.start, time(), tzinfo=UTC)
+        return since, datetime.combine(self.end + timedelta(days=1), time(), tzinfo=UTC)
+
+    def contains(self, when: datetime) -> bool:
+        since, until = self.bounds()
+        return since <= when < until
+
+
+@dataclass(frozen=True, slots=True)
+class QuarterFigures:
+    """One calendar quarter of the CSER-style table, every figure computed outside.
+
+    ``prevalence`` is violating per 10,000 uploads (in [0, 10000]); ``proactive_rate`` a share.
+    """
+
+    quarter: str
+    period: ReportPeriod
     uploads: int
     prevalence: Estimate
     actioned: int
@@ -67,6 +98,19 @@ class QuarterCounts:
     appealed: int
     restored_with_appeal: int
     restored_without_appeal: int
+
+    def __post_init__(self) -> None:
+        self.prevalence.check_range(0.0, 10_000.0, f"{self.quarter} prevalence")
+        self.proactive_rate.check_range(0.0, 1.0, f"{self.quarter} proactive rate")
+        counts = (
+            self.uploads,
+            self.actioned,
+            self.appealed,
+            self.restored_with_appeal,
+            self.restored_without_appeal,
+        )
+        if any(count < 0 for count in counts):
+            raise ValueError(f"{self.quarter}: counts must be >= 0")
 
 
 def restored_items(events: Iterable[object]) -> dict[str, bool]:
@@ -175,21 +219,28 @@ def revision_quality(items: pa.Table, *, bootstrap: bool = True) -> list[Revisio
     return quality
 
 
-def quarter_counts(
-    items: pa.Table, restored: Mapping[str, bool], pending_appeals: Collection[str] = ()
-) -> QuarterCounts:
-    """The CSER figures of the items ingested in a quarter: uploads, prevalence, actioned and
-    proactive rate from ``metric_table``; appealed = enforced items with a resolved or pending
-    appeal (``pending_appeals``: item ids); restored from ``restored`` (id → after an appeal)."""
+def quarter_figures(
+    label: str,
+    quarter: ReportPeriod,
+    items: pa.Table,
+    restored: Mapping[str, bool],
+    pending_appeals: Collection[str] = (),
+) -> QuarterFigures:
+    """One CSER row from the items ingested in ``quarter`` (Meta's five metrics): uploads,
+    prevalence, actioned and proactive rate from ``metric_table``; appealed = enforced items
+    with a resolved or pending appeal (``pending_appeals``: item ids); restored from
+    ``restored`` (item id → after an appeal)."""
     ids = set(items.column("item_id").to_pylist())
     with_appeal = sum(1 for item, appealed in restored.items() if item in ids and appealed)
     without_appeal = sum(1 for item, appealed in restored.items() if item in ids and not appealed)
     if items.num_rows == 0:
         empty = Estimate(None, definition=METRICS["violating_per_10k_uploads"])
-        return QuarterCounts(0, empty, 0, Estimate(None), 0, 0, 0)
+        return QuarterFigures(label, quarter, 0, empty, 0, Estimate(None), 0, 0, 0)
     table = metric_table(items, period="all", by_segment=False, by_policy=False, bootstrap=False)
     rows = {metric: row for (_, metric), row in _rows_by_group(table, ROLLUP).items()}
-    return QuarterCounts(
+    return QuarterFigures(
+        quarter=label,
+        period=quarter,
         uploads=_count(rows.get("uploads")),
         prevalence=_estimate(rows.get("violating_per_10k_uploads")),
         actioned=_count(rows.get("actioned_total")),
@@ -198,6 +249,20 @@ def quarter_counts(
         restored_with_appeal=with_appeal,
         restored_without_appeal=without_appeal,
     )
+
+
+def calendar_quarters(period: ReportPeriod) -> list[tuple[str, ReportPeriod]]:
+    """The calendar quarters the period touches, each clipped to the period: (``2026-Q1``,
+    days of that quarter inside the period)."""
+    quarters = []
+    first = date(period.start.year, 3 * ((period.start.month - 1) // 3) + 1, 1)
+    while first <= period.end:
+        month = first.month + 3
+        after = date(first.year + (month > 12), (month - 1) % 12 + 1, 1)
+        clipped = ReportPeriod(max(first, period.start), min(after - timedelta(days=1), period.end))
+        quarters.append((f"{first.year}-Q{(first.month - 1) // 3 + 1}", clipped))
+        first = after
+    return quarters
 
 
 def appealed_items(items: pa.Table) -> set[str]:

@@ -15,8 +15,13 @@ import pyarrow.compute as pc
 
 from deepscreen.core.decisions import Decision
 from deepscreen.core.errors import InvalidInput
-from deepscreen.core.events import DecisionMade, Event, ShadowDecisionMade
-from deepscreen.core.signals import SignalResult
+from deepscreen.core.events import (
+    DecisionMade,
+    Event,
+    ItemIngested,
+    ShadowDecisionMade,
+    SignalsComputed,
+)
 from deepscreen.impact.compare import Comparison
 from deepscreen.impact.items import UTC_US, build_items
 
@@ -48,8 +53,9 @@ class ReplayPorts:
     """What replay needs from the policy and the store, passed in by the service."""
 
     evaluate: Evaluate
-    signal_inputs: Callable[[Sequence[SignalResult]], Mapping[str, Any]]
-    """The ``signals`` map a policy sees (``policy.evaluate.signal_inputs``)."""
+    stored_inputs: Callable[[SignalsComputed, ItemIngested], Mapping[str, Any]]
+    """The inputs a decision was taken on, from its item's stored events
+    (``policy.evaluate.stored_inputs``)."""
     decode: Callable[[str], Event]
     """An event's JSON payload → the event (``store.events.codec.decode_event``)."""
     encode: Callable[[Event], str]

@@ -133,24 +133,14 @@ def check_period(since: datetime | None, until: datetime | None) -> None:
 def rebuild_inputs(
     signals_payload: str | None, item_payload: str, ports: ReplayPorts
 ) -> dict[str, Any] | None:
-    """The policy inputs from stored events, as ``decide`` built them: ``signal_inputs`` of the
-    stored results, and the item's attributes overlaid with its media facts (``item_inputs``).
-    None when no signals were stored."""
+    """The policy inputs from stored events (decoded with ``ports.decode``), as ``decide`` built
+    them (``ports.stored_inputs``). None when no signals were stored."""
     if signals_payload is None:
         return None
     signals = ports.decode(signals_payload)
     item = ports.decode(item_payload)
     assert isinstance(signals, SignalsComputed) and isinstance(item, ItemIngested)
-    facts: dict[str, Any] = {
-        "id": item.item_id,
-        "kind": item.kind.value,
-        "mime": item.mime,
-        "width": item.width,
-        "height": item.height,
-        "size_bytes": item.size_bytes,
-    }
-    signal_map = ports.signal_inputs(signals.results)
-    return {"signals": signal_map, "item": {**dict(item.attributes), **facts}}
+    return dict(ports.stored_inputs(signals, item))
 
 
 def _connect(events: pa.Table) -> duckdb.DuckDBPyConnection:

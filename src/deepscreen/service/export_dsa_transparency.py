@@ -10,22 +10,18 @@ from pathlib import Path
 
 from deepscreen.compliance.batches import build_statements
 from deepscreen.compliance.sor import SorConfig
-from deepscreen.compliance.transparency.figures import (
-    classifier_quality,
-    complaints,
-    quarter_figures,
-)
-from deepscreen.compliance.transparency.inputs import (
-    Publication,
-    ReportPeriod,
-    Sheet,
-    TransparencyInputs,
-    calendar_quarters,
-)
+from deepscreen.compliance.transparency.figures import classifier_quality, complaints
+from deepscreen.compliance.transparency.inputs import Publication, Sheet, TransparencyInputs
 from deepscreen.compliance.transparency.sheets import transparency_sheets
 from deepscreen.core.files import write_bytes_atomic
 from deepscreen.core.tasks import ReviewTask, TaskKind, TaskStatus
-from deepscreen.impact.dsa_estimates import ingested_between, restored_items
+from deepscreen.impact.dsa_estimates import (
+    ReportPeriod,
+    calendar_quarters,
+    ingested_between,
+    quarter_figures,
+    restored_items,
+)
 from deepscreen.service.export_dsa import restrictions
 from deepscreen.service.impact import store_items
 from deepscreen.service.scan import Services

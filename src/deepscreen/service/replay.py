@@ -14,7 +14,7 @@ from deepscreen.impact import replay_select
 from deepscreen.impact.items import EVENTS_SCHEMA
 from deepscreen.impact.replay import ReplayPorts, ReplaySet
 from deepscreen.policy.bundle import Bundle
-from deepscreen.policy.evaluate import evaluate, signal_inputs
+from deepscreen.policy.evaluate import evaluate, stored_inputs
 from deepscreen.service.scan import Services
 from deepscreen.store.events.arrow import events_table
 from deepscreen.store.events.codec import decode_event, encode_event
@@ -30,7 +30,7 @@ def _encode(event: Event) -> str:
 
 
 PORTS = ReplayPorts(
-    evaluate=evaluate, signal_inputs=signal_inputs, decode=decode_event, encode=_encode
+    evaluate=evaluate, stored_inputs=stored_inputs, decode=decode_event, encode=_encode
 )
 """The policy evaluation and the store codec, as replay uses them."""
 

@@ -18,11 +18,8 @@ from deepscreen.compliance.transparency.inputs import (
     ClassifierQuality,
     Complaint,
     Publication,
-    QuarterFigures,
-    ReportPeriod,
     Sheet,
     TransparencyInputs,
-    calendar_quarters,
 )
 from deepscreen.compliance.transparency.own_initiative import own_initiative_sheet, summary_sheet
 from deepscreen.compliance.transparency.sheets import (
@@ -30,7 +27,12 @@ from deepscreen.compliance.transparency.sheets import (
     cser_sheet,
     transparency_sheets,
 )
-from deepscreen.impact.dsa_estimates import Estimate
+from deepscreen.impact.dsa_estimates import (
+    Estimate,
+    QuarterFigures,
+    ReportPeriod,
+    calendar_quarters,
+)
 
 T0 = datetime(2026, 3, 1, 10, tzinfo=UTC)
 H = timedelta(hours=1)

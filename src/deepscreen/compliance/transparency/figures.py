@@ -1,21 +1,16 @@
-"""The sheets' figures from the event log's content: complaints from appeals, and the impact
-estimates (``impact.dsa_estimates``) as classifier-quality rows and CSER quarters."""
+"""The sheets' figures from the event log's content: complaints from appeals, and each policy
+revision's quality (``impact.dsa_estimates``) as the classifier-quality rows of sheet 8."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable
 
 import pyarrow as pa
 
-from deepscreen.compliance.transparency.inputs import (
-    ClassifierQuality,
-    Complaint,
-    QuarterFigures,
-    ReportPeriod,
-)
+from deepscreen.compliance.transparency.inputs import ClassifierQuality, Complaint
 from deepscreen.core.events import AppealResolved
 from deepscreen.core.tasks import ReviewTask
-from deepscreen.impact.dsa_estimates import quarter_counts, revision_quality
+from deepscreen.impact.dsa_estimates import revision_quality
 
 _AUTOMATED_NOTE = (
     "Items ingested in the reporting period, labelled (latest review or imported label); "
@@ -53,27 +48,3 @@ def classifier_quality(items: pa.Table, *, bootstrap: bool = True) -> list[Class
             )
         )
     return quality
-
-
-def quarter_figures(
-    label: str,
-    quarter: ReportPeriod,
-    items: pa.Table,
-    restored: Mapping[str, bool],
-    pending_appeals: Collection[str] = (),
-) -> QuarterFigures:
-    """One CSER row from the items ingested in ``quarter`` (``impact.dsa_estimates``'s
-    ``quarter_counts``: ``restored`` maps item id → after an appeal, ``pending_appeals`` holds
-    item ids)."""
-    counts = quarter_counts(items, restored, pending_appeals)
-    return QuarterFigures(
-        quarter=label,
-        period=quarter,
-        uploads=counts.uploads,
-        prevalence=counts.prevalence,
-        actioned=counts.actioned,
-        proactive_rate=counts.proactive_rate,
-        appealed=counts.appealed,
-        restored_with_appeal=counts.restored_with_appeal,
-        restored_without_appeal=counts.restored_without_appeal,
-    )

@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from deepscreen.compliance.transparency.texts import (
@@ -17,33 +17,7 @@ from deepscreen.compliance.transparency.texts import (
     OUTCOME_SCOPES,
     QUALITY_INDICATORS,
 )
-from deepscreen.impact.dsa_estimates import Estimate
-
-
-@dataclass(frozen=True, slots=True)
-class ReportPeriod:
-    """A reporting period of whole UTC days, ``start`` and ``end`` both included."""
-
-    start: date
-    end: date
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
-
-    @property
-    def label(self) -> str:
-        """The templates' ``Reporting period`` value, ``YYYY-MM-DD/YYYY-MM-DD``."""
-        return f"{self.start.isoformat()}/{self.end.isoformat()}"
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        """``[since, until)`` in UTC: midnight of ``start`` to midnight after ``end``."""
-        since = datetime.combine(self.start, time(), tzinfo=UTC)
-        return since, datetime.combine(self.end + timedelta(days=1), time(), tzinfo=UTC)
-
-    def contains(self, when: datetime) -> bool:
-        since, until = self.bounds()
-        return since <= when < until
+from deepscreen.impact.dsa_estimates import Estimate, QuarterFigures, ReportPeriod
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,39 +75,8 @@ class ClassifierQuality:
 
 
 @dataclass(frozen=True, slots=True)
-class QuarterFigures:
-    """One calendar quarter of the CSER-style table, every figure computed outside.
-
-    ``prevalence`` is violating per 10,000 uploads (in [0, 10000]); ``proactive_rate`` a share.
-    """
-
-    quarter: str
-    period: ReportPeriod
-    uploads: int
-    prevalence: Estimate
-    actioned: int
-    proactive_rate: Estimate
-    appealed: int
-    restored_with_appeal: int
-    restored_without_appeal: int
-
-    def __post_init__(self) -> None:
-        self.prevalence.check_range(0.0, 10_000.0, f"{self.quarter} prevalence")
-        self.proactive_rate.check_range(0.0, 1.0, f"{self.quarter} proactive rate")
-        counts = (
-            self.uploads,
-            self.actioned,
-            self.appealed,
-            self.restored_with_appeal,
-            self.restored_without_appeal,
-        )
-        if any(count < 0 for count in counts):
-            raise ValueError(f"{self.quarter}: counts must be >= 0")
-
-
-@dataclass(frozen=True, slots=True)
 class TransparencyInputs:
-    """Everything the sheets are built from (each rule: docs/internals/report.md).
+    """Everything the sheets are built from (each rule: docs/internals/compliance.md).
 
     ``statements``: the SoR dicts of the restrictions applied in the period.
     ``own_initiative_quality``: every measure the automated means take is own-initiative (the
@@ -186,17 +129,3 @@ class Sheet:
     def csv_bytes(self) -> bytes:
         """The file's content: UTF-8, no byte-order mark."""
         return self.csv_text().encode("utf-8")
-
-
-def calendar_quarters(period: ReportPeriod) -> list[tuple[str, ReportPeriod]]:
-    """The calendar quarters the period touches, each clipped to the period: (``2026-Q1``,
-    days of that quarter inside the period)."""
-    quarters = []
-    first = date(period.start.year, 3 * ((period.start.month - 1) // 3) + 1, 1)
-    while first <= period.end:
-        month = first.month + 3
-        after = date(first.year + (month > 12), (month - 1) % 12 + 1, 1)
-        clipped = ReportPeriod(max(first, period.start), min(after - timedelta(days=1), period.end))
-        quarters.append((f"{first.year}-Q{(first.month - 1) // 3 + 1}", clipped))
-        first = after
-    return quarters

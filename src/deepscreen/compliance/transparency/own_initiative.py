@@ -159,7 +159,7 @@ def _other_description(statements: Iterable[Mapping[str, Any]]) -> str:
 
 def own_initiative_sheet(inputs: TransparencyInputs, ground: str) -> Sheet:
     """``Part_5_own_initiative_illegal`` (``ground`` ILLEGAL) or ``Part_6_own_initiative_TC``
-    (INCOMPATIBLE): TOTAL, then each category and its keywords (docs/internals/report.md)."""
+    (INCOMPATIBLE): TOTAL, then each category and its keywords (docs/internals/compliance.md)."""
     if ground not in (ILLEGAL, INCOMPATIBLE):
         raise ValueError(f"ground must be {ILLEGAL} or {INCOMPATIBLE}, got {ground!r}")
     illegal = ground == ILLEGAL

@@ -12,12 +12,7 @@ from deepscreen.compliance.transparency.cells import (
     float_cell,
     indicator_row,
 )
-from deepscreen.compliance.transparency.inputs import (
-    ClassifierQuality,
-    QuarterFigures,
-    Sheet,
-    TransparencyInputs,
-)
+from deepscreen.compliance.transparency.inputs import ClassifierQuality, Sheet, TransparencyInputs
 from deepscreen.compliance.transparency.own_initiative import own_initiative_sheet, summary_sheet
 from deepscreen.compliance.transparency.texts import (
     ALL,
@@ -34,7 +29,7 @@ from deepscreen.compliance.transparency.texts import (
     S_TOTAL,
     SOLELY_BY_AUTOMATED,
 )
-from deepscreen.impact.dsa_estimates import Estimate
+from deepscreen.impact.dsa_estimates import Estimate, QuarterFigures
 
 
 def _quality_rows(
