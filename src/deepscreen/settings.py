@@ -23,14 +23,14 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from deepscreen.core.errors import ConfigError
-from deepscreen.report.dsa import DEFAULT_INCOMPATIBLE_EXPLANATION, SorConfig
-from deepscreen.report.dsa_codes import (
+from deepscreen.compliance.codes import (
     DECISION_GROUNDS,
     EU_COUNTRY_CODES,
     SOURCE_TYPES,
     STATEMENT_CATEGORIES,
 )
+from deepscreen.compliance.sor import DEFAULT_INCOMPATIBLE_EXPLANATION, SorConfig
+from deepscreen.core.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "deepscreen.toml"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from deepscreen.cli.app import app
-from deepscreen.report.dsa_validate import validate_batch
+from deepscreen.compliance.validate import validate_batch
 
 
 def scanned_and_reviewed(runner: CliRunner, media_dir: Path, tmp_path: Path) -> list[str]:

@@ -22,9 +22,8 @@ from deepscreen.bootstrap import build
 from deepscreen.cli.app import app
 from deepscreen.core import metrics as definitions
 from deepscreen.core.access import Role
-from deepscreen.report.dsa_transparency import ReportPeriod
+from deepscreen.impact.dsa_estimates import ReportPeriod, quarter_figures
 from deepscreen.report.formatting import comparison_cells
-from deepscreen.service.export_dsa_transparency import quarter_figures
 from deepscreen.service.impact import store_items
 from deepscreen.service.report_output import demo_candidate_dir
 from deepscreen.settings import load_settings

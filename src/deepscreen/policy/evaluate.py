@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from deepscreen.core.decisions import Decision
+from deepscreen.core.events import ItemIngested, SignalsComputed
 from deepscreen.core.media import MediaItem
 from deepscreen.core.signals import SignalResult
 from deepscreen.policy.bundle import Bundle, CompiledRule
@@ -48,7 +49,7 @@ def signal_inputs(results: Sequence[SignalResult]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def item_inputs(item: MediaItem) -> dict[str, Any]:
+def item_inputs(item: MediaItem | ItemIngested) -> dict[str, Any]:
     """The ``item`` map a policy sees: fixed media facts plus the caller's attributes."""
     facts: dict[str, Any] = {
         "id": item.item_id,
@@ -59,6 +60,12 @@ def item_inputs(item: MediaItem) -> dict[str, Any]:
         "size_bytes": item.size_bytes,
     }
     return {**dict(item.attributes), **facts}
+
+
+def stored_inputs(signals: SignalsComputed, item: ItemIngested) -> dict[str, Any]:
+    """The inputs ``decide`` built, rebuilt from the stored events: ``signal_inputs`` of the
+    stored results and ``item_inputs`` of the ingested item."""
+    return {"signals": signal_inputs(signals.results), "item": item_inputs(item)}
 
 
 NOT_GIVEN = "not given in the input"

@@ -12,13 +12,14 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from deepscreen.bootstrap import build
+from deepscreen.compliance.batches import build_statements
+from deepscreen.compliance.sor import Restriction, SorConfig, statement_of_reasons
 from deepscreen.core.clock import ManualClock
 from deepscreen.core.decisions import Action
 from deepscreen.core.errors import InvalidInput
 from deepscreen.core.events import ReviewCompleted, Verdict
-from deepscreen.report.dsa import Restriction, SorConfig, statement_of_reasons
 from deepscreen.service import Services, scan_bytes
-from deepscreen.service.export_dsa import build_statements, restrictions, write_batches
+from deepscreen.service.export_dsa import restrictions, write_batches
 from deepscreen.settings import load_settings
 from deepscreen.store.events.memory import InMemoryEventStore
 

@@ -16,6 +16,8 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from deepscreen.bootstrap import build
+from deepscreen.compliance.batches import build_statements
+from deepscreen.compliance.sor import SorConfig
 from deepscreen.core.clock import ManualClock
 from deepscreen.core.decisions import Action
 from deepscreen.core.errors import InvalidInput
@@ -28,9 +30,8 @@ from deepscreen.core.events import (
 )
 from deepscreen.core.tasks import ReviewTask, TaskKind, TaskStatus
 from deepscreen.impact.takedown import SWEEP_REVIEWER
-from deepscreen.report.dsa import SorConfig
 from deepscreen.service import Services, scan_bytes
-from deepscreen.service.export_dsa import build_statements, restrictions
+from deepscreen.service.export_dsa import restrictions
 from deepscreen.service.impact import store_items
 from deepscreen.service.review_queue import claim_next, decide
 from deepscreen.service.takedown import (

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from deepscreen.report.dsa_codes import EU_COUNTRY_CODES
+from deepscreen.compliance.codes import EU_COUNTRY_CODES
 
 VISIBILITY_BY_ACTION: dict[str, str] = {
     "label": "DECISION_VISIBILITY_CONTENT_LABELLED",

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from deepscreen.report.dsa import Restriction, SorConfig, puid_for, statement_of_reasons
-from deepscreen.report.dsa_validate import validate_statement
+from deepscreen.compliance.sor import Restriction, SorConfig, puid_for, statement_of_reasons
+from deepscreen.compliance.validate import validate_statement
 
 POSTED = datetime(2026, 5, 1, 23, 30, tzinfo=UTC)
 APPLIED = datetime(2026, 5, 2, 8, tzinfo=UTC)

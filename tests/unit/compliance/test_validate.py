@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from deepscreen.report.dsa_validate import validate_batch, validate_statement
+from deepscreen.compliance.validate import validate_batch, validate_statement
 
 
 def valid() -> dict[str, Any]:

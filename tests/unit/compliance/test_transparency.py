@@ -10,25 +10,28 @@ from typing import Any
 
 import pytest
 
-from deepscreen.report.dsa import Restriction, SorConfig, statement_of_reasons
-from deepscreen.report.dsa_codes import KEYWORDS, STATEMENT_CATEGORIES, TAXONOMY
-from deepscreen.report.dsa_transparency import (
+from deepscreen.compliance.codes import KEYWORDS, STATEMENT_CATEGORIES, TAXONOMY
+from deepscreen.compliance.sor import Restriction, SorConfig, statement_of_reasons
+from deepscreen.compliance.transparency.appeals import appeals_sheet
+from deepscreen.compliance.transparency.cells import float_cell
+from deepscreen.compliance.transparency.inputs import (
     ClassifierQuality,
     Complaint,
-    Estimate,
     Publication,
-    QuarterFigures,
-    ReportPeriod,
     Sheet,
     TransparencyInputs,
-    appeals_sheet,
+)
+from deepscreen.compliance.transparency.own_initiative import own_initiative_sheet, summary_sheet
+from deepscreen.compliance.transparency.sheets import (
     automated_means_sheet,
-    calendar_quarters,
     cser_sheet,
-    float_cell,
-    own_initiative_sheet,
-    summary_sheet,
     transparency_sheets,
+)
+from deepscreen.impact.dsa_estimates import (
+    Estimate,
+    QuarterFigures,
+    ReportPeriod,
+    calendar_quarters,
 )
 
 T0 = datetime(2026, 3, 1, 10, tzinfo=UTC)

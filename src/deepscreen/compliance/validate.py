@@ -1,6 +1,6 @@
 """A local check of statements of reasons against the Transparency Database's rules (required
 fields, enums, conditionals, lengths, formats, dates, puid uniqueness), every violation reported;
-stricter than the database in two places, on purpose (docs/internals/report.md)."""
+stricter than the database in two places, on purpose (docs/internals/compliance.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
-from deepscreen.report import dsa_codes as codes
+from deepscreen.compliance import codes
 
 MAX_BATCH = 100
 
