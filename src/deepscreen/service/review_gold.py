@@ -12,7 +12,8 @@ from datetime import datetime
 from deepscreen.core.errors import LeaseNotHeld
 from deepscreen.core.events import DecisionMade, ReviewCompleted
 from deepscreen.core.tasks import ReviewTask, TaskKind, TaskStatus
-from deepscreen.impact.intervals import Interval, proportion
+from deepscreen.impact.intervals import Interval as Interval
+from deepscreen.impact.intervals import proportion
 from deepscreen.review.config import ReviewConfig
 from deepscreen.review.gold import gold_task, pairwise_agreement, reviewer_scores
 from deepscreen.review.routing import decision_context
