@@ -7,7 +7,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from deepscreen.bootstrap.stores import open_media_store
 from deepscreen.core.decisions import Action
@@ -17,6 +17,8 @@ from deepscreen.service.media import ReviewMedia
 from deepscreen.service.media_wellness import WellnessConfig
 from deepscreen.settings import (
     EnsembleSettings,
+    FacesSettings,
+    LearnedSettings,
     ReviewSettings,
     Settings,
     VendorSettings,
@@ -91,13 +93,7 @@ def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, 
 
         learned = settings.learned
         built["learned"] = LearnedDetector(
-            Path(learned.head) if learned.head else None,
-            model_config=Path(learned.model) if learned.model else None,
-            threads=learned.threads,
-            models_dir=models_dir(settings),
-            max_video_frames=learned.max_video_frames,
-            video_every_s=learned.video_every_s,
-            video_top_k=learned.video_top_k,
+            Path(learned.head) if learned.head else None, **_model_options(learned, settings)
         )
     if "faces" in settings.detectors:
         from deepscreen.signals.faces.detector import FacesDetector
@@ -105,20 +101,27 @@ def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, 
         faces = settings.faces
         built["faces"] = FacesDetector(
             Path(faces.head) if faces.head else None,
-            model_config=Path(faces.model) if faces.model else None,
-            threads=faces.threads,
-            models_dir=models_dir(settings),
             min_confidence=faces.min_confidence,
             max_faces=faces.max_faces,
-            max_video_frames=faces.max_video_frames,
-            video_every_s=faces.video_every_s,
-            video_top_k=faces.video_top_k,
+            **_model_options(faces, settings),
         )
     if "vendor" in settings.detectors:
         from deepscreen.signals.vendor.detector import VendorDetector
 
         built["vendor"] = VendorDetector(vendor_config(settings.vendor))
     return built
+
+
+def _model_options(section: LearnedSettings | FacesSettings, settings: Settings) -> dict[str, Any]:
+    """What both model detectors take: the model, its threads and cache, the video sampling."""
+    return {
+        "model_config": Path(section.model) if section.model else None,
+        "threads": section.threads,
+        "models_dir": models_dir(settings),
+        "max_video_frames": section.max_video_frames,
+        "video_every_s": section.video_every_s,
+        "video_top_k": section.video_top_k,
+    }
 
 
 def vendor_config(vendor: VendorSettings) -> VendorConfig | None:
