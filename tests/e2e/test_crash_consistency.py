@@ -38,6 +38,7 @@ from PIL import Image, PngImagePlugin
 from typer.testing import CliRunner
 
 from deepscreen.bootstrap import build
+from deepscreen.bootstrap.database import check_database
 from deepscreen.cli.app import app
 from deepscreen.core.decisions import Action
 from deepscreen.core.events import DecisionMade
@@ -45,7 +46,7 @@ from deepscreen.core.tasks import ReviewTask, TaskKind
 from deepscreen.media import load_media
 from deepscreen.review.routing import review_task_id, route_as_decided
 from deepscreen.service import Services, decide, scan_bytes
-from deepscreen.service.integrity import Check, check_database
+from deepscreen.service.integrity import Check
 from deepscreen.settings import load_settings
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")

@@ -12,12 +12,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
 import httpx
 
 from deepscreen.adapters.url_fetch_deadline import Deadline, DeadlineTransport, resolve_before
 from deepscreen.core.errors import MediaTooLarge, UrlFetchTimedOut, UrlRefused
+from deepscreen.core.media import FetchedMedia as FetchedMedia
 
 log = logging.getLogger(__name__)
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -103,14 +103,6 @@ def resolve_host(host: str, port: int) -> list[IpAddress]:
     except (socket.gaierror, UnicodeError) as exc:
         raise UrlRefused(f"cannot resolve host {host!r}: {exc}") from exc
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
-
-
-@dataclass(frozen=True)
-class FetchedMedia:
-    url: str  # as given
-    final_url: str  # after redirects
-    content: bytes
-    content_type: str | None
 
 
 class UrlFetcher:

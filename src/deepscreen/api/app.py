@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from deepscreen import __version__
-from deepscreen.adapters.url_fetch import UrlFetcher
 from deepscreen.api.access import AccessMiddleware, Endpoint, check_every_endpoint_listed
 from deepscreen.api.context import ApiContext
 from deepscreen.api.errors import install_error_handlers
@@ -34,6 +33,7 @@ from deepscreen.service.ingest_worker import IngestWorker
 from deepscreen.service.keys import KeyVerifier
 from deepscreen.service.media_purge_schedule import MediaPurger
 from deepscreen.service.scan import Services
+from deepscreen.service.uploads import MediaFetcher
 from deepscreen.settings import Settings
 
 # Adding a router: append it here and give each of its routes a line in
@@ -61,7 +61,7 @@ def create_app(
     settings: Settings,
     stores: HostedStores,
     *,
-    fetcher: UrlFetcher | None = None,
+    fetcher: MediaFetcher | None = None,
     verifier: KeyVerifier | None = None,
     start_worker: bool = True,
     close_on_shutdown: bool = False,

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from deepscreen.adapters.url_fetch import UrlFetcher
 from deepscreen.core.access import Principal
 from deepscreen.core.errors import Unauthenticated
 from deepscreen.service.hosted import HostedStores
@@ -16,6 +15,7 @@ from deepscreen.service.ingest_worker import IngestWorker
 from deepscreen.service.keys import KeyVerifier
 from deepscreen.service.media_purge_schedule import MediaPurger
 from deepscreen.service.scan import Services
+from deepscreen.service.uploads import MediaFetcher
 from deepscreen.settings import Settings
 
 # Documents the scheme in the OpenAPI; ``AccessMiddleware`` has already checked the key.
@@ -31,7 +31,7 @@ class ApiContext:
     settings: Settings
     worker: IngestWorker
     verifier: KeyVerifier
-    fetcher: UrlFetcher | None  # None: fetching media from URLs is disabled
+    fetcher: MediaFetcher | None  # None: fetching media from URLs is disabled
     purger: MediaPurger | None = None  # None: media retention off, or purge_every_hours = 0
 
 

@@ -10,10 +10,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from deepscreen.api.app import create_app
-from deepscreen.bootstrap import build, build_hosted
+from deepscreen.bootstrap import build, build_hosted, memory_banks
 from deepscreen.service import detector_warnings
 from deepscreen.settings import Settings, load_settings
-from deepscreen.store.banks.memory import InMemoryBankStore
 
 log = logging.getLogger(__name__)
 CONFIG_ENV = "DEEPSCREEN_SERVE_CONFIG"
@@ -46,5 +45,5 @@ def openapi_app() -> FastAPI:
     """An app over in-memory stores with default settings: only for its OpenAPI document,
     which does not depend on settings or data."""
     settings = Settings(db_url="memory://")
-    services = build(settings, banks=InMemoryBankStore())
+    services = build(settings, banks=memory_banks())
     return create_app(services, settings, build_hosted(settings), start_worker=False)

@@ -13,17 +13,16 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from PIL import Image, PngImagePlugin
 
-from deepscreen.adapters.url_fetch import UrlFetcher
 from deepscreen.api.app import create_app
-from deepscreen.bootstrap import build, build_hosted
+from deepscreen.bootstrap import build, build_hosted, memory_banks
 from deepscreen.core.access import Role
 from deepscreen.core.clock import Clock, system_clock
 from deepscreen.service.hosted import HostedStores, close_all
 from deepscreen.service.keys import KeyVerifier, create_key
 from deepscreen.service.scan import Services
+from deepscreen.service.stores import EventStore
+from deepscreen.service.uploads import MediaFetcher
 from deepscreen.settings import Settings
-from deepscreen.store.banks.memory import InMemoryBankStore
-from deepscreen.store.events.ports import EventStore
 
 with warnings.catch_warnings():
     # Starlette asks for the httpx2 package; with plain httpx its TestClient works the same.
@@ -62,7 +61,7 @@ def api_harness(
     settings: Settings | None = None,
     store: EventStore | None = None,
     stores: HostedStores | None = None,
-    fetcher: UrlFetcher | None = None,
+    fetcher: MediaFetcher | None = None,
     clock: Clock = system_clock,
     start_worker: bool = False,
     raise_server_exceptions: bool = True,
@@ -73,7 +72,7 @@ def api_harness(
     ``start_worker`` only matters when the client's lifespan runs (``with harness.client``).
     """
     settings = settings or Settings(db_url="memory://")
-    services = build(settings, store=store, banks=InMemoryBankStore(), clock=clock)
+    services = build(settings, store=store, banks=memory_banks(), clock=clock)
     stores = stores or build_hosted(settings)
     verifier = KeyVerifier(stores.keys, ttl_s=settings.api.auth_cache_ttl_s, hasher=CHEAP_HASHER)
     tokens = {

@@ -17,17 +17,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from deepscreen.banks.formats import BankFileFormat
+from deepscreen.bootstrap import opened_banks, size_limits
 from deepscreen.cli.errors import ExitCode, domain_errors
 from deepscreen.cli.options import ConfigOpt, DbOpt, settings_from
 from deepscreen.core.banks import DEFAULT_PDQ_THRESHOLD, BankPurpose
 from deepscreen.core.clock import system_clock
 from deepscreen.core.files import atomic_writer
-from deepscreen.media import MediaLimits
 from deepscreen.service import banks as service
+from deepscreen.service.banks import BankFileFormat, MediaLimits
 from deepscreen.service.scan import ScanFailure
-from deepscreen.store.banks.open import open_bank_store
-from deepscreen.store.banks.ports import BankStore
+from deepscreen.service.stores import BankStore
 
 EPILOG = """\
 The closed loop's bank (`[banking] bank`, default `confirmed_deepfakes`) is created by its first
@@ -71,17 +70,10 @@ def _bank_store(
     config: Path | None, db: str | None
 ) -> Iterator[tuple[BankStore, MediaLimits, frozenset[str]]]:
     """The bank store in the event store's database (``--db`` or settings), media limits, and
-    the bank names the settings declare (created on first use: ``[banking] bank``).
-
-    Opened here until ``bootstrap`` offers it; the commands only call ``service.banks``.
-    """
+    the bank names the settings declare (created on first use: ``[banking] bank``)."""
     settings = settings_from(config, db)
-    limits = MediaLimits(max_bytes=settings.media.max_bytes, max_pixels=settings.media.max_pixels)
-    store = open_bank_store(settings.db_url)
-    try:
-        yield store, limits, frozenset({settings.banking.bank})
-    finally:
-        store.close()
+    with opened_banks(settings) as store:
+        yield store, size_limits(settings), frozenset({settings.banking.bank})
 
 
 @app.command("create")

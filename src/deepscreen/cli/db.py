@@ -14,16 +14,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from deepscreen.bootstrap import review_config
+from deepscreen.bootstrap.database import check_database, repair_database, upgrade_database
 from deepscreen.cli.errors import EXIT_CODES_HELP, CliError, ExitCode, domain_errors
 from deepscreen.cli.options import ConfigOpt, DbOpt, settings_from
-from deepscreen.service.db import upgrade_database
-from deepscreen.service.integrity import (
-    REPAIRABLE,
-    IntegrityReport,
-    RepairResult,
-    check_database,
-    repair_database,
-)
+from deepscreen.service.integrity import REPAIRABLE, IntegrityReport, RepairResult
 
 app = typer.Typer(
     help="Database administration: schema upgrades (`db upgrade`), and the integrity check of "

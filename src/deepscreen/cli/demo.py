@@ -21,10 +21,14 @@ from deepscreen.cli.errors import CliError, ExitCode, domain_errors
 from deepscreen.cli.options import ConfigOpt
 from deepscreen.core.clock import ManualClock
 from deepscreen.core.files import write_bytes_atomic
-from deepscreen.demo.scenario import DemoScenario
-from deepscreen.report.summary_md import summary_lines, summary_markdown
 from deepscreen.service import detector_warnings
-from deepscreen.service.demo import pixel_contribution, run_demo
+from deepscreen.service.demo import (
+    DemoScenario,
+    pixel_contribution,
+    run_demo,
+    summary_lines,
+    summary_markdown,
+)
 from deepscreen.service.report_output import write_demo_reports
 from deepscreen.settings import load_settings
 

@@ -8,16 +8,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
-from deepscreen.adapters.dsa_submission import submit_batch
+from deepscreen.bootstrap.dsa import submit_batches
 from deepscreen.cli.errors import EXIT_CODES_HELP, CliError, ExitCode, domain_errors
 from deepscreen.cli.impact_compare import parse_when
 from deepscreen.cli.options import ConfigOpt, DbOpt, open_services, settings_from
-from deepscreen.report.dsa_transparency import Publication, ReportPeriod
 from deepscreen.service.export_dsa import build_statements, restrictions, write_batches
 from deepscreen.service.export_dsa_transparency import export_transparency
+from deepscreen.service.transparency import Publication, ReportPeriod
 
 app = typer.Typer(
     help="Regulatory exports computed from the event log.",
@@ -99,17 +98,16 @@ def dsa_sor(
         raise typer.Exit(int(ExitCode.FAILURES))
     if submit:
         assert dsa.api_url is not None and dsa.api_token is not None
-        with domain_errors(), httpx.Client(timeout=30.0) as client:
-            done = [
-                submit_batch(
-                    client,
-                    json.loads(batch.path.read_text("utf-8"))["statements"],
-                    base_url=dsa.api_url,
-                    token=dsa.api_token.get_secret_value(),
-                )
-                for batch in result.batches
-                if batch.path is not None
-            ]
+        with domain_errors():
+            done = submit_batches(
+                (
+                    json.loads(batch.path.read_text("utf-8"))["statements"]
+                    for batch in result.batches
+                    if batch.path is not None
+                ),
+                base_url=dsa.api_url,
+                token=dsa.api_token.get_secret_value(),
+            )
         typer.echo(
             f"submitted {sum(len(d.submitted) for d in done)}, "
             f"already present {sum(len(d.already_present) for d in done)}"

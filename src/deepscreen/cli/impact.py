@@ -19,8 +19,7 @@ from deepscreen.cli.impact_optimize import optimize
 from deepscreen.cli.options import ConfigOpt, DbOpt, services_from, settings_from
 from deepscreen.core import metrics as definitions
 from deepscreen.core.numbers import format_value
-from deepscreen.impact.metrics import to_csv, to_json, to_parquet, to_records
-from deepscreen.service.impact import impact_report
+from deepscreen.service.impact import impact_report, to_csv, to_json, to_parquet, to_records
 from deepscreen.service.impact_import import ImportKind, import_file
 
 app = typer.Typer(

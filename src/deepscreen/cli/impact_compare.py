@@ -23,11 +23,14 @@ from deepscreen.cli.options import (
     write_json_file,
 )
 from deepscreen.core import metrics as definitions
-from deepscreen.impact.compare import Comparison, MetricRow
-from deepscreen.impact.compare import compare as compare_policies
-from deepscreen.impact.costs import CostModel
-from deepscreen.policy.bundle import load_bundle
-from deepscreen.report.formatting import comparison_cells
+from deepscreen.service.policy import load_bundle
+from deepscreen.service.policy_compare import (
+    Comparison,
+    CostModel,
+    MetricRow,
+    compare_policies,
+    comparison_cells,
+)
 from deepscreen.service.replay import comparison_report, latest_revision, load_events, select_items
 
 CandidateArg = Annotated[

@@ -2,41 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from PIL import Image
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from deepscreen.bootstrap import build, models_dir
+from deepscreen.bootstrap import build, size_limits
+from deepscreen.bootstrap.learn import face_rows, finder_for, head_backbone, resolve_model
 from deepscreen.cli.errors import domain_errors
+from deepscreen.cli.learn_print import (
+    print_evaluation,
+    print_failures,
+    print_held_out,
+    print_summary,
+    print_warnings,
+)
 from deepscreen.cli.options import ConfigOpt, json_file_option, settings_from, write_json_file
 from deepscreen.cli.progress import progress_bar
-from deepscreen.core.errors import ConfigError
 from deepscreen.core.files import write_json_atomic
-from deepscreen.core.numbers import format_value
-from deepscreen.learn.augment import Augmentation
-from deepscreen.learn.dataset import LabelledSet, load_labelled, read_groups, regroup
-from deepscreen.learn.features import FaceRows
-from deepscreen.learn.holdout import fits_needed
-from deepscreen.learn.metrics import Estimate, EvalReport, format_estimate
-from deepscreen.learn.train import TrainConfig
-from deepscreen.media import MediaLimits
 from deepscreen.service.learn import evaluate_head, make_backbone, train_head, train_stack
-from deepscreen.settings import Settings
-from deepscreen.signals.faces.detector import load_face_finder
-from deepscreen.signals.learned.detector import build_backbone, catalogue_model_config
-from deepscreen.signals.learned.face_crop import FaceCrop
-from deepscreen.signals.learned.head import Head, load_head, save_head
-from deepscreen.signals.learned.normalise import Normalisation
-from deepscreen.signals.learned.views import Views
-from deepscreen.signals.models.blazeface import Face
-from deepscreen.signals.models.catalogue import CATALOGUE
+from deepscreen.service.training import (
+    Augmentation,
+    Normalisation,
+    TrainConfig,
+    Views,
+    fits_needed,
+    load_head,
+    load_labelled,
+    read_groups,
+    regroup,
+    save_head,
+)
 
 DataArg = Annotated[
     Path,
@@ -102,14 +100,6 @@ FaceMarginOpt = Annotated[
         "share of the box's longer side.",
     ),
 ]
-
-
-def face_rows(crop: CropKind, margin: float, settings: Settings) -> FaceRows | None:
-    """The face-crop mode for ``--crop``, with the face finder from the model cache."""
-    if crop is CropKind.IMAGE:
-        return None
-    face_crop = FaceCrop(margin=margin, min_confidence=settings.faces.min_confidence)
-    return FaceRows(_find_faces(face_crop, settings), face_crop)
 
 
 def train(
@@ -221,9 +211,7 @@ def train(
     console = Console()
     with domain_errors():
         settings = settings_from(config)
-        limits = MediaLimits(
-            max_bytes=settings.media.max_bytes, max_pixels=settings.media.max_pixels
-        )
+        limits = size_limits(settings)
         dataset = load_labelled(data, positive=positive, negative=negative)
         if groups is not None:
             dataset = regroup(dataset, read_groups(groups))
@@ -248,9 +236,9 @@ def train(
                     n_boot=n_boot,
                 )
             write_json_atomic(out, run.stack.to_dict(), indent=1, sort_keys=True)
-            _print_evaluation(console, run.evaluation, f"stack of {', '.join(run.stack.detectors)}")
+            print_evaluation(console, run.evaluation, f"stack of {', '.join(run.stack.detectors)}")
             console.print(f"cross-validation: {run.cv.description}")
-            _print_failures(console, run.failures)
+            print_failures(console, run.failures)
             if json_out:
                 write_json_file(json_out, run.to_dict())
             console.print(f'wrote stack {out}  (set [ensemble] method = "stacked", stack = ...)')
@@ -277,12 +265,12 @@ def train(
                 hold_out_families=hold_out_families,
                 head_id=head_id,
                 fit_progress=advance,
-                faces=face_rows(crop, face_margin, settings),
+                faces=face_rows(crop is CropKind.FACES, face_margin, settings),
             )
         assert result.head is not None
         save_head(result.head, out)
-        _print_summary(console, dataset, result.table.failures, result.cv.description)
-        _print_evaluation(console, result.evaluation, f"{backbone.value} head, out-of-fold")
+        print_summary(console, dataset, result.table.failures, result.cv.description)
+        print_evaluation(console, result.evaluation, f"{backbone.value} head, out-of-fold")
         t = result.thresholds
         console.print(
             f"thresholds (from out-of-fold scores): likely AI ≥ {t.likely_ai:.3f} "
@@ -291,8 +279,8 @@ def train(
             f"{t.fnr_at_likely_real:.1%}; target {t.target_fnr:.1%}); between: inconclusive"
         )
         if result.held_out:
-            _print_held_out(console, result.held_out)
-        _print_warnings(console, result.warnings)
+            print_held_out(console, result.held_out)
+        print_warnings(console, result.warnings)
         if json_out:
             write_json_file(json_out, result.to_dict())
         console.print(f"wrote head {out} (digest {result.head.digest})")
@@ -343,15 +331,13 @@ def evaluate(
     console = Console()
     with domain_errors():
         settings = settings_from(config)
-        limits = MediaLimits(
-            max_bytes=settings.media.max_bytes, max_pixels=settings.media.max_pixels
-        )
+        limits = size_limits(settings)
         dataset = load_labelled(data, positive=positive, negative=negative)
         report: dict[str, Any]
         if head is not None:
             trained = load_head(head)
-            features = build_backbone(
-                trained, model_config=model, threads=threads, models_dir=models_dir(settings)
+            features = head_backbone(
+                trained, model_config=model, threads=threads, settings=settings
             )
             with progress_bar("scoring", len(dataset.items)) as advance:
                 run = evaluate_head(
@@ -362,10 +348,10 @@ def evaluate(
                     progress=advance,
                     n_boot=n_boot,
                     seed=seed,
-                    find_faces=_finder_for(trained, settings),
+                    find_faces=finder_for(trained, settings),
                 )
-            _print_summary(console, dataset, run.table.failures, "held-out set, trained head")
-            _print_evaluation(console, run.evaluation, f"head {trained.digest[:12]}")
+            print_summary(console, dataset, run.table.failures, "held-out set, trained head")
+            print_evaluation(console, run.evaluation, f"head {trained.digest[:12]}")
             report = run.to_dict()
         else:
             features = make_backbone(backbone.value, model_config=model, threads=threads)
@@ -379,116 +365,11 @@ def evaluate(
                     progress=advance,
                     n_boot=n_boot,
                     fit=False,
-                    faces=face_rows(crop, face_margin, settings),
+                    faces=face_rows(crop is CropKind.FACES, face_margin, settings),
                 )
-            _print_summary(console, dataset, result.table.failures, result.cv.description)
-            _print_evaluation(console, result.evaluation, f"{backbone.value}, out-of-fold")
-            _print_warnings(console, result.warnings)
+            print_summary(console, dataset, result.table.failures, result.cv.description)
+            print_evaluation(console, result.evaluation, f"{backbone.value}, out-of-fold")
+            print_warnings(console, result.warnings)
             report = result.to_dict()
         if json_out:
             write_json_file(json_out, report)
-
-
-def _ci(estimate: Estimate | None, percent: bool = False) -> str:
-    if estimate is None or estimate.value is None:
-        return "n/a"
-
-    def fmt(value: float) -> str:  # the one formatter: shares as percentages, else 4 digits
-        return format_value(value, "share" if percent else "count")
-
-    if estimate.low is None or estimate.high is None:
-        return f"{fmt(estimate.value)} (no CI)"
-    return f"{fmt(estimate.value)} [{fmt(estimate.low)}, {fmt(estimate.high)}]"
-
-
-LABELS = {
-    "auc": ("ROC AUC", False),
-    "average_precision": ("average precision", False),
-    "tpr_at_1pct_fpr": ("TPR at 1% FPR", True),
-    "tpr_at_5pct_fpr": ("TPR at 5% FPR", True),
-    "ece": ("expected calibration error", False),
-}
-
-
-def _print_summary(console: Console, dataset: LabelledSet, failures: Any, how: str) -> None:
-    counts = dataset.counts()
-    console.print(
-        f"{len(dataset.items)} images ({counts['ai']} ai, {counts['real']} real) from "
-        f"{escape(dataset.origin)}; evaluation: {how}"
-    )
-    _print_failures(console, failures)
-
-
-def _print_failures(console: Console, failures: Any) -> None:
-    if failures:
-        console.print(f"[yellow]{len(failures)} file(s) skipped:[/yellow]")
-        for path, reason in list(failures)[:10]:
-            line = reason if path in reason else f"{path}: {reason}"
-            console.print(f"  {escape(line)}", soft_wrap=True)  # paths stay whole
-
-
-def _print_evaluation(console: Console, report: EvalReport, title: str) -> None:
-    table = Table(title=f"{title}: n={report.n} ({report.positives} ai, {report.negatives} real)")
-    table.add_column("metric")
-    table.add_column("estimate [95% bootstrap CI]", justify="right")
-    for key, (label, percent) in LABELS.items():
-        table.add_row(label, _ci(report.metrics.get(key), percent))
-    console.print(table)
-    if report.per_source:
-        by_source = Table(title=f"per source, at threshold {report.threshold:.3f} (Wilson 95% CI)")
-        for column in ("source", "images", "recall (AI flagged)", "false-positive rate"):
-            by_source.add_column(column, justify="left" if column == "source" else "right")
-        for row in report.per_source:
-            by_source.add_row(
-                escape(str(row["source"]) or "(none)"),
-                str(row["n"]),
-                _ci(row["recall"], True) if row["recall"] else "–",
-                _ci(row["fpr"], True) if row["fpr"] else "–",
-            )
-        console.print(by_source)
-
-
-def resolve_model(model: str | None, settings: Settings) -> tuple[str | None, Path | None]:
-    """``--model``: a catalogue name (resolved in the model cache) or a model config path."""
-    if model is None:
-        return None, None
-    if model in CATALOGUE:
-        return model, catalogue_model_config(model, models_dir(settings))
-    path = Path(model)
-    if not path.is_file():
-        known = ", ".join(sorted(CATALOGUE))
-        raise ConfigError(f"--model {model!r} is neither a model config file nor one of: {known}")
-    return None, path
-
-
-def _print_held_out(console: Console, rows: list[Any]) -> None:
-    table = Table(title="leave-one-generator-out (family held out, scored against held-out real)")
-    for name in ("held-out family", "AI", "real", "AUC", "TPR @ 1% FPR", "recall @ threshold"):
-        table.add_column(name)
-    for row in rows:
-        table.add_row(
-            escape(row.family),
-            str(row.ai_images),
-            str(row.real_images),
-            format_estimate(row.auc),
-            format_estimate(row.tpr_at_1pct_fpr),
-            format_estimate(row.recall_at_threshold),
-        )
-    console.print(table)
-
-
-def _print_warnings(console: Console, warnings: list[str]) -> None:
-    for warning in warnings:
-        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
-
-
-def _finder_for(head: Head, settings: Settings) -> Callable[[Image.Image], list[Face]] | None:
-    """A face head's face finder, at the head's own confidence floor; None for image heads."""
-    return None if head.faces is None else _find_faces(head.faces, settings)
-
-
-def _find_faces(crop: FaceCrop, settings: Settings) -> Callable[[Image.Image], list[Face]]:
-    finder = load_face_finder(models_dir(settings), threads=settings.faces.threads)
-    return lambda image: finder.find(
-        image, min_confidence=crop.min_confidence, max_faces=settings.faces.max_faces
-    )

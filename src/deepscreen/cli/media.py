@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 
+from deepscreen.bootstrap import new_media_key
 from deepscreen.cli.errors import EXIT_CODES_HELP, domain_errors
 from deepscreen.cli.options import ConfigOpt, DbOpt, open_services
 from deepscreen.service.media import ERASED
 from deepscreen.service.media_purge import delete_media, media_status, purge_media
-from deepscreen.store.media.cipher import new_key
 
 app = typer.Typer(
     help="Media retained for reviewers: purge what retention no longer allows, show the "
@@ -95,7 +95,7 @@ def delete(
 def keygen() -> None:
     """Print a new Fernet key for `[media_store] encryption_key` (set it through
     DEEPSCREEN_MEDIA_STORE__ENCRYPTION_KEY; put a new key first to rotate)."""
-    typer.echo(new_key())
+    typer.echo(new_media_key())
 
 
 def _yes(value: bool) -> str:

@@ -20,11 +20,11 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
-from deepscreen.adapters import model_fetch as service
+from deepscreen.bootstrap import models as service
 from deepscreen.bootstrap import models_dir as settings_models_dir
+from deepscreen.bootstrap.models import CATALOGUE
 from deepscreen.cli.errors import domain_errors
 from deepscreen.cli.options import ConfigOpt, settings_from
-from deepscreen.signals.models.catalogue import CATALOGUE
 
 
 def _catalogue_help() -> str:

@@ -27,7 +27,6 @@ from deepscreen.cli.options import (
 from deepscreen.cli.rows import OutputFormat, OutputOpt, print_rows
 from deepscreen.core.events import NoticeType, Notifier
 from deepscreen.core.numbers import format_value
-from deepscreen.impact.takedown import PENDING, compliance_rows, shown_rows
 from deepscreen.service.takedown import (
     NoticeOutcome,
     NoticeRequest,
@@ -35,6 +34,7 @@ from deepscreen.service.takedown import (
     ledger,
     submit_audited,
 )
+from deepscreen.service.takedown_compliance import PENDING, compliance_rows, shown_rows
 from deepscreen.service.takedown_resolve import sweep_copies
 
 ACTOR = "cli"  # as `deepscreen keys` and `appeal`: the audit trail's actor for the command line

@@ -15,9 +15,7 @@ from rich.table import Table
 from deepscreen.cli.errors import ExitCode, domain_errors
 from deepscreen.cli.options import ConfigOpt, PolicyOpt, parse_assignments, settings_from
 from deepscreen.core.errors import InvalidInput
-from deepscreen.policy.bundle import load_bundle
-from deepscreen.policy.explain import explain
-from deepscreen.policy.testing import CaseStatus, run_policy_tests
+from deepscreen.service.policy import CaseStatus, explain, load_bundle, run_policy_tests
 
 app = typer.Typer(
     help="Test and explain policy bundles.", no_args_is_help=True, rich_markup_mode="markdown"

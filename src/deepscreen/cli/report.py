@@ -17,10 +17,10 @@ from deepscreen.cli.impact_compare import parse_when
 from deepscreen.cli.options import ConfigOpt, DbOpt, open_services, settings_from
 from deepscreen.cli.progress import progress_bar
 from deepscreen.core.files import write_bytes_atomic
-from deepscreen.report.html import chart_names
 from deepscreen.service.report import STEPS, ReportRequest, build_report
 from deepscreen.service.report_output import (
     ReportFormat,
+    chart_names,
     render_case_study,
     render_report,
 )

@@ -17,10 +17,9 @@ from deepscreen.cli.rows import OutputFormat, OutputOpt, print_rows
 from deepscreen.core.decisions import Action
 from deepscreen.core.events import Verdict
 from deepscreen.core.tasks import ReviewTask
-from deepscreen.impact.intervals import Interval
-from deepscreen.review.assignment import Assignment
-from deepscreen.service.review_gold import reviewer_accuracy
+from deepscreen.service.review_gold import Interval, reviewer_accuracy
 from deepscreen.service.review_queue import (
+    Assignment,
     claim_next,
     decide,
     overdue,

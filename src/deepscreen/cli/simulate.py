@@ -25,13 +25,15 @@ from deepscreen.cli.progress import progress_bar
 from deepscreen.core.files import json_ready
 from deepscreen.core.metrics import label
 from deepscreen.core.numbers import format_number
-from deepscreen.policy.bundle import Bundle, load_bundle
-from deepscreen.simulate.scenario import OVERRIDE_ALIASES, Scenario, load_scenario
-from deepscreen.simulate.sweep import (
+from deepscreen.service.policy import Bundle, load_bundle
+from deepscreen.service.simulation import (
+    OVERRIDE_ALIASES,
+    Scenario,
     SweepResult,
     bundle_label,
     combinations,
     compare_policies,
+    load_scenario,
     parse_sweep,
     run_sweep,
 )

@@ -57,3 +57,13 @@ class MediaItem:
     @property
     def size_bytes(self) -> int:
         return len(self.data)
+
+
+@dataclass(frozen=True)
+class FetchedMedia:
+    """Media fetched from a URL (``adapters.url_fetch``): its bytes and where they came from."""
+
+    url: str  # as given
+    final_url: str  # after redirects
+    content: bytes
+    content_type: str | None

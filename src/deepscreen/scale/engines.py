@@ -12,21 +12,19 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.metadata import entry_points
-from itertools import groupby, islice
+from itertools import islice
 from multiprocessing import get_all_start_methods, get_context
 from typing import Any, Protocol
 
-from deepscreen.bootstrap import build
+from deepscreen.bootstrap import build_worker, memory_banks
 from deepscreen.core.banks import Bank, BankEntry
 from deepscreen.core.errors import BackendError, ConfigError
 from deepscreen.scale.orphans import exit_with_parent
 from deepscreen.scale.records import Decided, UploadRecord, decide_record
 from deepscreen.scale.tuning import tune_worker_process
 from deepscreen.service.scan import Services
+from deepscreen.service.stores import BankStore
 from deepscreen.settings import Settings
-from deepscreen.store.banks.memory import InMemoryBankStore
-from deepscreen.store.banks.ports import BankStore
-from deepscreen.store.events.memory import InMemoryEventStore
 
 Batch = Sequence[UploadRecord]
 MIN_RAY_BATCH = 16
@@ -71,7 +69,7 @@ def worker_services(settings: Settings, *, banks: BankStore | None = None) -> Se
     """The services a worker decides with: everything from ``settings``, but an in-memory
     event store (workers never write decisions), and ``banks`` when given (the driver's
     ``BankSnapshot``) instead of the bank store the settings name."""
-    return build(settings, store=InMemoryEventStore(), banks=banks)
+    return build_worker(settings, banks=banks)
 
 
 def decide_batch(services: Services, batch: Batch) -> list[Decided]:
@@ -136,13 +134,8 @@ class BankSnapshot:
         banks = tuple(bank for bank, _count in store.list_banks())
         return cls(banks, tuple(entry for _seq, entry in store.entries_since(None)))
 
-    def to_store(self) -> InMemoryBankStore:
-        store = InMemoryBankStore()
-        for bank in self.banks:
-            store.create_bank(bank)
-        for bank_name, run in groupby(self.entries, key=lambda e: e.bank):
-            store.add_entries(bank_name, list(run))
-        return store
+    def to_store(self) -> BankStore:
+        return memory_banks(self.banks, self.entries)
 
 
 @dataclass(frozen=True)

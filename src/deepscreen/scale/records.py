@@ -15,8 +15,7 @@ from deepscreen.core.decisions import Decision
 from deepscreen.core.errors import InvalidInput
 from deepscreen.core.events import DecisionMade, Event
 from deepscreen.core.media import AttributeValue, MediaItem
-from deepscreen.media.load import load_media
-from deepscreen.service.media import wants_copy
+from deepscreen.service.media import load_media, wants_copy
 from deepscreen.service.scan import Services, decide
 
 KNOWN_ATTRIBUTES = ("uploader", "category", "ai_disclosure")

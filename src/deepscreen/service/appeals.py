@@ -13,6 +13,7 @@ from deepscreen.core.clock import Clock
 from deepscreen.core.errors import InvalidInput, NothingToAppeal
 from deepscreen.core.events import AppealOutcome, Event, ItemRestored
 from deepscreen.core.tasks import ReviewTask, TaskKind, TaskStatus
+from deepscreen.review.appeals import LABEL_IMPORT_PREFIX as LABEL_IMPORT_PREFIX
 from deepscreen.review.appeals import (
     appeal_task,
     appeal_task_id,

@@ -10,15 +10,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from deepscreen.banks.formats import BankFileFormat as BankFileFormat
 from deepscreen.banks.formats import (
-    BankFileFormat,
     bank_file_lines,
     metadata_keys,
     parse_bank_file,
 )
 from deepscreen.core.banks import DEFAULT_PDQ_THRESHOLD, Bank, BankEntry, BankPurpose
 from deepscreen.core.errors import BankExists, BankNotFound, ConfigError, InvalidInput
-from deepscreen.media import MediaLimits, read_media_file
+from deepscreen.media import MediaLimits as MediaLimits
+from deepscreen.media import read_media_file
 from deepscreen.service.scan import ScanFailure, iter_media_files
 from deepscreen.signals.hashmatch.banks import BankMatch, BankMatcher
 from deepscreen.signals.hashmatch.pdq import PDQ_MIN_QUALITY, PdqHash, pdq_hash

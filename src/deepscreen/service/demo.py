@@ -12,8 +12,10 @@ from typing import Any
 from deepscreen.core.clock import ManualClock
 from deepscreen.core.errors import InvalidInput
 from deepscreen.demo.sample import DemoItem, generate_sample
-from deepscreen.demo.scenario import DemoScenario
+from deepscreen.demo.scenario import DemoScenario as DemoScenario
 from deepscreen.impact.summary import ImpactSummary
+from deepscreen.report.summary_md import summary_lines as summary_lines
+from deepscreen.report.summary_md import summary_markdown as summary_markdown
 from deepscreen.service.demo_platform import run_platform
 from deepscreen.service.impact import impact_summary
 from deepscreen.service.scan import ScanOutcome, Services, record_ground_truth

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from deepscreen.compliance.batches import batch_body, batches
+from deepscreen.compliance.batches import build_statements as build_statements
 from deepscreen.compliance.restrictions import RESTRICTION_EVENTS, check_period, restrictions_in
 from deepscreen.compliance.sor import Restriction
 from deepscreen.compliance.validate import MAX_BATCH, Violation, validate_batch

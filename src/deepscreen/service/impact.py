@@ -11,6 +11,10 @@ import pyarrow as pa
 from deepscreen.impact.costs import FIGURES, CostModel, CostReport, cost_report
 from deepscreen.impact.items import build_items
 from deepscreen.impact.metrics import TABLE_SCHEMA, metric_table
+from deepscreen.impact.metrics import to_csv as to_csv
+from deepscreen.impact.metrics import to_json as to_json
+from deepscreen.impact.metrics import to_parquet as to_parquet
+from deepscreen.impact.metrics import to_records as to_records
 from deepscreen.impact.summary import ImpactSummary, summarise
 from deepscreen.service.scan import Services
 from deepscreen.store.events.arrow import events_table

@@ -4,15 +4,16 @@ that are safe (only the first); why: docs/reliability-crash.md."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from deepscreen.core.decisions import Decision
 from deepscreen.review.config import ReviewConfig
 from deepscreen.review.routing import route_as_decided
-from deepscreen.store.events.sql import SqlEventStore
-from deepscreen.store.review.sql import SqlReviewQueue
-from deepscreen.store.sql.integrity import DuplicateDecisions, OrphanTask, SqlIntegrity
+from deepscreen.store.events.ports import EventStore
+from deepscreen.store.review.ports import ReviewQueueStore
 
 PAGE = 500
 
@@ -85,33 +86,71 @@ class RepairResult:
     after: IntegrityReport
 
 
-def check_database(url: str, *, schema: str | None = None, examples: int = 5) -> IntegrityReport:
-    """Every check on the database at ``url``; nothing is written."""
-    with SqlIntegrity(_checked(url), schema=schema) as integrity:
-        return _report(integrity, examples)
+class DuplicateGroup(Protocol):
+    """Decisions of one item under one policy revision (more than one: a violation)."""
+
+    @property
+    def item_id(self) -> str: ...
+    @property
+    def policy_revision(self) -> str: ...
+    @property
+    def decision_ids(self) -> tuple[str, ...]: ...
 
 
-def repair_database(
-    url: str, config: ReviewConfig, *, schema: str | None = None, examples: int = 5
+class OrphanTask(Protocol):
+    """A review-queue task naming a decision that is not stored."""
+
+    @property
+    def task_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def item_id(self) -> str: ...
+    @property
+    def decision_id(self) -> str: ...
+
+
+class IntegrityQueries(Protocol):
+    """The invariant queries over one database (``store.sql.integrity.SqlIntegrity``)."""
+
+    @property
+    def url(self) -> str: ...
+    def count_untasked_reviews(self) -> int: ...
+    def untasked_reviews(
+        self, *, after: int = 0, limit: int = 1000
+    ) -> list[tuple[int, Decision]]: ...
+    def duplicate_decisions(self, *, limit: int = 100) -> tuple[int, Sequence[DuplicateGroup]]: ...
+    def orphan_tasks(self, *, limit: int = 100) -> tuple[int, Sequence[OrphanTask]]: ...
+
+
+def check(integrity: IntegrityQueries, *, examples: int = 5) -> IntegrityReport:
+    """Every check on the database ``integrity`` queries; nothing is written."""
+    return _report(integrity, examples)
+
+
+def repair(
+    integrity: IntegrityQueries,
+    store: EventStore,
+    queue: ReviewQueueStore,
+    config: ReviewConfig,
+    *,
+    examples: int = 5,
 ) -> RepairResult:
-    """Check, add the missing review tasks (a page at a time, each page one transaction), and
-    check again. Safe to run while scans write: every add is idempotent on the task id."""
-    url = _checked(url)
-    with (
-        SqlIntegrity(url, schema=schema) as integrity,
-        SqlEventStore(integrity.database) as store,  # one engine for both
-        SqlReviewQueue(url, schema=schema) as queue,
-    ):
-        before = _report(integrity, examples)
-        added, after_seq = 0, 0
-        while page := integrity.untasked_reviews(after=after_seq, limit=PAGE):
-            tasks = [route_as_decided(d, config, store.for_item(d.item_id)) for _, d in page]
-            added += queue.add([task for task in tasks if task is not None])
-            after_seq = page[-1][0]
-        return RepairResult(before, added, _report(integrity, examples))
+    """Check, add the missing review tasks to ``queue`` (a page at a time, each page one
+    transaction), and check again. Safe to run while scans write: every add is idempotent on
+    the task id. ``store`` and ``queue`` are the event log and queue of the checked database."""
+    before = _report(integrity, examples)
+    added, after_seq = 0, 0
+    while page := integrity.untasked_reviews(after=after_seq, limit=PAGE):
+        tasks = [route_as_decided(d, config, store.for_item(d.item_id)) for _, d in page]
+        added += queue.add([task for task in tasks if task is not None])
+        after_seq = page[-1][0]
+    return RepairResult(before, added, _report(integrity, examples))
 
 
-def _report(integrity: SqlIntegrity, examples: int) -> IntegrityReport:
+def _report(integrity: IntegrityQueries, examples: int) -> IntegrityReport:
     untasked = integrity.count_untasked_reviews()
     shown = integrity.untasked_reviews(limit=examples) if examples else []
     duplicates, groups = integrity.duplicate_decisions(limit=examples)
@@ -134,7 +173,7 @@ def _untasked(row: tuple[int, Decision]) -> str:
     )
 
 
-def _duplicate(group: DuplicateDecisions) -> str:
+def _duplicate(group: DuplicateGroup) -> str:
     return (
         f"item {group.item_id}, policy revision {group.policy_revision}: "
         f"decisions {', '.join(group.decision_ids)}"
@@ -146,9 +185,3 @@ def _orphan(task: OrphanTask) -> str:
         f"task {task.task_id} ({task.kind}, {task.status}) of item {task.item_id}: "
         f"decision {task.decision_id} is not stored"
     )
-
-
-def _checked(url: str) -> str:
-    if url == "memory://":
-        raise ValueError("memory:// keeps nothing between runs: there is nothing to check")
-    return url

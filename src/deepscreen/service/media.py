@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from deepscreen.core.decisions import Action, Decision
 from deepscreen.core.errors import DeepscreenError, NotFound, UnsupportedMedia
+from deepscreen.media import load_media as load_media
 from deepscreen.media import sniff_mime
 from deepscreen.media.containers import sniff_video
 from deepscreen.service.media_wellness import WellnessConfig

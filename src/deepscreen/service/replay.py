@@ -13,6 +13,7 @@ from deepscreen.core.events import Event
 from deepscreen.impact import replay_select
 from deepscreen.impact.items import EVENTS_SCHEMA
 from deepscreen.impact.replay import ReplayPorts, ReplaySet
+from deepscreen.impact.replay import comparison_report as comparison_report
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, stored_inputs
 from deepscreen.service.scan import Services

@@ -14,6 +14,7 @@ from deepscreen.core.errors import InvalidInput
 from deepscreen.core.files import write_bytes_atomic
 from deepscreen.report.case_study import case_study
 from deepscreen.report.html import case_study_html, report_html, to_pdf
+from deepscreen.report.html import chart_names as chart_names
 from deepscreen.report.markdown import case_study_markdown, report_markdown
 from deepscreen.service.report import ReportRequest, build_report
 from deepscreen.service.scan import Services

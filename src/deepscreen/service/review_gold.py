@@ -16,7 +16,8 @@ from deepscreen.review.config import ReviewConfig
 from deepscreen.review.gold import gold_task, pairwise_agreement, reviewer_scores
 from deepscreen.review.routing import decision_context
 from deepscreen.service.scan import Services
-from deepscreen.stats import Interval, proportion
+from deepscreen.stats import Interval as Interval
+from deepscreen.stats import proportion
 from deepscreen.store.review.ports import ReviewQueueStore
 
 _PAGE = 1000

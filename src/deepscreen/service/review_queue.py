@@ -13,7 +13,8 @@ from deepscreen.core.decisions import Action, Decision
 from deepscreen.core.errors import ConfigError, InvalidInput
 from deepscreen.core.events import ReviewCompleted, Verdict
 from deepscreen.core.tasks import QueueCount, ReviewTask, TaskKind
-from deepscreen.review.assignment import Assignment, assignment
+from deepscreen.review.assignment import Assignment as Assignment
+from deepscreen.review.assignment import assignment
 from deepscreen.review.config import ReviewConfig
 from deepscreen.review.gold import grade
 from deepscreen.review.pseudonym import pseudonym as keyed_pseudonym

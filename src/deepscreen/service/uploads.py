@@ -8,16 +8,24 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from deepscreen.adapters.url_fetch import FetchedMedia, UrlFetcher
 from deepscreen.core.access import Principal
 from deepscreen.core.errors import InvalidInput, UrlRefused
-from deepscreen.core.media import AttributeValue
+from deepscreen.core.media import AttributeValue, FetchedMedia
 from deepscreen.service.audit import record_action
 from deepscreen.service.hosted import HostedStores
 from deepscreen.service.scan import ScanOutcome, Services, record_views, scan_bytes
 
 MAX_VIEW_OBSERVATIONS = 1000
+
+
+class MediaFetcher(Protocol):
+    """Fetches media from URLs on its own threads (``bootstrap.url_fetcher`` builds one)."""
+
+    def submit(self, url: str) -> Future[FetchedMedia]: ...
+
+    def close(self) -> None: ...
 
 
 def scan_upload(
@@ -51,7 +59,7 @@ def scan_upload(
     return outcome
 
 
-def start_url_fetch(fetcher: UrlFetcher | None, url: str) -> Future[FetchedMedia]:
+def start_url_fetch(fetcher: MediaFetcher | None, url: str) -> Future[FetchedMedia]:
     """Start fetching media from ``url`` on the fetcher's own threads (``fetcher`` None:
     fetching is disabled). The caller waits for the future off its own threads, so a slow
     media host holds a fetch thread, never a thread that serves other requests."""

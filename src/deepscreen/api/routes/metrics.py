@@ -10,8 +10,7 @@ from deepscreen.api.context import Context, get_principal
 from deepscreen.api.errors import error_responses
 from deepscreen.api.schemas.inputs import MAX_SAFE_INTEGER
 from deepscreen.api.schemas.reports import MetricRow, MetricsOut
-from deepscreen.impact.metrics import to_records
-from deepscreen.service.impact import impact_report
+from deepscreen.service.impact import impact_report, to_records
 
 router = APIRouter(
     tags=["metrics"],

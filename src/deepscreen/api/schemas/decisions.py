@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from deepscreen.core.decisions import Decision
 from deepscreen.core.signals import SignalResult
-from deepscreen.policy.explain import Explanation
+from deepscreen.service.policy import Explanation
 from deepscreen.service.scan import ScanOutcome
 
 

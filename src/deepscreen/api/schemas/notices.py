@@ -7,7 +7,6 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from deepscreen.core.events import NoticeType, Notifier
-from deepscreen.impact.takedown import Request
 from deepscreen.service.takedown import (
     GOOD_FAITH_REQUIRED,
     MAX_CONTACT_CHARS,
@@ -16,6 +15,7 @@ from deepscreen.service.takedown import (
     NoticeOutcome,
     NoticeRequest,
 )
+from deepscreen.service.takedown_compliance import Request
 
 SHA256_PATTERN = r"^(sha256:)?[0-9a-fA-F]{64}$"
 URL_PATTERN = r"^https?://[^\s/]+\S*$"

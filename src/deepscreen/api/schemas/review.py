@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from deepscreen.core.decisions import Action
 from deepscreen.core.events import AppealOutcome, Verdict
 from deepscreen.core.tasks import QueueCount, ReviewTask
-from deepscreen.review.assignment import Assignment
+from deepscreen.service.review_queue import Assignment
 from deepscreen.service.takedown_resolve import TakedownResolution
 
 

@@ -13,9 +13,9 @@ from fastapi.responses import Response
 from deepscreen.api.web.access import authorize, check_csrf
 from deepscreen.api.web.context import Web, render
 from deepscreen.core.numbers import format_value
-from deepscreen.impact.takedown import ALL, PENDING, compliance_rows, shown_rows
-from deepscreen.impact.takedown import Request as TakedownRequest
 from deepscreen.service.takedown import TakedownConfig, ledger
+from deepscreen.service.takedown_compliance import ALL, PENDING, compliance_rows, shown_rows
+from deepscreen.service.takedown_compliance import Request as TakedownRequest
 
 router = APIRouter(dependencies=[Depends(authorize), Depends(check_csrf)])
 REQUESTS_SHOWN = 100

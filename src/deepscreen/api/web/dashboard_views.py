@@ -10,8 +10,7 @@ from typing import Any
 
 from deepscreen.core import metrics
 from deepscreen.core.numbers import format_value
-from deepscreen.impact.metrics import to_records
-from deepscreen.service.impact import impact_report
+from deepscreen.service.impact import impact_report, to_records
 from deepscreen.service.review_gold import AccuracyReport, reviewer_accuracy
 from deepscreen.service.review_queue import pseudonym
 from deepscreen.service.scan import Services

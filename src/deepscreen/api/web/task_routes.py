@@ -15,10 +15,9 @@ from deepscreen.api.web.queue_routes import claim_and_open, next_queue
 from deepscreen.api.web.views import task_view
 from deepscreen.core.events import AppealOutcome, Verdict
 from deepscreen.core.tasks import TaskKind
-from deepscreen.review.assignment import Assignment
 from deepscreen.service import review_hosted
 from deepscreen.service.review_actions import form_action
-from deepscreen.service.review_queue import configured, parse_choice
+from deepscreen.service.review_queue import Assignment, configured, parse_choice
 
 router = APIRouter(dependencies=[Depends(authorize), Depends(check_csrf)])
 

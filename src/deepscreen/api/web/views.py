@@ -14,11 +14,10 @@ from deepscreen.core.errors import NotFound
 from deepscreen.core.events import DecisionMade, ReviewCompleted
 from deepscreen.core.signals import SignalResult
 from deepscreen.core.tasks import TaskKind
-from deepscreen.review.appeals import LABEL_IMPORT_PREFIX
-from deepscreen.review.assignment import Assignment
+from deepscreen.service.appeals import LABEL_IMPORT_PREFIX
 from deepscreen.service.items import ItemSummary, explain_decision, item_summary
 from deepscreen.service.review_actions import ActionChoices
-from deepscreen.service.review_queue import pseudonym, task_action_choices
+from deepscreen.service.review_queue import Assignment, pseudonym, task_action_choices
 from deepscreen.service.scan import Services
 
 
