@@ -19,7 +19,8 @@ from deepscreen.core.files import json_ready
 from deepscreen.impact.compare import compare
 from deepscreen.impact.costs import CostModel, CostReport, cost_report
 from deepscreen.impact.items import build_items
-from deepscreen.impact.metrics import metric_table, to_records
+from deepscreen.impact.metric_export import to_records
+from deepscreen.impact.metrics import metric_table
 from deepscreen.impact.takedown import compliance_rows, shown_rows, table_rows, takedown_ledger
 from deepscreen.policy.bundle import Bundle, load_bundle
 from deepscreen.report.statements import (
