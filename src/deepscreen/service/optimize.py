@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from deepscreen.core.errors import InvalidInput, PolicyError, ResultFileInvalid
 from deepscreen.impact.costs import CostModel
 from deepscreen.impact.items import build_items
-from deepscreen.impact.optimize import ACTIONS, OFF, ThresholdOptimum, optimize_thresholds
+from deepscreen.impact.optimize import optimize_thresholds
+from deepscreen.impact.optimize_result import ACTIONS, OFF, ThresholdOptimum
 from deepscreen.policy.bundle import load_bundle, policy_files
 from deepscreen.policy.model import ParamSpec, PolicyFile
 from deepscreen.policy.params_edit import set_params

@@ -22,7 +22,7 @@ from deepscreen.core.events import (
 )
 from deepscreen.core.media import MediaKind
 from deepscreen.core.signals import SignalResult
-from deepscreen.impact.optimize import OptimizationRefused
+from deepscreen.impact.optimize_inputs import OptimizationRefused
 from deepscreen.policy.bundle import load_bundle
 from deepscreen.policy.testing import run_policy_tests
 from deepscreen.service.optimize import (
