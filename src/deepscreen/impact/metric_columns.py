@@ -11,17 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from deepscreen.core.metrics import (
-    ANY_ACTION,
-    ENFORCEMENT_ACTIONS,
-    FLAGGED,
-    VBA_BUCKETS,
-)
-from deepscreen.impact.intervals import (
-    bootstrap_mean,
-    bootstrap_ratio,
-    proportion_bounds,
-)
+from deepscreen.core.metrics import ANY_ACTION, ENFORCEMENT_ACTIONS, FLAGGED, VBA_BUCKETS
+from deepscreen.impact.intervals import bootstrap_mean, bootstrap_ratio, proportion_bounds
 from deepscreen.impact.metric_groups import _Column, _Groups
 from deepscreen.impact.metric_items import _ItemArrays
 from deepscreen.impact.metric_schema import CONFIDENCE, PER_10K

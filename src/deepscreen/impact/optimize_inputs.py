@@ -10,10 +10,7 @@ import pyarrow as pa
 
 from deepscreen.core.errors import InvalidInput
 from deepscreen.impact.costs import CostModel
-from deepscreen.impact.optimize_result import (
-    ACTIONS,
-    ENFORCEMENT,
-)
+from deepscreen.impact.optimize_result import ACTIONS, ENFORCEMENT
 
 SUPPLY_COSTS = (
     "in the [costs] settings (`deepscreen costs init` writes a file with every key; "

@@ -11,11 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from deepscreen.impact.costs import CostModel
-from deepscreen.impact.optimize_result import (
-    ACTIONS,
-    OFF,
-    Candidate,
-)
+from deepscreen.impact.optimize_result import ACTIONS, OFF, Candidate
 
 _TIE = 1e-9
 

@@ -8,14 +8,7 @@ from typing import Any
 
 import altair as alt
 
-from deepscreen.report.charts.base import (
-    HEIGHT,
-    WIDTH,
-    _chart,
-    _num,
-    _svg,
-    _title,
-)
+from deepscreen.report.charts.base import HEIGHT, WIDTH, _chart, _num, _svg, _title
 
 # --------------------------------------------------------------------------- optimization
 
