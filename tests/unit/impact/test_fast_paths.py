@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deepscreen.impact import costs, metric_cells, metrics
+from deepscreen.impact import cost_columns, metric_cells, metrics
 from deepscreen.impact.cell_sums import cell_sums
 from deepscreen.impact.cells_duckdb import cell_sums_sql, connection
 from deepscreen.impact.items import ITEM_SCHEMA
@@ -295,7 +295,7 @@ def test_tally_merges_values_equal_in_hours() -> None:
 
 def test_cost_string_columns_read_as_plain_python() -> None:
     column = pa.chunked_array([pa.array(["a", None, "bb"]), pa.array(["a", "c", None, "bb"])])
-    strings = costs._Strings.of(column)
+    strings = cost_columns._Strings.of(column)
     plain = column.to_pylist()
     assert strings.equals("a").tolist() == [v == "a" for v in plain]
     assert strings.equals("zz").tolist() == [False] * len(plain)
