@@ -16,7 +16,8 @@ from deepscreen.demo.scenario import DemoScenario
 from deepscreen.impact.summary import ImpactSummary
 from deepscreen.service.demo_platform import run_platform
 from deepscreen.service.impact import impact_summary
-from deepscreen.service.scan import ScanOutcome, Services, record_ground_truth
+from deepscreen.service.observations import record_ground_truth
+from deepscreen.service.scan import ScanOutcome, Services
 
 GROUND_TRUTH_REVIEWER = "label-import:demo-synthetic-ground-truth"
 Progress = Callable[[int], None]
