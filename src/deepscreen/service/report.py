@@ -30,7 +30,7 @@ from deepscreen.report.statements import (
 )
 from deepscreen.service.demo import GROUND_TRUTH_REVIEWER
 from deepscreen.service.impact import cost_rows
-from deepscreen.service.optimize import read_optimization
+from deepscreen.service.optimize_file import read_optimization
 from deepscreen.service.replay import comparison_report, latest_revision, load_events, select_items
 from deepscreen.service.scan import Services
 

@@ -31,11 +31,11 @@ from deepscreen.service.optimize import (
     expected_action,
     optimization_document,
     optimize_policy,
-    parse_optimization,
     threshold_params,
     threshold_tests,
     write_candidate_bundle,
 )
+from deepscreen.service.optimize_file import parse_optimization
 from deepscreen.signals.registry import discover
 from deepscreen.store.events.memory import InMemoryEventStore
 
