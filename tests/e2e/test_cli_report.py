@@ -291,7 +291,7 @@ def test_optimize_json_file_is_the_report_input(
     runner: CliRunner, demo_dir: Path, optimization_json: Path, tmp_path: Path
 ) -> None:
     from deepscreen.report.formatting import number
-    from deepscreen.report.sections import threshold_cell
+    from deepscreen.report.sections_analyses import threshold_cell
 
     data = json.loads(optimization_json.read_text())
     assert (data["kind"], data["version"]) == ("deepscreen.threshold_optimization", 1)

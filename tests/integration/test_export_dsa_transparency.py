@@ -21,8 +21,8 @@ from deepscreen.core.decisions import Action
 from deepscreen.core.events import AppealOutcome, ReviewCompleted, Verdict
 from deepscreen.service import Services, scan_bytes
 from deepscreen.service.appeals import open_appeal, resolve_appeal
+from deepscreen.service.observations import record_ground_truth
 from deepscreen.service.review_queue import claim_next
-from deepscreen.service.scan import record_ground_truth
 from deepscreen.settings import load_settings
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)

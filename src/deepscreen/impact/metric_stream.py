@@ -11,24 +11,14 @@ from numpy.typing import NDArray
 from deepscreen.core.metrics import QUEUE_KS
 from deepscreen.impact.cell_sums import cell_sums
 from deepscreen.impact.cells_duckdb import connection as duckdb_connection
-from deepscreen.impact.metrics import (
-    _HOUR_US,
-    _QUANTILES,
-    _QUEUE_FIELDS,
-    ALL,
-    TABLE_SCHEMA,
-    Period,
-    _assemble_table,
-    _Cells,
-    _check_options,
-    _conform,
-    _Context,
-    _Groups,
-    _ItemArrays,
-    _PerGroup,
-    _period_label,
-    _queue_rank,
-)
+from deepscreen.impact.metric_cells import _HOUR_US, _Cells, _conform, _period_label
+from deepscreen.impact.metric_columns import _Context
+from deepscreen.impact.metric_groups import _Groups
+from deepscreen.impact.metric_items import _QUEUE_FIELDS, _ItemArrays
+from deepscreen.impact.metric_quantiles import _QUANTILES, _PerGroup
+from deepscreen.impact.metric_queue import _queue_rank
+from deepscreen.impact.metric_schema import ALL, TABLE_SCHEMA, Period
+from deepscreen.impact.metrics import _assemble_table, _check_options
 
 __all__ = ["MetricAccumulator"]
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from deepscreen.core.errors import InvalidInput
+from deepscreen.report.blocks import Table, comparison_table
 from deepscreen.report.charts import BEFORE_AFTER_METRICS
 from deepscreen.report.formatting import scaling
-from deepscreen.report.sections import Table, comparison_table
 from deepscreen.report.statements import (
     Phrase,
     Unit,

@@ -10,9 +10,10 @@ from typing import Any
 import jinja2
 
 from deepscreen.report import charts
+from deepscreen.report.blocks import Section
 from deepscreen.report.case_study import CaseStudy
 from deepscreen.report.markdown import SYNTHETIC_BANNER
-from deepscreen.report.sections import Section, sections
+from deepscreen.report.sections import sections
 
 ChartStep = Callable[[str], None]
 

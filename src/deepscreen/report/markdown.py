@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from deepscreen.report.blocks import Section, Table
 from deepscreen.report.case_study import CaseStudy
-from deepscreen.report.sections import Section, Table, sections
+from deepscreen.report.sections import sections
 
 SYNTHETIC_BANNER = (
     "SYNTHETIC DATA: every number below was computed from data deepscreen generated from a "

@@ -4,6 +4,7 @@ adapters they reach are in ``deepscreen.adapters``). Notes: docs/internals/servi
 
 from __future__ import annotations
 
+from deepscreen.service.observations import record_ground_truth, record_views
 from deepscreen.service.scan import (
     ScanFailure,
     ScanOutcome,
@@ -11,8 +12,6 @@ from deepscreen.service.scan import (
     decide,
     detector_warnings,
     iter_media_files,
-    record_ground_truth,
-    record_views,
     run_detectors,
     scan_bytes,
     scan_file,

@@ -18,7 +18,8 @@ from deepscreen.report.summary_md import summary_lines as summary_lines
 from deepscreen.report.summary_md import summary_markdown as summary_markdown
 from deepscreen.service.demo_platform import run_platform
 from deepscreen.service.impact import impact_summary
-from deepscreen.service.scan import ScanOutcome, Services, record_ground_truth
+from deepscreen.service.observations import record_ground_truth
+from deepscreen.service.scan import ScanOutcome, Services
 
 GROUND_TRUTH_REVIEWER = "label-import:demo-synthetic-ground-truth"
 Progress = Callable[[int], None]

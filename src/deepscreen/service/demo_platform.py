@@ -23,8 +23,9 @@ from deepscreen.demo.scenario import DemoScenario
 from deepscreen.demo.timeline import Kind, Step, review_slots, timeline, window_ends
 from deepscreen.service.demo_views import ViewCounter, report_hours
 from deepscreen.service.notices import receive_notice
+from deepscreen.service.observations import record_views
 from deepscreen.service.review_queue import claim_next, decide, queue_counts
-from deepscreen.service.scan import ScanOutcome, Services, record_views, scan_file
+from deepscreen.service.scan import ScanOutcome, Services, scan_file
 from deepscreen.simulate.engagement import Engagement
 
 Progress = Callable[[int], None]

@@ -19,8 +19,8 @@ from deepscreen.core.files import json_ready
 from deepscreen.impact.compare import compare
 from deepscreen.impact.costs import CostModel, CostReport, cost_report
 from deepscreen.impact.items import build_items
-from deepscreen.impact.metrics import metric_table, to_records
-from deepscreen.impact.replay import comparison_report
+from deepscreen.impact.metric_export import to_records
+from deepscreen.impact.metrics import metric_table
 from deepscreen.impact.takedown import compliance_rows, shown_rows, table_rows, takedown_ledger
 from deepscreen.policy.bundle import Bundle, load_bundle
 from deepscreen.report.statements import (
@@ -30,8 +30,8 @@ from deepscreen.report.statements import (
 )
 from deepscreen.service.demo import GROUND_TRUTH_REVIEWER
 from deepscreen.service.impact import cost_rows
-from deepscreen.service.optimize import read_optimization
-from deepscreen.service.replay import latest_revision, load_events, select_items
+from deepscreen.service.optimize_file import read_optimization
+from deepscreen.service.replay import comparison_report, latest_revision, load_events, select_items
 from deepscreen.service.scan import Services
 
 REPORT_VERSION = 1

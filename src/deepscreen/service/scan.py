@@ -1,4 +1,4 @@
-"""Scanning use cases: signals → policy → recorded decision, plus labels and views."""
+"""Scanning use cases: signals → policy → recorded decision; the action a review applied."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from deepscreen.core.events import (
     ShadowDecisionMade,
     SignalsComputed,
     Verdict,
-    ViewsObserved,
 )
 from deepscreen.core.media import AttributeValue, MediaItem
 from deepscreen.core.signals import SignalResult
@@ -371,33 +370,3 @@ def applied_by_review(events: Sequence[Event]) -> Action | None:
         ):
             current = event.action
     return current
-
-
-def record_ground_truth(
-    services: Services,
-    labels: Iterable[tuple[str, datetime, bool, str]],
-    *,
-    reviewer: str,
-    reason_code: str,
-) -> int:
-    """Append one ``ReviewCompleted`` per (item id, time, violating, label); returns the count."""
-    events: list[Event] = [
-        ReviewCompleted(
-            item_id=item_id,
-            occurred_at=at,
-            reviewer=reviewer,
-            label=label,
-            verdict=Verdict.VIOLATING if violating else Verdict.NOT_VIOLATING,
-            reason_code=reason_code,
-        )
-        for item_id, at, violating, label in labels
-    ]
-    services.store.append(events)
-    return len(events)
-
-
-def record_views(services: Services, views: Iterable[tuple[str, datetime, int]]) -> int:
-    """Append one ``ViewsObserved`` per (item id, window end, views); returns the count."""
-    events: list[Event] = [ViewsObserved(item_id=i, occurred_at=at, views=v) for i, at, v in views]
-    services.store.append(events)
-    return len(events)

@@ -7,85 +7,60 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from deepscreen.core.banks import BANK_NAME, DEFAULT_PDQ_THRESHOLD
-from deepscreen.core.decisions import Decision
-from deepscreen.core.errors import ConfigError, InvalidInput, NotFound, TaskNotFound
+from deepscreen.core.errors import InvalidInput, NotFound
 from deepscreen.core.events import NoticeReceived, NoticeType, Notifier
 from deepscreen.core.imports import ImportRecord
-from deepscreen.core.tasks import ReviewTask, TaskKind
+from deepscreen.core.tasks import ReviewTask
 from deepscreen.impact.takedown import Request, TakedownLedger, takedown_ledger
-from deepscreen.review.routing import CONTEXT, decision_context
 from deepscreen.service.audit import record_action
 from deepscreen.service.review_queue import configured
 from deepscreen.service.scan import Services
-from deepscreen.service.takedown_resolve import TAKEDOWN
+from deepscreen.service.takedown_config import TakedownConfig
+from deepscreen.service.takedown_lookup import (
+    _SHA256,
+    _reference_kind,
+    find_notice,
+    resolve_reference,
+)
+from deepscreen.service.takedown_task import _task_of, takedown_task
 from deepscreen.store.access.ports import AuditLog
+
+__all__ = [
+    "GOOD_FAITH_REQUIRED",
+    "MATCH_KIND",
+    "MAX_CONTACT_CHARS",
+    "MAX_EXTERNAL_ID_CHARS",
+    "MAX_REFERENCE_CHARS",
+    "MAX_STATEMENT_CHARS",
+    "NOTICE_KIND",
+    "NoticeOutcome",
+    "NoticeRequest",
+    "TakedownConfig",
+    "check_request",
+    "ledger",
+    "notice_digest",
+    "notice_id_of",
+    "notice_status",
+    "rematch",
+    "submit_audited",
+    "submit_notice",
+]
 
 NOTICE_KIND = "notice"  # the ``imports`` row of a notice: its idempotency key
 MATCH_KIND = "notice_match"  # the row of an unmatched notice's later match
-TAKEDOWN_PRIORITY_BASE = 1e15
-"""Takedown tasks rank above every review task: priority = 10¹⁵ − the deadline in seconds
-since 1970 (about 9.98 × 10¹⁴: earlier deadlines first), while a review task's priority is
-``p × severity × views ÷ handling minutes`` — 10¹⁴ would need e.g. 10¹³ views."""
 MAX_STATEMENT_CHARS = 5000
 MAX_CONTACT_CHARS = 320
 MAX_REFERENCE_CHARS = 2048
 MAX_EXTERNAL_ID_CHARS = 128
 GOOD_FAITH_REQUIRED = frozenset({NoticeType.NCII, NoticeType.DSA_ILLEGAL_CONTENT})
-_SHA256 = re.compile(r"^(?:sha256:)?([0-9a-fA-F]{64})$")
+
+
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TakedownConfig:
-    """``[takedown]`` settings as plain values: the queue and block bank of takedowns, the
-    bank's match threshold, the deadline per notice type (hours after receipt) and whether
-    deciding a takedown sweeps the stored items for copies at once."""
-
-    queue: str = "takedown"
-    bank: str = "takedown"
-    bank_threshold: int = DEFAULT_PDQ_THRESHOLD
-    deadline_hours: Mapping[NoticeType, float] = field(
-        default_factory=lambda: {
-            NoticeType.NCII: 48.0,
-            NoticeType.DSA_ILLEGAL_CONTENT: 24.0,
-            NoticeType.OTHER: 72.0,
-        }
-    )
-    sweep_on_resolve: bool = True
-
-    def __post_init__(self) -> None:
-        if not BANK_NAME.match(self.bank):
-            raise ConfigError(f"[takedown] bank {self.bank!r} must be lower_snake_case")
-        if not 0 <= self.bank_threshold <= 128:
-            raise ConfigError(f"[takedown] bank_threshold {self.bank_threshold!r} not in [0, 128]")
-        missing = set(NoticeType) - set(self.deadline_hours)
-        if missing or any(not h > 0 for h in self.deadline_hours.values()):
-            raise ConfigError("[takedown] needs a positive deadline for every notice type")
-
-    @classmethod
-    def from_settings(cls, values: Mapping[str, Any]) -> TakedownConfig:
-        """From ``Settings.takedown.model_dump()``."""
-        return cls(
-            queue=str(values.get("queue", "takedown")),
-            bank=str(values.get("bank", "takedown")),
-            bank_threshold=int(values.get("bank_threshold", DEFAULT_PDQ_THRESHOLD)),
-            deadline_hours={
-                NoticeType.NCII: float(values.get("ncii_deadline_hours", 48.0)),
-                NoticeType.DSA_ILLEGAL_CONTENT: float(values.get("dsa_deadline_hours", 24.0)),
-                NoticeType.OTHER: float(values.get("other_deadline_hours", 72.0)),
-            },
-            sweep_on_resolve=bool(values.get("sweep_on_resolve", True)),
-        )
-
-    def deadline(self, notice_type: NoticeType, received_at: datetime) -> datetime:
-        return received_at + timedelta(hours=self.deadline_hours[notice_type])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -217,16 +192,6 @@ def notice_id_of(digest: str) -> str:
     return f"ntc-{digest[:20]}"
 
 
-def takedown_task_id(notice_id: str) -> str:
-    """One task per notice: the same notice again adds nothing."""
-    return f"takedown:{notice_id}"
-
-
-def takedown_priority(deadline_at: datetime) -> float:
-    """Above every review task; among takedowns, the earliest deadline first."""
-    return TAKEDOWN_PRIORITY_BASE - deadline_at.timestamp()
-
-
 def submit_notice(
     services: Services,
     config: TakedownConfig,
@@ -301,113 +266,6 @@ def rematch(
     if services.store.append_import(record, [found], tasks=[task]) is None:
         return NoticeOutcome(found, task, duplicate=True, rematched=True)
     return NoticeOutcome(found, _task_of(services, notice.notice_id), duplicate=True)
-
-
-def takedown_task(services: Services, config: TakedownConfig, notice: NoticeReceived) -> ReviewTask:
-    """The task a matched notice opens: created at receipt, due at the deadline, ranked above
-    ordinary review; the reviewer sees the decision in force, the notice's type, deadline,
-    reference and statement (never the requester's contact)."""
-    assert notice.notice_id is not None and notice.notice_type is not None
-    assert notice.deadline_at is not None
-    decision = services.store.latest_decision(notice.item_id)
-    takedown = {
-        "notice_id": notice.notice_id,
-        "notice_type": notice.notice_type.value,
-        "notifier": notice.notifier.value,
-        "received_at": notice.occurred_at.isoformat(),
-        "deadline_at": notice.deadline_at.isoformat(),
-        "reference": notice.reference,
-        "good_faith": notice.good_faith,
-    }
-    context = {
-        **(_context(decision) if decision is not None else {}),
-        "takedown": takedown,
-        "statement": notice.statement,
-    }
-    resolution = {
-        **takedown,
-        "bank": config.bank,
-        "bank_threshold": config.bank_threshold,
-        "sweep_on_resolve": config.sweep_on_resolve,
-    }
-    return ReviewTask(
-        task_id=takedown_task_id(notice.notice_id),
-        item_id=notice.item_id,
-        kind=TaskKind.REVIEW,
-        queue=config.queue,
-        priority=takedown_priority(notice.deadline_at),
-        created_at=notice.occurred_at,
-        due_at=notice.deadline_at,
-        decision_id=None if decision is None else decision.decision_id,
-        payload={CONTEXT: context, TAKEDOWN: resolution},
-    )
-
-
-def _context(decision: Decision) -> dict[str, Any]:
-    return decision_context(decision)
-
-
-def resolve_reference(services: Services, kind: str, value: str) -> tuple[str, bool]:
-    """(item id, matched): the stored item the reference names, else the reference's key
-    (an item id as given, ``sha256:<hex>``, or ``url:<SHA-256 of the URL, 32 hex>``)."""
-    if kind in ("item_id", "sha256"):
-        return value, services.store.has_item(value)
-    found = item_from_url(services, value)
-    if found is not None:
-        return found, True
-    return "url:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:32], False
-
-
-def item_from_url(services: Services, url: str) -> str | None:
-    """The item most recently ingested from ``url`` (its ``source``), if any. Reads every
-    ingest event of the log: a notice by URL costs a pass over the store."""
-    needle = json.dumps(url, ensure_ascii=False)[1:-1]
-    found = None
-    for _seq, event_type, item_id, _at, payload in services.store.read_rows():
-        if event_type == "item_ingested" and needle in payload:
-            if json.loads(payload).get("source") == url:
-                found = item_id
-    return found
-
-
-def find_notice(
-    services: Services, notice_id: str, *, item_hint: str | None = None
-) -> NoticeReceived | None:
-    """The first record of the notice (the matched one when it was matched later)."""
-    candidates: list[NoticeReceived] = []
-    if item_hint is not None:
-        candidates = [
-            e
-            for e in services.store.for_item(item_hint)
-            if isinstance(e, NoticeReceived) and e.notice_id == notice_id and e.copy_of is None
-        ]
-    if not candidates:
-        candidates = [
-            e
-            for e in services.store.read(kinds=["notice_received"])
-            if isinstance(e, NoticeReceived) and e.notice_id == notice_id and e.copy_of is None
-        ]
-    if not candidates:
-        return None
-    return next((e for e in candidates if e.matched), candidates[0])
-
-
-def _task_of(services: Services, notice_id: str | None) -> ReviewTask | None:
-    if services.review_queue is None or notice_id is None:
-        return None
-    try:
-        return services.review_queue.get(takedown_task_id(notice_id))
-    except TaskNotFound:  # an unmatched notice has none
-        return None
-
-
-def _reference_kind(reference: str) -> tuple[str, str]:
-    """How a stored notice named its item: (``url``/``sha256``/``item_id``, the reference)."""
-    if reference.startswith(("http://", "https://")):
-        return "url", reference
-    if reference.startswith("sha256:") and _SHA256.match(reference):
-        return "sha256", reference
-    return "item_id", reference
 
 
 def ledger(services: Services, *, bank: str) -> TakedownLedger:

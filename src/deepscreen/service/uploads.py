@@ -15,7 +15,8 @@ from deepscreen.core.errors import InvalidInput, UrlRefused
 from deepscreen.core.media import AttributeValue, FetchedMedia
 from deepscreen.service.audit import record_action
 from deepscreen.service.hosted import HostedStores
-from deepscreen.service.scan import ScanOutcome, Services, record_views, scan_bytes
+from deepscreen.service.observations import record_views
+from deepscreen.service.scan import ScanOutcome, Services, scan_bytes
 
 MAX_VIEW_OBSERVATIONS = 1000
 

@@ -1,51 +1,37 @@
 """One simulated run of a scenario under a policy bundle (``simulate_run``), streamed by day into
-the impact metric table, cost figures and simulation-only truths; replications of it.
+the impact metric table, cost figures and simulation-only truths (replications: ``replicate``).
 The flow: docs/internals/simulate.md."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-from scipy import stats
 
 from deepscreen.impact.costs import CostModel, cost_report, fp_review_cost
 from deepscreen.impact.items import ITEM_SCHEMA
 from deepscreen.impact.metric_stream import MetricAccumulator
-from deepscreen.impact.metrics import is_proportion
 from deepscreen.policy.bundle import Bundle
 from deepscreen.simulate.arrivals import upload_hours
-from deepscreen.simulate.engagement import (
-    Engagement,
-    draw_engagement,
-    views_outcome,
+from deepscreen.simulate.batch import (
+    _ALLOW,
+    _IS_ENFORCING,
+    _REVIEW,
+    _TRUTHS,
+    REVIEW_ACTION,
+    Batch,
+    _concat,
+    _rows,
+    _without_then,
 )
+from deepscreen.simulate.engagement import Engagement, draw_engagement, views_outcome
+from deepscreen.simulate.item_table import _item_table
 from deepscreen.simulate.policy_bridge import ACTIONS, PolicyBridge
 from deepscreen.simulate.population import draw_items, draw_scores
 from deepscreen.simulate.review_queue import ReviewQueue, capacity_per_hour
 from deepscreen.simulate.scenario import Scenario
-
-START = datetime(2026, 1, 1, tzinfo=UTC)
-ENFORCING = ("label", "downrank", "age_gate", "remove")
-REVIEW_ACTION = "remove"
-_US_PER_HOUR = 3_600_000_000
-_ALLOW, _REVIEW = ACTIONS.index("allow"), ACTIONS.index("review")
-_ENFORCING_CODES = np.asarray([ACTIONS.index(a) for a in ENFORCING])
-_IS_ENFORCING = np.isin(np.arange(len(ACTIONS)), _ENFORCING_CODES)
-_TRUTHS = (
-    "views_prevented",
-    "violating_views_prevented",
-    "violating_views_realised",
-    "viral_deepfakes_without_moderation",
-    "viral_deepfakes_stopped",
-    "viral_deepfakes_not_stopped",
-)
-Batch = dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -219,25 +205,6 @@ class _Run:
         )
 
 
-def _rows(batch: Batch | None) -> int:
-    return 0 if batch is None else int(batch["upload"].shape[0])
-
-
-def _concat(first: Batch, second: Batch) -> Batch:
-    return {name: np.concatenate([first[name], second[name]]) for name in first}
-
-
-def _without_then(first: Batch, dropped: np.ndarray, second: Batch) -> Batch:
-    """``_concat`` of ``first`` without its rows ``dropped`` (ascending) and ``second``: the runs
-    of rows between dropped ones are copied whole (few rows are dropped: those queued)."""
-    edges = np.concatenate(([-1], dropped, [_rows(first)])).tolist()
-    runs = [(a + 1, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a + 1]
-    return {
-        name: np.concatenate([values[a:b] for a, b in runs] + [second[name]])
-        for name, values in first.items()
-    }
-
-
 def _harm_prevented(scenario: Scenario, model: CostModel, c: Batch) -> float | None:
     """Σ views of violating items that actions prevented (known only in simulation) × harm per
     view of the item's category severity; None when a needed harm rate is not configured."""
@@ -366,155 +333,3 @@ def _finish(scenario: Scenario, c: Batch, seed: int, batch: int) -> dict[str, fl
         "viral_deepfakes_stopped": float(np.count_nonzero(stopped)),
         "viral_deepfakes_not_stopped": float(np.count_nonzero(would_go_viral & ~stopped)),
     }
-
-
-def _item_table(
-    scenario: Scenario, c: Batch, revision: str, rule_names: Sequence[str | None]
-) -> pa.Table:
-    n = c["upload"].shape[0]
-    ts = ITEM_SCHEMA.field("ingested_at").type
-    start = int(np.datetime64(START.replace(tzinfo=None), "us").astype(np.int64))
-
-    def at(mask: np.ndarray | None, first: np.ndarray, *hours: np.ndarray | float) -> pa.Array:
-        """START + ``first`` + ``hours`` (added left to right), to the µs; null where not
-        ``mask`` or not finite. Computed for the rows in ``mask`` only."""
-        rows = None if mask is None else np.flatnonzero(mask)
-        total = np.asarray(first if rows is None else first[rows], dtype=np.float64)
-        for term in hours:
-            total = total + (term if isinstance(term, float) or rows is None else term[rows])
-        finite = np.isfinite(total)
-        micros = (np.where(finite, total, 0) * _US_PER_HOUR).astype(np.int64)
-        micros += start
-        if rows is None and finite.all():
-            return pa.array(micros, pa.int64()).view(ts)
-        valid = finite if rows is None else np.zeros(n, dtype=bool)
-        if rows is not None:
-            valid[rows] = finite
-            micros, spread = np.zeros(n, dtype=np.int64), micros
-            micros[rows] = spread
-        return pa.array(micros, pa.int64(), mask=~valid).view(ts)
-
-    upload = c["upload"]
-    reviewed = np.isfinite(c["reviewed_after"])
-    enforced = c["enforced"]
-    decided = at(None, upload, c["decided_after"])
-    columns = {
-        "item_id": pc.cast(pa.array(c["id"]), pa.string()),
-        "ingested_at": at(None, upload),
-        "kind": pa.repeat(pa.scalar("image", pa.string()), n),
-        "segment": _pick(scenario.category_names, c["category"]),
-        "policy_revision": pa.repeat(pa.scalar(revision, pa.string()), n),
-        "rule_id": _pick(rule_names, c["rule"]),
-        "action": _pick(ACTIONS, c["action"]),
-        "decided_at": decided,
-        "score": pa.array(c["score"]),
-        "detected_at": decided,
-        "notice_at": pa.nulls(n, ts),
-        "violating": pa.array(c["violating"]),
-        "reviewed_at": at(reviewed, upload, c["reviewed_after"]),
-        "review_action": _where(reviewed & c["violating"], REVIEW_ACTION, None),
-        "label_source": _where(reviewed, "review", "import"),
-        "inclusion_probability": pa.nulls(n, pa.float64()),
-        "sample_stratum": pa.nulls(n, pa.string()),
-        "enforced": pa.array(enforced),
-        "enforced_at": at(enforced, upload, c["action_after"]),
-        "enforced_action": _pick(ACTIONS, c["enforced_action"], enforced),
-        "automated": pa.array(c["automated"]),
-        "views_total": pa.array(np.rint(c["realised"]).astype(np.int64)),
-        "views_before_action": pa.array(np.rint(c["before"]).astype(np.int64), mask=~enforced),
-        "appeal_received_at": at(c["appealed"], upload, c["action_after"], 24.0),
-        "appeal_decided_at": at(c["appealed"], upload, c["action_after"], 48.0),
-        "appeal_outcome": _pick(["upheld", "reversed"], c["overturned"], c["appealed"]),
-    }
-    return pa.table(columns).cast(ITEM_SCHEMA)
-
-
-def _where(mask: np.ndarray, value: str, otherwise: str | None) -> pa.Array:
-    """``value`` where ``mask``, else ``otherwise`` (None: null), as strings."""
-    return pc.if_else(pa.array(mask), pa.scalar(value), pa.scalar(otherwise, pa.string()))
-
-
-def _pick(
-    vocabulary: Sequence[str | None], codes: np.ndarray, present: np.ndarray | None = None
-) -> pa.Array:
-    """Strings by code through an Arrow take (no per-item Python strings); null where not
-    ``present`` (and where the vocabulary entry is None)."""
-    indices = pa.array(
-        np.where(present, codes, 0) if present is not None else codes,
-        pa.int32(),
-        mask=None if present is None else ~present,
-    )
-    return pc.take(pa.array(list(vocabulary), pa.string()), indices)
-
-
-@dataclass(frozen=True)
-class Replicated:
-    """Replications of one configuration: per-metric mean and 95% t-interval across seeds."""
-
-    label: str
-    runs: tuple[RunResult, ...] = field(repr=False)
-
-    def table(self) -> list[dict[str, Any]]:
-        summaries = [run.summary() for run in self.runs]
-        names = list(dict.fromkeys(name for s in summaries for name in s))
-        rows = []
-        for name in names:
-            values = np.asarray([s[name] for s in summaries if name in s], dtype=float)
-            rows.append({"metric": name, **interval(values, bounds=summary_bounds(name))})
-        return rows
-
-
-def interval(
-    values: np.ndarray,
-    confidence: float = 0.95,
-    bounds: tuple[float | None, float | None] = (None, None),
-) -> dict[str, float | int | None]:
-    """Mean and a t-interval across independent replications (n = replications), clipped to
-    ``bounds``, the range the quantity can take: a symmetric t-interval around a small count
-    reaches below zero ("viral deepfakes stopped [-0.28, 1.08]"), which no count can."""
-    n = int(values.size)
-    if n == 0:
-        return {"value": None, "ci_low": None, "ci_high": None, "n": 0}
-    mean = float(values.mean())
-    if n < 2:
-        return {"value": mean, "ci_low": None, "ci_high": None, "n": n}
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
-    low, high = mean - half, mean + half
-    floor, ceiling = bounds
-    if floor is not None:
-        low = max(low, floor)
-    if ceiling is not None:
-        high = min(high, ceiling)
-    return {"value": mean, "ci_low": low, "ci_high": high, "n": n}
-
-
-def summary_bounds(name: str) -> tuple[float | None, float | None]:
-    """The range of a run summary quantity: every one is a count, a time, views, money or a
-    rate, so none is below zero; shares of items are at most one."""
-    return (0.0, 1.0) if is_proportion(name) else (0.0, None)
-
-
-def replicate(
-    scenario: Scenario,
-    bundle: Bundle,
-    *,
-    replications: int,
-    label: str = "",
-    signal_names: Sequence[str] | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> Replicated:
-    """Independent replications with seeds ``scenario.seed + r``."""
-    if replications < 1:
-        raise ValueError("at least one replication is needed")
-    runs = tuple(
-        simulate_run(
-            scenario,
-            bundle,
-            seed=scenario.seed + r,
-            signal_names=signal_names,
-            progress=progress,
-            keep_items=False,
-        )
-        for r in range(replications)
-    )
-    return Replicated(label or bundle.revision, runs)

@@ -14,7 +14,7 @@ import numpy as np
 
 from deepscreen.core.errors import ConfigError
 from deepscreen.policy.bundle import Bundle
-from deepscreen.simulate.run import Replicated, interval, replicate, summary_bounds
+from deepscreen.simulate.replicate import Replicated, interval, replicate, summary_bounds
 from deepscreen.simulate.scenario import Scenario
 
 __all__ = [

@@ -22,7 +22,7 @@ from deepscreen.core.events import (
 )
 from deepscreen.core.media import MediaKind
 from deepscreen.core.signals import SignalResult
-from deepscreen.impact.optimize import OptimizationRefused
+from deepscreen.impact.optimize_inputs import OptimizationRefused
 from deepscreen.policy.bundle import load_bundle
 from deepscreen.policy.testing import run_policy_tests
 from deepscreen.service.optimize import (
@@ -31,11 +31,11 @@ from deepscreen.service.optimize import (
     expected_action,
     optimization_document,
     optimize_policy,
-    parse_optimization,
     threshold_params,
     threshold_tests,
     write_candidate_bundle,
 )
+from deepscreen.service.optimize_file import parse_optimization
 from deepscreen.signals.registry import discover
 from deepscreen.store.events.memory import InMemoryEventStore
 

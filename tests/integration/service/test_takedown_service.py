@@ -34,15 +34,9 @@ from deepscreen.service import Services, scan_bytes
 from deepscreen.service.export_dsa import restrictions
 from deepscreen.service.impact import store_items
 from deepscreen.service.review_queue import claim_next, decide
-from deepscreen.service.takedown import (
-    TAKEDOWN_PRIORITY_BASE,
-    NoticeRequest,
-    TakedownConfig,
-    ledger,
-    submit_notice,
-    takedown_task_id,
-)
+from deepscreen.service.takedown import NoticeRequest, TakedownConfig, ledger, submit_notice
 from deepscreen.service.takedown_resolve import sweep_copies
+from deepscreen.service.takedown_task import TAKEDOWN_PRIORITY_BASE, takedown_task_id
 from deepscreen.settings import load_settings
 from deepscreen.store.events.memory import InMemoryEventStore
 

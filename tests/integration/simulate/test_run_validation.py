@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from deepscreen.impact.items import ENFORCEMENT_ACTIONS, ITEM_SCHEMA
 from deepscreen.impact.metrics import METRICS, TABLE_SCHEMA
 from deepscreen.policy.bundle import Bundle, load_bundle
-from deepscreen.simulate.run import START, RunResult, simulate_run
+from deepscreen.simulate.batch import START
+from deepscreen.simulate.run import RunResult, simulate_run
 from deepscreen.simulate.scenario import Scenario, load_scenario
 
 SIGNALS = ["learned"]

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deepscreen.impact import costs, metrics
+from deepscreen.impact import cost_columns, metric_cells, metrics
 from deepscreen.impact.cell_sums import cell_sums
 from deepscreen.impact.cells_duckdb import cell_sums_sql, connection
 from deepscreen.impact.items import ITEM_SCHEMA
@@ -86,8 +86,8 @@ def random_items(n: int, seed: int, *, weighted: bool = True, chunks: int = 3) -
 
 
 def both_engines(items: pa.Table, period: str, sla: float | None) -> tuple[Any, Any, int]:
-    items = metrics._conform(items)
-    cells, item_cell = metrics._Cells.of_items(items, period, by_policy=True, by_segment=True)
+    items = metric_cells._conform(items)
+    cells, item_cell = metric_cells._Cells.of_items(items, period, by_policy=True, by_segment=True)
     fast = cell_sums(items, item_cell, cells.count, sla)
     with connection() as duckdb:
         reference = cell_sums_sql(duckdb, items, cells.count, item_cell, sla)
@@ -141,7 +141,7 @@ def test_both_engines_refuse_an_inclusion_probability_outside_0_1(pi: float) -> 
             if engine == "numpy":
                 metrics.metric_table(bad)
             else:
-                cells, item_cell = metrics._Cells.of_items(
+                cells, item_cell = metric_cells._Cells.of_items(
                     bad, "all", by_policy=False, by_segment=False
                 )
                 with connection() as duckdb:
@@ -235,9 +235,9 @@ def test_cell_ids_map_every_item_to_its_own_labels(
 ) -> None:
     """Items are numbered in dictionary order; each cell's key must still name their labels."""
     if compact:
-        monkeypatch.setattr(metrics, "_DENSE_CELLS", 1)
-    items = metrics._conform(random_items(3000, seed=5))
-    cells, item_cell = metrics._Cells.of_items(items, period, by_policy=True, by_segment=True)
+        monkeypatch.setattr(metric_cells, "_DENSE_CELLS", 1)
+    items = metric_cells._conform(random_items(3000, seed=5))
+    cells, item_cell = metric_cells._Cells.of_items(items, period, by_policy=True, by_segment=True)
     period_of, policy_of, segment_of = cells.components()
     assert cells.policy_labels is not None and cells.segment_labels is not None
     assert cells.policy_labels == sorted(cells.policy_labels)
@@ -285,7 +285,7 @@ def test_tally_merges_values_equal_in_hours() -> None:
     tally = _Tally()
     tally.add(np.zeros(5, dtype=np.int64), micros)
     _, values, counts = tally.arrays()
-    hours = micros / metrics._HOUR_US
+    hours = micros / metric_cells._HOUR_US
     expected, expected_counts = np.unique(hours, return_counts=True)
     assert values.tolist() == expected.tolist() and counts.tolist() == expected_counts.tolist()
 
@@ -295,7 +295,7 @@ def test_tally_merges_values_equal_in_hours() -> None:
 
 def test_cost_string_columns_read_as_plain_python() -> None:
     column = pa.chunked_array([pa.array(["a", None, "bb"]), pa.array(["a", "c", None, "bb"])])
-    strings = costs._Strings.of(column)
+    strings = cost_columns._Strings.of(column)
     plain = column.to_pylist()
     assert strings.equals("a").tolist() == [v == "a" for v in plain]
     assert strings.equals("zz").tolist() == [False] * len(plain)

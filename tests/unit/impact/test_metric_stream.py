@@ -12,9 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from deepscreen.core.metrics import QUEUE_KS
 from deepscreen.impact.items import ITEM_SCHEMA, UTC_US
+from deepscreen.impact.metric_quantiles import _Partitioned
 from deepscreen.impact.metric_stream import MetricAccumulator, _TalliedValues
-from deepscreen.impact.metrics import QUEUE_KS, TABLE_SCHEMA, _Partitioned, metric_table
+from deepscreen.impact.metrics import TABLE_SCHEMA, metric_table
 from deepscreen.stats import interpolated_quantile
 
 from .test_metrics import (

@@ -19,15 +19,8 @@ from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
 from deepscreen.impact.items import ITEM_SCHEMA
-from deepscreen.impact.metrics import (
-    METRICS,
-    TABLE_SCHEMA,
-    metric_table,
-    to_csv,
-    to_json,
-    to_parquet,
-    to_records,
-)
+from deepscreen.impact.metric_export import to_csv, to_json, to_parquet, to_records
+from deepscreen.impact.metrics import METRICS, TABLE_SCHEMA, metric_table
 from deepscreen.stats import proportion_bounds
 
 T0 = datetime(2026, 10, 1, 12, tzinfo=UTC)
@@ -712,7 +705,7 @@ def test_segment_and_policy_rows_are_computed_on_their_items() -> None:
 
 def test_compact_cell_ids_give_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
     """Many (period × policy × segment) combinations switch to ids for present cells only."""
-    from deepscreen.impact import metrics as module
+    from deepscreen.impact import metric_cells as module
 
     rows = quality_rows()
     rows += [

@@ -12,13 +12,10 @@ from hypothesis import strategies as st
 
 from deepscreen.impact.costs import CostModel
 from deepscreen.impact.items import ITEM_SCHEMA
-from deepscreen.impact.optimize import (
-    OFF,
-    OptimizationRefused,
-    missing_inputs,
-    optimize_thresholds,
-    shortest_between,
-)
+from deepscreen.impact.optimize import optimize_thresholds
+from deepscreen.impact.optimize_inputs import OptimizationRefused, missing_inputs
+from deepscreen.impact.optimize_result import OFF
+from deepscreen.impact.optimize_search import shortest_between
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

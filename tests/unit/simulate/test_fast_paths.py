@@ -15,7 +15,7 @@ from scipy.special import ndtr
 
 from deepscreen.bootstrap import default_policy_dir
 from deepscreen.policy.bundle import load_bundle
-from deepscreen.simulate import run
+from deepscreen.simulate import batch, item_table, run
 from deepscreen.simulate.engagement import Engagement, stopped_before_viral, views_outcome
 from deepscreen.simulate.policy_bridge import PolicyBridge
 from deepscreen.simulate.population import _categories
@@ -74,7 +74,7 @@ def test_views_outcome_equals_the_plain_closed_form(case: str) -> None:
     )
 
 
-def random_batch(n: int, seed: int) -> run.Batch:
+def random_batch(n: int, seed: int) -> batch.Batch:
     rng = np.random.default_rng(seed)
     enforced = rng.random(n) < 0.3
     appealed = enforced & (rng.random(n) < 0.2)
@@ -102,8 +102,8 @@ def random_batch(n: int, seed: int) -> run.Batch:
 def test_item_table_timestamps_equal_datetime_arithmetic() -> None:
     scenario = load_scenario("small")
     c = random_batch(3000, seed=8)
-    items = run._item_table(scenario, c, "r-1", (None, "a", "b"))
-    start = np.datetime64(run.START.replace(tzinfo=None), "us")
+    items = item_table._item_table(scenario, c, "r-1", (None, "a", "b"))
+    start = np.datetime64(batch.START.replace(tzinfo=None), "us")
 
     def expected(hours: np.ndarray, mask: np.ndarray | None = None) -> list[Any]:
         finite = np.isfinite(hours) if mask is None else mask & np.isfinite(hours)
@@ -126,12 +126,12 @@ def test_item_table_timestamps_equal_datetime_arithmetic() -> None:
 
 def test_item_table_strings_equal_picking_codes() -> None:
     c = random_batch(3000, seed=6)
-    items = run._item_table(load_scenario("small"), c, "r-1", (None, "a", "b"))
+    items = item_table._item_table(load_scenario("small"), c, "r-1", (None, "a", "b"))
     n, reviewed = c["upload"].shape[0], np.isfinite(c["reviewed_after"])
-    remove = np.full(n, run.ACTIONS.index(run.REVIEW_ACTION))
-    expected = run._pick(run.ACTIONS, remove, reviewed & c["violating"])
+    remove = np.full(n, batch.ACTIONS.index(batch.REVIEW_ACTION))
+    expected = item_table._pick(batch.ACTIONS, remove, reviewed & c["violating"])
     assert items.column("review_action").to_pylist() == expected.to_pylist()
-    expected = run._pick(["import", "review"], reviewed)
+    expected = item_table._pick(["import", "review"], reviewed)
     assert items.column("label_source").to_pylist() == expected.to_pylist()
 
 
@@ -139,8 +139,8 @@ def test_item_table_strings_equal_picking_codes() -> None:
 def test_without_then_equals_concatenating_the_rows_kept(share: float) -> None:
     first, second = random_batch(500, seed=1), random_batch(40, seed=2)
     dropped = np.random.default_rng(3).random(500) < share
-    got = run._without_then(first, np.flatnonzero(dropped), second)
-    expected = run._concat({name: values[~dropped] for name, values in first.items()}, second)
+    got = batch._without_then(first, np.flatnonzero(dropped), second)
+    expected = batch._concat({name: values[~dropped] for name, values in first.items()}, second)
     assert list(got) == list(expected)
     for name in expected:
         assert got[name].dtype == expected[name].dtype
@@ -173,7 +173,7 @@ def test_asynchronous_decisions_only_where_used_are_those_for_every_item() -> No
     np.testing.assert_array_equal(population.category, category)
     sync = reference.decide(category, population.declared, None)
     later = reference.decide(category, population.declared, day["score"])
-    use_sync = sync.action != run._ALLOW
+    use_sync = sync.action != batch._ALLOW
     assert use_sync.any() and not use_sync.all()  # both kinds of decision occur
     np.testing.assert_array_equal(day["action"], np.where(use_sync, sync.action, later.action))
     names = np.asarray(bridge.rules, dtype=object)[day["rule"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deepscreen.simulate.run import interval, summary_bounds
+from deepscreen.simulate.replicate import interval, summary_bounds
 
 
 def test_a_small_count_never_gets_a_negative_lower_bound() -> None:

@@ -16,7 +16,8 @@ from scipy import stats
 from deepscreen.bootstrap import default_policy_dir
 from deepscreen.core.errors import ConfigError
 from deepscreen.policy.bundle import Bundle, load_bundle
-from deepscreen.simulate.run import Replicated, RunResult, replicate
+from deepscreen.simulate.replicate import Replicated, replicate
+from deepscreen.simulate.run import RunResult
 from deepscreen.simulate.scenario import Scenario, load_scenario
 from deepscreen.simulate.sweep import (
     FRONTIER_METRICS,
