@@ -85,7 +85,8 @@ def main() -> int:
         ("ece", "expected calibration error"),
     ):
         print(f"{label:<28}{format_estimate(report.metrics[key])}")
-    print(f"per source at the likely-AI threshold {report.threshold:.3f} (95% CI: Wilson; rule of three at 0):")
+    at = f"per source at the likely-AI threshold {report.threshold:.3f}"
+    print(f"{at} (95% CI: Wilson; rule of three at 0):")
     for row in report.per_source:
         rate = row["recall"] or row["fpr"]
         what = "recall" if row["recall"] else "false-positive rate"

@@ -59,9 +59,8 @@ def print_evaluation(console: Console, report: EvalReport, title: str) -> None:
         table.add_row(label, ci(report.metrics.get(key), percent))
     console.print(table)
     if report.per_source:
-        by_source = Table(
-            title=f"per source, at threshold {report.threshold:.3f} (95% CI: Wilson; rule of three at 0)"
-        )
+        at = f"per source, at threshold {report.threshold:.3f}"
+        by_source = Table(title=f"{at} (95% CI: Wilson; rule of three at 0)")
         for column in ("source", "images", "recall (AI flagged)", "false-positive rate"):
             by_source.add_column(column, justify="left" if column == "source" else "right")
         for row in report.per_source:

@@ -5,133 +5,45 @@ Method and cost rules: docs/internals/impact.md; metrics: docs/metrics.md, 'Poli
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from deepscreen.core import metrics as definitions
 from deepscreen.core.decisions import Action
-from deepscreen.impact.costs import DEFAULT_KEY, CostModel
+from deepscreen.impact.compare_costs import COST_METRICS, _cost_plan, _cost_quantities
+from deepscreen.impact.compare_result import (
+    COMPARED,
+    COMPARISON_SCHEMA,
+    DEFINITIONS,
+    NO_CHANGE,
+    NOT_ESTIMABLE,
+    SIGNIFICANT,
+    Comparison,
+    MetricRow,
+    definition,
+)
+from deepscreen.impact.costs import CostModel
 from deepscreen.stats import paired_bootstrap_sums
 from deepscreen.stats.common import check_confidence, check_replicates, finite_quantiles, two_sided
 
+__all__ = [
+    "ACTIONS",
+    "COMPARED",
+    "COMPARISON_SCHEMA",
+    "COST_METRICS",
+    "DEFINITIONS",
+    "NOT_ESTIMABLE",
+    "NO_CHANGE",
+    "SIGNIFICANT",
+    "Comparison",
+    "MetricRow",
+    "compare",
+    "definition",
+]
+
 ACTIONS: tuple[str, ...] = tuple(a.value for a in Action)
-
-COMPARED: tuple[str, ...] = (
-    "sent_to_review",
-    "actioned_total",
-    "precision_any_action",
-    "recall_any_action",
-    "false_positive_rate_any_action",
-    "violating_unactioned_per_10k",
-    "views_before_action_mean_violating",
-    "violating_exposure",
-    "review_cost",
-    "wrongful_action_cost",
-    "harm",
-    "total_cost",
-)
-"""The comparison's metrics after the action shares; names shared with the metric table
-(``sent_to_review``, ``actioned_total``, ``*_any_action``) mean the same there."""
-
-DEFINITIONS: Mapping[str, str] = {name: definitions.definition(name) for name in COMPARED}
-"""What every metric means, from ``core.metrics`` (docs/metrics.md, 'Policy comparison')."""
-
-
-def definition(metric: str) -> str:
-    """The metric's definition; action shares of any action are defined too."""
-    return definitions.definition(metric)
-
-
-SIGNIFICANT = "significant"
-NO_CHANGE = "no significant change"
-NOT_ESTIMABLE = "not estimable"
-
-
-COST_METRICS: tuple[str, ...] = ("review_cost", "wrongful_action_cost", "harm")
-"""The cost rows ``total_cost`` adds up, in table order."""
-
-
-@dataclass(frozen=True, slots=True)
-class MetricRow:
-    """One metric of both policies; ``None`` where it cannot be estimated (zero denominator)."""
-
-    metric: str
-    baseline: float | None
-    candidate: float | None
-    delta: float | None
-    ci_low: float | None
-    ci_high: float | None
-    verdict: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "metric": self.metric,
-            "baseline": self.baseline,
-            "candidate": self.candidate,
-            "delta": self.delta,
-            "delta_ci_low": self.ci_low,
-            "delta_ci_high": self.ci_high,
-            "verdict": self.verdict,
-            "definition": definition(self.metric),
-        }
-
-
-COMPARISON_SCHEMA = pa.schema(
-    [
-        ("metric", pa.string()),
-        ("baseline", pa.float64()),
-        ("candidate", pa.float64()),
-        ("delta", pa.float64()),
-        ("delta_ci_low", pa.float64()),
-        ("delta_ci_high", pa.float64()),
-        ("verdict", pa.string()),
-        ("definition", pa.string()),
-    ]
-)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    rows: tuple[MetricRow, ...]
-    items: int
-    labelled: int
-    violating: int
-    n_boot: int
-    seed: int
-    confidence: float
-    costs: CostModel | None
-    cost_notes: tuple[str, ...] = ()
-    """Why a cost row (and ``total_cost``) was left out: the missing input, by setting."""
-
-    def row(self, metric: str) -> MetricRow:
-        for r in self.rows:
-            if r.metric == metric:
-                return r
-        raise KeyError(metric)
-
-    def to_table(self) -> pa.Table:
-        return pa.Table.from_pylist([r.to_dict() for r in self.rows], schema=COMPARISON_SCHEMA)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "items": self.items,
-            "labelled": self.labelled,
-            "violating": self.violating,
-            "bootstrap": {
-                "method": "paired percentile bootstrap over items",
-                "replicates": self.n_boot,
-                "seed": self.seed,
-                "confidence": self.confidence,
-            },
-            "costs": None if self.costs is None else self.costs.to_dict(),
-            "cost_assumptions": [] if self.costs is None else self.costs.assumptions(),
-            "cost_notes": list(self.cost_notes),
-            "metrics": [r.to_dict() for r in self.rows],
-        }
 
 
 @dataclass(frozen=True)
@@ -290,106 +202,6 @@ def _quantities(table: pa.Table) -> dict[str, np.ndarray]:
         "key.enforced_action": _strings(table, "enforced_action"),
         "key.segment": _strings(table, "segment"),
     }
-    return out
-
-
-def _cost_plan(
-    baseline: Mapping[str, np.ndarray], candidate: Mapping[str, np.ndarray], costs: CostModel
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The cost rows whose inputs are there for every item of either table that needs one, and
-    a note for each row left out (naming the missing setting)."""
-    sides = {"baseline": baseline, "candidate": candidate}
-    src = costs.source
-    missing: dict[str, str] = {}
-
-    reviewing = [side for side, q in sides.items() if q["action.review"].any()]
-    if reviewing and costs.review_cost_per_item_effective is None:
-        missing["review_cost"] = (
-            f"items are sent to review by the {_policies(reviewing)} but no review cost is "
-            f"configured ({src}.review_cost_per_item, or {src}.reviewer_cost_per_hour with "
-            f"{src}.review_minutes_per_item)"
-        )
-
-    unpriced: dict[str, list[str]] = {}
-    for side, q in sides.items():
-        for action in _unique(q["key.enforced_action"][q["false_positive"]]):
-            if costs.wrongful_cost(action) is None:
-                unpriced.setdefault(action, []).append(side)
-    if unpriced:
-        parts = [
-            f"{action or '(none)'}, applied wrongfully by the {_policies(used)} "
-            f"({src}.wrongful_action_cost.{action} or {src}.wrongful_action_cost.{DEFAULT_KEY})"
-            for action, used in sorted(unpriced.items())
-        ]
-        missing["wrongful_action_cost"] = f"no wrongful-action cost for {'; '.join(parts)}"
-
-    unrated: dict[str, set[str]] = {}
-    for q in sides.values():
-        for segment in _unique(q["key.segment"][q["violating"]]):
-            if costs.harm_per_view(segment) is None:
-                unrated.setdefault(costs.severity(segment), set()).add(segment or "(none)")
-    if unrated:
-        parts = []
-        for severity, segments in sorted(unrated.items()):
-            where = f"{src}.harm_per_violating_view.{severity}"
-            if severity == DEFAULT_KEY:
-                where += f", or a severity in {src}.severity_by_segment"
-            parts.append(
-                f"severity {severity!r} of labelled violating items in segments "
-                f"{', '.join(sorted(segments))} ({where})"
-            )
-        missing["harm"] = f"no harm per violating view for {'; '.join(parts)}"
-
-    rows = tuple(name for name in COST_METRICS if name not in missing)
-    notes = [f"{name} not computed: {reason}" for name, reason in missing.items()]
-    if missing:
-        notes.append(f"total_cost not computed: {', '.join(missing)} not computed (above)")
-    else:
-        rows += ("total_cost",)
-    return rows, tuple(notes)
-
-
-def _policies(sides: list[str]) -> str:
-    return "baseline and candidate" if len(sides) == 2 else sides[0]
-
-
-def _unique(keys: np.ndarray) -> list[str]:
-    return sorted({str(k) for k in keys.tolist()})
-
-
-def _cost_quantities(
-    q: Mapping[str, np.ndarray], costs: CostModel, rows: tuple[str, ...]
-) -> dict[str, np.ndarray]:
-    """Per-item costs of the ``rows`` computed (their inputs are known to be there)."""
-    out: dict[str, np.ndarray] = {}
-    if "review_cost" in rows:
-        reviews = q["action.review"]
-        per_item = costs.review_cost_per_item_effective
-        # without a review cost the plan keeps the row only when no item is sent to review
-        out["review_cost"] = np.zeros(reviews.shape[0]) if per_item is None else reviews * per_item
-    if "wrongful_action_cost" in rows:
-        mask = q["false_positive"]
-        out["wrongful_action_cost"] = _per_item(mask, q["key.enforced_action"], costs.wrongful_cost)
-    if "harm" in rows:
-        mask = q["violating"]
-        out["harm"] = _per_item(mask, q["key.segment"], costs.harm_per_view) * q["exposure"]
-    if "total_cost" in rows:
-        out["total_cost"] = np.sum([out[name] for name in COST_METRICS], axis=0)
-    return out
-
-
-def _per_item(
-    mask: np.ndarray, keys: np.ndarray, unit: Callable[[str], float | None]
-) -> np.ndarray:
-    """``unit(key)`` for the items in ``mask``, 0 elsewhere (one lookup per distinct key; an
-    unpriced key would be NaN, never 0)."""
-    out = np.zeros(mask.shape[0])
-    if not mask.any():
-        return out
-    distinct, inverse = np.unique(keys[mask].astype(str), return_inverse=True)
-    values = [unit(str(k)) for k in distinct.tolist()]
-    prices = np.array([math.nan if v is None else v for v in values], np.float64)
-    out[mask] = prices[inverse.reshape(-1)]
     return out
 
 
