@@ -1,5 +1,6 @@
-"""The one composition root: Settings → wired adapters (stores, detectors, policy, clock);
-the stores in ``bootstrap.stores``, the detectors and collaborators in ``bootstrap.detectors``."""
+"""The one composition root, and the only importer of adapters: Settings → wired stores
+(``stores``), detectors and fetchers (``detectors``), models (``models``, ``learn``), DSA
+submission (``dsa``) and database upkeep (``database``); ``build`` gives a use case its Services."""
 
 from __future__ import annotations
 
