@@ -66,23 +66,15 @@ class _Header:
         )
 
 
-def parse_csv(
-    lines: Iterable[str],
-    *,
-    bank: str,
-    added_by: str,
-    now: datetime,
-    source: str,
-    reason: str = "",
-) -> list[BankEntry]:
+def parse_csv(lines: Iterable[str], *, bank: str, source: str, default: p.Row) -> list[BankEntry]:
     """Entries of every row, in order; ``BankFileInvalid`` listing each bad line otherwise.
 
-    ``lines`` should come from a file opened with ``newline=""`` (quoted fields may span lines).
+    ``lines`` should come from a file opened with ``newline=""`` (quoted fields may span lines);
+    ``default`` holds the fields a row leaves empty (its hash is empty).
     """
     errors = p.ErrorLog(source)
     duplicates = p.Duplicates()
     rows: list[p.Row] = []
-    default = p.Row("", None, added_by, now, reason, None, p.NO_METADATA)
     reader = csv.reader(lines, strict=True)
     header: _Header | None = None
     try:

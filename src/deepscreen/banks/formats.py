@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from deepscreen.banks.csv_format import CSV_COLUMNS, csv_lines, metadata_keys, parse_csv
 from deepscreen.banks.hma_format import hma_lines, parse_hma
-from deepscreen.banks.parsing import MAX_LISTED_ERRORS
+from deepscreen.banks.parsing import MAX_LISTED_ERRORS, NO_METADATA, Row
 from deepscreen.core.banks import BankEntry
 
 __all__ = [
@@ -41,8 +41,9 @@ def parse_bank_file(
 ) -> list[BankEntry]:
     """Every line checked first: the entries in file order, or ``BankFileInvalid`` listing
     each bad line (the first ``MAX_LISTED_ERRORS``, with the total)."""
+    default = Row("", None, added_by, now, reason, None, NO_METADATA)
     parse = parse_csv if fmt is BankFileFormat.CSV else parse_hma
-    return parse(lines, bank=bank, added_by=added_by, now=now, source=source, reason=reason)
+    return parse(lines, bank=bank, source=source, default=default)
 
 
 def bank_file_lines(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 
 from deepscreen.banks import parsing as p
 from deepscreen.core.banks import BankEntry
@@ -14,21 +13,14 @@ from deepscreen.core.banks import BankEntry
 _TYPED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s+(\S.*)")
 
 
-def parse_hma(
-    lines: Iterable[str],
-    *,
-    bank: str,
-    added_by: str,
-    now: datetime,
-    source: str,
-    reason: str = "",
-) -> list[BankEntry]:
-    """Entries of every line, in order; ``BankFileInvalid`` listing each bad line otherwise."""
+def parse_hma(lines: Iterable[str], *, bank: str, source: str, default: p.Row) -> list[BankEntry]:
+    """Entries of every line, in order; ``BankFileInvalid`` listing each bad line otherwise.
+    ``default`` holds the fields a line leaves out (its hash is empty)."""
     errors = p.ErrorLog(source)
     duplicates = p.Duplicates()
     rows: list[p.Row] = []
-    default = p.Row("", None, added_by, now, reason, None, p.NO_METADATA)
     first_line = duplicates.first_line
+    fields = default[1:]  # a bare hash's row: the default with that hash
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if len(text) == 64 and p.is_hex_bytes(text):  # the common case, a bare hash: keep it fast
@@ -36,7 +28,7 @@ def parse_hma(
             if first_line.setdefault(hash_hex, number) != number:
                 errors.add(number, p.Duplicates.message(hash_hex, first_line[hash_hex]))
             elif not errors.total:
-                rows.append(p.Row(hash_hex, None, added_by, now, reason, None, p.NO_METADATA))
+                rows.append(p.Row(hash_hex, *fields))
             continue
         if not text or text.startswith("#"):
             continue

@@ -10,9 +10,8 @@ from typing import Annotated
 
 import typer
 
-from deepscreen.bootstrap import build_hosted
 from deepscreen.cli.errors import domain_errors
-from deepscreen.cli.options import ConfigOpt, DbOpt, open_services, settings_from
+from deepscreen.cli.options import ConfigOpt, DbOpt, command_group, open_hosted, open_services
 from deepscreen.core.banks import BankRemoval
 from deepscreen.core.events import AppealOutcome
 from deepscreen.service import Services
@@ -25,11 +24,7 @@ from deepscreen.service.appeals import (
 
 ACTOR = "cli"  # as `deepscreen keys`: the audit trail's actor for the command line
 
-app = typer.Typer(
-    help="Open and resolve appeals against enforcement.",
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
-)
+app = command_group("Open and resolve appeals against enforcement.")
 
 
 @app.command("open")
@@ -110,8 +105,7 @@ def _audit(
     """The `bank.unbank` audit entry, in the audit trail of the HTTP service's database."""
     if not removed:
         return
-    stores = build_hosted(settings_from(config, db))
-    try:
+    with open_hosted(config, db) as stores:
         audit_unbanking(
             stores.audit,
             removed,
@@ -120,8 +114,6 @@ def _audit(
             task_id=task_id,
             clock=services.clock,
         )
-    finally:
-        stores.close()
 
 
 def _removal(removal: BankRemoval) -> dict[str, str]:

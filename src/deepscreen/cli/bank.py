@@ -7,7 +7,6 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TextIO, cast
 
@@ -19,7 +18,7 @@ from rich.table import Column, Table
 
 from deepscreen.bootstrap import opened_banks, size_limits
 from deepscreen.cli.errors import ExitCode, domain_errors
-from deepscreen.cli.options import ConfigOpt, DbOpt, settings_from
+from deepscreen.cli.options import ConfigOpt, DbOpt, OutputFormat, command_group, settings_from
 from deepscreen.core.banks import DEFAULT_PDQ_THRESHOLD, BankPurpose
 from deepscreen.core.clock import system_clock
 from deepscreen.core.files import atomic_writer
@@ -37,17 +36,10 @@ Exit codes: 0 ok; 1 a file refused (bad lines listed, nothing imported), an unkn
 name already taken, or some media unreadable; 3 invalid settings; 4 store unavailable.
 """
 
-app = typer.Typer(
-    help="Hash banks: PDQ hashes of known media, to block (deepfakes) or allow (originals).",
+app = command_group(
+    "Hash banks: PDQ hashes of known media, to block (deepfakes) or allow (originals).",
     epilog=EPILOG,
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
 )
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 def _user() -> str:

@@ -5,7 +5,6 @@ violations remain so that cron or CI can alert on it (docs/reliability-crash.md)
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -16,24 +15,17 @@ from rich.table import Table
 from deepscreen.bootstrap import review_config
 from deepscreen.bootstrap.database import check_database, repair_database, upgrade_database
 from deepscreen.cli.errors import EXIT_CODES_HELP, CliError, ExitCode, domain_errors
-from deepscreen.cli.options import ConfigOpt, DbOpt, settings_from
+from deepscreen.cli.options import ConfigOpt, DbOpt, OutputFormat, command_group, settings_from
 from deepscreen.service.integrity import REPAIRABLE, IntegrityReport, RepairResult
 
-app = typer.Typer(
-    help="Database administration: schema upgrades (`db upgrade`), and the integrity check of "
-    "decisions against review tasks (`db check`, `db check --repair`).",
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
+app = command_group(
+    "Database administration: schema upgrades (`db upgrade`), and the integrity check of "
+    "decisions against review tasks (`db check`, `db check --repair`)."
 )
 
 SchemaOpt = Annotated[
     str | None, typer.Option("--schema", help="PostgreSQL schema holding the tables.")
 ]
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 @app.command("upgrade")

@@ -13,17 +13,12 @@ import typer
 from deepscreen.bootstrap.dsa import submit_batches
 from deepscreen.cli.errors import EXIT_CODES_HELP, CliError, ExitCode, domain_errors
 from deepscreen.cli.impact_compare import parse_when
-from deepscreen.cli.options import ConfigOpt, DbOpt, open_services, settings_from
+from deepscreen.cli.options import ConfigOpt, DbOpt, command_group, open_services, settings_from
 from deepscreen.service.export_dsa import build_statements, restrictions, write_batches
 from deepscreen.service.export_dsa_transparency import export_transparency
 from deepscreen.service.transparency import Publication, ReportPeriod
 
-app = typer.Typer(
-    help="Regulatory exports computed from the event log.",
-    epilog=EXIT_CODES_HELP,
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
-)
+app = command_group("Regulatory exports computed from the event log.", epilog=EXIT_CODES_HELP)
 
 
 @app.command("dsa-sor", epilog=EXIT_CODES_HELP)

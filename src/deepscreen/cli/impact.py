@@ -16,26 +16,25 @@ from deepscreen.bootstrap import build
 from deepscreen.cli.errors import EXIT_CODES_HELP, CliError, ExitCode, domain_errors
 from deepscreen.cli.impact_compare import compare
 from deepscreen.cli.impact_optimize import optimize
-from deepscreen.cli.options import ConfigOpt, DbOpt, services_from, settings_from
+from deepscreen.cli.options import (
+    ConfigOpt,
+    DbOpt,
+    Period,
+    command_group,
+    services_from,
+    settings_from,
+)
 from deepscreen.core import metrics as definitions
 from deepscreen.core.numbers import format_value
 from deepscreen.service.impact import impact_report, to_csv, to_json, to_parquet, to_records
 from deepscreen.service.impact_import import ImportKind, import_file
 
-app = typer.Typer(
-    help="Impact of the policy, computed from the event log: prevalence, actions, speed, "
+app = command_group(
+    "Impact of the policy, computed from the event log: prevalence, actions, speed, "
     "exposure, quality and cost — every estimate with its 95% interval and sample size.",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=False,
-    rich_markup_mode="markdown",
 )
-
-
-class Period(StrEnum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    ALL = "all"
 
 
 class Format(StrEnum):

@@ -4,7 +4,6 @@ costs, and write them into a candidate policy bundle."""
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from deepscreen.cli.errors import CliError, ExitCode, domain_errors
 from deepscreen.cli.options import (
     ConfigOpt,
     DbOpt,
+    OutputFormat,
     json_file_option,
     settings_from,
     write_json_file,
@@ -27,11 +27,6 @@ from deepscreen.service.optimize import (
 )
 
 SCORE_SIGNAL = "ensemble"
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 def optimize(

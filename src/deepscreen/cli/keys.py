@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from deepscreen.bootstrap import build_hosted
 from deepscreen.cli.errors import EXIT_CODES_HELP, domain_errors
-from deepscreen.cli.options import ConfigOpt, DbOpt, settings_from
+from deepscreen.cli.options import ConfigOpt, DbOpt, OutputFormat, command_group, open_hosted
 from deepscreen.core.access import ApiKey, Role
 from deepscreen.core.clock import system_clock
 from deepscreen.service.keys import create_key, revoke_key
 
-app = typer.Typer(
-    help="API keys of the HTTP service: roles ingest, reviewer, analyst, admin.",
-    epilog=EXIT_CODES_HELP,
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
+app = command_group(
+    "API keys of the HTTP service: roles ingest, reviewer, analyst, admin.", epilog=EXIT_CODES_HELP
 )
 ACTOR = "cli"
-
-
-class Format(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 @app.command("create")
@@ -40,14 +30,10 @@ def create(
 ) -> None:
     """Create a key and print it once: only its argon2 hash is stored, so it cannot be shown
     again (revoke it and create another if it is lost)."""
-    with domain_errors():
-        stores = build_hosted(settings_from(config, db))
-        try:
-            created = create_key(
-                stores.keys, stores.audit, role=role, name=name, actor=ACTOR, clock=system_clock
-            )
-        finally:
-            stores.close()
+    with domain_errors(), open_hosted(config, db) as stores:
+        created = create_key(
+            stores.keys, stores.audit, role=role, name=name, actor=ACTOR, clock=system_clock
+        )
     key = created.key
     typer.echo(created.token)
     err = Console(stderr=True, highlight=False)
@@ -57,20 +43,16 @@ def create(
 
 @app.command("list")
 def list_cmd(
-    output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = (
-        Format.TABLE
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = (
+        OutputFormat.TABLE
     ),
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
     """List keys (never their secrets)."""
-    with domain_errors():
-        stores = build_hosted(settings_from(config, db))
-        try:
-            keys = stores.keys.list()
-        finally:
-            stores.close()
-    if output_format is Format.JSON:
+    with domain_errors(), open_hosted(config, db) as stores:
+        keys = stores.keys.list()
+    if output_format is OutputFormat.JSON:
         typer.echo(json.dumps([_record(k) for k in keys], indent=1))
         return
     table = Table()
@@ -90,12 +72,8 @@ def revoke(
     db: DbOpt = None,
 ) -> None:
     """Revoke a key. Running servers stop accepting it within `[api] auth_cache_ttl_s`."""
-    with domain_errors():
-        stores = build_hosted(settings_from(config, db))
-        try:
-            key = revoke_key(stores.keys, stores.audit, key_id, actor=ACTOR, clock=system_clock)
-        finally:
-            stores.close()
+    with domain_errors(), open_hosted(config, db) as stores:
+        key = revoke_key(stores.keys, stores.audit, key_id, actor=ACTOR, clock=system_clock)
     assert key.revoked_at is not None
     typer.echo(f"revoked key {key.key_id} ({key.name!r}) at {key.revoked_at.isoformat()}")
 

@@ -11,16 +11,14 @@ import typer
 
 from deepscreen.bootstrap import new_media_key
 from deepscreen.cli.errors import EXIT_CODES_HELP, domain_errors
-from deepscreen.cli.options import ConfigOpt, DbOpt, open_services
+from deepscreen.cli.options import ConfigOpt, DbOpt, command_group, open_services
 from deepscreen.service.media import ERASED
 from deepscreen.service.media_purge import delete_media, media_status, purge_media
 
-app = typer.Typer(
-    help="Media retained for reviewers: purge what retention no longer allows, show the "
+app = command_group(
+    "Media retained for reviewers: purge what retention no longer allows, show the "
     "store's status, delete one item's copy, make an encryption key.",
     epilog=EXIT_CODES_HELP,
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
 )
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 

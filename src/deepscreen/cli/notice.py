@@ -19,6 +19,7 @@ from deepscreen.cli.errors import EXIT_CODES_HELP, CliError, ExitCode, domain_er
 from deepscreen.cli.options import (
     ConfigOpt,
     DbOpt,
+    command_group,
     json_file_option,
     open_services,
     settings_from,
@@ -39,11 +40,7 @@ from deepscreen.service.takedown_resolve import sweep_copies
 
 ACTOR = "cli"  # as `deepscreen keys` and `appeal`: the audit trail's actor for the command line
 
-app = typer.Typer(
-    help="Takedown requests: NCII (TAKE IT DOWN Act, 48 h) and DSA notices.",
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
-)
+app = command_group("Takedown requests: NCII (TAKE IT DOWN Act, 48 h) and DSA notices.")
 
 
 def _config(config: Path | None, db: str | None) -> TakedownConfig:

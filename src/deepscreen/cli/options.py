@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,10 +13,11 @@ import yaml
 from rich.console import Console
 from rich.markup import escape
 
-from deepscreen.bootstrap import build
+from deepscreen.bootstrap import build, build_hosted
 from deepscreen.cli.errors import CliError, ExitCode, domain_errors
 from deepscreen.core.files import write_json_atomic
 from deepscreen.service import Services
+from deepscreen.service.hosted import HostedStores
 from deepscreen.settings import Settings, load_settings
 
 ConfigOpt = Annotated[
@@ -37,6 +39,37 @@ PolicyOpt = Annotated[
         "--policy", help="Policy bundle directory (default: the shipped bundle).", file_okay=False
     ),
 ]
+
+
+class Period(StrEnum):
+    """``--period``: figures per upload day, ISO week or month, or over all time."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    ALL = "all"
+
+
+def command_group(
+    help_text: str, *, epilog: str | None = None, no_args_is_help: bool = True
+) -> typer.Typer:
+    """A command group (``deepscreen <group> …``) in the CLI's style: Markdown help, and
+    ``epilog`` (typically the exit codes) after it."""
+    return typer.Typer(
+        help=help_text, epilog=epilog, no_args_is_help=no_args_is_help, rich_markup_mode="markdown"
+    )
+
+
+def input_file_option(flag: str, help_text: str) -> Any:
+    """An optional option naming a file that must exist (the output of another command)."""
+    return typer.Option(flag, help=help_text, exists=True, dir_okay=False)
+
+
+class OutputFormat(StrEnum):
+    """``--format`` of the commands that print a table or, for scripts, JSON."""
+
+    TABLE = "table"
+    JSON = "json"
 
 
 def json_file_option(what: str) -> Any:
@@ -84,6 +117,16 @@ def open_services(config: Path | None, db: str | None) -> Iterator[Services]:
         services.store.close()
         if services.review_queue is not None:
             services.review_queue.close()
+
+
+@contextmanager
+def open_hosted(config: Path | None, db: str | None) -> Iterator[HostedStores]:
+    """The HTTP service's stores (API keys, audit trail, …) for one command, closed after it."""
+    stores = build_hosted(settings_from(config, db))
+    try:
+        yield stores
+    finally:
+        stores.close()
 
 
 def parse_assignments(pairs: list[str], root: str) -> dict[str, Any]:

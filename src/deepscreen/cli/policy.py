@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,18 +12,18 @@ from rich.console import Console
 from rich.table import Table
 
 from deepscreen.cli.errors import ExitCode, domain_errors
-from deepscreen.cli.options import ConfigOpt, PolicyOpt, parse_assignments, settings_from
+from deepscreen.cli.options import (
+    ConfigOpt,
+    OutputFormat,
+    PolicyOpt,
+    command_group,
+    parse_assignments,
+    settings_from,
+)
 from deepscreen.core.errors import InvalidInput
 from deepscreen.service.policy import CaseStatus, explain, load_bundle, run_policy_tests
 
-app = typer.Typer(
-    help="Test and explain policy bundles.", no_args_is_help=True, rich_markup_mode="markdown"
-)
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
+app = command_group("Test and explain policy bundles.")
 
 
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]

@@ -14,7 +14,15 @@ from rich.markup import escape
 
 from deepscreen.cli.errors import EXIT_CODES_HELP, CliError, ExitCode, domain_errors
 from deepscreen.cli.impact_compare import parse_when
-from deepscreen.cli.options import ConfigOpt, DbOpt, open_services, settings_from
+from deepscreen.cli.options import (
+    ConfigOpt,
+    DbOpt,
+    Period,
+    command_group,
+    input_file_option,
+    open_services,
+    settings_from,
+)
 from deepscreen.cli.progress import progress_bar
 from deepscreen.core.files import write_bytes_atomic
 from deepscreen.service.report import STEPS, ReportRequest, build_report
@@ -25,19 +33,11 @@ from deepscreen.service.report_output import (
     render_report,
 )
 
-app = typer.Typer(
-    help="Reports rendered from the event log: the impact report and the one-page case study.",
+app = command_group(
+    "Reports rendered from the event log: the impact report and the one-page case study.",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=False,
-    rich_markup_mode="markdown",
 )
-
-
-class Period(StrEnum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    ALL = "all"
 
 
 class CaseFormat(StrEnum):
@@ -95,32 +95,25 @@ def report(
     until: UntilOpt = None,
     evaluation: Annotated[
         Path | None,
-        typer.Option(
+        input_file_option(
             "--evaluation",
-            help="Detector evaluation JSON (the FILE of `deepscreen eval --json FILE`): the "
+            "Detector evaluation JSON (the FILE of `deepscreen eval --json FILE`): the "
             "detector quality section (ROC/PR, reliability, per-source recall).",
-            exists=True,
-            dir_okay=False,
         ),
     ] = None,
     simulation: Annotated[
         Path | None,
-        typer.Option(
+        input_file_option(
             "--simulation",
-            help="Simulation JSON (the FILE of `deepscreen simulate --json FILE`): the "
-            "what-if section.",
-            exists=True,
-            dir_okay=False,
+            "Simulation JSON (the FILE of `deepscreen simulate --json FILE`): the what-if section.",
         ),
     ] = None,
     optimization: Annotated[
         Path | None,
-        typer.Option(
+        input_file_option(
             "--optimization",
-            help="Threshold optimisation result (the FILE of `deepscreen impact optimize --json "
+            "Threshold optimisation result (the FILE of `deepscreen impact optimize --json "
             "FILE`): the cost trade-off frontier; a file of another kind or version is refused.",
-            exists=True,
-            dir_okay=False,
         ),
     ] = None,
     title: Annotated[str, typer.Option(help="Report title.")] = "deepscreen impact report",
@@ -197,11 +190,9 @@ def case_study_cmd(
     until: UntilOpt = None,
     simulation: Annotated[
         Path | None,
-        typer.Option(
+        input_file_option(
             "--simulation",
-            help="Simulation JSON of the same change: its statements are quoted, as simulated.",
-            exists=True,
-            dir_okay=False,
+            "Simulation JSON of the same change: its statements are quoted, as simulated.",
         ),
     ] = None,
     synthetic: Annotated[

@@ -10,15 +10,11 @@ import typer
 
 from deepscreen.cli import review_tasks
 from deepscreen.cli.errors import CliError, ExitCode, domain_errors
-from deepscreen.cli.options import ConfigOpt, DbOpt, services_from
+from deepscreen.cli.options import ConfigOpt, DbOpt, command_group, services_from
 from deepscreen.core.events import ReviewCompleted, Verdict
 from deepscreen.service.review import record_review
 
-app = typer.Typer(
-    help="Work the review queue and record human review outcomes.",
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
-)
+app = command_group("Work the review queue and record human review outcomes.")
 app.command("queue")(review_tasks.queue_cmd)
 app.command("claim")(review_tasks.claim_cmd)
 app.command("decide")(review_tasks.decide_cmd)

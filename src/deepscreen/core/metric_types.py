@@ -34,6 +34,13 @@ QUANTILE_CI = (
     "95% interval: exact bootstrap percentile interval of the order statistics (over items)."
 )
 PAIRED = "95% paired percentile bootstrap over items (for the change between two policies)."
+SHORT_INTERVALS = {
+    WILSON: "Wilson 95% (rule of three at k = 0)",
+    QUALITY_CI: "Wilson 95%; Hájek-weighted: percentile bootstrap",
+    QUANTILE_CI: "exact bootstrap percentile interval of the order statistics, 95%",
+    PAIRED: "paired percentile bootstrap 95%, of the change between two policies",
+}
+"""Each interval wording in brief, for the metric reference table."""
 _TTA = (
     "time to action in hours over enforced items: enforced_at − notice_at when a notice was "
     "received at or before the action (notice-and-action, DSA), else enforced_at − "

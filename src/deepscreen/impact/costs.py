@@ -212,10 +212,15 @@ def _wrongful_actions(cols: _Columns, model: CostModel, scale: float, basis: str
             f"wrongful {action}: {money(cost, model.currency)} "
             f"({model.source}.wrongful_action_cost.{key})"
         )
-    return CostFigure(
-        name, sum(breakdown.values()), unit, formula, tuple(inputs), basis=basis,
-        breakdown=breakdown,
-    )  # fmt: skip
+    return _itemised(name, unit, formula, basis, breakdown, inputs)
+
+
+def _itemised(
+    name: str, unit: str, formula: str, basis: str, breakdown: dict[str, float], inputs: list[str]
+) -> CostFigure:
+    """The figure that sums ``breakdown``, each part's input stated in ``inputs``."""
+    total = sum(breakdown.values())
+    return CostFigure(name, total, unit, formula, tuple(inputs), basis=basis, breakdown=breakdown)
 
 
 def _harm(
@@ -252,10 +257,7 @@ def _harm(
             f"{_number(total_views)} views × {rate:g} {unit}/view "
             f"({model.source}.harm_per_violating_view.{severity})"
         )
-    return CostFigure(
-        name, sum(breakdown.values()), unit, formula, tuple(inputs), basis=basis,
-        breakdown=breakdown,
-    )  # fmt: skip
+    return _itemised(name, unit, formula, basis, breakdown, inputs)
 
 
 def _missing_harm(segments: Iterable[str], model: CostModel) -> str | None:

@@ -148,18 +148,9 @@ class MetricAccumulator:
             )
             for source, tally in self._tallies.items()
         }
-        connection = duckdb_connection()
-        try:
-            return _assemble_table(
-                connection,
-                context,
-                samples,
-                self._queue,
-                self._review_minutes_per_item,
-                self._review_sla_hours,
-            )
-        finally:
-            connection.close()
+        return _assemble_table(
+            context, samples, self._queue, self._review_minutes_per_item, self._review_sla_hours
+        )
 
     def _add_sums(self, cells: _Cells, sums: dict[str, NDArray[np.float64]]) -> NDArray[np.int64]:
         """Add a batch's cell sums to the stored cells (new cells appended); returns the stored

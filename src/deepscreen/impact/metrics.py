@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-import duckdb
 import pyarrow as pa
 
 from deepscreen.core.metrics import ENFORCEMENT_ACTIONS
@@ -100,18 +99,8 @@ def metric_table(
         quantile_intervals=bootstrap,
     )
     samples = {source: _quantile_samples(groups, arrays, source) for source in _QUANTILES}
-    connection = duckdb_connection()
-    try:
-        return _assemble_table(
-            connection,
-            context,
-            samples,
-            arrays.queue(),
-            review_minutes_per_item,
-            review_sla_hours,
-        )
-    finally:
-        connection.close()
+    queue = arrays.queue()
+    return _assemble_table(context, samples, queue, review_minutes_per_item, review_sla_hours)
 
 
 def _check_options(
@@ -130,7 +119,6 @@ def _check_options(
 
 
 def _assemble_table(
-    connection: duckdb.DuckDBPyConnection,
     c: _Context,
     samples: Mapping[str, _QuantileSamples],
     queue: pa.Table,
@@ -149,7 +137,11 @@ def _assemble_table(
     columns.update(_time_metrics(c, samples))
     columns.update(_exposure_metrics(c))
     columns.update(_quality_metrics(c, present))
-    columns.update(_queue_metrics(connection, c, queue))
+    connection = duckdb_connection()
+    try:
+        columns.update(_queue_metrics(connection, c, queue))
+    finally:
+        connection.close()
     if review_sla_hours is not None:
         columns["review_within_sla"] = _Column.share(agg["reviewed_in_sla"], agg["sent_to_review"])
     if review_minutes_per_item is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import duckdb
 import pyarrow as pa
@@ -54,6 +54,16 @@ def latest_revision(events: pa.Table) -> str | None:
     finally:
         con.close()
     return None if row is None else str(row[0])
+
+
+class Selection(TypedDict, total=False):
+    """``select_items``' keyword arguments, for a caller that passes them on unchanged."""
+
+    since: datetime | None
+    until: datetime | None
+    baseline_revision: str | None
+    segment_attribute: str
+    score_signal: str
 
 
 def select_items(

@@ -121,9 +121,9 @@ def load_media(
     if mime is None:
         video = sniff_video(data)
         if video is not None:
-            return _video_item(data, video, source, item_id, attributes)
+            return _undecoded_item(data, video, source, item_id, attributes)
         if data.startswith(PDF_MAGIC):
-            return _document_item(data, source, item_id, attributes)
+            return _undecoded_item(data, PDF_MIME, source, item_id, attributes)
         raise UnsupportedMedia(
             source,
             "not a JPEG, PNG, GIF or WebP image, an MP4/MOV video or a PDF document "
@@ -146,43 +146,29 @@ def load_media(
 
 
 PDF_MAGIC = b"%PDF-"
+PDF_MIME = "application/pdf"
 
 
-def _document_item(
-    data: bytes,
-    source: str,
-    item_id: ItemId | None,
-    attributes: Mapping[str, AttributeValue] | None,
-) -> MediaItem:
-    """A PDF, never rendered: container-level detectors (C2PA) read ``data``; no pixel detector
-    examines it. A file without the end-of-file marker is refused as truncated."""
-    if b"%%EOF" not in data[-2048:]:
-        raise CorruptMedia(source, "PDF without its %%EOF end marker (truncated?)")
-    return MediaItem(
-        item_id=item_id if item_id is not None else content_item_id(data),
-        kind=MediaKind.DOCUMENT,
-        mime="application/pdf",
-        width=0,
-        height=0,
-        data=data,
-        source=source,
-        attributes=dict(attributes or {}),
-    )
-
-
-def _video_item(
+def _undecoded_item(
     data: bytes,
     mime: str,
     source: str,
     item_id: ItemId | None,
     attributes: Mapping[str, AttributeValue] | None,
 ) -> MediaItem:
-    """A video container, not decoded: container-level detectors (C2PA) read ``data``."""
-    if not first_box_fits(data):
-        raise CorruptMedia(source, "ISO-BMFF box size is larger than the file")
+    """A video container or a PDF, not decoded: container-level detectors (C2PA) read ``data``;
+    no pixel detector examines it. A truncated file (box past its end, no %%EOF) is refused."""
+    if mime == PDF_MIME:
+        if b"%%EOF" not in data[-2048:]:
+            raise CorruptMedia(source, "PDF without its %%EOF end marker (truncated?)")
+        kind = MediaKind.DOCUMENT
+    else:
+        if not first_box_fits(data):
+            raise CorruptMedia(source, "ISO-BMFF box size is larger than the file")
+        kind = MediaKind.VIDEO
     return MediaItem(
         item_id=item_id if item_id is not None else content_item_id(data),
-        kind=MediaKind.VIDEO,
+        kind=kind,
         mime=mime,
         width=0,
         height=0,

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from deepscreen.core.decisions import Decision
 from deepscreen.core.events import ItemIngested, SignalsComputed
@@ -20,6 +20,15 @@ class Outcome(StrEnum):
     MATCHED = "matched"
     NOT_MATCHED = "not_matched"
     ERROR = "error"
+
+
+class DecisionStamp(TypedDict):
+    """What identifies a decision, given by keyword: ``evaluate(bundle, inputs, **stamp)``."""
+
+    item_id: str
+    decision_id: str
+    decided_at: datetime
+    detector_versions: NotRequired[Mapping[str, str] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,11 +188,7 @@ def _run(compiled: CompiledRule, context: cel.Context) -> RuleTrace:
 def evaluate(
     bundle: Bundle,
     inputs: Mapping[str, Any],
-    *,
-    item_id: str,
-    decision_id: str,
-    decided_at: datetime,
-    detector_versions: Mapping[str, str] | None = None,
+    **stamp: Unpack[DecisionStamp],
 ) -> Decision:
     """First matching rule wins; none → the default action.
 
@@ -196,10 +201,7 @@ def evaluate(
         bundle,
         trace_rules(bundle, inputs),
         inputs,
-        item_id=item_id,
-        decision_id=decision_id,
-        decided_at=decided_at,
-        detector_versions=detector_versions,
+        **stamp,
     )
 
 
@@ -207,11 +209,7 @@ def decision_from(
     bundle: Bundle,
     traces: Sequence[RuleTrace],
     inputs: Mapping[str, Any],
-    *,
-    item_id: str,
-    decision_id: str,
-    decided_at: datetime,
-    detector_versions: Mapping[str, str] | None = None,
+    **stamp: Unpack[DecisionStamp],
 ) -> Decision:
     """The decision ``traces`` (in rule order, up to the first rule that did not 'not match')
     lead to: that rule's action, ``on_error`` for an error, else the default."""
@@ -225,15 +223,15 @@ def decision_from(
         rule_id, spec = last.rule_id, bundle.on_error
         errors = (f"rule {last.rule_id}: {last.error}",)
     return Decision(
-        decision_id=decision_id,
-        item_id=item_id,
+        decision_id=stamp["decision_id"],
+        item_id=stamp["item_id"],
         policy_revision=bundle.revision,
         rule_id=rule_id,
         action=spec.type,
-        decided_at=decided_at,
+        decided_at=stamp["decided_at"],
         action_params=spec.params(),
         inputs={"signals": dict(inputs.get("signals", {})), "item": dict(inputs.get("item", {}))},
-        detector_versions=dict(detector_versions or {}),
+        detector_versions=dict(stamp.get("detector_versions") or {}),
         errors=errors,
     )
 

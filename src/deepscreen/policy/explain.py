@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from deepscreen.core.decisions import Decision
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import (
+    DecisionStamp,
     Outcome,
     RuleTrace,
     context_for,
@@ -61,11 +61,7 @@ def explain(bundle: Bundle, inputs: Mapping[str, Any]) -> Explanation:
 def evaluate_explained(
     bundle: Bundle,
     inputs: Mapping[str, Any],
-    *,
-    item_id: str,
-    decision_id: str,
-    decided_at: datetime,
-    detector_versions: Mapping[str, str] | None = None,
+    **stamp: Unpack[DecisionStamp],
 ) -> tuple[Decision, Explanation]:
     """``evaluate`` and its explanation from one evaluation: every rule traced in one CEL
     context, the decision taken from the traces up to the first rule that did not 'not match'."""
@@ -77,10 +73,7 @@ def evaluate_explained(
         bundle,
         traces[:deciding],
         inputs,
-        item_id=item_id,
-        decision_id=decision_id,
-        decided_at=decided_at,
-        detector_versions=detector_versions,
+        **stamp,
     )
     return decision, _explanation(bundle, decision.inputs, traces, derived)
 

@@ -210,12 +210,11 @@ def add_media_to_bank(
     check_writable(store, bank, declared)
     entries: list[BankEntry] = []
     failures: list[ScanFailure] = []
-    for path in iter_media_files(paths):
-        try:
-            item_id, hashed = _hash_file(path, limits)
-        except InvalidInput as exc:
-            failures.append(ScanFailure(str(path), exc))
+    for hashed_file in _hash_files(paths, limits):
+        if isinstance(hashed_file, ScanFailure):
+            failures.append(hashed_file)
             continue
+        path, item_id, hashed = hashed_file
         entries.append(
             BankEntry(
                 bank=bank,
@@ -241,12 +240,11 @@ def match_media(
     """Hash each image file and match it against every bank; refused files are failures."""
     matcher = load_matcher(store)
     results: list[MediaMatches | ScanFailure] = []
-    for path in iter_media_files(paths):
-        try:
-            item_id, hashed = _hash_file(path, limits)
-        except InvalidInput as exc:
-            results.append(ScanFailure(str(path), exc))
+    for hashed_file in _hash_files(paths, limits):
+        if isinstance(hashed_file, ScanFailure):
+            results.append(hashed_file)
             continue
+        path, item_id, hashed = hashed_file
         found = tuple(matcher.match(hashed.hex))
         results.append(MediaMatches(str(path), item_id, hashed.hex, hashed.quality, found))
     return results
@@ -260,6 +258,20 @@ def load_matcher(store: BankStore) -> BankMatcher:
     matcher.add(entry for _seq, entry in store.entries_since(None))
     matcher.compact()
     return matcher
+
+
+def _hash_files(
+    paths: Iterable[Path], limits: MediaLimits | None
+) -> Iterator[tuple[Path, str, PdqHash] | ScanFailure]:
+    """Each media file under ``paths`` with its content id and PDQ hash, or the failure that
+    refused it."""
+    for path in iter_media_files(paths):
+        try:
+            item_id, hashed = _hash_file(path, limits)
+        except InvalidInput as exc:
+            yield ScanFailure(str(path), exc)
+        else:
+            yield path, item_id, hashed
 
 
 def _hash_file(path: Path, limits: MediaLimits | None) -> tuple[str, PdqHash]:

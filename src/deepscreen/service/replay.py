@@ -5,7 +5,7 @@ passed in. Method and caveats: docs/internals/impact.md."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, Unpack
 
 import pyarrow as pa
 
@@ -14,6 +14,7 @@ from deepscreen.impact import replay_select
 from deepscreen.impact.items import EVENTS_SCHEMA
 from deepscreen.impact.replay import ReplayPorts, ReplaySet
 from deepscreen.impact.replay import comparison_report as comparison_report
+from deepscreen.impact.replay_select import Selection
 from deepscreen.policy.bundle import Bundle
 from deepscreen.policy.evaluate import evaluate, stored_inputs
 from deepscreen.service.scan import Services
@@ -49,27 +50,11 @@ def latest_revision(source: Source) -> str | None:
     return replay_select.latest_revision(load_events(source))
 
 
-def select_items(
-    source: Source,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    baseline_revision: str | None = None,
-    segment_attribute: str = "category",
-    score_signal: str = "ensemble",
-) -> ReplaySet:
+def select_items(source: Source, **selection: Unpack[Selection]) -> ReplaySet:
     """The stored items ingested in [since, until) whose first decision came from
     ``baseline_revision`` (any when None), ready to replay (``impact.replay_select``)."""
-    replay_select.check_period(since, until)
-    return replay_select.select_items(
-        load_events(source),
-        PORTS,
-        since=since,
-        until=until,
-        baseline_revision=baseline_revision,
-        segment_attribute=segment_attribute,
-        score_signal=score_signal,
-    )
+    replay_select.check_period(selection.get("since"), selection.get("until"))
+    return replay_select.select_items(load_events(source), PORTS, **selection)
 
 
 def replay(

@@ -1,5 +1,5 @@
 """What every report chart shares: size, font and palette, SVG rendering with page-unique ids
-(``_svg``), metric rows as plot data, error bars, period axes, unit and axis titles."""
+(``svg``), metric rows as plot data, error bars, period axes, unit and axis titles."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ Chart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.VConcatChart | alt.HCo
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _svg(chart: Chart) -> str:
+def svg(chart: Chart) -> str:
     """The chart, configured in the report's style, as inline-ready SVG markup."""
     configured = (
         chart.configure(font=FONT, background="white", padding=8)
@@ -60,17 +60,17 @@ def _svg(chart: Chart) -> str:
     return _ID_REF.sub(lambda m: m.group(1) + prefix + m.group(2), svg)
 
 
-def _chart(rows: Sequence[Mapping[str, Any]]) -> alt.Chart:
+def chart(rows: Sequence[Mapping[str, Any]]) -> alt.Chart:
     """A chart over inline rows (plain dicts; the same as ``alt.Data(values=rows)``)."""
     return alt.Chart(alt.InlineData(values=list(rows)))
 
 
-def _title(text: str, subtitle: str | Sequence[str] = ()) -> alt.TitleParams:
+def title(text: str, subtitle: str | Sequence[str] = ()) -> alt.TitleParams:
     lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
     return alt.TitleParams(text=text, subtitle=[line for line in lines if line])
 
 
-def _num(value: Any) -> float | None:
+def num(value: Any) -> float | None:
     """A plain float, or None for None / bool / non-numbers / nan / infinity."""
     if value is None or isinstance(value, bool):
         return None
@@ -81,35 +81,35 @@ def _num(value: Any) -> float | None:
     return out if out - out == 0 else None
 
 
-def _with_ci(row: Mapping[str, Any]) -> bool:
+def with_ci(row: Mapping[str, Any]) -> bool:
     return row.get("ci_low") is not None and row.get("ci_high") is not None
 
 
-def _errorbars(rows: list[dict[str, Any]], low: alt.X | alt.Y, high: str, **enc: Any) -> alt.Chart:
+def errorbars(rows: list[dict[str, Any]], low: alt.X | alt.Y, high: str, **enc: Any) -> alt.Chart:
     """Error bars from precomputed interval ends: ``low`` (an X or Y channel) to field ``high``."""
     end = alt.X2(high) if isinstance(low, alt.X) else alt.Y2(high)
     channels = {"x": low, "x2": end} if isinstance(low, alt.X) else {"y": low, "y2": end}
     enc.setdefault("color", alt.value("#333"))
-    mark = _chart(rows).mark_errorbar(ticks={"size": 10}, thickness=1.5)
-    chart: alt.Chart = mark.encode(**channels, **enc)
-    return chart
+    mark = chart(rows).mark_errorbar(ticks={"size": 10}, thickness=1.5)
+    bars: alt.Chart = mark.encode(**channels, **enc)
+    return bars
 
 
-def _metric_rows(rows: Iterable[Mapping[str, Any]], metrics: Iterable[str]) -> list[dict[str, Any]]:
+def metric_rows(rows: Iterable[Mapping[str, Any]], metrics: Iterable[str]) -> list[dict[str, Any]]:
     """Rollup rows (every policy revision, every segment) of these metrics with a value."""
     wanted = set(metrics)
     out = []
     for r in rows:
-        if r.get("metric") not in wanted or _num(r.get("value")) is None:
+        if r.get("metric") not in wanted or num(r.get("value")) is None:
             continue
         if r.get("policy_revision", ALL) != ALL or r.get("segment", ALL) != ALL:
             continue
-        low, high = _num(r.get("ci_low")), _num(r.get("ci_high"))
+        low, high = num(r.get("ci_low")), num(r.get("ci_high"))
         out.append(
             {
                 "period": str(r.get("period", ALL)),
                 "metric": r["metric"],
-                "value": _num(r.get("value")),
+                "value": num(r.get("value")),
                 "ci_low": low if high is not None else None,
                 "ci_high": high if low is not None else None,
                 "n": r.get("n"),
@@ -118,14 +118,14 @@ def _metric_rows(rows: Iterable[Mapping[str, Any]], metrics: Iterable[str]) -> l
     return out
 
 
-def _per_period(rows: Iterable[Mapping[str, Any]], metrics: Iterable[str]) -> list[dict[str, Any]]:
+def per_period(rows: Iterable[Mapping[str, Any]], metrics: Iterable[str]) -> list[dict[str, Any]]:
     """Rollup rows per period; the period "all" only when the rows have no other period."""
-    data = _metric_rows(rows, metrics)
+    data = metric_rows(rows, metrics)
     periods = [r for r in data if r["period"] != ALL]
     return periods or data
 
 
-def _period_x(rows: list[dict[str, Any]]) -> alt.X:
+def period_x(rows: list[dict[str, Any]]) -> alt.X:
     periods = sorted({r["period"] for r in rows})
     if all(re.fullmatch(r"\d{4}-W\d{2}", p) for p in periods):
         title = "Upload week (ISO)"
@@ -171,7 +171,7 @@ def axis_title(metric: str, currency: str = "") -> str:
     return f"{text}, {words}" if text.endswith(")") else f"{text} ({words})"
 
 
-def _wrap(text: str, width: int) -> list[str]:
+def wrap(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` characters, broken between words."""
     lines: list[str] = []
     for word in text.split():

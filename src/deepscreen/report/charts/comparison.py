@@ -9,19 +9,7 @@ from typing import Any
 import altair as alt
 
 from deepscreen.core.numbers import NOISE
-from deepscreen.report.charts.base import (
-    CI_NOTE,
-    HEIGHT,
-    OKABE_ITO,
-    WIDTH,
-    _chart,
-    _errorbars,
-    _num,
-    _svg,
-    _title,
-    _wrap,
-    unit_text,
-)
+from deepscreen.report.charts import base as b
 from deepscreen.report.formatting import label, unit_of
 
 VERDICTS: tuple[tuple[str, str], ...] = (
@@ -49,14 +37,14 @@ def _relative_changes(comparison: Mapping[str, Any]) -> tuple[list[dict[str, Any
     data: list[dict[str, Any]] = []
     no_baseline = 0
     for r in comparison.get("metrics") or []:
-        delta, base = _num(r.get("delta")), _num(r.get("baseline"))
+        delta, base = b.num(r.get("delta")), b.num(r.get("baseline"))
         if delta is None:
             continue
         if base is None or abs(base) < NOISE:
             no_baseline += 1
             continue
         factor = 100.0 / abs(base)
-        low, high = _num(r.get("delta_ci_low")), _num(r.get("delta_ci_high"))
+        low, high = b.num(r.get("delta_ci_low")), b.num(r.get("delta_ci_high"))
         if low is None or high is None:
             low = high = None
         data.append(
@@ -96,29 +84,29 @@ def comparison_chart(comparison: Mapping[str, Any] | None) -> str | None:
         title="Verdict",
         scale=alt.Scale(domain=[v for v, _ in VERDICTS], range=[hue for _, hue in VERDICTS]),
     )
-    points = _chart(data).mark_point(filled=True, size=60, opacity=1)
+    points = b.chart(data).mark_point(filled=True, size=60, opacity=1)
     layers: list[Any] = [
-        _chart([{"zero": 0}]).mark_rule(color="#666").encode(x="zero:Q"),
+        b.chart([{"zero": 0}]).mark_rule(color="#666").encode(x="zero:Q"),
         points.encode(x=x, y=y, color=colour),
     ]
     ci = [r for r in data if r["pct_low"] is not None]
     if ci:
         ci_x = alt.X("pct_low:Q", title=x_title, scale=scale)
-        layers.append(_errorbars(ci, ci_x, "pct_high", y=y, color=colour))
+        layers.append(b.errorbars(ci, ci_x, "pct_high", y=y, color=colour))
     revisions = (
         f"candidate {c['candidate_revision']} vs baseline {c['baseline_revision']}"
         if c.get("candidate_revision") and c.get("baseline_revision")
         else "candidate vs baseline"
     )
-    subtitle = [f"{revisions}; {CI_NOTE} (paired bootstrap), relative to |baseline|"]
+    subtitle = [f"{revisions}; {b.CI_NOTE} (paired bootstrap), relative to |baseline|"]
     if no_baseline:
         metrics = "metric" if no_baseline == 1 else "metrics"
         subtitle.append(f"{no_baseline} {metrics} without a baseline not shown")
-    title = _title("Policy comparison: change per metric", subtitle)
+    title = b.title("Policy comparison: change per metric", subtitle)
     chart = alt.layer(*layers).properties(
-        width=WIDTH - 260, height=max(HEIGHT, 18 * len(data)), title=title
+        width=b.WIDTH - 260, height=max(b.HEIGHT, 18 * len(data)), title=title
     )
-    return _svg(chart)
+    return b.svg(chart)
 
 
 def before_after_chart(
@@ -143,35 +131,35 @@ def before_after_chart(
     order = ["before", "after"]
     for metric in metrics:
         r = by_metric.get(metric) or {}
-        before, after = _num(r.get("baseline")), _num(r.get("candidate"))
+        before, after = b.num(r.get("baseline")), b.num(r.get("candidate"))
         if before is None or after is None:
             continue
-        low, high = _num(r.get("delta_ci_low")), _num(r.get("delta_ci_high"))
+        low, high = b.num(r.get("delta_ci_low")), b.num(r.get("delta_ci_high"))
         share = unit_of(metric) == "share"
         style: dict[str, Any] = {"titleFontSize": 10, "titleFontWeight": "normal"}
         axis = alt.Axis(format="%", **style) if share else alt.Axis(**style)
         x = alt.X("when:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=10))
-        y = alt.Y("value:Q", title=unit_text(metric, currency), axis=axis)
+        y = alt.Y("value:Q", title=b.unit_text(metric, currency), axis=axis)
         points = [{"when": "before", "value": before}, {"when": "after", "value": after}]
         layers: list[Any] = [
-            _chart([{"level": before}])
+            b.chart([{"level": before}])
             .mark_rule(color="#999", strokeDash=[3, 3])
-            .encode(y=alt.Y("level:Q", title=unit_text(metric, currency), axis=axis)),
-            _chart(points).mark_line(color="#999").encode(x=x, y=y),
+            .encode(y=alt.Y("level:Q", title=b.unit_text(metric, currency), axis=axis)),
+            b.chart(points).mark_line(color="#999").encode(x=x, y=y),
         ]
         if low is not None and high is not None:
             bar = [{"when": "after", "low": before + low, "high": before + high}]
             layers.append(
-                _errorbars(
+                b.errorbars(
                     bar,
-                    alt.Y("low:Q", title=unit_text(metric, currency), axis=axis),
+                    alt.Y("low:Q", title=b.unit_text(metric, currency), axis=axis),
                     "high",
                     x=x,
-                    color=alt.value(OKABE_ITO[1]),
+                    color=alt.value(b.OKABE_ITO[1]),
                 )
             )
         layers.append(
-            _chart(points)
+            b.chart(points)
             .mark_point(filled=True, size=55, opacity=1)
             .encode(
                 x=x,
@@ -180,15 +168,15 @@ def before_after_chart(
                     "when:N",
                     sort=order,
                     legend=None,
-                    scale=alt.Scale(domain=order, range=[OKABE_ITO[0], OKABE_ITO[3]]),
+                    scale=alt.Scale(domain=order, range=[b.OKABE_ITO[0], b.OKABE_ITO[3]]),
                 ),
             )
         )
-        heading = alt.TitleParams(text=_wrap(label(metric), 34), fontSize=10, fontWeight="normal")
+        heading = alt.TitleParams(text=b.wrap(label(metric), 34), fontSize=10, fontWeight="normal")
         panels.append(alt.layer(*layers).properties(width=84, height=66, title=heading))
     if not panels:
         return None
-    title = _title(
+    title = b.title(
         "Before and after, with the 95% interval of the change",
         [
             f"before: {baseline}; after: {candidate}, on the same items. Orange bar: the 95% "
@@ -197,4 +185,4 @@ def before_after_chart(
             "interval of either value; crossing the line: includes zero",
         ],
     )
-    return _svg(alt.hconcat(*panels, title=title, spacing=14))
+    return b.svg(alt.hconcat(*panels, title=title, spacing=14))

@@ -8,25 +8,14 @@ from typing import Any
 
 import altair as alt
 
-from deepscreen.report.charts.base import (
-    CI_NOTE,
-    HEIGHT,
-    OKABE_ITO,
-    WIDTH,
-    _chart,
-    _errorbars,
-    _num,
-    _svg,
-    _title,
-    _with_ci,
-)
+from deepscreen.report.charts import base as b
 
 # --------------------------------------------------------------------------- detector evaluation
 
 
 def _estimate_text(evaluation: Mapping[str, Any], key: str, label: str) -> str:
     est = (evaluation.get("metrics") or {}).get(key) or {}
-    value, low, high = _num(est.get("value")), _num(est.get("low")), _num(est.get("high"))
+    value, low, high = b.num(est.get("value")), b.num(est.get("low")), b.num(est.get("high"))
     if value is None:
         return ""
     ci = f" (95% CI {low:.3f}–{high:.3f})" if low is not None and high is not None else ""
@@ -44,21 +33,21 @@ def _curve(evaluation: Mapping[str, Any] | None, key: str, x: str, y: str) -> li
     curve = (evaluation or {}).get(key) or {}
     pairs = zip(curve.get(x) or [], curve.get(y) or [], strict=False)
     return [
-        {"i": i, "x": _num(a), "y": _num(b)}
-        for i, (a, b) in enumerate(pairs)
-        if _num(a) is not None and _num(b) is not None
+        {"i": i, "x": b.num(x_at), "y": b.num(y_at)}
+        for i, (x_at, y_at) in enumerate(pairs)
+        if b.num(x_at) is not None and b.num(y_at) is not None
     ]
 
 
 def _diagonal() -> alt.Chart:
     line = [{"x": 0.0, "y": 0.0}, {"x": 1.0, "y": 1.0}]
-    chart: alt.Chart = _chart(line).mark_line(color="#999", strokeDash=[4, 4])
+    chart: alt.Chart = b.chart(line).mark_line(color="#999", strokeDash=[4, 4])
     return chart.encode(x="x:Q", y="y:Q")
 
 
 def _curve_chart(data: list[dict[str, Any]], x_title: str, y_title: str) -> alt.Chart:
     unit = alt.Scale(domain=[0, 1])
-    chart: alt.Chart = _chart(data).mark_line(color=OKABE_ITO[0], strokeWidth=2)
+    chart: alt.Chart = b.chart(data).mark_line(color=b.OKABE_ITO[0], strokeWidth=2)
     return chart.encode(
         x=alt.X("x:Q", title=x_title, scale=unit, axis=alt.Axis(format="%")),
         y=alt.Y("y:Q", title=y_title, scale=unit, axis=alt.Axis(format="%")),
@@ -77,9 +66,9 @@ def roc_chart(evaluation: Mapping[str, Any] | None) -> str | None:
         "true-positive rate: AI items flagged (%)",
     )
     subtitle = [_estimate_text(evaluation, "auc", "AUC"), _sample_text(evaluation)]
-    title = _title("ROC curve of the detector", subtitle)
-    chart = alt.layer(_diagonal(), curve).properties(width=HEIGHT + 60, height=HEIGHT + 60)
-    return _svg(chart.properties(title=title))
+    title = b.title("ROC curve of the detector", subtitle)
+    chart = alt.layer(_diagonal(), curve).properties(width=b.HEIGHT + 60, height=b.HEIGHT + 60)
+    return b.svg(chart.properties(title=title))
 
 
 def pr_chart(evaluation: Mapping[str, Any] | None) -> str | None:
@@ -94,14 +83,14 @@ def pr_chart(evaluation: Mapping[str, Any] | None) -> str | None:
         _estimate_text(evaluation, "average_precision", "average precision"),
         _sample_text(evaluation),
     ]
-    title = _title("Precision-recall curve of the detector", subtitle)
-    return _svg(curve.properties(width=HEIGHT + 60, height=HEIGHT + 60, title=title))
+    title = b.title("Precision-recall curve of the detector", subtitle)
+    return b.svg(curve.properties(width=b.HEIGHT + 60, height=b.HEIGHT + 60, title=title))
 
 
 def reliability_chart(evaluation: Mapping[str, Any] | None) -> str | None:
     """Reliability diagram: fraction AI-generated vs mean predicted score per bin, diagonal."""
     data = [
-        {"x": _num(r.get("mean_predicted")), "y": _num(r.get("fraction_positive")), **r}
+        {"x": b.num(r.get("mean_predicted")), "y": b.num(r.get("fraction_positive")), **r}
         for r in (evaluation or {}).get("reliability") or []
     ]
     data = [r for r in data if r["x"] is not None and r["y"] is not None]
@@ -109,8 +98,8 @@ def reliability_chart(evaluation: Mapping[str, Any] | None) -> str | None:
         return None
     unit = alt.Scale(domain=[0, 1])
     points = (
-        _chart(data)
-        .mark_point(filled=True, color=OKABE_ITO[0], opacity=0.8)
+        b.chart(data)
+        .mark_point(filled=True, color=b.OKABE_ITO[0], opacity=0.8)
         .encode(
             x=alt.X("x:Q", title="mean predicted probability of AI (%)", scale=unit).axis(
                 format="%"
@@ -119,14 +108,16 @@ def reliability_chart(evaluation: Mapping[str, Any] | None) -> str | None:
             size=alt.Size("count:Q", title="items in bin"),
         )
     )
-    line = _chart(data).mark_line(color=OKABE_ITO[0]).encode(x="x:Q", y="y:Q")
+    line = b.chart(data).mark_line(color=b.OKABE_ITO[0]).encode(x="x:Q", y="y:Q")
     subtitle = [
         _estimate_text(evaluation, "ece", "ECE"),
         "dashed: perfect calibration; " + _sample_text(evaluation),
     ]
-    title = _title("Calibration of the detector", subtitle)
-    chart = alt.layer(_diagonal(), line, points).properties(width=HEIGHT + 60, height=HEIGHT + 60)
-    return _svg(chart.properties(title=title))
+    title = b.title("Calibration of the detector", subtitle)
+    chart = alt.layer(_diagonal(), line, points).properties(
+        width=b.HEIGHT + 60, height=b.HEIGHT + 60
+    )
+    return b.svg(chart.properties(title=title))
 
 
 def per_source_recall_chart(evaluation: Mapping[str, Any] | None) -> str | None:
@@ -134,10 +125,10 @@ def per_source_recall_chart(evaluation: Mapping[str, Any] | None) -> str | None:
     data = []
     for r in (evaluation or {}).get("per_source") or []:
         recall = r.get("recall") or {}
-        value = _num(recall.get("value"))
+        value = b.num(recall.get("value"))
         if value is None:
             continue
-        low, high = _num(recall.get("low")), _num(recall.get("high"))
+        low, high = b.num(recall.get("low")), b.num(recall.get("high"))
         both = low is not None and high is not None
         data.append(
             {
@@ -152,14 +143,14 @@ def per_source_recall_chart(evaluation: Mapping[str, Any] | None) -> str | None:
     y = alt.Y("source:N", sort=None, title=None)
     x_title = "recall: AI items flagged (%)"
     x = alt.X("value:Q", title=x_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
-    layers: list[Any] = [_chart(data).mark_bar(color=OKABE_ITO[0]).encode(x=x, y=y)]
-    ci = [r for r in data if _with_ci(r)]
+    layers: list[Any] = [b.chart(data).mark_bar(color=b.OKABE_ITO[0]).encode(x=x, y=y)]
+    ci = [r for r in data if b.with_ci(r)]
     if ci:
-        layers.append(_errorbars(ci, alt.X("ci_low:Q", title=x_title), "ci_high", y=y))
-    threshold = _num(evaluation.get("threshold"))
+        layers.append(b.errorbars(ci, alt.X("ci_low:Q", title=x_title), "ci_high", y=y))
+    threshold = b.num(evaluation.get("threshold"))
     at = f"at threshold {threshold:g}; " if threshold is not None else ""
-    title = _title(
-        "Recall per source of AI-generated items", f"{at}n = AI items; {CI_NOTE} (Wilson)"
+    title = b.title(
+        "Recall per source of AI-generated items", f"{at}n = AI items; {b.CI_NOTE} (Wilson)"
     )
-    chart = alt.layer(*layers).properties(width=WIDTH - 200, height=max(120, 26 * len(data)))
-    return _svg(chart.properties(title=title))
+    chart = alt.layer(*layers).properties(width=b.WIDTH - 200, height=max(120, 26 * len(data)))
+    return b.svg(chart.properties(title=title))

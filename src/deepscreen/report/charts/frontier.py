@@ -8,7 +8,7 @@ from typing import Any
 
 import altair as alt
 
-from deepscreen.report.charts.base import HEIGHT, WIDTH, _chart, _num, _svg, _title
+from deepscreen.report.charts import base as b
 
 # --------------------------------------------------------------------------- optimization
 
@@ -25,14 +25,14 @@ def frontier_chart(
     """
     data = []
     for i, r in enumerate(frontier_rows or []):
-        fpr, cost = _num(r.get("false_positive_rate")), _num(r.get("expected_cost"))
+        fpr, cost = b.num(r.get("false_positive_rate")), b.num(r.get("expected_cost"))
         if fpr is None or cost is None:
             continue
         data.append(
             {
                 "fpr": fpr,
                 "cost": cost,
-                "review": _num(r.get("review_per_day")),
+                "review": b.num(r.get("review_per_day")),
                 "constraints": "met" if r.get("meets_constraints", True) else "not met",
                 "chosen": i == chosen or r.get("chosen") is True,
             }
@@ -42,7 +42,7 @@ def frontier_chart(
     x = alt.X("fpr:Q", title="False-positive rate: real items actioned (%)").axis(format="%")
     y = alt.Y("cost:Q", title=f"Expected cost ({currency})" if currency else "Expected cost")
     points = (
-        _chart(data)
+        b.chart(data)
         .mark_point(filled=True, size=70, opacity=0.9)
         .encode(
             x=x,
@@ -56,13 +56,13 @@ def frontier_chart(
     layers: list[Any] = [points]
     picked = [r for r in data if r["chosen"]]
     if picked:
-        ring = _chart(picked).mark_point(size=320, strokeWidth=2.5, color="#D55E00", filled=False)
-        label = _chart(picked).mark_text(
+        ring = b.chart(picked).mark_point(size=320, strokeWidth=2.5, color="#D55E00", filled=False)
+        label = b.chart(picked).mark_text(
             dx=14, dy=-12, align="left", color="#D55E00", fontWeight="bold", text="chosen"
         )
         layers += [ring.encode(x=x, y=y), label.encode(x=x, y=y)]
-    title = _title(
+    title = b.title(
         "Threshold trade-off: cost, false positives and review load",
         "each point a threshold combination on the frontier; ringed: chosen",
     )
-    return _svg(alt.layer(*layers).properties(width=WIDTH, height=HEIGHT, title=title))
+    return b.svg(alt.layer(*layers).properties(width=b.WIDTH, height=b.HEIGHT, title=title))

@@ -7,17 +7,7 @@ from typing import Any
 
 import altair as alt
 
-from deepscreen.report.charts.base import (
-    CI_NOTE,
-    WIDTH,
-    _chart,
-    _errorbars,
-    _num,
-    _svg,
-    _title,
-    _with_ci,
-    axis_title,
-)
+from deepscreen.report.charts import base as b
 from deepscreen.report.formatting import unit_of
 
 SIMULATION_METRICS: tuple[str, ...] = (
@@ -48,36 +38,36 @@ def simulation_chart(
         data: list[dict[str, Any]] = [
             {
                 "combination": str(r.get("combination")),
-                "value": _num(r.get("value")),
-                "ci_low": _num(r.get("ci_low")),
-                "ci_high": _num(r.get("ci_high")),
+                "value": b.num(r.get("value")),
+                "ci_low": b.num(r.get("ci_low")),
+                "ci_high": b.num(r.get("ci_high")),
             }
             for r in sim.get("rows") or []
-            if r.get("metric") == metric and _num(r.get("value")) is not None
+            if r.get("metric") == metric and b.num(r.get("value")) is not None
         ]
         if not data:
             continue
         order = combinations or sorted({str(r["combination"]) for r in data})
         share = unit_of(metric) == "share"
         axis = alt.Axis(format="%") if share else alt.Axis()
-        x_title = axis_title(metric)
+        x_title = b.axis_title(metric)
         x = alt.X("value:Q", title=x_title, axis=axis)
         y = alt.Y("combination:N", sort=order, title=None)
-        points = _chart(data).mark_point(filled=True, size=60, opacity=1)
+        points = b.chart(data).mark_point(filled=True, size=60, opacity=1)
         colour = alt.Color("combination:N", sort=order, legend=None)
         layers: list[Any] = [points.encode(x=x, y=y, color=colour)]
-        ci = [r for r in data if _with_ci(r)]
+        ci = [r for r in data if b.with_ci(r)]
         if ci:
             ci_x = alt.X("ci_low:Q", title=x_title, axis=axis)
-            layers.append(_errorbars(ci, ci_x, "ci_high", y=y, color=colour))
+            layers.append(b.errorbars(ci, ci_x, "ci_high", y=y, color=colour))
         height = max(40, 24 * len(order))
-        panels.append(alt.layer(*layers).properties(width=WIDTH - 200, height=height))
+        panels.append(alt.layer(*layers).properties(width=b.WIDTH - 200, height=height))
     if not panels:
         return None
     note = str(sim.get("simulated_note") or "")
-    title = _title(
+    title = b.title(
         "Policy combinations, simulated: headline metrics",
-        [note, f"mean over replications; {CI_NOTE}"],
+        [note, f"mean over replications; {b.CI_NOTE}"],
     )
     chart = alt.vconcat(*panels, title=title).resolve_scale(color="shared")
-    return _svg(chart)
+    return b.svg(chart)
