@@ -149,8 +149,7 @@ def per_source_recall_chart(evaluation: Mapping[str, Any] | None) -> str | None:
         layers.append(b.errorbars(ci, alt.X("ci_low:Q", title=x_title), "ci_high", y=y))
     threshold = b.num(evaluation.get("threshold"))
     at = f"at threshold {threshold:g}; " if threshold is not None else ""
-    title = b.title(
-        "Recall per source of AI-generated items", f"{at}n = AI items; {b.CI_NOTE} (Wilson)"
-    )
+    note = f"{at}n = AI items; {b.CI_NOTE} (Wilson; rule of three at 0)"
+    title = b.title("Recall per source of AI-generated items", note)
     chart = alt.layer(*layers).properties(width=b.WIDTH - 200, height=max(120, 26 * len(data)))
     return b.svg(chart.properties(title=title))

@@ -110,7 +110,7 @@ def views_before_action_chart(rows: Sequence[Mapping[str, Any]]) -> str | None:
     n = max((r["n"] for r in data if isinstance(r.get("n"), int)), default=None)
     scope = "all periods" if period == b.ALL else f"period {period}"
     sub = f"{scope}; n = {n:,} enforced items with a view count" if n is not None else scope
-    title = b.title("Views before action", [sub, f"{b.CI_NOTE} (Wilson)"])
+    title = b.title("Views before action", [sub, f"{b.CI_NOTE} (Wilson; rule of three at 0)"])
     return b.svg(alt.layer(*layers).properties(width=b.WIDTH, height=b.HEIGHT, title=title))
 
 
