@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Unpack
 
 from deepscreen.core.decisions import Action, Decision
 from deepscreen.core.errors import InvalidInput, NotFound
@@ -19,6 +20,7 @@ from deepscreen.core.events import (
 from deepscreen.core.signals import SignalResult
 from deepscreen.policy.explain import Explanation, explain
 from deepscreen.service.scan import ScanOutcome, Services
+from deepscreen.store.events.ports import DecisionFilter, DecisionQuery
 
 MAX_PAGE = 1000
 MAX_OFFSET = 2**53 - 1
@@ -98,28 +100,15 @@ class DecisionPage:
     has_more: bool
 
 
-def decision_page(
-    services: Services,
-    *,
-    action: str | None = None,
-    policy_revision: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> DecisionPage:
-    """Decisions in the order they were recorded, filtered; ``has_more`` when a next page exists."""
-    if not 0 <= offset <= MAX_OFFSET:
-        raise InvalidInput(f"offset must lie in [0, {MAX_OFFSET}], got {offset}")
-    limit = max(0, min(limit, MAX_PAGE))
-    found = services.store.decisions(
-        action=action,
-        policy_revision=policy_revision,
-        since=since,
-        until=until,
-        limit=limit + 1,
-        offset=offset,
-    )
+def decision_page(services: Services, **query: Unpack[DecisionQuery]) -> DecisionPage:
+    """Decisions in the order they were recorded, filtered as ``EventStore.decisions`` filters
+    them (the same defaults); ``has_more`` when a next page exists."""
+    asked = DecisionFilter(**query)  # the defaults; the store checks the rest
+    if not 0 <= asked.offset <= MAX_OFFSET:
+        raise InvalidInput(f"offset must lie in [0, {MAX_OFFSET}], got {asked.offset}")
+    limit = max(0, min(asked.limit, MAX_PAGE))
+    query["limit"] = limit + 1
+    found = services.store.decisions(**query)
     return DecisionPage(found[:limit], len(found) > limit)
 
 

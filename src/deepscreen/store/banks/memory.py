@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from typing import Unpack
 
-from deepscreen.core.banks import Bank, BankEntry, BankPurpose, BankRemoval
+from deepscreen.core.banks import Bank, BankEntry, BankRemoval
 from deepscreen.core.errors import BankExists, BankNotFound, StoreUnavailable
+from deepscreen.store.banks.ports import CheckedRemoval, Removal
 from deepscreen.store.banks.rows import (
     ENTRY_COLUMNS,
     check_bank,
-    check_removal,
     entry_rows,
     row_entry,
 )
@@ -80,30 +80,22 @@ class InMemoryBankStore:
             log = list(self._log)
         return ((s, e) for s, e in log if seq is None or s > seq)
 
-    def remove_item_entries(
-        self,
-        item_id: str,
-        *,
-        purpose: BankPurpose,
-        removed_at: datetime,
-        removed_by: str,
-        reason: str,
-    ) -> list[BankRemoval]:
-        at = check_removal(removed_at, removed_by, reason)
+    def remove_item_entries(self, item_id: str, **removal: Unpack[Removal]) -> list[BankRemoval]:
+        r = CheckedRemoval.of(**removal)
         with self._lock:
             self._check_open()
             gone = {
                 seq
                 for seq, e in self._log
-                if e.item_id == item_id and self._banks[e.bank].purpose is BankPurpose(purpose)
+                if e.item_id == item_id and self._banks[e.bank].purpose is r.purpose
             }
             removed = [
-                BankRemoval(entry, at, removed_by, reason)
+                BankRemoval(entry, r.removed_at, r.removed_by, r.reason)
                 for seq, entry in self._log
                 if seq in gone
             ]
-            for removal in removed:
-                del self._hashes[removal.entry.bank][removal.entry.hash_hex]
+            for taken in removed:
+                del self._hashes[taken.entry.bank][taken.entry.hash_hex]
             self._log = [(seq, e) for seq, e in self._log if seq not in gone]
             self._removed.extend(removed)
             return removed

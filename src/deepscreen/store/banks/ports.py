@@ -3,10 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 from deepscreen.core.banks import Bank, BankEntry, BankPurpose, BankRemoval
+from deepscreen.store.banks.rows import check_removal
+
+
+class Removal(TypedDict):
+    """``remove_item_entries``' keyword arguments, all required: the purpose of the banks to
+    take the item's entries out of, and when, by whom and why."""
+
+    purpose: BankPurpose
+    removed_at: datetime
+    removed_by: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedRemoval:
+    """A ``Removal`` checked, ``removed_at`` in UTC."""
+
+    purpose: BankPurpose
+    removed_at: datetime
+    removed_by: str
+    reason: str
+
+    @classmethod
+    def of(cls, **removal: Unpack[Removal]) -> CheckedRemoval:
+        """``removed_at`` in UTC once who and why are checked (``InvalidInput``, as is a naive
+        ``removed_at``); ``ValueError`` for an unknown purpose."""
+        by, reason = removal["removed_by"], removal["reason"]
+        at = check_removal(removal["removed_at"], by, reason)
+        return cls(BankPurpose(removal["purpose"]), at, by, reason)
 
 
 class BankStore(Protocol):
@@ -48,13 +78,7 @@ class BankStore(Protocol):
     def entries_since(self, seq: int | None) -> Iterator[tuple[int, BankEntry]]: ...
 
     def remove_item_entries(
-        self,
-        item_id: str,
-        *,
-        purpose: BankPurpose,
-        removed_at: datetime,
-        removed_by: str,
-        reason: str,
+        self, item_id: str, **removal: Unpack[Removal]
     ) -> list[BankRemoval]: ...
 
     def removals(self, bank_name: str) -> list[BankRemoval]:

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import Connection, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from deepscreen.core.banks import Bank, BankEntry, BankPurpose, BankRemoval
+from deepscreen.core.banks import Bank, BankEntry, BankRemoval
 from deepscreen.core.errors import BankExists, BankNotFound, StoreUnavailable
+from deepscreen.store.banks.ports import CheckedRemoval, Removal
 from deepscreen.store.banks.rows import (
     ENTRY_COLUMNS,
     check_bank,
-    check_removal,
     entry_rows,
     removal_values,
     row_bank,
@@ -109,24 +109,16 @@ class SqlBankStore(SqlStore):
         self._check_open()
         return self._stream(query)
 
-    def remove_item_entries(
-        self,
-        item_id: str,
-        *,
-        purpose: BankPurpose,
-        removed_at: datetime,
-        removed_by: str,
-        reason: str,
-    ) -> list[BankRemoval]:
+    def remove_item_entries(self, item_id: str, **removal: Unpack[Removal]) -> list[BankRemoval]:
         """Move the item's entries to ``bank_removals`` (copied, then deleted) in one
         transaction. ``bank_entries`` has no index on ``item_id`` (every index slows bulk
         imports): this scans the table, which is fine for an appeal's rare reversal."""
-        at = check_removal(removed_at, removed_by, reason)
+        r = CheckedRemoval.of(**removal)
         e, b = s.bank_entries, s.banks
         query = (
             select(e)
             .join(b, b.c.name == e.c.bank)
-            .where(e.c.item_id == item_id, b.c.purpose == BankPurpose(purpose).value)
+            .where(e.c.item_id == item_id, b.c.purpose == r.purpose.value)
             .order_by(e.c.seq)
         )
         with self._errors(), self._db.transaction() as conn:
@@ -135,7 +127,7 @@ class SqlBankStore(SqlStore):
             rows = conn.execute(query).mappings().all()
             if not rows:
                 return []
-            values = [removal_values(row, at, removed_by, reason) for row in rows]
+            values = [removal_values(row, r.removed_at, r.removed_by, r.reason) for row in rows]
             conn.execute(insert(s.bank_removals), values)
             conn.execute(delete(e).where(e.c.seq.in_([row["seq"] for row in rows])))
         return [row_removal(v) for v in values]

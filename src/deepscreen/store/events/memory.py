@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime
 from functools import partial
+from typing import Unpack
 
 from deepscreen.core.decisions import Decision
 from deepscreen.core.errors import InvalidInput, StoreUnavailable
@@ -15,12 +15,10 @@ from deepscreen.core.imports import ImportRecord
 from deepscreen.core.media import ItemId
 from deepscreen.core.tasks import ReviewTask
 from deepscreen.store.events.import_rows import import_record, import_values
-from deepscreen.store.events.ports import EventRecord
+from deepscreen.store.events.ports import DecisionFilter, DecisionQuery, EventRecord
 from deepscreen.store.events.rows import (
     EventRow,
-    check_decision_query,
     check_kinds,
-    check_time_range,
     encode_batch,
     encode_item_batch,
     item_tasks,
@@ -138,27 +136,17 @@ class InMemoryEventStore:
         found = [d for d in self._all_decisions() if d.item_id == item_id]
         return found[-1] if found else None
 
-    def decisions(
-        self,
-        *,
-        policy_revision: str | None = None,
-        action: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[Decision]:
-        check_decision_query(action, limit, offset)
-        since, until = check_time_range(since, until)
+    def decisions(self, **query: Unpack[DecisionQuery]) -> list[Decision]:
+        f = DecisionFilter.of(**query)
         found = [
             d
             for d in self._all_decisions()
-            if (policy_revision is None or d.policy_revision == policy_revision)
-            and (action is None or d.action == action)
-            and (since is None or d.decided_at >= since)
-            and (until is None or d.decided_at < until)
+            if (f.policy_revision is None or d.policy_revision == f.policy_revision)
+            and (f.action is None or d.action == f.action)
+            and (f.since is None or d.decided_at >= f.since)
+            and (f.until is None or d.decided_at < f.until)
         ]
-        return found[offset : offset + limit]
+        return found[f.offset : f.offset + f.limit]
 
     def close(self) -> None:
         with self._lock:

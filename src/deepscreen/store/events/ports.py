@@ -3,17 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 from deepscreen.core.decisions import Decision
 from deepscreen.core.events import Event
 from deepscreen.core.imports import ImportRecord
 from deepscreen.core.media import ItemId
 from deepscreen.core.tasks import ReviewTask
+from deepscreen.store.events.rows import check_decision_query, check_time_range
 
 EventRecord = tuple[int, str, str, datetime, str]
 """(seq, event type, item id, occurred at (UTC), JSON payload as the codec wrote it)."""
+
+
+class DecisionQuery(TypedDict, total=False):
+    """``decisions``' keyword arguments, every one optional (the defaults are
+    ``DecisionFilter``'s): the filters (None: no filter), then the page."""
+
+    policy_revision: str | None
+    action: str | None
+    since: datetime | None
+    until: datetime | None
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionFilter:
+    """A ``decisions`` query with its defaults; ``of`` checks it."""
+
+    policy_revision: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 100
+    offset: int = 0
+
+    @classmethod
+    def of(cls, **query: Unpack[DecisionQuery]) -> DecisionFilter:
+        """The query with its defaults, ``since`` and ``until`` in UTC; ``InvalidInput`` for an
+        unknown action or a negative page, then for a naive time."""
+        asked = cls(**query)
+        check_decision_query(asked.action, asked.limit, asked.offset)
+        since, until = check_time_range(asked.since, asked.until)
+        return replace(asked, since=since, until=until)
 
 
 class EventStore(Protocol):
@@ -89,15 +124,6 @@ class EventStore(Protocol):
 
     def latest_decision(self, item_id: ItemId) -> Decision | None: ...
 
-    def decisions(
-        self,
-        *,
-        policy_revision: str | None = None,
-        action: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[Decision]: ...
+    def decisions(self, **query: Unpack[DecisionQuery]) -> list[Decision]: ...
 
     def close(self) -> None: ...

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.exc import IntegrityError
@@ -16,12 +15,10 @@ from deepscreen.core.media import ItemId
 from deepscreen.core.tasks import ReviewTask
 from deepscreen.store.events.codec import decode_decision, decode_event
 from deepscreen.store.events.import_rows import import_record, import_values
-from deepscreen.store.events.ports import EventRecord
+from deepscreen.store.events.ports import DecisionFilter, DecisionQuery, EventRecord
 from deepscreen.store.events.rows import (
     EventRow,
-    check_decision_query,
     check_kinds,
-    check_time_range,
     encode_batch,
     encode_item_batch,
     item_tasks,
@@ -217,30 +214,20 @@ class SqlEventStore(SqlStore):
             payload = conn.scalar(query)
         return None if payload is None else decode_decision(payload)
 
-    def decisions(
-        self,
-        *,
-        policy_revision: str | None = None,
-        action: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[Decision]:
-        check_decision_query(action, limit, offset)
-        since, until = check_time_range(since, until)
+    def decisions(self, **query: Unpack[DecisionQuery]) -> list[Decision]:
+        f = DecisionFilter.of(**query)
         d = s.decisions
-        query = select(d.c.payload).order_by(d.c.seq).limit(limit).offset(offset)
-        if since is not None:
-            query = query.where(d.c.decided_at >= since)
-        if until is not None:
-            query = query.where(d.c.decided_at < until)
-        if policy_revision is not None:
-            query = query.where(d.c.policy_revision == policy_revision)
-        if action is not None:
-            query = query.where(d.c.action == str(action))
+        chosen = select(d.c.payload).order_by(d.c.seq).limit(f.limit).offset(f.offset)
+        if f.since is not None:
+            chosen = chosen.where(d.c.decided_at >= f.since)
+        if f.until is not None:
+            chosen = chosen.where(d.c.decided_at < f.until)
+        if f.policy_revision is not None:
+            chosen = chosen.where(d.c.policy_revision == f.policy_revision)
+        if f.action is not None:
+            chosen = chosen.where(d.c.action == str(f.action))
         with self._errors(), self._db.connection() as conn:
-            return [decode_decision(p) for p in conn.scalars(query)]
+            return [decode_decision(p) for p in conn.scalars(chosen)]
 
     def _stream(self, query: Any) -> Iterator[tuple[int, Event]]:
         with self._errors(), self._db.connection() as conn:

@@ -8,10 +8,11 @@ import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from deepscreen.core.errors import StoreUnavailable, TaskNotFound
 from deepscreen.core.tasks import QueueCount, ReviewTask, TaskKind, TaskStatus
+from deepscreen.store.review.ports import TaskFilter, TaskQuery
 from deepscreen.store.review.rows import (
     NOT_AWARE,
     STATUS_ORDER,
@@ -136,32 +137,18 @@ class InMemoryReviewQueue:
         with self._open():
             return self._get(task_id)
 
-    def list_tasks(
-        self,
-        *,
-        queues: Collection[str] | None = None,
-        statuses: Collection[TaskStatus] | None = None,
-        kinds: Collection[TaskKind] | None = None,
-        item_id: str | None = None,
-        completed_by: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[ReviewTask]:
-        check_page(limit, offset)
-        wanted = {
-            "queue": selected(queues, "queues"),
-            "status": selected(statuses, "statuses"),
-            "kind": selected(kinds, "kinds"),
-        }
+    def list_tasks(self, **query: Unpack[TaskQuery]) -> list[ReviewTask]:
+        f = TaskFilter.of(**query)
+        wanted = {"queue": f.queues, "status": f.statuses, "kind": f.kinds}
         with self._open():
             found = [
                 t
                 for t in self._tasks.values()
                 if all(v is None or str(getattr(t, k)) in v for k, v in wanted.items())
-                and (item_id is None or t.item_id == item_id)
-                and (completed_by is None or t.completed_by == completed_by)
+                and (f.item_id is None or t.item_id == f.item_id)
+                and (f.completed_by is None or t.completed_by == f.completed_by)
             ]
-        return sorted(found, key=claim_order)[offset : offset + limit]
+        return sorted(found, key=claim_order)[f.offset : f.offset + f.limit]
 
     def overdue(
         self,

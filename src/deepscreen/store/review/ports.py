@@ -3,10 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 
 from deepscreen.core.tasks import QueueCount, ReviewTask, TaskKind, TaskStatus
+from deepscreen.store.review.rows import check_page, selected
+
+
+class TaskQuery(TypedDict, total=False):
+    """``list_tasks``' keyword arguments, every one optional (``TaskFilter.of`` applies the
+    defaults): the filters (None: no filter), then the page."""
+
+    queues: Collection[str] | None
+    statuses: Collection[TaskStatus] | None
+    kinds: Collection[TaskKind] | None
+    item_id: str | None
+    completed_by: str | None
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilter:
+    """A ``list_tasks`` query with its defaults, checked (the page first, then the filters):
+    each collection filter as a list of names (None: no filter)."""
+
+    limit: int
+    offset: int
+    queues: list[str] | None
+    statuses: list[str] | None
+    kinds: list[str] | None
+    item_id: str | None
+    completed_by: str | None
+
+    @classmethod
+    def of(cls, **query: Unpack[TaskQuery]) -> TaskFilter:
+        """No filter, ``limit`` 100 and ``offset`` 0 unless given; ``InvalidInput`` for a page
+        out of range, then for a filter given as a bare string."""
+        limit, offset = query.get("limit", 100), query.get("offset", 0)
+        check_page(limit, offset)
+        return cls(
+            limit=limit,
+            offset=offset,
+            queues=selected(query.get("queues"), "queues"),
+            statuses=selected(query.get("statuses"), "statuses"),
+            kinds=selected(query.get("kinds"), "kinds"),
+            item_id=query.get("item_id"),
+            completed_by=query.get("completed_by"),
+        )
 
 
 class ReviewQueueStore(Protocol):
@@ -70,17 +115,7 @@ class ReviewQueueStore(Protocol):
         """The task (``TaskNotFound`` if there is none with that id)."""
         ...
 
-    def list_tasks(
-        self,
-        *,
-        queues: Collection[str] | None = None,
-        statuses: Collection[TaskStatus] | None = None,
-        kinds: Collection[TaskKind] | None = None,
-        item_id: str | None = None,
-        completed_by: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[ReviewTask]: ...
+    def list_tasks(self, **query: Unpack[TaskQuery]) -> list[ReviewTask]: ...
 
     def overdue(
         self,

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import Connection, case, func, select
 
 from deepscreen.core.tasks import QueueCount, ReviewTask, TaskKind, TaskStatus
+from deepscreen.store.review.ports import TaskFilter, TaskQuery
 from deepscreen.store.review.rows import (
     NOT_AWARE,
     STATUS_ORDER,
@@ -122,30 +123,15 @@ class SqlReviewQueue(SqlStore):
         with self._read() as conn:
             return fetch_task(conn, select(t).where(t.c.task_id == task_id), task_id)
 
-    def list_tasks(
-        self,
-        *,
-        queues: Collection[str] | None = None,
-        statuses: Collection[TaskStatus] | None = None,
-        kinds: Collection[TaskKind] | None = None,
-        item_id: str | None = None,
-        completed_by: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[ReviewTask]:
-        check_page(limit, offset)
-        query = filtered(
-            select(t),
-            queues=selected(queues, "queues"),
-            kinds=selected(kinds, "kinds"),
-            statuses=selected(statuses, "statuses"),
-        )
-        if item_id is not None:
-            query = query.where(t.c.item_id == item_id)
-        if completed_by is not None:
-            query = query.where(t.c.completed_by == completed_by)
+    def list_tasks(self, **query: Unpack[TaskQuery]) -> list[ReviewTask]:
+        f = TaskFilter.of(**query)
+        chosen = filtered(select(t), queues=f.queues, kinds=f.kinds, statuses=f.statuses)
+        if f.item_id is not None:
+            chosen = chosen.where(t.c.item_id == f.item_id)
+        if f.completed_by is not None:
+            chosen = chosen.where(t.c.completed_by == f.completed_by)
         with self._read() as conn:
-            rows = conn.execute(query.order_by(*CLAIM_ORDER).limit(limit).offset(offset))
+            rows = conn.execute(chosen.order_by(*CLAIM_ORDER).limit(f.limit).offset(f.offset))
             return [row_task(r) for r in rows.mappings()]
 
     def overdue(
