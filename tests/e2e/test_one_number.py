@@ -22,6 +22,7 @@ from deepscreen.bootstrap import build
 from deepscreen.cli.app import app
 from deepscreen.core import metrics as definitions
 from deepscreen.core.access import Role
+from deepscreen.core.metric_types import WILSON as WILSON_INTERVAL
 from deepscreen.impact.dsa_estimates import ReportPeriod, quarter_figures
 from deepscreen.report.formatting import comparison_cells
 from deepscreen.service.impact import store_items
@@ -36,7 +37,7 @@ SHARED_WITH_COMPARE = (
     "recall_any_action",
     "false_positive_rate_any_action",
 )
-WILSON = {m.name for m in definitions.table_metrics() if m.interval == definitions.WILSON}
+WILSON = {m.name for m in definitions.table_metrics() if m.interval == WILSON_INTERVAL}
 
 
 def _whole_store(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
