@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Required, TypedDict, Unpack
 
 import numpy as np
 
@@ -225,38 +225,29 @@ class SweepResult:
 # --------------------------------------------------------------------------- running
 
 
+class SweepOptions(TypedDict, total=False):
+    """The keyword arguments of ``run_sweep`` and ``compare_policies``: ``replications``
+    (required), then ``signal_names`` and ``progress`` (None: none, both passed to
+    ``replicate``), ``keep_runs`` (default False) and ``replicate_fn`` (default ``replicate``)."""
+
+    replications: Required[int]
+    signal_names: Sequence[str] | None
+    progress: Callable[[int], None] | None
+    keep_runs: bool
+    replicate_fn: ReplicateFn
+
+
 def run_sweep(
-    scenario: Scenario,
-    bundle: Bundle,
-    sweeps: Sequence[Sweep],
-    *,
-    replications: int,
-    signal_names: Sequence[str] | None = None,
-    progress: Callable[[int], None] | None = None,
-    keep_runs: bool = False,
-    replicate_fn: ReplicateFn = replicate,
+    scenario: Scenario, bundle: Bundle, sweeps: Sequence[Sweep], **options: Unpack[SweepOptions]
 ) -> SweepResult:
     """Every combination of ``sweeps`` (see ``combinations``; all validated before the first
     run) under ``bundle``, each with ``replicate(..., replications=replications)``. Deltas in
     the result are paired against the first combination (docs/internals/simulate.md).
     ``progress`` is called with 1 per simulated day: ``Σ days × replications`` calls in all."""
-    if replications < 1:
-        raise ValueError("at least one replication is needed")
+    _check_replications(options["replications"])
     plan = combinations(scenario, sweeps)
-    runs = [
-        replicate_fn(
-            combo.scenario,
-            bundle,
-            replications=replications,
-            label=combo.label,
-            signal_names=signal_names,
-            progress=progress,
-        )
-        for combo in plan
-    ]
-    return _result(
-        [c.label for c in plan], [c.values for c in plan], scenario, replications, runs, keep_runs
-    )
+    runs = [(c.scenario, bundle, c.label) for c in plan]
+    return _run(scenario, runs, [c.values for c in plan], **options)
 
 
 def bundle_label(bundle: Bundle) -> str:
@@ -269,33 +260,48 @@ def compare_policies(
     scenario: Scenario,
     baseline_bundle: Bundle,
     candidate_bundle: Bundle,
-    *,
-    replications: int,
-    signal_names: Sequence[str] | None = None,
-    progress: Callable[[int], None] | None = None,
-    keep_runs: bool = False,
-    replicate_fn: ReplicateFn = replicate,
+    **options: Unpack[SweepOptions],
 ) -> SweepResult:
     """The scenario under the baseline, then under the candidate bundle: a ``SweepResult``
     whose first "combination" is the baseline (labels from ``bundle_label``; when both labels
     are equal, `` (baseline)`` / `` (candidate)`` are appended), deltas paired by seed."""
-    if replications < 1:
-        raise ValueError("at least one replication is needed")
+    _check_replications(options["replications"])
     labels = [bundle_label(baseline_bundle), bundle_label(candidate_bundle)]
     if labels[0] == labels[1]:
         labels = [f"{labels[0]} (baseline)", f"{labels[1]} (candidate)"]
-    runs = [
+    bundles = (baseline_bundle, candidate_bundle)
+    runs = [(scenario, b, label) for label, b in zip(labels, bundles, strict=True)]
+    return _run(scenario, runs, [{}, {}], **options)
+
+
+def _check_replications(replications: int) -> None:
+    if replications < 1:
+        raise ValueError("at least one replication is needed")
+
+
+def _run(
+    scenario: Scenario,
+    runs: Sequence[tuple[Scenario, Bundle, str]],
+    values: list[Mapping[str, str]],
+    **options: Unpack[SweepOptions],
+) -> SweepResult:
+    """``replicate_fn`` for each (scenario, bundle, label) of ``runs``, in order, then the
+    ``SweepResult`` of ``values`` (one per run) paired against ``scenario``'s seeds."""
+    replications, replicate_fn = options["replications"], options.get("replicate_fn", replicate)
+    replicated = [
         replicate_fn(
-            scenario,
-            b,
+            run_scenario,
+            bundle,
             replications=replications,
             label=label,
-            signal_names=signal_names,
-            progress=progress,
+            signal_names=options.get("signal_names"),
+            progress=options.get("progress"),
         )
-        for label, b in zip(labels, (baseline_bundle, candidate_bundle), strict=True)
+        for run_scenario, bundle, label in runs
     ]
-    return _result(labels, [{}, {}], scenario, replications, runs, keep_runs)
+    labels = [label for _, _, label in runs]
+    keep_runs = options.get("keep_runs", False)
+    return _result(labels, values, scenario, replications, replicated, keep_runs)
 
 
 def _result(

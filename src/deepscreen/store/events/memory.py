@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import Unpack
@@ -14,15 +14,9 @@ from deepscreen.core.events import DecisionMade, Event
 from deepscreen.core.imports import ImportRecord
 from deepscreen.core.media import ItemId
 from deepscreen.core.tasks import ReviewTask
+from deepscreen.store.events import ports
 from deepscreen.store.events.import_rows import import_record, import_values
-from deepscreen.store.events.ports import DecisionFilter, DecisionQuery, EventRecord
-from deepscreen.store.events.rows import (
-    EventRow,
-    check_kinds,
-    encode_batch,
-    encode_item_batch,
-    item_tasks,
-)
+from deepscreen.store.events.rows import EventRow, encode_batch, encode_item_batch, item_tasks
 from deepscreen.store.review.memory import InMemoryReviewQueue
 from deepscreen.store.review.rows import item_task_rows, new_task_row, row_task
 
@@ -98,26 +92,22 @@ class InMemoryEventStore:
             self._check_open()
             return item_id in self._items
 
-    def read(
-        self, *, since: int | None = None, kinds: Collection[str] | None = None
-    ) -> Iterator[Event]:
-        return (e for _, e in self.read_with_seq(since=since, kinds=kinds))
+    def read(self, **asked: Unpack[ports.LogQuery]) -> Iterator[Event]:
+        return (e for _, e in self.read_with_seq(**asked))
 
-    def read_with_seq(
-        self, *, since: int | None = None, kinds: Collection[str] | None = None
-    ) -> Iterator[tuple[int, Event]]:
-        check_kinds(kinds)
+    def read_with_seq(self, **asked: Unpack[ports.LogQuery]) -> Iterator[tuple[int, Event]]:
+        f = ports.LogFilter.of(**asked)
         with self._lock:
             self._check_open()
             log = list(self._log)  # a snapshot: appends after this call are not seen
-        wanted = None if kinds is None else frozenset(kinds)
+        wanted = None if f.kinds is None else frozenset(f.kinds)
         return (
             (seq, e)
             for seq, e in log
-            if (since is None or seq > since) and (wanted is None or e.type in wanted)
+            if (f.since is None or seq > f.since) and (wanted is None or e.type in wanted)
         )
 
-    def read_rows(self, *, since: int | None = None) -> Iterator[EventRecord]:
+    def read_rows(self, *, since: int | None = None) -> Iterator[ports.EventRecord]:
         with self._lock:
             self._check_open()
             log, payloads = list(self._log), list(self._payloads)
@@ -136,8 +126,8 @@ class InMemoryEventStore:
         found = [d for d in self._all_decisions() if d.item_id == item_id]
         return found[-1] if found else None
 
-    def decisions(self, **query: Unpack[DecisionQuery]) -> list[Decision]:
-        f = DecisionFilter.of(**query)
+    def decisions(self, **query: Unpack[ports.DecisionQuery]) -> list[Decision]:
+        f = ports.DecisionFilter.of(**query)
         found = [
             d
             for d in self._all_decisions()

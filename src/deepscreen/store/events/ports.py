@@ -12,7 +12,7 @@ from deepscreen.core.events import Event
 from deepscreen.core.imports import ImportRecord
 from deepscreen.core.media import ItemId
 from deepscreen.core.tasks import ReviewTask
-from deepscreen.store.events.rows import check_decision_query, check_time_range
+from deepscreen.store.events.rows import check_decision_query, check_kinds, check_time_range
 
 EventRecord = tuple[int, str, str, datetime, str]
 """(seq, event type, item id, occurred at (UTC), JSON payload as the codec wrote it)."""
@@ -49,6 +49,30 @@ class DecisionFilter:
         check_decision_query(asked.action, asked.limit, asked.offset)
         since, until = check_time_range(asked.since, asked.until)
         return replace(asked, since=since, until=until)
+
+
+class LogQuery(TypedDict, total=False):
+    """``read``/``read_with_seq``' keyword arguments, both optional: the events after seq
+    ``since`` (None: from the start), of the types ``kinds`` (None: every type)."""
+
+    since: int | None
+    kinds: Collection[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class LogFilter:
+    """A ``read``/``read_with_seq`` query with its defaults; ``of`` checks it."""
+
+    since: int | None = None
+    kinds: Collection[str] | None = None
+
+    @classmethod
+    def of(cls, **query: Unpack[LogQuery]) -> LogFilter:
+        """The query with its defaults; ``InvalidInput`` for an unknown event type in
+        ``kinds`` or ``kinds`` given as a bare string."""
+        asked = cls(**query)
+        check_kinds(asked.kinds)
+        return asked
 
 
 class EventStore(Protocol):
@@ -107,13 +131,9 @@ class EventStore(Protocol):
 
     def has_item(self, item_id: ItemId) -> bool: ...
 
-    def read(
-        self, *, since: int | None = None, kinds: Collection[str] | None = None
-    ) -> Iterator[Event]: ...
+    def read(self, **asked: Unpack[LogQuery]) -> Iterator[Event]: ...
 
-    def read_with_seq(
-        self, *, since: int | None = None, kinds: Collection[str] | None = None
-    ) -> Iterator[tuple[int, Event]]: ...
+    def read_with_seq(self, **asked: Unpack[LogQuery]) -> Iterator[tuple[int, Event]]: ...
 
     def read_rows(self, *, since: int | None = None) -> Iterator[EventRecord]:
         """The log as stored — (seq, type, item id, time, JSON payload) — in append order,

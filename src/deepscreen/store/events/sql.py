@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Unpack
 
 from sqlalchemy import Connection, insert, select, text
@@ -13,16 +13,10 @@ from deepscreen.core.events import Event
 from deepscreen.core.imports import ImportRecord
 from deepscreen.core.media import ItemId
 from deepscreen.core.tasks import ReviewTask
+from deepscreen.store.events import ports
 from deepscreen.store.events.codec import decode_decision, decode_event
 from deepscreen.store.events.import_rows import import_record, import_values
-from deepscreen.store.events.ports import DecisionFilter, DecisionQuery, EventRecord
-from deepscreen.store.events.rows import (
-    EventRow,
-    check_kinds,
-    encode_batch,
-    encode_item_batch,
-    item_tasks,
-)
+from deepscreen.store.events.rows import EventRow, encode_batch, encode_item_batch, item_tasks
 from deepscreen.store.review.rows import item_task_rows, new_task_row
 from deepscreen.store.review.sql import SqlReviewQueue
 from deepscreen.store.review.statements import insert_new_tasks
@@ -169,24 +163,20 @@ class SqlEventStore(SqlStore):
         with self._errors(), self._db.connection() as conn:
             return conn.execute(query).first() is not None
 
-    def read(
-        self, *, since: int | None = None, kinds: Collection[str] | None = None
-    ) -> Iterator[Event]:
-        return (e for _, e in self.read_with_seq(since=since, kinds=kinds))
+    def read(self, **asked: Unpack[ports.LogQuery]) -> Iterator[Event]:
+        return (e for _, e in self.read_with_seq(**asked))
 
-    def read_with_seq(
-        self, *, since: int | None = None, kinds: Collection[str] | None = None
-    ) -> Iterator[tuple[int, Event]]:
-        check_kinds(kinds)
+    def read_with_seq(self, **asked: Unpack[ports.LogQuery]) -> Iterator[tuple[int, Event]]:
+        f = ports.LogFilter.of(**asked)
         query = select(s.events.c.seq, s.events.c.payload).order_by(s.events.c.seq)
-        if since is not None:
-            query = query.where(s.events.c.seq > since)
-        if kinds is not None:
-            query = query.where(s.events.c.event_type.in_(list(kinds)))
+        if f.since is not None:
+            query = query.where(s.events.c.seq > f.since)
+        if f.kinds is not None:
+            query = query.where(s.events.c.event_type.in_(list(f.kinds)))
         self._check_open()
         return self._stream(query)
 
-    def read_rows(self, *, since: int | None = None) -> Iterator[EventRecord]:
+    def read_rows(self, *, since: int | None = None) -> Iterator[ports.EventRecord]:
         e = s.events.c
         query = select(e.seq, e.event_type, e.item_id, e.occurred_at, e.payload).order_by(e.seq)
         if since is not None:
@@ -194,7 +184,7 @@ class SqlEventStore(SqlStore):
         self._check_open()
         return self._stream_rows(query)
 
-    def _stream_rows(self, query: Any) -> Iterator[EventRecord]:
+    def _stream_rows(self, query: Any) -> Iterator[ports.EventRecord]:
         with self._errors(), self._db.connection() as conn:
             result = conn.execution_options(yield_per=_CHUNK).execute(query)
             for seq, event_type, item_id, occurred_at, payload in result:
@@ -214,8 +204,8 @@ class SqlEventStore(SqlStore):
             payload = conn.scalar(query)
         return None if payload is None else decode_decision(payload)
 
-    def decisions(self, **query: Unpack[DecisionQuery]) -> list[Decision]:
-        f = DecisionFilter.of(**query)
+    def decisions(self, **query: Unpack[ports.DecisionQuery]) -> list[Decision]:
+        f = ports.DecisionFilter.of(**query)
         d = s.decisions
         chosen = select(d.c.payload).order_by(d.c.seq).limit(f.limit).offset(f.offset)
         if f.since is not None:

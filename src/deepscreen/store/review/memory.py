@@ -5,19 +5,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Unpack
 
 from deepscreen.core.errors import StoreUnavailable, TaskNotFound
-from deepscreen.core.tasks import QueueCount, ReviewTask, TaskKind, TaskStatus
-from deepscreen.store.review.ports import TaskFilter, TaskQuery
+from deepscreen.core.tasks import QueueCount, ReviewTask, TaskStatus
+from deepscreen.store.review import ports
 from deepscreen.store.review.rows import (
     NOT_AWARE,
     STATUS_ORDER,
     check_lease,
-    check_page,
     check_reviewer,
     claim_order,
     done_payload,
@@ -25,7 +24,6 @@ from deepscreen.store.review.rows import (
     new_task_row,
     not_claimable,
     row_task,
-    selected,
 )
 from deepscreen.store.times import require_aware_datetime
 
@@ -60,29 +58,19 @@ class InMemoryReviewQueue:
         with self._open():
             yield self._put
 
-    def claim_next(
-        self,
-        reviewer: str,
-        *,
-        now: datetime,
-        lease_seconds: float,
-        queues: Collection[str] | None = None,
-        kinds: Collection[TaskKind] | None = None,
-    ) -> ReviewTask | None:
-        check_reviewer(reviewer)
-        now, lease = require_aware_datetime(now, "now", NOT_AWARE), check_lease(lease_seconds)
-        queue_names, kind_names = selected(queues, "queues"), selected(kinds, "kinds")
+    def claim_next(self, reviewer: str, **claim: Unpack[ports.ClaimQuery]) -> ReviewTask | None:
+        c = ports.Claim.of(reviewer, **claim)
         with self._open():
             candidates = [
                 t
                 for t in self._tasks.values()
-                if t.claimable_by(reviewer, now)
-                and (queue_names is None or t.queue in queue_names)
-                and (kind_names is None or t.kind.value in kind_names)
+                if t.claimable_by(reviewer, c.now)
+                and (c.queues is None or t.queue in c.queues)
+                and (c.kinds is None or t.kind.value in c.kinds)
             ]
             if not candidates:
                 return None
-            return self._claimed(min(candidates, key=claim_order), reviewer, now, lease)
+            return self._claimed(min(candidates, key=claim_order), reviewer, c.now, c.lease_seconds)
 
     def claim(
         self, task_id: str, reviewer: str, *, now: datetime, lease_seconds: float
@@ -137,8 +125,8 @@ class InMemoryReviewQueue:
         with self._open():
             return self._get(task_id)
 
-    def list_tasks(self, **query: Unpack[TaskQuery]) -> list[ReviewTask]:
-        f = TaskFilter.of(**query)
+    def list_tasks(self, **query: Unpack[ports.TaskQuery]) -> list[ReviewTask]:
+        f = ports.TaskFilter.of(**query)
         wanted = {"queue": f.queues, "status": f.statuses, "kind": f.kinds}
         with self._open():
             found = [
@@ -150,25 +138,16 @@ class InMemoryReviewQueue:
             ]
         return sorted(found, key=claim_order)[f.offset : f.offset + f.limit]
 
-    def overdue(
-        self,
-        *,
-        now: datetime,
-        queues: Collection[str] | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[ReviewTask]:
-        now = require_aware_datetime(now, "now", NOT_AWARE)
-        check_page(limit, offset)
-        names = selected(queues, "queues")
+    def overdue(self, **page: Unpack[ports.OverdueQuery]) -> list[ReviewTask]:
+        q = ports.OverduePage.of(**page)
         with self._open():
             late = [
                 t
                 for t in self._tasks.values()
-                if t.overdue(now) and (names is None or t.queue in names)
+                if t.overdue(q.now) and (q.queues is None or t.queue in q.queues)
             ]
         late.sort(key=lambda t: (t.due_at, t.task_id))
-        return late[offset : offset + limit]
+        return late[q.offset : q.offset + q.limit]
 
     def counts(self, *, now: datetime) -> list[QueueCount]:
         now = require_aware_datetime(now, "now", NOT_AWARE)

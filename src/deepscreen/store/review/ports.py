@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypedDict, Unpack
+from typing import Any, Protocol, Required, TypedDict, Unpack
 
 from deepscreen.core.tasks import QueueCount, ReviewTask, TaskKind, TaskStatus
-from deepscreen.store.review.rows import check_page, selected
+from deepscreen.store.review.rows import (
+    NOT_AWARE,
+    check_lease,
+    check_page,
+    check_reviewer,
+    selected,
+)
+from deepscreen.store.times import require_aware_datetime
 
 
 class TaskQuery(TypedDict, total=False):
@@ -54,6 +61,73 @@ class TaskFilter:
         )
 
 
+class ClaimQuery(TypedDict, total=False):
+    """``claim_next``' keyword arguments: the time and the lease (required), then the filters
+    (None: no filter)."""
+
+    now: Required[datetime]
+    lease_seconds: Required[float]
+    queues: Collection[str] | None
+    kinds: Collection[TaskKind] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A ``claim_next`` request, checked: the time in UTC, the lease in seconds and each
+    filter as a list of names (None: no filter)."""
+
+    now: datetime
+    lease_seconds: float
+    queues: list[str] | None
+    kinds: list[str] | None
+
+    @classmethod
+    def of(cls, reviewer: str, **query: Unpack[ClaimQuery]) -> Claim:
+        """``InvalidInput`` for a bad reviewer, then a naive ``now``, then a bad lease, then
+        a filter given as a bare string."""
+        check_reviewer(reviewer)
+        now = require_aware_datetime(query["now"], "now", NOT_AWARE)
+        lease = check_lease(query["lease_seconds"])
+        return cls(
+            now=now,
+            lease_seconds=lease,
+            queues=selected(query.get("queues"), "queues"),
+            kinds=selected(query.get("kinds"), "kinds"),
+        )
+
+
+class OverdueQuery(TypedDict, total=False):
+    """``overdue``' keyword arguments: the time (required), the queues (None: every queue),
+    then the page."""
+
+    now: Required[datetime]
+    queues: Collection[str] | None
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class OverduePage:
+    """An ``overdue`` query with its defaults, checked: the time in UTC, the page, the queues
+    as a list of names (None: no filter)."""
+
+    now: datetime
+    limit: int
+    offset: int
+    queues: list[str] | None
+
+    @classmethod
+    def of(cls, **query: Unpack[OverdueQuery]) -> OverduePage:
+        """Every queue, ``limit`` 100 and ``offset`` 0 unless given; ``InvalidInput`` for a
+        naive ``now``, then a page out of range, then ``queues`` given as a bare string."""
+        now = require_aware_datetime(query["now"], "now", NOT_AWARE)
+        limit, offset = query.get("limit", 100), query.get("offset", 0)
+        check_page(limit, offset)
+        return cls(
+            now=now, limit=limit, offset=offset, queues=selected(query.get("queues"), "queues")
+        )
+
+
 class ReviewQueueStore(Protocol):
     """Review tasks (``core.tasks.ReviewTask``) and their leases.
 
@@ -87,15 +161,7 @@ class ReviewQueueStore(Protocol):
 
     def add(self, tasks: Sequence[ReviewTask]) -> int: ...
 
-    def claim_next(
-        self,
-        reviewer: str,
-        *,
-        now: datetime,
-        lease_seconds: float,
-        queues: Collection[str] | None = None,
-        kinds: Collection[TaskKind] | None = None,
-    ) -> ReviewTask | None: ...
+    def claim_next(self, reviewer: str, **claim: Unpack[ClaimQuery]) -> ReviewTask | None: ...
 
     def claim(
         self, task_id: str, reviewer: str, *, now: datetime, lease_seconds: float
@@ -117,14 +183,7 @@ class ReviewQueueStore(Protocol):
 
     def list_tasks(self, **query: Unpack[TaskQuery]) -> list[ReviewTask]: ...
 
-    def overdue(
-        self,
-        *,
-        now: datetime,
-        queues: Collection[str] | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[ReviewTask]: ...
+    def overdue(self, **page: Unpack[OverdueQuery]) -> list[ReviewTask]: ...
 
     def counts(self, *, now: datetime) -> list[QueueCount]:
         """Sorted by queue, then status (open, claimed, done)."""

@@ -3,26 +3,24 @@ one transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, ``BEGIN IMMEDIATE`` o
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Unpack
 
 from sqlalchemy import Connection, case, func, select
 
-from deepscreen.core.tasks import QueueCount, ReviewTask, TaskKind, TaskStatus
-from deepscreen.store.review.ports import TaskFilter, TaskQuery
+from deepscreen.core.tasks import QueueCount, ReviewTask, TaskStatus
+from deepscreen.store.review import ports
 from deepscreen.store.review.rows import (
     NOT_AWARE,
     STATUS_ORDER,
     check_lease,
-    check_page,
     check_reviewer,
     done_payload,
     new_task_row,
     not_claimable,
     row_task,
-    selected,
 )
 from deepscreen.store.review.statements import (
     CLAIM_ORDER,
@@ -59,24 +57,15 @@ class SqlReviewQueue(SqlStore):
         with self._write() as conn:
             return insert_new_tasks(conn, rows)
 
-    def claim_next(
-        self,
-        reviewer: str,
-        *,
-        now: datetime,
-        lease_seconds: float,
-        queues: Collection[str] | None = None,
-        kinds: Collection[TaskKind] | None = None,
-    ) -> ReviewTask | None:
-        check_reviewer(reviewer)
-        now, lease = require_aware_datetime(now, "now", NOT_AWARE), check_lease(lease_seconds)
-        query = claimable(reviewer, now).order_by(*CLAIM_ORDER).limit(1)
-        query = filtered(query, queues=selected(queues, "queues"), kinds=selected(kinds, "kinds"))
+    def claim_next(self, reviewer: str, **claim: Unpack[ports.ClaimQuery]) -> ReviewTask | None:
+        c = ports.Claim.of(reviewer, **claim)
+        query = claimable(reviewer, c.now).order_by(*CLAIM_ORDER).limit(1)
+        query = filtered(query, queues=c.queues, kinds=c.kinds)
         with self._write() as conn:
             row = conn.execute(query.with_for_update(skip_locked=True)).mappings().first()
             if row is None:
                 return None
-            return lease_task(conn, row["task_id"], reviewer, now, lease)
+            return lease_task(conn, row["task_id"], reviewer, c.now, c.lease_seconds)
 
     def claim(
         self, task_id: str, reviewer: str, *, now: datetime, lease_seconds: float
@@ -123,8 +112,8 @@ class SqlReviewQueue(SqlStore):
         with self._read() as conn:
             return fetch_task(conn, select(t).where(t.c.task_id == task_id), task_id)
 
-    def list_tasks(self, **query: Unpack[TaskQuery]) -> list[ReviewTask]:
-        f = TaskFilter.of(**query)
+    def list_tasks(self, **query: Unpack[ports.TaskQuery]) -> list[ReviewTask]:
+        f = ports.TaskFilter.of(**query)
         chosen = filtered(select(t), queues=f.queues, kinds=f.kinds, statuses=f.statuses)
         if f.item_id is not None:
             chosen = chosen.where(t.c.item_id == f.item_id)
@@ -134,18 +123,10 @@ class SqlReviewQueue(SqlStore):
             rows = conn.execute(chosen.order_by(*CLAIM_ORDER).limit(f.limit).offset(f.offset))
             return [row_task(r) for r in rows.mappings()]
 
-    def overdue(
-        self,
-        *,
-        now: datetime,
-        queues: Collection[str] | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[ReviewTask]:
-        now = require_aware_datetime(now, "now", NOT_AWARE)
-        check_page(limit, offset)
-        query = filtered(select(t).where(late(now)), queues=selected(queues, "queues"))
-        query = query.order_by(t.c.due_at, t.c.task_id).limit(limit).offset(offset)
+    def overdue(self, **page: Unpack[ports.OverdueQuery]) -> list[ReviewTask]:
+        q = ports.OverduePage.of(**page)
+        query = filtered(select(t).where(late(q.now)), queues=q.queues)
+        query = query.order_by(t.c.due_at, t.c.task_id).limit(q.limit).offset(q.offset)
         with self._read() as conn:
             return [row_task(r) for r in conn.execute(query).mappings()]
 
