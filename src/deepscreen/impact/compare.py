@@ -26,7 +26,12 @@ from deepscreen.impact.compare_result import (
 )
 from deepscreen.impact.costs import CostModel
 from deepscreen.stats import paired_bootstrap_sums
-from deepscreen.stats.common import check_confidence, check_replicates, finite_quantiles, two_sided
+from deepscreen.stats.resampling import (
+    check_confidence,
+    check_replicates,
+    finite_quantiles,
+    two_sided,
+)
 
 __all__ = [
     "ACTIONS",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from deepscreen.stats.common import check_confidence, check_replicates
+from deepscreen.stats.resampling import check_confidence, check_replicates
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -11,7 +11,6 @@ from deepscreen.stats.bootstrap import (
     paired_bootstrap_sums,
     stratified_indices,
 )
-from deepscreen.stats.common import Seed
 from deepscreen.stats.paired import Difference, NamedStatistic, paired_bootstrap_diff
 from deepscreen.stats.proportions import (
     RULE_OF_THREE,
@@ -29,6 +28,7 @@ from deepscreen.stats.quantiles import (
     quantile_interval_ranks,
     quantile_ranks,
 )
+from deepscreen.stats.resampling import Seed
 
 __all__ = [
     "BOOTSTRAP",

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from deepscreen.stats.common import (
+from deepscreen.stats.proportions import Interval
+from deepscreen.stats.resampling import (
     BATCH_ELEMENTS,
     Seed,
     batches,
@@ -18,7 +19,6 @@ from deepscreen.stats.common import (
     generator,
     two_sided,
 )
-from deepscreen.stats.proportions import Interval
 
 BOOTSTRAP = "bootstrap_percentile"
 BOOTSTRAP_EXACT = "bootstrap_exact_percentile"

@@ -12,8 +12,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from deepscreen.stats.bootstrap import BOOTSTRAP, as_columns, check_boot, percentile, resampled
-from deepscreen.stats.common import Seed, check_confidence, generator
 from deepscreen.stats.proportions import Interval
+from deepscreen.stats.resampling import Seed, check_confidence, generator
 
 NamedStatistic = Literal[
     "mean", "proportion", "ratio", "precision", "recall", "false_positive_rate"

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from deepscreen.stats.common import check_confidence
+from deepscreen.stats.resampling import check_confidence
 
 ProportionMethod = Literal["wilson", "clopper_pearson"]
 

@@ -11,14 +11,14 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from deepscreen.stats.bootstrap import BOOTSTRAP, BOOTSTRAP_EXACT, as_columns, percentile
-from deepscreen.stats.common import (
+from deepscreen.stats.proportions import Interval
+from deepscreen.stats.resampling import (
     Seed,
     batches,
     check_confidence,
     check_replicates,
     generator,
 )
-from deepscreen.stats.proportions import Interval
 
 QuantileMethod = Literal["exact", "resample"]
 

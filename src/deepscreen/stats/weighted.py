@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import norm
 
-from deepscreen.stats.common import (
+from deepscreen.stats.resampling import (
     Seed,
     check_confidence,
     check_replicates,

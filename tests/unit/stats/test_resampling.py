@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from deepscreen.stats.bootstrap import percentile_if_enough
-from deepscreen.stats.common import (
+from deepscreen.stats.resampling import (
     batches,
     check_confidence,
     check_replicates,

@@ -1,5 +1,5 @@
-"""What the estimators share: argument checks, seeds, replicate batches and the percentile
-interval of bootstrap replicates (docs/internals/stats.md)."""
+"""The resampling pieces every estimator shares: seeds, replicate counts and batches, the
+percentile interval of replicates, and the confidence-level check (docs/internals/stats.md)."""
 
 from __future__ import annotations
 
