@@ -16,25 +16,26 @@ from deepscreen.core.metric_types import (
     Metric,
 )
 
+_WORDING: dict[str, tuple[str, str]] = {
+    FLAGGED: (
+        "flagged (automated decision other than allow, review included)",
+        "flagged: any decision but allow, incl. review",
+    ),
+    ANY_ACTION: ("enforced (any action)", "enforced: any restricting action"),
+}
+"""How definitions and, short, labels name the two aggregate actions."""
 
-def _acted(action: str) -> str:
-    if action == FLAGGED:
-        return "flagged (automated decision other than allow, review included)"
-    if action == ANY_ACTION:
-        return "enforced (any action)"
-    return f"enforced with action {action!r} (enforced_action)"
 
-
-def _short(action: str) -> str:
-    if action == FLAGGED:
-        return "flagged: any decision but allow, incl. review"
-    if action == ANY_ACTION:
-        return "enforced: any restricting action"
-    return f"enforced: {action.replace('_', ' ')}"
+def _wording(action: str) -> tuple[str, str]:
+    """``action`` as definitions name it (items "flagged …") and, short, as labels do."""
+    return _WORDING.get(action) or (
+        f"enforced with action {action!r} (enforced_action)",
+        f"enforced: {action.replace('_', ' ')}",
+    )
 
 
 def _quality(action: str) -> list[Metric]:
-    acted, short = _acted(action), _short(action)
+    acted, short = _wording(action)
     return [
         Metric(
             f"precision_{action}",
