@@ -4,8 +4,12 @@ reviewers' UI preferences — wired by ``deepscreen.bootstrap.build_hosted``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from deepscreen.core.access import Principal
+from deepscreen.service.audit import record_action
 from deepscreen.service.scan import Services
 from deepscreen.store.access.ports import AuditLog, KeyStore, SessionRevocations
 from deepscreen.store.ingest.ports import IngestJobStore
@@ -32,3 +36,22 @@ def close_all(services: Services, stores: HostedStores) -> None:
     if services.review_queue is not None:
         services.review_queue.close()
     stores.close()
+
+
+def audit_caller(
+    services: Services,
+    stores: HostedStores,
+    principal: Principal,
+    action: str,
+    target: str,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """One audit-trail entry for what the HTTP caller ``principal`` did (its key id: the actor)."""
+    record_action(
+        stores.audit,
+        actor=principal.key_id,
+        action=action,
+        target=target,
+        clock=services.clock,
+        details=details,
+    )

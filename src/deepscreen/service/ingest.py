@@ -26,8 +26,7 @@ from deepscreen.core.ingest import IngestJob, JobError, JobStatus
 from deepscreen.core.media import AttributeValue
 from deepscreen.media import sniff_mime
 from deepscreen.media.containers import sniff_video
-from deepscreen.service.audit import record_action
-from deepscreen.service.hosted import HostedStores
+from deepscreen.service.hosted import HostedStores, audit_caller
 from deepscreen.service.items import recorded_outcome
 from deepscreen.service.scan import ScanOutcome, Services, scan_bytes
 
@@ -107,14 +106,7 @@ def submit_item(
             "content_sha256": hashlib.sha256(media).hexdigest(),
             "attributes": sorted(attributes),
         }
-        record_action(
-            stores.audit,
-            actor=principal.key_id,
-            action="items.submit",
-            target=stored.job_id,
-            clock=services.clock,
-            details=details,
-        )
+        audit_caller(services, stores, principal, "items.submit", stored.job_id, details)
     return Submission(stored, created)
 
 

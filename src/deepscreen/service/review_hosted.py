@@ -13,8 +13,7 @@ from deepscreen.core.events import AppealOutcome, Verdict
 from deepscreen.core.tasks import QueueCount, ReviewTask, TaskStatus
 from deepscreen.review.assignment import Assignment
 from deepscreen.service import appeals, review_queue
-from deepscreen.service.audit import record_action
-from deepscreen.service.hosted import HostedStores
+from deepscreen.service.hosted import HostedStores, audit_caller
 from deepscreen.service.review_queue import Decided
 from deepscreen.service.scan import Services
 
@@ -47,7 +46,7 @@ def claim(
         services, principal.key_id, now=services.clock(), rng=_RNG, queues=queues or None
     )
     if assignment is not None:
-        _audit(services, stores, principal, "review.claim", assignment.task_id, {})
+        audit_caller(services, stores, principal, "review.claim", assignment.task_id)
     return assignment
 
 
@@ -59,7 +58,7 @@ def release(
     services: Services, stores: HostedStores, *, principal: Principal, task_id: str
 ) -> None:
     review_queue.release(services, task_id, principal.key_id, now=services.clock())
-    _audit(services, stores, principal, "review.release", task_id, {})
+    audit_caller(services, stores, principal, "review.release", task_id)
 
 
 def decide(
@@ -86,7 +85,7 @@ def decide(
     details = {"verdict": verdict.value, "reason_code": reason_code, "label": label}
     if decided.review is not None and decided.review.action is not None:
         details["action"] = decided.review.action.value
-    _audit(services, stores, principal, "review.decide", task_id, details)
+    audit_caller(services, stores, principal, "review.decide", task_id, details)
     return decided
 
 
@@ -110,7 +109,7 @@ def open_appeal(
     services: Services, stores: HostedStores, *, principal: Principal, item_id: str, statement: str
 ) -> ReviewTask:
     task = appeals.open_appeal(services, item_id, statement, now=services.clock())
-    _audit(services, stores, principal, "appeal.open", item_id, {"task_id": task.task_id})
+    audit_caller(services, stores, principal, "appeal.open", item_id, {"task_id": task.task_id})
     return task
 
 
@@ -132,7 +131,7 @@ def resolve_appeal(
         now=services.clock(),
     )
     details = {"outcome": outcome.value, "reason_code": reason_code}
-    _audit(services, stores, principal, "appeal.resolve", task_id, details)
+    audit_caller(services, stores, principal, "appeal.resolve", task_id, details)
     appeals.audit_unbanking(
         stores.audit,
         resolution.unbanked,
@@ -142,21 +141,3 @@ def resolve_appeal(
         clock=services.clock,
     )
     return resolution
-
-
-def _audit(
-    services: Services,
-    stores: HostedStores,
-    principal: Principal,
-    action: str,
-    target: str,
-    details: dict[str, str],
-) -> None:
-    record_action(
-        stores.audit,
-        actor=principal.key_id,
-        action=action,
-        target=target,
-        clock=services.clock,
-        details=details,
-    )

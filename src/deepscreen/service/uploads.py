@@ -13,8 +13,7 @@ from typing import Protocol
 from deepscreen.core.access import Principal
 from deepscreen.core.errors import InvalidInput, UrlRefused
 from deepscreen.core.media import AttributeValue, FetchedMedia
-from deepscreen.service.audit import record_action
-from deepscreen.service.hosted import HostedStores
+from deepscreen.service.hosted import HostedStores, audit_caller
 from deepscreen.service.observations import record_views
 from deepscreen.service.scan import ScanOutcome, Services, scan_bytes
 
@@ -43,20 +42,14 @@ def scan_upload(
     ``explain``: a new decision comes with its explanation (``ScanOutcome.explanation``)."""
     outcome = scan_bytes(services, media, source=source, attributes=attributes, explain=explain)
     if not outcome.already_stored:
-        record_action(
-            stores.audit,
-            actor=principal.key_id,
-            action="items.scan",
-            target=outcome.item_id,
-            clock=services.clock,
-            details={
-                "source": source,
-                "size_bytes": len(media),
-                "content_sha256": hashlib.sha256(media).hexdigest(),
-                "decision_id": outcome.decision.decision_id,
-                "action": outcome.decision.action.value,
-            },
-        )
+        details = {
+            "source": source,
+            "size_bytes": len(media),
+            "content_sha256": hashlib.sha256(media).hexdigest(),
+            "decision_id": outcome.decision.decision_id,
+            "action": outcome.decision.action.value,
+        }
+        audit_caller(services, stores, principal, "items.scan", outcome.item_id, details)
     return outcome
 
 
@@ -94,12 +87,7 @@ def observe_views(
         raise InvalidInput(f"unknown item ids: {shown}{more} (scan or submit them first)")
     now = services.clock()
     recorded = record_views(services, [(c.item_id, c.observed_at or now, c.views) for c in counts])
-    record_action(
-        stores.audit,
-        actor=principal.key_id,
-        action="views.record",
-        target=f"{recorded} items" if recorded != 1 else counts[0].item_id,
-        clock=services.clock,
-        details={"observations": recorded, "views": sum(c.views for c in counts)},
-    )
+    target = f"{recorded} items" if recorded != 1 else counts[0].item_id
+    details = {"observations": recorded, "views": sum(c.views for c in counts)}
+    audit_caller(services, stores, principal, "views.record", target, details)
     return recorded
