@@ -7,7 +7,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from deepscreen.bootstrap.stores import open_media_store
 from deepscreen.core.decisions import Action
@@ -33,6 +33,7 @@ from deepscreen.signals.ports import Detector
 if TYPE_CHECKING:
     from deepscreen.adapters.url_fetch import UrlFetcher
     from deepscreen.signals.ensemble import Ensemble
+    from deepscreen.signals.learned.head_detector import ModelOptions
     from deepscreen.signals.vendor.config import VendorConfig
 
 # Adapters that pull in heavy libraries (onnxruntime, PyAV, scipy, httpx, fsspec, cryptography)
@@ -112,7 +113,7 @@ def configured_detectors(settings: Settings, matcher: BankMatcher) -> dict[str, 
     return built
 
 
-def _model_options(section: LearnedSettings | FacesSettings, settings: Settings) -> dict[str, Any]:
+def _model_options(section: LearnedSettings | FacesSettings, settings: Settings) -> ModelOptions:
     """What both model detectors take: the model, its threads and cache, the video sampling."""
     return {
         "model_config": Path(section.model) if section.model else None,

@@ -11,6 +11,11 @@ from PIL import Image
 from deepscreen.core.media import MediaItem, MediaKind, content_item_id
 
 
+def texture(side: int = 96, seed: int = 7) -> np.ndarray:
+    """A seeded ``side``×``side`` RGB noise texture: the pixel detectors' example image."""
+    return np.random.default_rng(seed).integers(0, 256, (side, side, 3), dtype=np.uint8)
+
+
 def encoded_image_item(rgb: np.ndarray, fmt: str, **save_options: Any) -> MediaItem:
     """``rgb`` encoded as ``fmt`` (PNG, JPEG, WebP…) and decoded back, as the loader would."""
     buffer = BytesIO()

@@ -4,24 +4,23 @@ head when one is configured (an item's score: its highest face; docs/internals/s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, Unpack
 
-import numpy as np
 from PIL import Image
 
 from deepscreen.core.errors import ConfigError
-from deepscreen.core.media import MediaItem, MediaKind
+from deepscreen.core.media import MediaItem
 from deepscreen.core.signals import SignalResult
-from deepscreen.signals.examples import encoded_image_item, video_item
+from deepscreen.signals.examples import encoded_image_item, texture, video_item
 from deepscreen.signals.learned.detector import ModelMissing, build_backbone, top_k_mean
 from deepscreen.signals.learned.face_crop import FACE_FINDER, FaceCrop, cut
 from deepscreen.signals.learned.head import Head, HeadInvalid, load_head
+from deepscreen.signals.learned.head_detector import HeadDetector, ModelOptions
 from deepscreen.signals.learned.normalise import CannotNormalise
-from deepscreen.signals.models.backbones import Backbone
 from deepscreen.signals.models.blazeface import FULL_RANGE, BlazeFace, Face
 from deepscreen.signals.models.catalogue import CATALOGUE, default_models_dir
 from deepscreen.signals.models.onnx_backbone import file_sha256
-from deepscreen.signals.video_frames import VideoUnreadable, sample_frames
+from deepscreen.signals.video_frames import SampledFrame
 
 CODE_VERSION = "1"
 
@@ -57,40 +56,29 @@ def load_face_finder(models_dir: Path, *, threads: int = 1) -> BlazeFace:
         raise ConfigError(str(exc)) from exc
 
 
-class FacesDetector:
+class FacesDetector(HeadDetector):
     """Face evidence for every image and sampled video frame; scores when a face head is set.
 
     ``version`` is ``"1"`` without a head and ``"1+<first 12 hex of the head digest>"`` with one.
+    ``options``: the model and video sampling keywords every ``HeadDetector`` takes.
     """
 
     name: ClassVar[str] = "faces"
     version: str = CODE_VERSION
-    media_kinds: ClassVar[frozenset[MediaKind]] = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
 
     def __init__(
         self,
         head: Path | Head | None = None,
         *,
-        model_config: Path | None = None,
-        threads: int = 1,
-        models_dir: Path | None = None,
         finder: FaceFinder | None = None,
-        backbone: Backbone | None = None,
         min_confidence: float = 0.5,
         max_faces: int = 8,
-        max_video_frames: int = 8,
-        video_every_s: float = 2.0,
-        video_top_k: int = 3,
+        **options: Unpack[ModelOptions],
     ) -> None:
-        self._head_source, self._model_config, self._threads = head, model_config, threads
-        self._models_dir, self._given_finder, self._given_backbone = models_dir, finder, backbone
+        super().__init__(head, **options)
+        self._given_finder, self.max_faces = finder, max_faces
         self.crop = FaceCrop(min_confidence=min_confidence)
-        self.max_faces, self.max_video_frames = max_faces, max_video_frames
-        self.video_every_s, self.video_top_k = video_every_s, video_top_k
-        self.head: Head | None = None
-        self.backbone: Backbone | None = None
         self.finder: FaceFinder | None = None
-        self.missing: str | None = None  # why the detector abstains on everything, if it does
 
     def load(self) -> None:
         """Load the face finder and, when configured, the face head and its backbone.
@@ -121,29 +109,16 @@ class FacesDetector:
         except ModelMissing as exc:
             self.missing = str(exc)
 
-    def detect(self, item: MediaItem) -> SignalResult:
-        if self.missing is not None:
-            return self._abstain(self.missing)
-        if self.finder is None:
-            raise RuntimeError("FacesDetector.detect called before load()")
-        if item.kind not in self.media_kinds:
-            return self._abstain(f"unsupported media kind {item.kind.value!r}")
-        if item.kind is MediaKind.VIDEO:
-            return self._detect_video(item)
-        if item.pixels is None:
-            return self._abstain("no decoded pixels")
-        faces = self._score(item.pixels)
+    def _loaded(self) -> bool:
+        return self.finder is not None
+
+    def _detect_image(self, pixels: Image.Image) -> SignalResult:
+        faces = self._score(pixels)
         evidence: dict[str, Any] = {"faces": [entry for entry, _ in faces], "count": len(faces)}
         scores = [s for _, s in faces if s is not None]
         return self._verdict(evidence, scores, len(faces))
 
-    def _detect_video(self, item: MediaItem) -> SignalResult:
-        try:
-            frames = sample_frames(
-                item.data, every_s=self.video_every_s, max_frames=self.max_video_frames
-            )
-        except VideoUnreadable as exc:
-            return self._abstain(f"video unreadable: {exc}")
+    def _detect_frames(self, frames: list[SampledFrame]) -> SignalResult:
         found: list[dict[str, Any]] = []
         per_frame: list[tuple[float, float]] = []
         for frame in frames:
@@ -221,14 +196,10 @@ class FacesDetector:
         )
         return SignalResult.scored(self.name, self.version, score, evidence)
 
-    def _abstain(self, reason: str, evidence: dict[str, Any] | None = None) -> SignalResult:
-        return SignalResult.abstain(self.name, self.version, reason, evidence)
-
     def get_examples(self) -> list[MediaItem]:
         """A textured 96×96 PNG, a 40×40 crop of it (its face too small for most heads) and a
         three-second MP4 of the texture."""
-        rng = np.random.default_rng(7)
-        pixels = rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)
+        pixels = texture()
         return [
             encoded_image_item(pixels, "PNG"),
             encoded_image_item(pixels[:40, :40], "PNG"),

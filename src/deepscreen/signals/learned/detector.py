@@ -11,14 +11,15 @@ import numpy as np
 from PIL import Image
 
 from deepscreen.core.errors import ConfigError
-from deepscreen.core.media import MediaItem, MediaKind
+from deepscreen.core.media import MediaItem
 from deepscreen.core.signals import SignalResult
-from deepscreen.signals.examples import encoded_image_item, video_item
+from deepscreen.signals.examples import encoded_image_item, texture, video_item
 from deepscreen.signals.learned.head import Head, HeadInvalid, load_head
+from deepscreen.signals.learned.head_detector import HeadDetector
 from deepscreen.signals.learned.normalise import CannotNormalise
 from deepscreen.signals.models.backbones import Backbone, SpectralBackbone
 from deepscreen.signals.models.catalogue import CATALOGUE, default_models_dir
-from deepscreen.signals.video_frames import VideoUnreadable, sample_frames
+from deepscreen.signals.video_frames import SampledFrame
 
 CODE_VERSION = "1"
 DEFAULT_HEAD_FILE = "ai_image_clip_v1.json"
@@ -122,7 +123,7 @@ def _recorded_model_config(head: Head, models_dir: Path | None) -> Path:
     return Path(recorded)
 
 
-class LearnedDetector:
+class LearnedDetector(HeadDetector):
     """Scores images, and sampled frames of videos, with a head from ``deepscreen train``.
 
     ``version`` is ``"1+<first 12 hex of the head digest>"`` once loaded, so decisions record
@@ -135,27 +136,6 @@ class LearnedDetector:
 
     name: ClassVar[str] = "learned"
     version: str = CODE_VERSION
-    media_kinds: ClassVar[frozenset[MediaKind]] = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
-
-    def __init__(
-        self,
-        head: Path | Head | None = None,
-        *,
-        model_config: Path | None = None,
-        threads: int = 1,
-        backbone: Backbone | None = None,
-        models_dir: Path | None = None,
-        max_video_frames: int = 8,
-        video_every_s: float = 2.0,
-        video_top_k: int = 3,
-    ) -> None:
-        self._head_source, self._model_config, self._threads = head, model_config, threads
-        self.max_video_frames, self.video_every_s = max_video_frames, video_every_s
-        self.video_top_k = video_top_k
-        self._given_backbone, self._models_dir = backbone, models_dir
-        self.head: Head | None = None
-        self.backbone: Backbone | None = None
-        self.missing: str | None = None  # why the detector abstains on everything, if it does
 
     def load(self) -> None:
         """Load the head (the shipped AI-image head when none is given) and its backbone.
@@ -187,32 +167,19 @@ class LearnedDetector:
         except ModelMissing as exc:
             self.missing = str(exc)
 
-    def detect(self, item: MediaItem) -> SignalResult:
-        if self.head is None:
-            raise RuntimeError("LearnedDetector.detect called before load()")
-        if self.missing is not None:
-            return self._abstain(self.missing)
-        assert self.backbone is not None
-        if item.kind not in self.media_kinds:
-            return self._abstain(f"unsupported media kind {item.kind.value!r}")
-        if item.kind is MediaKind.VIDEO:
-            return self._detect_video(item)
-        if item.pixels is None:
-            return self._abstain("no decoded pixels")
+    def _loaded(self) -> bool:
+        return self.head is not None
+
+    def _detect_image(self, pixels: Image.Image) -> SignalResult:
+        assert self.head is not None and self.backbone is not None
         try:
-            normalised = self.head.normalisation.apply(item.pixels)
+            normalised = self.head.normalisation.apply(pixels)
         except CannotNormalise as exc:
             return self._abstain(str(exc))
         return self.score_features(self.head.views.embed(self.backbone, [normalised]))[0]
 
-    def _detect_video(self, item: MediaItem) -> SignalResult:
+    def _detect_frames(self, frames: list[SampledFrame]) -> SignalResult:
         assert self.head is not None and self.backbone is not None
-        try:
-            frames = sample_frames(
-                item.data, every_s=self.video_every_s, max_frames=self.max_video_frames
-            )
-        except VideoUnreadable as exc:
-            return self._abstain(f"video unreadable: {exc}")
         scored: list[tuple[float, float]] = []
         for frame in frames:
             try:
@@ -265,14 +232,10 @@ class LearnedDetector:
         head_id = self.head.training.get("id")
         return f"pixel head {head_id}" if head_id else f"learned {self.head.backbone_kind} head"
 
-    def _abstain(self, reason: str) -> SignalResult:
-        return SignalResult.abstain(self.name, self.version, reason)
-
     def get_examples(self) -> list[MediaItem]:
         """A textured 96×96 PNG, a JPEG of it, a 32×32 PNG (too small: abstains) and a
         three-second MP4 of the texture."""
-        rng = np.random.default_rng(7)
-        pixels = rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)
+        pixels = texture()
         return [
             encoded_image_item(pixels, "PNG"),
             encoded_image_item(pixels, "JPEG"),
