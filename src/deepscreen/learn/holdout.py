@@ -5,7 +5,7 @@ was measured"; docs/internals/learn.md)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -28,15 +28,7 @@ class HeldOutFamily:
     threshold: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "family": self.family,
-            "ai_images": self.ai_images,
-            "real_images": self.real_images,
-            "auc": self.auc.to_dict(),
-            "tpr_at_1pct_fpr": self.tpr_at_1pct_fpr.to_dict(),
-            "recall_at_threshold": self.recall_at_threshold.to_dict(),
-            "threshold": self.threshold,
-        }
+        return asdict(self)
 
 
 def real_folds(groups: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:

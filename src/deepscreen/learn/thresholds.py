@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from deepscreen.learn.eval_inputs import _pair
+from deepscreen.signals.learned.head import verdict_of
 
 _TOLERANCE = 1e-9
 
@@ -44,11 +45,7 @@ class Thresholds:
 
     def classify(self, score: float) -> str:
         """'likely_ai', 'likely_real' or 'inconclusive' for one score."""
-        if score >= self.likely_ai:
-            return "likely_ai"
-        if score < self.likely_real:
-            return "likely_real"
-        return "inconclusive"
+        return verdict_of(score, likely_ai=self.likely_ai, likely_real=self.likely_real)
 
     def to_dict(self) -> dict[str, float]:
         return {f.name: float(getattr(self, f.name)) for f in fields(self)}

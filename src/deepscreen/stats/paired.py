@@ -30,14 +30,6 @@ class Difference(Interval):
     value_a: float | None = None
     value_b: float | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **super().to_dict(),
-            "significant": self.significant,
-            "value_a": self.value_a,
-            "value_b": self.value_b,
-        }
-
 
 def _statistic_columns(
     statistic: NamedStatistic, data: ArrayLike

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -33,13 +33,8 @@ class Interval:
     method: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "value": self.value,
-            "low": self.low,
-            "high": self.high,
-            "n": self.n,
-            "method": self.method,
-        }
+        """Every field by name, in order (a subclass's fields follow)."""
+        return asdict(self)
 
     def scaled(self, factor: float) -> Interval:
         """The same interval with value and bounds multiplied by ``factor`` (e.g. 10,000)."""

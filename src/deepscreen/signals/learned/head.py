@@ -61,6 +61,16 @@ class Calibration:
         raise ValueError(f"unknown calibration method {data['method']!r}")
 
 
+def verdict_of(score: float, *, likely_ai: float, likely_real: float) -> str:
+    """'likely_ai' at or above ``likely_ai``, 'likely_real' below ``likely_real``, else
+    'inconclusive' (a NaN score too)."""
+    if score >= likely_ai:
+        return "likely_ai"
+    if score < likely_real:
+        return "likely_real"
+    return "inconclusive"
+
+
 @dataclass(frozen=True, slots=True)
 class HeadThresholds:
     """``score >= likely_ai``: likely AI; ``score < likely_real``: likely real; between:
@@ -79,11 +89,7 @@ class HeadThresholds:
             )
 
     def verdict(self, score: float) -> str:
-        if score >= self.likely_ai:
-            return "likely_ai"
-        if score < self.likely_real:
-            return "likely_real"
-        return "inconclusive"
+        return verdict_of(score, likely_ai=self.likely_ai, likely_real=self.likely_real)
 
 
 @dataclass(frozen=True)

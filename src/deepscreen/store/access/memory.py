@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 from datetime import datetime
 
 from deepscreen.core.access import ApiKey, AuditEntry
-from deepscreen.core.errors import InvalidInput, NotFound, StoreUnavailable
+from deepscreen.core.errors import InvalidInput, NotFound
+from deepscreen.store.memory import InMemoryStore
 from deepscreen.store.times import require_aware
 
 
-class InMemoryKeyStore:
+class InMemoryKeyStore(InMemoryStore):
     """API keys in a dict, behind a lock; refuses what ``SqlKeyStore`` refuses."""
 
+    closed_message = "in-memory key store is closed"
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._keys: dict[str, ApiKey] = {}
-        self._closed = False
 
     def add(self, key: ApiKey) -> None:
         created_at = require_aware(key.created_at, "created_at")
@@ -51,21 +52,15 @@ class InMemoryKeyStore:
                 self._keys[key_id] = key
             return key
 
-    def close(self) -> None:
-        self._closed = True
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreUnavailable("in-memory key store is closed")
-
-
-class InMemoryAuditLog:
+class InMemoryAuditLog(InMemoryStore):
     """The audit trail in a list, behind a lock."""
 
+    closed_message = "in-memory audit log is closed"
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._entries: list[AuditEntry] = []
-        self._closed = False
 
     def append(self, entry: AuditEntry) -> None:
         occurred_at = require_aware(entry.occurred_at, "occurred_at")
@@ -88,22 +83,16 @@ class InMemoryAuditLog:
             found = [e for e in self._entries if actor is None or e.actor == actor]
         return found[offset : offset + limit]
 
-    def close(self) -> None:
-        self._closed = True
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreUnavailable("in-memory audit log is closed")
-
-
-class InMemorySessionRevocations:
+class InMemorySessionRevocations(InMemoryStore):
     """Revoked session ids and their expiries in a dict, behind a lock (one process only: a
     server with several processes and a ``memory://`` database has nothing to share)."""
 
+    closed_message = "in-memory session revocations are closed"
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._revoked: dict[str, datetime] = {}
-        self._closed = False
 
     def revoke(self, session_id: str, expires_at: datetime, now: datetime) -> None:
         until = require_aware(expires_at, "expires_at")
@@ -118,10 +107,3 @@ class InMemorySessionRevocations:
         with self._lock:
             self._check_open()
             return session_id in self._revoked
-
-    def close(self) -> None:
-        self._closed = True
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreUnavailable("in-memory session revocations are closed")

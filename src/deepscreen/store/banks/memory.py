@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Unpack
 
 from deepscreen.core.banks import Bank, BankEntry, BankRemoval
-from deepscreen.core.errors import BankExists, BankNotFound, StoreUnavailable
+from deepscreen.core.errors import BankExists, BankNotFound
 from deepscreen.store.banks.ports import CheckedRemoval, Removal
 from deepscreen.store.banks.rows import (
     ENTRY_COLUMNS,
@@ -15,19 +14,21 @@ from deepscreen.store.banks.rows import (
     entry_rows,
     row_entry,
 )
+from deepscreen.store.memory import InMemoryStore
 
 
-class InMemoryBankStore:
+class InMemoryBankStore(InMemoryStore):
     """Banks in dicts behind a lock; entries pass the same checks as in ``SqlBankStore``."""
 
+    closed_message = "in-memory bank store is closed"
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._banks: dict[str, Bank] = {}
         self._hashes: dict[str, dict[str, int]] = {}  # bank -> hash_hex -> seq
         self._log: list[tuple[int, BankEntry]] = []
         self._last_seq = 0  # never reused, even once the last entries are removed
         self._removed: list[BankRemoval] = []
-        self._closed = False
 
     def __repr__(self) -> str:
         return f"InMemoryBankStore({len(self._banks)} banks, {len(self._log)} entries)"
@@ -106,16 +107,8 @@ class InMemoryBankStore:
             self._bank(bank_name)
             return [r for r in self._removed if r.entry.bank == bank_name]
 
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-
     def _bank(self, name: str) -> Bank:
         try:
             return self._banks[name]
         except KeyError:
             raise BankNotFound(f"bank {name!r} does not exist") from None
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreUnavailable("in-memory bank store is closed")

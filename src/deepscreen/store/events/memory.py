@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import Unpack
 
 from deepscreen.core.decisions import Decision
-from deepscreen.core.errors import InvalidInput, StoreUnavailable
+from deepscreen.core.errors import InvalidInput
 from deepscreen.core.events import DecisionMade, Event
 from deepscreen.core.imports import ImportRecord
 from deepscreen.core.media import ItemId
@@ -17,11 +16,12 @@ from deepscreen.core.tasks import ReviewTask
 from deepscreen.store.events import ports
 from deepscreen.store.events.import_rows import import_record, import_values
 from deepscreen.store.events.rows import EventRow, encode_batch, encode_item_batch, item_tasks
+from deepscreen.store.memory import InMemoryStore
 from deepscreen.store.review.memory import InMemoryReviewQueue
 from deepscreen.store.review.rows import item_task_rows, new_task_row, row_task
 
 
-class InMemoryEventStore:
+class InMemoryEventStore(InMemoryStore):
     """The event log in a list, behind a lock.
 
     Events go through the same codec as ``SqlEventStore``, so the same inputs are refused and
@@ -29,16 +29,17 @@ class InMemoryEventStore:
     queue of this "database": routed tasks are added to it with their item's events.
     """
 
+    closed_message = "in-memory event store is closed"
+
     def __init__(self, review_queue: InMemoryReviewQueue | None = None) -> None:
+        super().__init__()
         # Where ``record_item`` adds an item's routed tasks, atomically with its events.
         self.review_queue = review_queue if review_queue is not None else InMemoryReviewQueue()
-        self._lock = threading.Lock()
         self._log: list[tuple[int, Event]] = []
         self._payloads: list[str] = []  # the codec's text of each logged event, in order
         self._items: set[ItemId] = set()
         self._decision_ids: set[str] = set()
         self._imports: dict[tuple[str, str], ImportRecord] = {}  # (kind, digest) -> record
-        self._closed = False
 
     def __repr__(self) -> str:
         return f"InMemoryEventStore({len(self._log)} events)"
@@ -137,14 +138,6 @@ class InMemoryEventStore:
             and (f.until is None or d.decided_at < f.until)
         ]
         return found[f.offset : f.offset + f.limit]
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreUnavailable("in-memory event store is closed")
 
     def _all_decisions(self) -> list[Decision]:
         with self._lock:

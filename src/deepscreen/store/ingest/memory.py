@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from deepscreen.core.errors import InvalidInput, StoreUnavailable
+from deepscreen.core.errors import InvalidInput
 from deepscreen.core.ingest import IngestJob, JobError, JobStatus
+from deepscreen.store.memory import InMemoryStore
 from deepscreen.store.times import require_aware
 
 
-class InMemoryIngestJobStore:
+class InMemoryIngestJobStore(InMemoryStore):
     """Jobs in a dict, behind a lock (not durable: a restart loses them)."""
 
+    closed_message = "in-memory ingest job store is closed"
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._jobs: dict[str, IngestJob] = {}
         self._by_key: dict[str, str] = {}
-        self._closed = False
 
     def submit(self, job: IngestJob) -> tuple[IngestJob, bool]:
         created_at = require_aware(job.created_at, "created_at")
@@ -81,9 +82,6 @@ class InMemoryIngestJobStore:
             self._check_open()
             return sum(1 for j in self._jobs.values() if j.status is JobStatus.PENDING)
 
-    def close(self) -> None:
-        self._closed = True
-
     def _finish(self, job_id: str, at: datetime, **changes: Any) -> None:
         with self._lock:
             self._check_open()
@@ -93,10 +91,6 @@ class InMemoryIngestJobStore:
             self._jobs[job_id] = dataclasses.replace(
                 job, media=None, updated_at=at.astimezone(UTC), **changes
             )
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreUnavailable("in-memory ingest job store is closed")
 
 
 def _without_media(job: IngestJob) -> IngestJob:

@@ -8,8 +8,8 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from deepscreen.core.errors import StoreUnavailable
 from deepscreen.store.media.ports import MediaGone, RetainedMedia
+from deepscreen.store.memory import InMemoryStore
 from deepscreen.store.times import require_aware
 
 
@@ -63,28 +63,22 @@ class InMemoryMediaStore:
             return len(old)
 
 
-class InMemoryReviewerPreferences:
+class InMemoryReviewerPreferences(InMemoryStore):
     """The ``ReviewerPreferences`` port in a dict."""
 
+    closed_message = "the reviewer preferences store is closed"
+
     def __init__(self) -> None:
+        super().__init__()
         self._rows: dict[str, dict[str, Any]] = {}
-        self._closed = False
-        self._lock = threading.Lock()
 
     def get(self, key_id: str) -> dict[str, Any]:
-        self._check()
+        self._check_open()
         with self._lock:
             return copy.deepcopy(self._rows.get(key_id, {}))
 
     def set(self, key_id: str, preferences: Mapping[str, Any], *, at: datetime) -> None:
-        self._check()
+        self._check_open()
         require_aware(at, "at")
         with self._lock:
             self._rows[key_id] = copy.deepcopy(dict(preferences))
-
-    def close(self) -> None:
-        self._closed = True
-
-    def _check(self) -> None:
-        if self._closed:
-            raise StoreUnavailable("the reviewer preferences store is closed")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Unpack
 
-from deepscreen.core.errors import StoreUnavailable, TaskNotFound
+from deepscreen.core.errors import TaskNotFound
 from deepscreen.core.tasks import QueueCount, ReviewTask, TaskStatus
+from deepscreen.store.memory import InMemoryStore
 from deepscreen.store.review import ports
 from deepscreen.store.review.rows import (
     NOT_AWARE,
@@ -30,16 +30,17 @@ from deepscreen.store.times import require_aware_datetime
 _replace = dataclasses.replace
 
 
-class InMemoryReviewQueue:
+class InMemoryReviewQueue(InMemoryStore):
     """Tasks in a dict behind one lock: every call is atomic, so no claim can race another.
 
     Tasks pass the same checks and JSON round trip as in ``SqlReviewQueue``.
     """
 
+    closed_message = "in-memory review queue is closed"
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._tasks: dict[str, ReviewTask] = {}
-        self._closed = False
 
     def __repr__(self) -> str:
         return f"InMemoryReviewQueue({len(self._tasks)} tasks)"
@@ -160,10 +161,6 @@ class InMemoryReviewQueue:
         keys = sorted(tally, key=lambda k: (k[0], STATUS_ORDER[k[1]]))
         return [QueueCount(q, s, *tally[q, s]) for q, s in keys]
 
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-
     def _claimed(self, task: ReviewTask, reviewer: str, now: datetime, lease: float) -> ReviewTask:
         claimed = _replace(
             task,
@@ -206,6 +203,5 @@ class InMemoryReviewQueue:
     @contextmanager
     def _open(self) -> Iterator[None]:
         with self._lock:
-            if self._closed:
-                raise StoreUnavailable("in-memory review queue is closed")
+            self._check_open()
             yield
