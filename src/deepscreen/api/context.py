@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import APIRouter, Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from deepscreen.api.errors import error_responses
 from deepscreen.core.access import Principal
 from deepscreen.core.errors import Unauthenticated
 from deepscreen.service.hosted import HostedStores
@@ -55,3 +56,11 @@ async def get_principal(
 
 Context = Annotated[ApiContext, Depends(get_context)]
 Caller = Annotated[Principal, Depends(get_principal)]
+
+
+def authenticated_router(tag: str, *statuses: int) -> APIRouter:
+    """A router for ``tag`` whose every operation needs a principal (``get_principal``) and
+    documents the one error shape for ``statuses``."""
+    return APIRouter(
+        tags=[tag], dependencies=[Depends(get_principal)], responses=error_responses(*statuses)
+    )

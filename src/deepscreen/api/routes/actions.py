@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 
-from deepscreen.api.context import Context, get_principal
-from deepscreen.api.errors import error_responses
+from deepscreen.api.context import Context, authenticated_router
 from deepscreen.api.schemas.actions import ActionChangeOut, ActionFeed
 from deepscreen.service.actions import MAX_AFTER, MAX_PAGE, action_page
 
-router = APIRouter(
-    tags=["actions"],
-    dependencies=[Depends(get_principal)],
-    responses=error_responses(401, 403, 422, 500, 503),
-)
+router = authenticated_router("actions", 401, 403, 422, 500, 503)
 
 
 @router.get("/v1/actions", name="list_actions", operation_id="list_actions")

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 
-from deepscreen.api.context import Context, get_principal
-from deepscreen.api.errors import error_responses
+from deepscreen.api.context import Context, authenticated_router
 from deepscreen.api.schemas.decisions import DecisionList, DecisionOut
 from deepscreen.api.schemas.inputs import UtcDatetime
 from deepscreen.core.decisions import Action
 from deepscreen.service.items import MAX_OFFSET, MAX_PAGE, decision_page
 
-router = APIRouter(
-    tags=["decisions"],
-    dependencies=[Depends(get_principal)],
-    responses=error_responses(401, 403, 422, 500, 503),
-)
+router = authenticated_router("decisions", 401, 403, 422, 500, 503)
 
 
 @router.get("/v1/decisions", name="list_decisions", operation_id="list_decisions")

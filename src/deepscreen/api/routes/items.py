@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Header, Path, Response, UploadFile
+from fastapi import File, Form, Header, Path, Response, UploadFile
 from pydantic import Field
 
-from deepscreen.api.context import ApiContext, Caller, Context, get_principal
+from deepscreen.api.context import ApiContext, Caller, Context, authenticated_router
 from deepscreen.api.errors import error_responses
 from deepscreen.api.schemas.decisions import ScanResult
 from deepscreen.api.schemas.inputs import ATTRIBUTES_HELP, parse_attributes
@@ -24,11 +24,7 @@ from deepscreen.service.ingest import (
 )
 from deepscreen.service.items import explain_decision, item_summary
 
-router = APIRouter(
-    tags=["items"],
-    dependencies=[Depends(get_principal)],
-    responses=error_responses(401, 403, 422, 500, 503),
-)
+router = authenticated_router("items", 401, 403, 422, 500, 503)
 
 ItemOrJob = Annotated[ItemOut | JobOut, Field(discriminator="kind")]
 

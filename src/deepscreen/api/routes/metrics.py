@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
-from deepscreen.api.context import Context, get_principal
-from deepscreen.api.errors import error_responses
+from deepscreen.api.context import Context, authenticated_router
 from deepscreen.api.schemas.inputs import MAX_SAFE_INTEGER
 from deepscreen.api.schemas.reports import MetricRow, MetricsOut
 from deepscreen.service.impact import impact_report, to_records
 
-router = APIRouter(
-    tags=["metrics"],
-    dependencies=[Depends(get_principal)],
-    responses=error_responses(401, 403, 422, 500, 503),
-)
+router = authenticated_router("metrics", 401, 403, 422, 500, 503)
 
 
 @router.get("/v1/metrics", name="get_metrics", operation_id="get_metrics")

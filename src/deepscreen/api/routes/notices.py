@@ -5,19 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import Path, Response, status
 
-from deepscreen.api.context import Caller, Context, get_principal
-from deepscreen.api.errors import error_responses
+from deepscreen.api.context import Caller, Context, authenticated_router
 from deepscreen.api.schemas.notices import NoticeIn, NoticeOut, NoticeStatusOut
 from deepscreen.service.takedown import TakedownConfig, notice_status, submit_audited
 from deepscreen.settings import Settings
 
-router = APIRouter(
-    tags=["notices"],
-    dependencies=[Depends(get_principal)],
-    responses=error_responses(401, 403, 404, 413, 422, 500, 503),
-)
+router = authenticated_router("notices", 401, 403, 404, 413, 422, 500, 503)
 
 
 def takedown_config(settings: Settings) -> TakedownConfig:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Query, status
 
-from deepscreen.api.context import Caller, Context, get_principal
-from deepscreen.api.errors import error_responses
+from deepscreen.api.context import Caller, Context, authenticated_router
 from deepscreen.api.schemas.review import (
     AppealIn,
     AppealResolutionIn,
@@ -25,11 +24,7 @@ from deepscreen.api.schemas.review import (
 )
 from deepscreen.service import review_hosted
 
-router = APIRouter(
-    tags=["review"],
-    dependencies=[Depends(get_principal)],
-    responses=error_responses(400, 401, 403, 404, 409, 413, 422, 500, 503),
-)
+router = authenticated_router("review", 400, 401, 403, 404, 409, 413, 422, 500, 503)
 
 
 @router.get("/v1/review/queues", name="review_queues", operation_id="review_queues")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from deepscreen.api.context import ApiContext, Caller, Context, get_principal
-from deepscreen.api.errors import error_responses
+from deepscreen.api.context import ApiContext, Caller, Context, authenticated_router
 from deepscreen.api.schemas.decisions import ScanResult
 from deepscreen.api.schemas.inputs import ATTRIBUTES_HELP, parse_attributes
 from deepscreen.api.uploads import read_upload, upload_name
@@ -19,11 +18,7 @@ from deepscreen.core.media import AttributeValue
 from deepscreen.service.items import explain_decision
 from deepscreen.service.uploads import scan_upload, start_url_fetch
 
-router = APIRouter(
-    tags=["scan"],
-    dependencies=[Depends(get_principal)],
-    responses=error_responses(400, 401, 403, 413, 415, 422, 500, 503),
-)
+router = authenticated_router("scan", 400, 401, 403, 413, 415, 422, 500, 503)
 
 
 @router.post("/v1/scan", name="scan_media", operation_id="scan_media")

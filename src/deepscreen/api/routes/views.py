@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-
-from deepscreen.api.context import Caller, Context, get_principal
-from deepscreen.api.errors import error_responses
+from deepscreen.api.context import Caller, Context, authenticated_router
 from deepscreen.api.schemas.inputs import ViewsIn, ViewsRecorded
 from deepscreen.service.uploads import ViewCount, observe_views
 
-router = APIRouter(
-    tags=["views"],
-    dependencies=[Depends(get_principal)],
-    responses=error_responses(400, 401, 403, 413, 422, 500, 503),
-)
+router = authenticated_router("views", 400, 401, 403, 413, 422, 500, 503)
 
 
 @router.post("/v1/views", name="record_views", operation_id="record_views")
