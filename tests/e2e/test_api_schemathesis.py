@@ -31,6 +31,7 @@ from deepscreen.settings import Settings
 from deepscreen.store.access.sql import SqlAuditLog, SqlKeyStore, SqlSessionRevocations
 from deepscreen.store.events.sql import SqlEventStore
 from deepscreen.store.ingest.sql import SqlIngestJobStore
+from deepscreen.store.media.sql import SqlReviewerPreferences
 from deepscreen.store.sql.database import SqlDatabase
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
@@ -50,6 +51,7 @@ def _sql_harness(url: str, schema: str | None = None) -> ApiHarness:
         SqlAuditLog(database),
         SqlIngestJobStore(database),
         SqlSessionRevocations(database),
+        SqlReviewerPreferences(database),
     )
     return api_harness(
         store=SqlEventStore(url, schema=schema), stores=stores, fetcher=_offline_fetcher()

@@ -5,7 +5,7 @@ reviewers' UI preferences — wired by ``deepscreen.bootstrap.build_hosted``."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from deepscreen.core.access import Principal
@@ -13,7 +13,6 @@ from deepscreen.service.audit import record_action
 from deepscreen.service.scan import Services
 from deepscreen.store.access.ports import AuditLog, KeyStore, SessionRevocations
 from deepscreen.store.ingest.ports import IngestJobStore
-from deepscreen.store.media.memory import InMemoryReviewerPreferences
 from deepscreen.store.media.ports import ReviewerPreferences
 
 
@@ -23,7 +22,7 @@ class HostedStores:
     audit: AuditLog
     jobs: IngestJobStore
     sessions: SessionRevocations  # in the same database: a logout holds in every process
-    preferences: ReviewerPreferences = field(default_factory=InMemoryReviewerPreferences)
+    preferences: ReviewerPreferences  # a reviewer's UI choices survive a restart
 
     def close(self) -> None:
         for store in (self.keys, self.audit, self.jobs, self.sessions, self.preferences):

@@ -19,6 +19,7 @@ from deepscreen.settings import Settings
 from deepscreen.store.access.sql import SqlAuditLog, SqlKeyStore, SqlSessionRevocations
 from deepscreen.store.events.sql import SqlEventStore
 from deepscreen.store.ingest.sql import SqlIngestJobStore
+from deepscreen.store.media.sql import SqlReviewerPreferences
 from deepscreen.store.sql.database import SqlDatabase
 
 POSTGRES_URL = os.environ.get("DEEPSCREEN_TEST_POSTGRES_URL")
@@ -35,7 +36,11 @@ class Database:
     def hosted(self) -> HostedStores:
         db = SqlDatabase(self.url, schema=self.schema)
         return HostedStores(
-            SqlKeyStore(db), SqlAuditLog(db), SqlIngestJobStore(db), SqlSessionRevocations(db)
+            SqlKeyStore(db),
+            SqlAuditLog(db),
+            SqlIngestJobStore(db),
+            SqlSessionRevocations(db),
+            SqlReviewerPreferences(db),
         )
 
 
