@@ -3,6 +3,7 @@ sampled video frames, abstaining on everything while a model is not installed.""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, TypedDict
 
@@ -27,7 +28,7 @@ class ModelOptions(TypedDict, total=False):
     video_top_k: int
 
 
-class HeadDetector:
+class HeadDetector(ABC):
     """Images, and at most ``max_video_frames`` frames of a video, one every ``video_every_s``
     seconds, scored by a subclass (``_detect_image``, ``_detect_frames``); a video's score is
     the mean of its ``video_top_k`` highest frame scores.
@@ -60,15 +61,17 @@ class HeadDetector:
         self.backbone: Backbone | None = None
         self.missing: str | None = None  # why the detector abstains on everything, if it does
 
+    @abstractmethod
     def _loaded(self) -> bool:
         """Whether ``load`` has run (``missing`` set, or the models loaded)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _detect_image(self, pixels: Image.Image) -> SignalResult:
-        raise NotImplementedError
+        """The signal of one decoded image."""
 
+    @abstractmethod
     def _detect_frames(self, frames: list[SampledFrame]) -> SignalResult:
-        raise NotImplementedError
+        """The signal of a video from its sampled frames."""
 
     def detect(self, item: MediaItem) -> SignalResult:
         if self.missing is not None:
